@@ -1,0 +1,54 @@
+# dti: PGXS build of the C core (extension "dti").
+#
+# Targets: all install deps test demo bench fuzz test-scale (see README.md).
+# The SQL install script of the current version is assembled from sql/src/*.sql
+# in file-name order; install scripts of released versions and upgrade scripts
+# (sql/dti--A--B.sql) are committed as they were released.
+
+EXTENSION    = dti
+EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" dti.control)
+MODULE_big   = dti
+OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+DATA_built   = sql/dti--$(EXTVERSION).sql
+DATA         = $(filter-out $(DATA_built),$(wildcard sql/dti--*.sql))
+PGFILEDESC   = "dti - composite-indicator scoring"
+
+REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
+REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=dti
+EXTRA_CLEAN  = test/results test/regression.diffs test/regression.out \
+               test/fuzz/build
+
+# PostgreSQL's headers trip -Wunused-parameter under -Wextra.  The rank
+# interval code must give the same bits at every optimisation level, hence
+# no contraction of a*b+c into fused multiply-adds.
+PG_CFLAGS    = -Wall -Wextra -Wno-unused-parameter -Werror -ffp-contract=off
+PG_CPPFLAGS  = -I$(srcdir)/extension
+
+PG_CONFIG   ?= pg_config
+PGXS        := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+sql/dti--$(EXTVERSION).sql: $(sort $(wildcard sql/src/*.sql)) dti.control
+	@{ printf -- "-- dti %s: generated from sql/src/*.sql by make; edit those files.\n" "$(EXTVERSION)"; \
+	   printf -- "\\\\echo Use \"CREATE EXTENSION dti\" to load this file. \\\\quit\n"; \
+	   for f in $(sort $(wildcard sql/src/*.sql)); do printf -- "\n-- %s\n" "$$f"; cat "$$f"; done; } > $@
+
+.PHONY: deps test demo bench fuzz test-scale
+
+deps:
+	@test/deps.sh
+
+test:
+	@test/run.sh
+
+demo:
+	@demo/demo.sh
+
+bench:
+	@test/bench/run.sh
+
+fuzz:
+	@test/fuzz/run.sh $(FUZZ_SECONDS)
+
+test-scale:
+	@echo "test-scale: no scale suite yet (it arrives with the scale issue)"

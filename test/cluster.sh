@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL clusters for tests, benchmarks and the demo.
+#
+# Source this file, then:
+#   cluster_start            starts a cluster in a new temporary directory on a
+#                            free port and exports PGHOST, PGPORT, PGUSER;
+#   cluster_stop             stops it and removes the directory.
+# As root, initdb and pg_ctl run as the postgres user, which owns the directory.
+# Local connections are trusted, so that pg_cron and postgres_fdw loopback
+# connections work without passwords.  pg_cron is preloaded.
+
+PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
+
+_as_owner() {
+	if [ "$(id -u)" -eq 0 ]; then
+		su postgres -s /bin/sh -c "$*"
+	else
+		sh -c "$*"
+	fi
+}
+
+_port_free() {
+	! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
+cluster_start() {
+	local port extra_conf=${1:-}
+	CLUSTER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/dti-cluster.XXXXXX")
+	chmod 755 "$CLUSTER_DIR"
+	[ "$(id -u)" -eq 0 ] && chown postgres: "$CLUSTER_DIR"
+	port=$((20000 + RANDOM % 20000))
+	while ! _port_free "$port"; do port=$((port + 1)); done
+	_as_owner "'$PG_BINDIR/initdb' -D '$CLUSTER_DIR/data' -A trust -U postgres -E UTF8 --locale=C.UTF-8 >'$CLUSTER_DIR/initdb.log' 2>&1" ||
+		{ cat "$CLUSTER_DIR/initdb.log" >&2; return 1; }
+	cat >>"$CLUSTER_DIR/data/postgresql.conf" <<CONF
+port = $port
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$CLUSTER_DIR'
+shared_preload_libraries = 'pg_cron'
+cron.database_name = 'postgres'
+max_worker_processes = 16
+max_parallel_workers = 8
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+lc_messages = 'C'
+$extra_conf
+CONF
+	_as_owner "'$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w -t 60 start >/dev/null" ||
+		{ cat "$CLUSTER_DIR/server.log" >&2; return 1; }
+	export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres
+	unset PGDATABASE PGPASSWORD PGSERVICE
+}
+
+cluster_stop() {
+	[ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR" ] || return 0
+	_as_owner "'$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -m fast -w stop >/dev/null 2>&1" || true
+	rm -rf "$CLUSTER_DIR"
+	CLUSTER_DIR=
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Install what building and testing dti needs, with apt-get, when it is missing.
+# Does nothing when everything is there; as a non-root user it says what to run.
+set -euo pipefail
+
+pkgs=(
+	postgresql-15                       # server, initdb, pg_ctl, pg_regress
+	postgresql-server-dev-15            # headers and PGXS
+	postgresql-contrib                  # postgres_fdw (scale-out tests)
+	postgresql-15-postgis-3             # boundaries and map views
+	postgresql-15-pgtap                 # pgTAP
+	postgresql-15-cron                  # nightly refresh
+	libtap-parser-sourcehandler-pgtap-perl  # pg_prove
+	clang                               # libFuzzer harnesses
+	libclang-rt-14-dev                  # sanitizer and fuzzer runtimes
+	make gcc
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+	exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "dti: missing packages: ${missing[*]}" >&2
+	echo "dti: run as root:  apt-get update && apt-get install -y ${missing[*]}" >&2
+	exit 1
+fi
+
+echo "dti: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# make test: build with warnings as errors, install, start a throwaway cluster,
+# run every pg_regress test, every pgTAP file and the upgrade check against it,
+# stop it, and print one line "N passed, N failed" counting every test file.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. test/cluster.sh
+
+test/deps.sh || exit 1
+
+# Installing replaces the server's copy of the extension: one build at a time.
+exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
+flock 9
+
+if ! make -s all >test/build.log 2>&1 || ! make -s install >>test/build.log 2>&1; then
+	cat test/build.log
+	echo "build: 0 passed, 1 failed"
+	exit 1
+fi
+
+passed=0 failed=0
+failures=()
+pass() { passed=$((passed + 1)); }
+fail() { failed=$((failed + 1)); failures+=("$1"); }
+
+cluster_start || { echo "0 passed, 1 failed"; exit 1; }
+trap cluster_stop EXIT
+
+# pg_regress: one test file each.
+make -s installcheck >test/regress.log 2>&1
+while read -r name result; do
+	case $result in
+	ok) pass ;;
+	*) fail "regress/$name" ;;
+	esac
+done < <(sed -nE 's/^[[:space:]]*(ok|not ok)?[[:space:]]*[0-9]*[[:space:]]*(test[[:space:]]+)?([A-Za-z0-9_]+)[[:space:]]+\.\.\.[[:space:]]+(ok|FAILED|failed).*/\3 \4/p' test/regress.log)
+if grep -qE 'FAILED|failed \(' test/regress.log; then
+	[ -f test/regression.diffs ] && head -200 test/regression.diffs
+fi
+cat test/regress.log | grep -E '\.\.\. ' || cat test/regress.log
+
+# pgTAP: one database with pgtap and dti, one file at a time.
+createdb dti_tap && psql -X -q -d dti_tap -c 'CREATE EXTENSION pgtap; CREATE EXTENSION dti;' >/dev/null
+for f in $(ls test/pgtap/*.sql 2>/dev/null | sort); do
+	if pg_prove -d dti_tap "$f" >test/pgtap.log 2>&1; then
+		pass; echo "pgtap $f ... ok"
+	else
+		fail "pgtap/$f"; cat test/pgtap.log
+		echo "pgtap $f ... FAILED"
+	fi
+done
+
+# Upgrade check: every released version updates to the current one and ends
+# with the same catalog objects as a fresh install.
+for f in test/upgrade/*.sh; do
+	[ -e "$f" ] || continue
+	if bash "$f" >test/upgrade.log 2>&1; then
+		pass; echo "check $f ... ok"
+	else
+		fail "$f"; cat test/upgrade.log
+		echo "check $f ... FAILED"
+	fi
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "failed: ${failures[*]}"
+fi
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,1 @@
+SELECT 'CQS.3.2'::indicator_code;
