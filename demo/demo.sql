@@ -1,0 +1,39 @@
+-- A short worked example of dti.  Run with: make demo
+\pset footer off
+\echo '== dti demo =='
+CREATE EXTENSION dti;
+SELECT extversion AS "dti version" FROM pg_extension WHERE extname = 'dti';
+
+\echo
+\echo '-- Indicator codes sort naturally: 1.9 before 1.10, parents before children.'
+CREATE TABLE indicator (code indicator_code PRIMARY KEY, name_vi text, max_points numeric);
+INSERT INTO indicator VALUES
+	('CQS', 'Chính quyền số', 400),
+	('CQS.10', 'Dịch vụ công trực tuyến toàn trình', 40),
+	('CQS.9', 'Hồ sơ xử lý trực tuyến', 40),
+	('CQS.1', 'Nền tảng chia sẻ dữ liệu', 30),
+	('CQS.1.a', 'Kết nối với nền tảng quốc gia', 15),
+	('CQS.1.b', 'Dữ liệu mở', 15),
+	('KTS', 'Kinh tế số', 300),
+	('KTS.2', 'Tỷ trọng kinh tế số trong GRDP', 60),
+	('XHS', 'Xã hội số', 300);
+SELECT code, nlevel(code) AS level, parent(code), name_vi FROM indicator ORDER BY code;
+
+\echo
+\echo '-- Everything under CQS.1, found with a btree range scan of the primary key:'
+SET enable_seqscan = off;
+EXPLAIN (COSTS OFF) SELECT code FROM indicator WHERE code <@ 'CQS.1';
+SELECT code, name_vi FROM indicator WHERE code <@ 'CQS.1' ORDER BY code;
+RESET enable_seqscan;
+
+\echo
+\echo '-- Ancestors of a criterion, root first, and building codes:'
+SELECT string_agg(a::text, ' > ') AS path FROM ancestors('CQS.1.a', true) a;
+SELECT 'CQS'::indicator_code || '1.a' AS appended, subpath('CQS.1.a', 1) AS below_pillar,
+       label('CQS.1.a', -1) AS last_label;
+
+\echo
+\echo '-- Bad codes are rejected with a reason:'
+\set ON_ERROR_STOP 0
+SELECT 'CQS..1'::indicator_code;
+\set ON_ERROR_STOP 1
