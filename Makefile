@@ -5,12 +5,23 @@
 # in file-name order; install scripts of released versions and upgrade scripts
 # (sql/dti--A--B.sql) are committed as they were released.
 
+control_version = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(1).control)
+
 EXTENSION    = dti
-EXTVERSION   = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" dti.control)
+EXTVERSION   = $(call control_version,dti)
 MODULE_big   = dti
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 DATA_built   = sql/dti--$(EXTVERSION).sql
 DATA         = $(filter-out $(DATA_built),$(wildcard sql/dti--*.sql))
+
+# The warehouse: a second, SQL-only extension built from sql/warehouse/
+# (its install script is printed by sql/warehouse/build.sh).
+ifneq ($(wildcard dti_warehouse.control),)
+EXTENSION   += dti_warehouse
+WH_VERSION   = $(call control_version,dti_warehouse)
+DATA_built  += sql/dti_warehouse--$(WH_VERSION).sql
+DATA        += $(filter-out sql/dti_warehouse--$(WH_VERSION).sql,$(wildcard sql/dti_warehouse--*.sql))
+endif
 PGFILEDESC   = "dti - composite-indicator scoring"
 
 REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
@@ -32,6 +43,9 @@ sql/dti--$(EXTVERSION).sql: $(sort $(wildcard sql/src/*.sql)) dti.control
 	@{ printf -- "-- dti %s: generated from sql/src/*.sql by make; edit those files.\n" "$(EXTVERSION)"; \
 	   printf -- "\\\\echo Use \"CREATE EXTENSION dti\" to load this file. \\\\quit\n"; \
 	   for f in $(sort $(wildcard sql/src/*.sql)); do printf -- "\n-- %s\n" "$$f"; cat "$$f"; done; } > $@
+
+sql/dti_warehouse--$(WH_VERSION).sql: $(sort $(wildcard sql/warehouse/* sql/data/*)) dti_warehouse.control
+	sql/warehouse/build.sh "$(WH_VERSION)" > $@.tmp && mv $@.tmp $@
 
 .PHONY: deps test demo bench fuzz test-scale
 
