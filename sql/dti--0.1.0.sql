@@ -1,7 +1,7 @@
--- dti 0.1.0: generated from sql/src/*.sql by make; edit those files.
+-- dti 0.1.0, as released.  Do not edit: later versions change objects through
+-- upgrade scripts (sql/dti--A--B.sql); the current definitions are in sql/src/.
 \echo Use "CREATE EXTENSION dti" to load this file. \quit
 
--- sql/src/10_indicator_code.sql
 -- indicator_code: hierarchical indicator codes in natural order.
 
 CREATE TYPE indicator_code;
