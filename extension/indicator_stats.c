@@ -63,24 +63,24 @@ static const char *
 stats_problem(const SrStats *s)
 {
 	if (s->n < 0)
-		return "n is negative";
+		return "The count n is negative";
 	if (!isfinite(s->min) || !isfinite(s->max) || !isfinite(s->mean) ||
 		!isfinite(s->sd))
-		return "every field must be a finite number";
+		return "Every field must be a finite number";
 	if (s->n == 0)
 	{
 		if (s->min != 0 || s->max != 0 || s->mean != 0 || s->sd != 0)
-			return "a summary of no values has every field 0";
+			return "A summary of no values has every field 0";
 		return NULL;
 	}
 	if (s->min > s->max)
-		return "min is greater than max";
+		return "The minimum is greater than the maximum";
 	if (s->mean < s->min || s->mean > s->max)
-		return "mean is outside [min, max]";
+		return "The mean is outside [min, max]";
 	if (s->sd < 0)
-		return "sd is negative";
+		return "The standard deviation sd is negative";
 	if (s->n == 1 && (s->sd != 0 || s->min != s->max))
-		return "a summary of one value has min = max and sd 0";
+		return "A summary of one value has min = max and sd 0";
 	return NULL;
 }
 
@@ -116,7 +116,7 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 #define SKIP_SPACE() while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++
 	SKIP_SPACE();
 	if (*p != '(')
-		problem = "expected \"(\"";
+		problem = "Expected \"(\"";
 	else
 		p++;
 	while (problem == NULL)
@@ -136,19 +136,19 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 				which = k;
 		if (which < 0)
 		{
-			problem = "expected one of n, min, max, mean, sd";
+			problem = "Expected one of n, min, max, mean, sd";
 			break;
 		}
 		if (seen[which])
 		{
-			problem = "a field is given twice";
+			problem = "A field is given twice";
 			break;
 		}
 		seen[which] = true;
 		SKIP_SPACE();
 		if (*p != '=')
 		{
-			problem = "expected \"=\" after a field name";
+			problem = "Expected \"=\" after a field name";
 			break;
 		}
 		p++;
@@ -160,7 +160,7 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 
 			if (end == p || errno != 0)
 			{
-				problem = "n must be an integer";
+				problem = "The count n must be an integer";
 				break;
 			}
 			s->n = v;
@@ -174,7 +174,7 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 			if (end == p || (errno != 0 && !(v == 0.0 || isinf(v))) ||
 				!isfinite(v))
 			{
-				problem = "every field must be a finite number";
+				problem = "Every field must be a finite number";
 				break;
 			}
 			*field = v;
@@ -191,16 +191,16 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 			p++;
 			SKIP_SPACE();
 			if (*p != '\0')
-				problem = "unexpected text after \")\"";
+				problem = "Unexpected text after \")\"";
 			break;
 		}
-		problem = "expected \",\" or \")\"";
+		problem = "Expected \",\" or \")\"";
 	}
 #undef SKIP_SPACE
 	if (problem == NULL)
 		for (k = 0; k < 5; k++)
 			if (!seen[k])
-				problem = "every field of n, min, max, mean and sd is needed";
+				problem = "Every field of n, min, max, mean and sd is needed";
 	if (problem == NULL)
 		problem = stats_problem(s);
 	if (problem != NULL)

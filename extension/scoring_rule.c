@@ -324,6 +324,8 @@ apply_rule(const SrRule *rule, double x, const SrStats *stats, double *out)
 	dti_check_value(x);
 	if (!sr_score(rule, x, stats, out))
 		return false;
+	if (*out == 0.0)
+		*out = 0.0;				/* no negative zero */
 	if (unlikely(!isfinite(*out)))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),

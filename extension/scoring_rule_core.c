@@ -381,7 +381,15 @@ parse_arguments(Lexer *lx, SrSpec *spec)
 				break;
 			}
 			if (is_alpha((char) peek(lx)))
+			{
+				size_t		w = word_length(lx);
+
+				if (word_is(lx->s + lx->i, w, "nan") ||
+					word_is(lx->s + lx->i, w, "inf") ||
+					word_is(lx->s + lx->i, w, "infinity"))
+					return fail(lx, "NaN and infinity are not allowed; parameters are finite numbers", argpos);
 				return fail(lx, "unknown keyword; the only keywords allowed as arguments are lower and higher", argpos);
+			}
 			if (nscalars >= 2)
 				return fail(lx, "too many arguments", argpos);
 			if (!read_number(lx, nscalars == 0 ? &spec->p1 : &spec->p2))
@@ -920,8 +928,8 @@ sr_print(const SrRule *rule, char *buf)
 static double
 clamp01(double v)
 {
-	if (v < 0.0)
-		return 0.0;
+	if (v <= 0.0)
+		return 0.0;				/* also turns -0 into 0 */
 	if (v > 1.0)
 		return 1.0;
 	return v;
