@@ -12,7 +12,7 @@ COMMENT ON SCHEMA dti IS 'dti_warehouse: the Vietnamese Digital Transformation I
 
 -- Shared guard: history and reference rows are never updated or deleted.
 CREATE FUNCTION dti.forbid_change() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 BEGIN
 	RAISE EXCEPTION 'rows of %.% cannot be changed or deleted', TG_TABLE_SCHEMA, TG_TABLE_NAME
@@ -141,7 +141,7 @@ COMMENT ON COLUMN dti.unit.valid_to IS 'Last day of validity, inclusive (infinit
 COMMENT ON COLUMN dti.unit.shipped IS 'True for rows installed by the extension (they are not dumped: CREATE EXTENSION recreates them)';
 
 CREATE FUNCTION dti.unit_check_overlap() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	other dti.unit;
@@ -225,17 +225,23 @@ CREATE FUNCTION dti.add_ministry(code text, name_vi text, name_en text,
 								 valid_from date DEFAULT '-infinity',
 								 full_name_vi text DEFAULT NULL)
 RETURNS integer
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	new_id integer;
 BEGIN
+	IF add_ministry.code IS NULL OR add_ministry.name_vi IS NULL OR provides_public_services IS NULL THEN
+		RAISE EXCEPTION 'a ministry needs a code, a Vietnamese name and its group'
+			USING ERRCODE = 'null_value_not_allowed',
+				DETAIL = 'code, name_vi or provides_public_services is NULL.',
+				HINT = 'provides_public_services is true for the group that provides public services, false for the other.';
+	END IF;
 	INSERT INTO dti.unit (code, level, kind, name_vi, full_name_vi, name_en, parent_id, valid_from)
 	VALUES (add_ministry.code, 'ministry', 'ministry', normalize(add_ministry.name_vi, NFC),
 			normalize(coalesce(add_ministry.full_name_vi, add_ministry.name_vi), NFC), add_ministry.name_en,
 			(SELECT g.id FROM dti.unit g
 			 WHERE g.code = CASE WHEN provides_public_services THEN 'MIN.PS' ELSE 'MIN.NPS' END),
-			add_ministry.valid_from)
+			coalesce(add_ministry.valid_from, '-infinity'))
 	RETURNING id INTO new_id;
 	INSERT INTO dti.unit_name (unit_id, name, kind)
 	SELECT new_id, v, 'short' FROM dti.name_variants(normalize(add_ministry.name_vi, NFC)) AS v
@@ -307,7 +313,7 @@ ON CONFLICT DO NOTHING;
 
 CREATE FUNCTION dti.find_units(name text, at date DEFAULT NULL)
 RETURNS TABLE (unit_id integer, code text, level text, name_vi text, valid_from date, valid_to date, matched_by text)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE ROWS 2
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 2
 BEGIN ATOMIC
 	WITH by_norm AS (
 		SELECT DISTINCT u.id, u.code, u.level, u.name_vi, u.valid_from, u.valid_to, 'name'::text AS matched_by
@@ -332,22 +338,26 @@ COMMENT ON FUNCTION dti.find_units(text, date) IS
 
 CREATE FUNCTION dti.unit_code(name text, at date DEFAULT CURRENT_DATE, level text DEFAULT 'province')
 RETURNS text
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	codes text[];
 BEGIN
+	IF unit_code.name IS NULL THEN
+		RETURN NULL;
+	END IF;
 	SELECT array_agg(DISTINCT f.code ORDER BY f.code) INTO codes
 	FROM dti.find_units(unit_code.name, unit_code.at) f
 	WHERE f.level = unit_code.level;
 	IF codes IS NULL THEN
-		RAISE EXCEPTION 'no % named "%" on %', unit_code.level, unit_code.name, unit_code.at
+		RAISE EXCEPTION 'no % named "%" %', unit_code.level, unit_code.name,
+				coalesce('on ' || to_char(unit_code.at, 'YYYY-MM-DD'), 'on any day')
 			USING ERRCODE = 'no_data_found',
 				DETAIL = format('The normalised name is "%s".', dti.normalize_name(unit_code.name)),
 				HINT = 'Check the spelling, the day and the level, or add the name to dti.unit_name.';
 	ELSIF cardinality(codes) > 1 THEN
-		RAISE EXCEPTION 'the name "%" matches % units of level % on %', unit_code.name,
-				cardinality(codes), unit_code.level, unit_code.at
+		RAISE EXCEPTION 'the name "%" matches % units of level % %', unit_code.name,
+				cardinality(codes), unit_code.level, coalesce('on ' || to_char(unit_code.at, 'YYYY-MM-DD'), 'on any day')
 			USING ERRCODE = 'too_many_rows',
 				DETAIL = format('Codes: %s.', array_to_string(codes, ', ')),
 				HINT = 'Use the unit code instead, or a more specific name.';
@@ -355,7 +365,7 @@ BEGIN
 	RETURN codes[1];
 END $$;
 COMMENT ON FUNCTION dti.unit_code(text, date, text) IS
-	'The one unit code of the given level whose name matches on the given day; raises no_data_found (P0002) or too_many_rows (P0003) otherwise';
+	'The one unit code of the given level whose name matches on the given day (any day when NULL); raises no_data_found (P0002) or too_many_rows (P0003) otherwise; NULL for a NULL name';
 
 ------------------------------------------------------------------------------
 -- Succession: old province -> new unit
@@ -424,7 +434,7 @@ COMMENT ON VIEW dti.succession_share IS
 
 CREATE FUNCTION dti.set_succession_rule(successor_code text, method text, weight_basis text DEFAULT NULL)
 RETURNS void
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	succ integer;

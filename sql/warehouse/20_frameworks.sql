@@ -138,7 +138,7 @@ COMMENT ON TABLE dti.framework_freeze IS
 
 -- A frozen framework and its indicators are read-only.
 CREATE FUNCTION dti.framework_guard() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	fw_id integer;
@@ -201,7 +201,7 @@ COMMENT ON VIEW dti.framework_in_use IS
 	'The framework that assesses each level in each year (Decision 922 for provinces in 2021-2023); submissions are validated against it';
 
 CREATE FUNCTION dti.framework_use_check() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 BEGIN
 	IF NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.id = NEW.framework_id AND f.level = NEW.level) THEN
@@ -223,7 +223,7 @@ CREATE FUNCTION dti.create_framework(code text, level text, years integer[], tit
 									 max_points float8 DEFAULT NULL,
 									 aggregation text DEFAULT 'sum_points')
 RETURNS integer
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	new_id integer;
@@ -264,7 +264,7 @@ COMMENT ON FUNCTION dti.freeze_framework(integer, text) IS
 	'Marks a framework as used by a published result (idempotent): from then on it and its indicators are read-only; returns when it was first frozen';
 
 CREATE FUNCTION dti.new_framework_version(framework_id integer, note text DEFAULT NULL) RETURNS integer
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	old dti.framework;

@@ -255,7 +255,7 @@ COMMENT ON FUNCTION dti.validation_query(text, boolean) IS
 
 -- Fill unit_id from unit_code for direct INSERTs that leave it out.
 CREATE FUNCTION dti.submission_resolve_unit() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 BEGIN
 	NEW.unit_code := btrim(NEW.unit_code);
@@ -290,7 +290,7 @@ CREATE TRIGGER submission_resolve_unit BEFORE INSERT ON dti.submission
 
 -- Validate every inserted row in one set-based pass.
 CREATE FUNCTION dti.submission_validate() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	bad record;
@@ -351,7 +351,7 @@ CREATE TRIGGER submission_validate AFTER INSERT ON dti.submission
 
 -- Status transitions.
 CREATE FUNCTION dti.submission_status_check() RETURNS trigger
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	current text;
@@ -381,7 +381,7 @@ CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
 	FOR EACH ROW EXECUTE FUNCTION dti.submission_status_check();
 
 CREATE FUNCTION dti.set_status(submission_id bigint, status text, reason text DEFAULT NULL) RETURNS bigint
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 BEGIN ATOMIC
 	INSERT INTO dti.submission_status (submission_id, status, reason)
 	VALUES (set_status.submission_id, set_status.status, set_status.reason)
@@ -396,7 +396,7 @@ COMMENT ON FUNCTION dti.set_status(bigint, text, text) IS
 
 CREATE FUNCTION dti.load_staging(note text DEFAULT NULL)
 RETURNS TABLE (load_id bigint, staged bigint, accepted bigint, rejected bigint, reasons jsonb)
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	lid bigint;

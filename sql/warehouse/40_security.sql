@@ -13,7 +13,7 @@
 -- Give people login roles that are members of these.
 
 CREATE FUNCTION dti.create_roles() RETURNS SETOF text
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
 	r record;
@@ -109,7 +109,7 @@ COMMENT ON FUNCTION dti.revoke_unit(name, text) IS
 	'Withdraws a unit grant from a loader role (recorded as a new row of dti.loader_grant)';
 
 CREATE FUNCTION dti.my_unit_codes() RETURNS text[]
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT coalesce(array_agg(DISTINCT c.unit_code), '{}')
 	FROM dti.loader_unit c JOIN pg_catalog.pg_roles r ON r.rolname = c.loader
@@ -126,7 +126,7 @@ END;
 COMMENT ON FUNCTION dti.has_group(name) IS 'True when the current role is a member of the named role (false when that role does not exist)';
 
 CREATE FUNCTION dti.may_write_all() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT dti.has_group('dti_admin')
 		OR EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = CURRENT_USER AND (r.rolsuper OR r.rolbypassrls));
@@ -134,7 +134,7 @@ END;
 COMMENT ON FUNCTION dti.may_write_all() IS 'True for dti_admin members, superusers and roles that bypass row-level security: they write every unit';
 
 CREATE FUNCTION dti.may_read_all() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT dti.may_write_all() OR dti.has_group('dti_verifier');
 END;
