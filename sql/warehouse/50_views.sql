@@ -60,10 +60,24 @@ COMMENT ON COLUMN dti."khung_chỉ_số"."tính_điểm" IS 'False for indicator
 COMMENT ON COLUMN dti."khung_chỉ_số"."đã_khóa" IS 'True when a published result used the framework (it can no longer change)';
 
 CREATE VIEW dti."giá_trị_đã_xác_minh" AS
-SELECT v.unit_code AS "mã_đơn_vị", v.unit_name AS "tên_đơn_vị", v.period AS "kỳ", p.year AS "năm",
-	   v.indicator::text AS "mã_chỉ_số", v.raw_value AS "giá_trị_gốc", v.value AS "giá_trị",
-	   v.revision::integer AS "lần_sửa", v.verified_by::text AS "người_xác_minh", v.verified_at AS "thời_điểm_xác_minh"
-FROM dti.current_verified v JOIN dti.period p ON p.label = v.period;
+WITH revision AS (
+	SELECT s.id, s.unit_id, s.period, s.indicator, s.raw_value, s.value,
+		   row_number() OVER (PARTITION BY s.unit_id, s.period, s.indicator ORDER BY s.id) AS revision,
+		   coalesce(st.status, s.status) AS status, st.changed_by, st.changed_at
+	FROM dti.submission s
+	LEFT JOIN LATERAL (
+		SELECT t.status, t.changed_by, t.changed_at FROM dti.submission_status t
+		WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+)
+SELECT DISTINCT ON (r.unit_id, r.period, r.indicator)
+	   u.code AS "mã_đơn_vị", u.name_vi AS "tên_đơn_vị", r.period AS "kỳ", p.year AS "năm",
+	   r.indicator::text AS "mã_chỉ_số", r.raw_value AS "giá_trị_gốc", r.value AS "giá_trị",
+	   r.revision::integer AS "lần_sửa", r.changed_by::text AS "người_xác_minh", r.changed_at AS "thời_điểm_xác_minh"
+FROM revision r
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.period p ON p.label = r.period
+WHERE r.status = 'verified'
+ORDER BY r.unit_id, r.period, r.indicator, r.id DESC;
 COMMENT ON VIEW dti."giá_trị_đã_xác_minh" IS 'Published: the current verified value of every unit, period and indicator';
 COMMENT ON COLUMN dti."giá_trị_đã_xác_minh"."mã_đơn_vị" IS 'Unit code';
 COMMENT ON COLUMN dti."giá_trị_đã_xác_minh"."tên_đơn_vị" IS 'Unit name';

@@ -2,7 +2,7 @@
 -- revision history, the status workflow, append-only history, frozen
 -- frameworks.
 BEGIN;
-SELECT plan(52);
+SELECT plan(51);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs with dti and postgis');
 
