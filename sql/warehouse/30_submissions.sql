@@ -4,11 +4,12 @@
 CREATE FUNCTION dti.parse_number(raw text) RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT CASE WHEN raw ~ '^\s*[-+]?([0-9]{1,200}(\.[0-9]{0,200})?|\.[0-9]{1,200})([eE][-+]?[0-9]{1,2})?\s*$'
+	SELECT CASE WHEN length(raw) <= 100
+					 AND raw ~ '^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9][0-9]?)?\s*$'
 				THEN raw::float8 END;
 END;
 COMMENT ON FUNCTION dti.parse_number(text) IS
-	'The number in a raw value (decimal point, optional exponent, surrounding spaces allowed), or NULL when the text is not a plain finite number (decimal commas, percent signs, NaN, Infinity, empty)';
+	'The number in a raw value (decimal point, optional exponent of at most two digits, surrounding spaces allowed, at most 100 characters), or NULL when the text is not a plain finite number (decimal commas, percent signs, NaN, Infinity, empty)';
 
 ------------------------------------------------------------------------------
 -- Loads, staging, rejects
@@ -87,7 +88,7 @@ CREATE TABLE dti.submission (
 	id bigint PRIMARY KEY DEFAULT nextval('dti.submission_id_seq'),
 	unit_code text NOT NULL,
 	unit_id integer NOT NULL REFERENCES dti.unit (id),
-	period text NOT NULL REFERENCES dti.period (label),
+	period text NOT NULL,
 	indicator indicator_code NOT NULL,
 	raw_value text NOT NULL,
 	value float8 GENERATED ALWAYS AS (dti.parse_number(raw_value)) STORED,
@@ -95,7 +96,7 @@ CREATE TABLE dti.submission (
 	source text,
 	note text,
 	reason text,
-	load_id bigint REFERENCES dti.load (id),
+	load_id bigint,
 	created_by name NOT NULL DEFAULT current_user,
 	created_at timestamptz NOT NULL DEFAULT now()
 );
@@ -105,11 +106,12 @@ COMMENT ON TABLE dti.submission IS
 	'Every revision of every submitted value, append-only: a correction is a new row for the same unit, period and indicator (with the reason); the newest row is the current value. Status changes are rows of dti.submission_status';
 COMMENT ON COLUMN dti.submission.unit_code IS 'The unit code as submitted';
 COMMENT ON COLUMN dti.submission.unit_id IS 'The unit that carries the code in the period (filled from unit_code when omitted)';
-COMMENT ON COLUMN dti.submission.period IS 'Period label (2024, 2024-Q1, 2024-03)';
+COMMENT ON COLUMN dti.submission.period IS 'Period label (2024, 2024-Q1, 2024-03) of dti.period; checked by the INSERT trigger (no foreign key: one lookup per row costs a third of the load time)';
 COMMENT ON COLUMN dti.submission.indicator IS 'Indicator of the framework used for the unit''s level in the period''s year';
 COMMENT ON COLUMN dti.submission.raw_value IS 'The value as submitted: a number for numeric rules, a grade for grade rules';
 COMMENT ON COLUMN dti.submission.value IS 'The number in raw_value (NULL for grades)';
 COMMENT ON COLUMN dti.submission.status IS 'Initial status: draft or submitted; later changes are in dti.submission_status';
+COMMENT ON COLUMN dti.submission.load_id IS 'The dti.load that inserted the row (NULL for direct INSERTs)';
 COMMENT ON COLUMN dti.submission.reason IS 'Why this revision was made (required when it replaces an earlier one)';
 COMMENT ON COLUMN dti.submission.created_by IS 'The role that inserted the revision';
 
@@ -149,7 +151,7 @@ CREATE TRIGGER load_append_only BEFORE DELETE ON dti.load
 ------------------------------------------------------------------------------
 
 CREATE FUNCTION dti.grade_problem(rule scoring_rule, raw text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 BEGIN
 	PERFORM score(rule, raw);
@@ -158,7 +160,7 @@ EXCEPTION WHEN invalid_parameter_value THEN
 	RETURN SQLERRM;
 END $$;
 COMMENT ON FUNCTION dti.grade_problem(scoring_rule, text) IS
-	'NULL when score(rule, raw) accepts the grade, otherwise the error message of score()';
+	'NULL when score(rule, raw) accepts the grade, otherwise the error message of score() (parallel unsafe: it catches the error in a subtransaction)';
 
 -- The query that classifies input rows.  input_sql must return the columns
 -- k (bigint, a row key), unit_code, unit_id (NULL to resolve by code),
