@@ -127,13 +127,13 @@ COMMENT ON COLUMN dti.framework_indicator.value_max IS 'Largest allowed raw nume
 COMMENT ON COLUMN dti.framework_indicator.scored IS 'False for nodes that are reported but carry no points (smart city under Decision 922)';
 COMMENT ON COLUMN dti.framework_indicator.n_components IS 'Number of component indicators the decision lists under the node, when known';
 
-CREATE TABLE dti.framework_freeze (
+CREATE TABLE dti.frozen_framework (
 	framework_id integer PRIMARY KEY REFERENCES dti.framework (id),
 	frozen_by name NOT NULL DEFAULT current_user,
 	frozen_at timestamptz NOT NULL DEFAULT now(),
 	reason text NOT NULL
 );
-COMMENT ON TABLE dti.framework_freeze IS
+COMMENT ON TABLE dti.frozen_framework IS
 	'Frameworks used by a published result: a frozen framework and its indicators are read-only (changing them means a new version); rows are never removed';
 
 -- A frozen framework and its indicators are read-only.
@@ -143,7 +143,7 @@ SET search_path FROM CURRENT AS $$
 DECLARE
 	fw_id integer;
 	fw dti.framework;
-	fz dti.framework_freeze;
+	fz dti.frozen_framework;
 BEGIN
 	IF TG_TABLE_NAME = 'framework' THEN
 		fw_id := OLD.id;
@@ -152,11 +152,11 @@ BEGIN
 	ELSE
 		fw_id := OLD.framework_id;
 		IF TG_OP = 'UPDATE' AND NEW.framework_id <> OLD.framework_id
-		   AND EXISTS (SELECT 1 FROM dti.framework_freeze z WHERE z.framework_id = NEW.framework_id) THEN
+		   AND EXISTS (SELECT 1 FROM dti.frozen_framework z WHERE z.framework_id = NEW.framework_id) THEN
 			fw_id := NEW.framework_id;
 		END IF;
 	END IF;
-	SELECT * INTO fz FROM dti.framework_freeze z WHERE z.framework_id = fw_id;
+	SELECT * INTO fz FROM dti.frozen_framework z WHERE z.framework_id = fw_id;
 	IF NOT FOUND THEN
 		RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
 	END IF;
@@ -173,7 +173,7 @@ CREATE TRIGGER framework_guard BEFORE UPDATE OR DELETE ON dti.framework
 	FOR EACH ROW EXECUTE FUNCTION dti.framework_guard();
 CREATE TRIGGER framework_indicator_guard BEFORE INSERT OR UPDATE OR DELETE ON dti.framework_indicator
 	FOR EACH ROW EXECUTE FUNCTION dti.framework_guard();
-CREATE TRIGGER framework_freeze_append_only BEFORE UPDATE OR DELETE ON dti.framework_freeze
+CREATE TRIGGER frozen_framework_append_only BEFORE UPDATE OR DELETE ON dti.frozen_framework
 	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
 
 CREATE SEQUENCE dti.framework_use_id_seq AS integer;
@@ -254,10 +254,10 @@ BEGIN
 			USING ERRCODE = 'no_data_found', DETAIL = 'dti.framework has no such row.',
 				HINT = 'Look the id up in dti.framework.';
 	END IF;
-	INSERT INTO dti.framework_freeze (framework_id, reason)
+	INSERT INTO dti.frozen_framework (framework_id, reason)
 	VALUES (freeze_framework.framework_id, freeze_framework.reason)
-	ON CONFLICT ON CONSTRAINT framework_freeze_pkey DO NOTHING;
-	SELECT z.frozen_at INTO at FROM dti.framework_freeze z WHERE z.framework_id = freeze_framework.framework_id;
+	ON CONFLICT ON CONSTRAINT frozen_framework_pkey DO NOTHING;
+	SELECT z.frozen_at INTO at FROM dti.frozen_framework z WHERE z.framework_id = freeze_framework.framework_id;
 	RETURN at;
 END $$;
 COMMENT ON FUNCTION dti.freeze_framework(integer, text) IS
@@ -305,10 +305,13 @@ COMMENT ON FUNCTION dti.use_framework(integer, integer[]) IS
 -- The provincial framework of Decision 922/QĐ-BTTTT (assessments 2021-2023).
 -- The nine main indicators are its shipped nodes; a submitted main-indicator
 -- value in [0,1] scores as itself (rule ratio), as published.
-INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points, shipped, note)
+-- Shipped rows carry fixed authors and dates (the decision's), so that every
+-- installation holds the same rows.
+INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points,
+						   created_by, created_at, shipped, note)
 VALUES ('922-province', 1, 'province', '922/QĐ-BTTTT',
 		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh', 'Provincial Digital Transformation Index',
-		'sum_points', 1000, true,
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
 		'DTI = total points / 1,000; main-indicator value = its points / its max points');
 
 INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
@@ -320,8 +323,8 @@ FROM
 --@csv dti_province_922.csv f
 ;
 
-INSERT INTO dti.framework_use (level, year, framework_id, shipped)
-SELECT 'province', y, f.id, true
+INSERT INTO dti.framework_use (level, year, framework_id, assigned_by, assigned_at, shipped)
+SELECT 'province', y, f.id, 'dti_warehouse', '2022-05-20 00:00:00+07', true
 FROM dti.framework f, generate_series(2021, 2023) AS y
 WHERE f.code = '922-province' AND f.version = 1;
 

@@ -296,14 +296,16 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	bad record;
-	n_bad bigint;
 	n_all bigint;
 	no_reason record;
 BEGIN
-	EXECUTE format('SELECT v.*, count(*) OVER () AS n_bad FROM (%s) v WHERE v.reason_code IS NOT NULL ORDER BY v.k LIMIT 1',
+	-- Several rows of one unit, period and indicator in one statement are
+	-- revisions in order (a restore replays them so); each later one needs a
+	-- reason, checked below.  Loads refuse such duplicates before inserting.
+	EXECUTE format('SELECT v.* FROM (%s) v WHERE v.reason_code IS NOT NULL AND v.reason_code <> %L ORDER BY v.k LIMIT 1',
 		dti.validation_query(
 			'SELECT s.id AS k, s.unit_code, s.unit_id, s.period, s.indicator::text AS indicator, s.raw_value FROM new_rows s',
-			false))
+			false), 'duplicate')
 	INTO bad;
 	IF bad.k IS NOT NULL THEN
 		SELECT count(*) INTO n_all FROM new_rows;
@@ -315,7 +317,6 @@ BEGIN
 					WHEN 'unit_not_valid' THEN 'check_violation'
 					WHEN 'unparseable_value' THEN 'invalid_text_representation'
 					WHEN 'out_of_range' THEN 'numeric_value_out_of_range'
-					WHEN 'duplicate' THEN 'unique_violation'
 					ELSE 'check_violation' END,
 				DETAIL = format('Reason %s; at least one of the %s inserted rows is invalid (submission id %s); nothing was inserted.',
 					bad.reason_code, n_all, bad.k),
@@ -326,7 +327,6 @@ BEGIN
 					WHEN 'unknown_indicator' THEN 'Use a code of the framework in dti.framework_in_use for that level and year.'
 					WHEN 'unparseable_value' THEN 'Grade rules take one of their grades as text; other rules take a number with a decimal point.'
 					WHEN 'out_of_range' THEN 'Check the value against value_min and value_max of the indicator in dti.framework_indicator.'
-					WHEN 'duplicate' THEN 'Insert one value per unit, period and indicator per statement; a correction is a later INSERT with a reason.'
 					ELSE 'Fix the row and insert it again.' END;
 	END IF;
 	-- A revision that replaces an earlier one says why.

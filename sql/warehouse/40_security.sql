@@ -192,14 +192,14 @@ GRANT USAGE ON SCHEMA dti TO dti_loader, dti_verifier, dti_reader, dti_admin;
 
 -- Reference data: read by loaders and verifiers, managed by admins.
 GRANT SELECT ON dti.unit, dti.unit_name, dti.unit_succession, dti.succession_rule, dti.succession_weight,
-	dti.period, dti.framework, dti.framework_indicator, dti.framework_use, dti.framework_freeze,
+	dti.period, dti.framework, dti.framework_indicator, dti.framework_use, dti.frozen_framework,
 	dti.indicator_map, dti.target, dti.loader_grant,
 	dti.province, dti.succession_share, dti.framework_in_use, dti.loader_unit
 	TO dti_loader, dti_verifier;
 GRANT INSERT, UPDATE ON dti.unit, dti.unit_name, dti.unit_succession, dti.succession_rule, dti.succession_weight,
 	dti.period, dti.framework, dti.framework_indicator, dti.indicator_map, dti.target
 	TO dti_admin;
-GRANT INSERT ON dti.framework_use, dti.framework_freeze, dti.loader_grant TO dti_admin;
+GRANT INSERT ON dti.framework_use, dti.frozen_framework, dti.loader_grant TO dti_admin;
 GRANT USAGE ON SEQUENCE dti.unit_id_seq, dti.framework_id_seq, dti.framework_use_id_seq, dti.target_id_seq,
 	dti.loader_grant_id_seq TO dti_admin;
 

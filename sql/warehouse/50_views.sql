@@ -42,7 +42,7 @@ SELECT f.code AS "khung", f.version AS "phiên_bản", f.level AS "cấp", f.dec
 	   z.framework_id IS NOT NULL AS "đã_khóa"
 FROM dti.framework f
 JOIN dti.framework_indicator i ON i.framework_id = f.id
-LEFT JOIN dti.framework_freeze z ON z.framework_id = f.id;
+LEFT JOIN dti.frozen_framework z ON z.framework_id = f.id;
 COMMENT ON VIEW dti."khung_chỉ_số" IS 'Published: frameworks and their indicators';
 COMMENT ON COLUMN dti."khung_chỉ_số"."khung" IS 'Framework code (e.g. 922-province)';
 COMMENT ON COLUMN dti."khung_chỉ_số"."phiên_bản" IS 'Framework version';

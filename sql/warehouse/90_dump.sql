@@ -3,7 +3,7 @@
 -- also hold rows shipped by this script dump only the rows users added
 -- (WHERE NOT shipped): CREATE EXTENSION recreates the shipped ones, with the
 -- same ids because the script is deterministic.  Shipped rows are never
--- changed in place (frameworks are frozen in dti.framework_freeze, framework
+-- changed in place (frameworks are frozen in dti.frozen_framework, framework
 -- use and grants are histories), so nothing users did to them is lost.
 -- The sequences are registered too, so that new ids continue after a restore.
 
@@ -16,7 +16,7 @@ SELECT pg_catalog.pg_extension_config_dump('dti.period', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.framework', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.framework_indicator',
 	'WHERE framework_id NOT IN (SELECT f.id FROM dti.framework f WHERE f.shipped)');
-SELECT pg_catalog.pg_extension_config_dump('dti.framework_freeze', '');
+SELECT pg_catalog.pg_extension_config_dump('dti.frozen_framework', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.framework_use', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.indicator_map', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.target', 'WHERE NOT shipped');

@@ -88,7 +88,7 @@ SELECT throws_matching($$INSERT INTO dti.submission (unit_code, period, indicato
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('48', '2024', 'A.3', '101')$$,
 	'22003', NULL, 'direct INSERT: out of the allowed range');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('48', '2024', 'A.3', '1'), ('48', '2024', 'A.3', '2')$$,
-	'23505', NULL, 'direct INSERT: duplicate in one statement');
+	'23502', NULL, 'direct INSERT: a second value for the same key in one statement is a revision and needs a reason');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, status) VALUES ('48', '2024', 'A.3', '1', 'verified')$$,
 	'23514', NULL, 'direct INSERT: a new row cannot claim to be verified');
 SELECT lives_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, status, source)
