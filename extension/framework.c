@@ -872,6 +872,7 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	CompiledFramework *cf = palloc(sizeof(CompiledFramework));
 	int			i;
+	uint32		h;
 
 	cf->fw = (Framework *) palloc(VARSIZE(fw));
 	memcpy(cf->fw, fw, VARSIZE(fw));
@@ -880,12 +881,20 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 	memset(cf->slots, -1, sizeof(int32) * (cf->mask + 1));
 	for (i = 0; i < fw->nnodes; i++)
 	{
-		uint32		h = hash_bytes((const unsigned char *) FW_CODE(cf->fw, i),
-								   fw->nodes[i].code_len) & cf->mask;
+		h = hash_bytes((const unsigned char *) FW_CODE(cf->fw, i),
+					   fw->nodes[i].code_len) & cf->mask;
 
 		while (cf->slots[h] >= 0)
 			h = (h + 1) & cf->mask;
 		cf->slots[h] = i;
+	}
+	/* rows usually arrive in code order: predict the next leaf */
+	cf->next_leaf = palloc(sizeof(int32) * fw->nnodes);
+	for (i = fw->nnodes - 1, h = (uint32) -1; i >= 0; i--)
+	{
+		cf->next_leaf[i] = (int32) h;
+		if (fw->nodes[i].first_child < 0)
+			h = (uint32) i;
 	}
 	MemoryContextSwitchTo(old);
 	return cf;

@@ -116,6 +116,7 @@ typedef struct CompiledFramework
 	Framework  *fw;				/* private copy */
 	int32	   *slots;			/* open-addressing table of node indexes */
 	uint32		mask;
+	int32	   *next_leaf;		/* per node: the next leaf in preorder, or -1 */
 } CompiledFramework;
 
 extern const char *fw_method_name(int method);

@@ -36,6 +36,7 @@ typedef struct RollupState
 	CompiledFramework *cf;
 	int32		nleaves;
 	int32		npresent;
+	int32		hint;			/* node expected in the next row */
 	bool	   *present;
 	float8	   *values;
 } RollupState;
@@ -49,6 +50,7 @@ state_new(MemoryContext aggcxt, CompiledFramework *cf)
 	st->cf = cf;
 	st->nleaves = n;
 	st->npresent = 0;
+	st->hint = -1;
 	st->present = MemoryContextAllocZero(aggcxt, sizeof(bool) * n);
 	st->values = MemoryContextAlloc(aggcxt, sizeof(float8) * n);
 	return st;
@@ -115,7 +117,10 @@ rollup_step(PG_FUNCTION_ARGS)
 				 errhint("Group rollup() so that each group has one framework.")));
 
 	code = PG_GETARG_INDICATOR_CODE_P(2);
-	node = framework_find(cf, ICODE_DATA(code), ICODE_LEN(code));
+	node = st->hint;
+	if (node < 0 || cf->fw->nodes[node].code_len != ICODE_LEN(code) ||
+		memcmp(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)) != 0)
+		node = framework_find(cf, ICODE_DATA(code), ICODE_LEN(code));
 	if (node < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -123,6 +128,7 @@ rollup_step(PG_FUNCTION_ARGS)
 						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
 				 errhint("Filter the rows to the framework's leaves, or add the indicator to the framework.")));
 	leaf = cf->fw->nodes[node].leaf_index;
+	st->hint = cf->next_leaf[node];
 	if (leaf < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
