@@ -127,6 +127,7 @@ SELECT rank_score(NULL, 1.0) OVER () IS NULL AS null_rule;
 -- indicator_stats in a forced parallel plan equals the serial result
 CREATE TABLE big AS SELECT (g % 1000) / 7.0 AS x FROM generate_series(1, 200000) g;
 ANALYZE big;
+SET max_parallel_workers_per_gather = 0;
 SELECT indicator_stats(x) AS serial FROM big;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
