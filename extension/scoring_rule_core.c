@@ -26,6 +26,7 @@ static const char *const kind_names[SR_KIND_MAX + 1] = {
 	"best", "minmax", "zscore", "goalposts", "rank", "prank", "borda"
 };
 
+/* Lower-case name of a kind, as parsed and printed. */
 const char *
 sr_kind_name(int kind)
 {
@@ -34,6 +35,7 @@ sr_kind_name(int kind)
 	return kind_names[kind];
 }
 
+/* Which function applies a kind: score() with or without statistics, or rank_score(). */
 SrClass
 sr_kind_class(int kind)
 {
@@ -71,6 +73,7 @@ typedef struct Lexer
 	SrError    *err;
 } Lexer;
 
+/* ASCII white space, as skipped between tokens and trimmed from grades. */
 static int
 is_space(char c)
 {
@@ -78,24 +81,28 @@ is_space(char c)
 		c == '\v';
 }
 
+/* ASCII digit. */
 static int
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* ASCII letter. */
 static int
 is_alpha(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* A character of a bare grade label or a keyword. */
 static int
 is_label_char(char c)
 {
 	return is_alpha(c) || is_digit(c) || c == '_';
 }
 
+/* Advance the cursor past white space. */
 static void
 skip_space(Lexer *lx)
 {
@@ -103,6 +110,7 @@ skip_space(Lexer *lx)
 		lx->i++;
 }
 
+/* Record a problem at 0-based byte pos0; returns 0 for the caller to return. */
 static int
 fail(Lexer *lx, const char *message, size_t pos0)
 {
@@ -111,6 +119,7 @@ fail(Lexer *lx, const char *message, size_t pos0)
 	return 0;
 }
 
+/* The byte at the cursor, or -1 at the end. */
 static int
 peek(Lexer *lx)
 {
@@ -456,6 +465,7 @@ parse_arguments(Lexer *lx, SrSpec *spec)
 	return 1;
 }
 
+/* Parse a rule: kind, optional arguments, nothing after; then check it. */
 int
 sr_parse(const char *s, size_t len, SrSpec *spec, SrError *err)
 {
@@ -530,6 +540,7 @@ sr_parse(const char *s, size_t len, SrSpec *spec, SrError *err)
 
 /* ---------- checking ---------- */
 
+/* Record a problem found by the checker; returns 0. */
 static int
 check_fail(SrError *err, const char *message, int position)
 {
@@ -538,6 +549,7 @@ check_fail(SrError *err, const char *message, int position)
 	return 0;
 }
 
+/* A fraction of the maximum points lies in [0, 1]. */
 static int
 check_fraction(double f)
 {
@@ -551,6 +563,7 @@ label_is_trimmed(const char *s, int len)
 	return len > 0 && !is_space(s[0]) && !is_space(s[len - 1]);
 }
 
+/* Check every constraint of a rule, wherever it came from (text or binary). */
 int
 sr_check(SrSpec *spec, SrError *err)
 {
@@ -670,6 +683,7 @@ sr_check(SrSpec *spec, SrError *err)
 
 /* ---------- packing ---------- */
 
+/* Bytes of the packed form: header, doubles, then grade labels. */
 size_t
 sr_packed_size(const SrSpec *spec)
 {
@@ -693,6 +707,7 @@ sr_packed_size(const SrSpec *spec)
 	return size;
 }
 
+/* Write the packed form, zeroing the header so equal rules are equal bytes. */
 void
 sr_pack(const SrSpec *spec, SrRule *buf)
 {
@@ -725,6 +740,7 @@ sr_pack(const SrSpec *spec, SrRule *buf)
 	}
 }
 
+/* Walk the length-prefixed labels that follow a grade rule's fractions. */
 const char *
 sr_grade_label(const SrRule *rule, int i, int *len)
 {
@@ -736,6 +752,7 @@ sr_grade_label(const SrRule *rule, int i, int *len)
 	return (const char *) p + 1;
 }
 
+/* The inverse of sr_pack, for re-checking and for tools. */
 void
 sr_unpack(const SrRule *rule, SrSpec *spec)
 {
@@ -772,6 +789,7 @@ sr_unpack(const SrRule *rule, SrSpec *spec)
 
 /* ---------- printing ---------- */
 
+/* Shortest of %.15g, %.16g, %.17g that reads back to the same double. */
 int
 sr_format_double(double v, char *buf)
 {
@@ -787,6 +805,7 @@ sr_format_double(double v, char *buf)
 	return len;
 }
 
+/* Generous bound of the canonical text's length, from the number of points. */
 size_t
 sr_print_bound(const SrRule *rule)
 {
@@ -798,6 +817,7 @@ sr_print_bound(const SrRule *rule)
 	return bound;
 }
 
+/* Append a C string at offset at; returns the new offset. */
 static size_t
 put_string(char *buf, size_t at, const char *s)
 {
@@ -807,6 +827,7 @@ put_string(char *buf, size_t at, const char *s)
 	return at + n;
 }
 
+/* Append a number in its shortest round-trip form. */
 static size_t
 put_double(char *buf, size_t at, double v)
 {
@@ -839,6 +860,7 @@ put_label(char *buf, size_t at, const char *s, int len)
 	return at;
 }
 
+/* Canonical text: defaults and "higher" left out, ", " between arguments. */
 size_t
 sr_print(const SrRule *rule, char *buf)
 {
@@ -925,6 +947,7 @@ sr_print(const SrRule *rule, char *buf)
 
 /* ---------- scoring ---------- */
 
+/* Clamp to [0, 1]. */
 static double
 clamp01(double v)
 {
@@ -954,6 +977,7 @@ last_at_or_below(const double *xs, int n, double x)
 	return lo - 1;
 }
 
+/* Apply a numeric rule; see the formulas in docs/scoring.md. */
 int
 sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 {
@@ -1043,6 +1067,7 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 	}
 }
 
+/* Look a trimmed text value up among a grade rule's labels. */
 int
 sr_score_grade(const SrRule *rule, const char *s, size_t len, double *out)
 {
