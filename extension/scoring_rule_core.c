@@ -958,6 +958,33 @@ clamp01(double v)
 	return v;
 }
 
+/*
+ * (a - b) / (c - d) without spurious overflow: when a difference of two
+ * finite doubles overflows (a near DBL_MAX minus a near -DBL_MAX), the
+ * halves are subtracted instead, which gives the same quotient.
+ */
+static double
+ratio_of_differences(double a, double b, double c, double d)
+{
+	double		num = a - b;
+	double		den = c - d;
+
+	if (isfinite(num) && isfinite(den))
+		return num / den;
+	return (a * 0.5 - b * 0.5) / (c * 0.5 - d * 0.5);
+}
+
+/* a + (b - a) t, also when b - a overflows. */
+static double
+lerp(double a, double b, double t)
+{
+	double		span = b - a;
+
+	if (isfinite(span))
+		return a + span * t;
+	return a * (1.0 - t) + b * t;
+}
+
 /* Index of the last threshold <= x, or -1 when x is below them all. */
 static int
 last_at_or_below(const double *xs, int n, double x)
@@ -1002,13 +1029,13 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 				*out = clamp01(x / rule->p1);
 			return 1;
 		case SR_LINEAR:
-			*out = clamp01((x - rule->p1) / (rule->p2 - rule->p1));
+			*out = clamp01(ratio_of_differences(x, rule->p1, rule->p2, rule->p1));
 			return 1;
 		case SR_GOALPOSTS:
 			if (lower)
-				*out = clamp01((rule->p2 - x) / (rule->p2 - rule->p1));
+				*out = clamp01(ratio_of_differences(rule->p2, x, rule->p2, rule->p1));
 			else
-				*out = clamp01((x - rule->p1) / (rule->p2 - rule->p1));
+				*out = clamp01(ratio_of_differences(x, rule->p1, rule->p2, rule->p1));
 			return 1;
 		case SR_STEPS:
 			i = last_at_or_below(xs, n, x);
@@ -1021,7 +1048,8 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 			else if (i >= n - 1)
 				*out = fs[n - 1];
 			else
-				*out = fs[i] + (fs[i + 1] - fs[i]) * ((x - xs[i]) / (xs[i + 1] - xs[i]));
+				*out = fs[i] + (fs[i + 1] - fs[i]) *
+					ratio_of_differences(x, xs[i], xs[i + 1], xs[i]);
 			return 1;
 		case SR_BEST:
 			if (stats == NULL || stats->n < 1)
@@ -1044,13 +1072,15 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 			if (stats == NULL || stats->n < 1)
 				return 0;
 			if (stats->max == stats->min)
-				*out = rule->p1 + (rule->p2 - rule->p1) / 2.0;
-			else if (lower)
-				*out = rule->p1 + (rule->p2 - rule->p1) *
-					((stats->max - x) / (stats->max - stats->min));
+				*out = rule->p1 * 0.5 + rule->p2 * 0.5;
 			else
-				*out = rule->p1 + (rule->p2 - rule->p1) *
-					((x - stats->min) / (stats->max - stats->min));
+			{
+				double		t = lower ?
+					ratio_of_differences(stats->max, x, stats->max, stats->min) :
+					ratio_of_differences(x, stats->min, stats->max, stats->min);
+
+				*out = lerp(rule->p1, rule->p2, t);
+			}
 			return 1;
 		case SR_ZSCORE:
 			if (stats == NULL || stats->n < 1)
@@ -1058,9 +1088,11 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 			if (stats->n < 2 || stats->sd == 0.0)
 				*out = rule->p1;
 			else if (lower)
-				*out = rule->p1 + rule->p2 * ((stats->mean - x) / stats->sd);
+				*out = rule->p1 + rule->p2 *
+					ratio_of_differences(stats->mean, x, stats->sd, 0.0);
 			else
-				*out = rule->p1 + rule->p2 * ((x - stats->mean) / stats->sd);
+				*out = rule->p1 + rule->p2 *
+					ratio_of_differences(x, stats->mean, stats->sd, 0.0);
 			return 1;
 		default:
 			return 0;
