@@ -18,8 +18,9 @@
 
 /*
  * The memory context that lives as long as the aggregate's state; states
- * are allocated there.  A support function called outside an aggregate
- * (which a user can do by passing NULL as the state) gets an error.
+ * are allocated there.  SQL cannot call a support function outside an
+ * aggregate (it has no value of type internal to pass), so being called
+ * otherwise is an internal error.
  */
 MemoryContext
 wagg_agg_context(FunctionCallInfo fcinfo, const char *fname)
@@ -27,10 +28,7 @@ wagg_agg_context(FunctionCallInfo fcinfo, const char *fname)
 	MemoryContext aggcontext;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s called in non-aggregate context", fname),
-				 errhint("Call the aggregate, not its support function.")));
+		elog(ERROR, "%s called in non-aggregate context", fname);
 	return aggcontext;
 }
 
