@@ -396,6 +396,8 @@ weighted_quantile_deserialize(PG_FUNCTION_ARGS)
 		if (state->equal_weights && w != first_w)
 			wagg_report_bad_state("weighted_quantile",
 								  "The weights are flagged equal but differ.");
+		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
 	}
 	PG_RETURN_POINTER(state);
 }
