@@ -163,6 +163,9 @@ if [ -n "$(q "SELECT to_regtype('scoring_rule')")" ] &&
 		[ "$same" = t ] || verdicts+=("$name: score() and the CASE expression disagree")
 		for mode in serial parallel; do
 			if [ $mode = serial ]; then set=$SERIAL; else set=$PARALLEL; fi
+			bench_pair "$name" "by indicator" $mode "$set" \
+				"SELECT indicator, $cexpr FROM bench_data GROUP BY indicator" \
+				"SELECT indicator, $sexpr FROM bench_data GROUP BY indicator" 1.50
 			bench_pair "$name" "whole table" $mode "$set" \
 				"SELECT $cexpr FROM bench_data" "SELECT $sexpr FROM bench_data" 1.50
 		done
