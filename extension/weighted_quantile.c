@@ -63,6 +63,7 @@ typedef struct WeightedQuantileState
 /* Serialized state: version, flags, q, first_w, n, then n pairs. */
 #define WQ_SERIAL_HEADER (1 + 1 + 2 * sizeof(double) + sizeof(int64))
 #define WQ_FLAG_EQUAL_WEIGHTS 0x01
+#define WQ_FLAG_SORTED 0x02
 
 /* Pairs allocated when a state is created. */
 #define WQ_INITIAL_CAPACITY 16
@@ -70,12 +71,23 @@ typedef struct WeightedQuantileState
 /* Pairs between two interrupt checks in the final walk. */
 #define WQ_INTERRUPT_INTERVAL 1048576
 
-/* A sort of the pairs by value, then weight; interruptible. */
+/*
+ * The order of the pairs: by value, then by weight.
+ */
+static inline int
+compare_pairs(const WeightedPair *a, const WeightedPair *b)
+{
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->w != b->w)
+		return a->w < b->w ? -1 : 1;
+	return 0;
+}
+
+/* A sort of the pairs in that order; interruptible. */
 #define ST_SORT sort_weighted_pairs
 #define ST_ELEMENT_TYPE WeightedPair
-#define ST_COMPARE(a, b) \
-	((a)->x < (b)->x ? -1 : (a)->x > (b)->x ? 1 : \
-	 (a)->w < (b)->w ? -1 : (a)->w > (b)->w ? 1 : 0)
+#define ST_COMPARE(a, b) compare_pairs(a, b)
 #define ST_CHECK_FOR_INTERRUPTS
 #define ST_SCOPE static
 #define ST_DECLARE
@@ -244,9 +256,49 @@ weighted_median_step(PG_FUNCTION_ARGS)
 }
 
 /*
- * weighted_quantile_combine(state, state): appends the pairs of the second
- * state to the first.  When the first is NULL the second is copied into the
- * aggregate context (a deserialized state lives in a shorter-lived one).
+ * Merges the sorted pairs of from into the sorted pairs of into, in linear
+ * time, into a new array in the context of into's array.
+ */
+static void
+wq_merge_sorted(WeightedQuantileState *into, const WeightedQuantileState *from)
+{
+	int64		n = into->n + from->n;
+	WeightedPair *merged;
+	const WeightedPair *a = into->pairs;
+	const WeightedPair *b = from->pairs;
+	int64		i = 0;
+	int64		j = 0;
+	int64		k = 0;
+
+	if (n > (int64) (MaxAllocHugeSize / sizeof(WeightedPair)))
+		wq_reserve(into, n);	/* reports the limit */
+	merged = (WeightedPair *) MemoryContextAllocHuge(GetMemoryChunkContext(into->pairs),
+													 n * sizeof(WeightedPair));
+	while (i < into->n && j < from->n)
+	{
+		if (compare_pairs(&b[j], &a[i]) < 0)
+			merged[k++] = b[j++];
+		else
+			merged[k++] = a[i++];
+		if ((k & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (i < into->n)
+		memcpy(merged + k, a + i, (into->n - i) * sizeof(WeightedPair));
+	if (j < from->n)
+		memcpy(merged + k, b + j, (from->n - j) * sizeof(WeightedPair));
+	pfree(into->pairs);
+	into->pairs = merged;
+	into->capacity = n;
+	into->n = n;
+}
+
+/*
+ * weighted_quantile_combine(state, state): adds the pairs of the second
+ * state to the first: a linear merge when both are sorted (partial states
+ * from parallel workers are, see weighted_quantile_serialize), otherwise an
+ * append.  When the first is NULL the second is copied into the aggregate
+ * context (a deserialized state lives in a shorter-lived one).
  */
 Datum
 weighted_quantile_combine(PG_FUNCTION_ARGS)
@@ -284,6 +336,11 @@ weighted_quantile_combine(PG_FUNCTION_ARGS)
 		state1->first_w = state2->first_w;
 	state1->equal_weights = state1->equal_weights && state2->equal_weights &&
 		state1->first_w == state2->first_w;
+	if (state1->sorted && state2->sorted)
+	{
+		wq_merge_sorted(state1, state2);
+		PG_RETURN_POINTER(state1);
+	}
 	wq_reserve(state1, state1->n + state2->n);
 	memcpy(state1->pairs + state1->n, state2->pairs, state2->n * sizeof(WeightedPair));
 	state1->n += state2->n;
@@ -296,6 +353,10 @@ weighted_quantile_combine(PG_FUNCTION_ARGS)
  * flags byte, q, the first weight, the number of pairs, then the pairs, all
  * in the server's byte order (the state only travels between processes of
  * the same build).  A bytea holds at most 1 GB, about 67 million pairs.
+ *
+ * The pairs are sorted first (in place; that reorders but does not change
+ * the state).  Partial states are serialized in the parallel workers, so
+ * the workers share the sorting, and the leader only merges sorted runs.
  */
 Datum
 weighted_quantile_serialize(PG_FUNCTION_ARGS)
@@ -314,12 +375,18 @@ weighted_quantile_serialize(PG_FUNCTION_ARGS)
 						   (long long) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair))),
 				 errhint("Run this query without parallel workers (SET max_parallel_workers_per_gather = 0).")));
 
+	if (!state->sorted)
+	{
+		sort_weighted_pairs(state->pairs, state->n);
+		state->sorted = true;
+	}
+
 	size = VARHDRSZ + WQ_SERIAL_HEADER + state->n * sizeof(WeightedPair);
 	result = (bytea *) palloc(size);
 	SET_VARSIZE(result, size);
 	p = VARDATA(result);
 	*p++ = WAGG_STATE_VERSION;
-	*p++ = state->equal_weights ? WQ_FLAG_EQUAL_WEIGHTS : 0;
+	*p++ = (state->equal_weights ? WQ_FLAG_EQUAL_WEIGHTS : 0) | WQ_FLAG_SORTED;
 	memcpy(p, &state->q, sizeof(double));
 	p += sizeof(double);
 	memcpy(p, &state->first_w, sizeof(double));
@@ -333,8 +400,8 @@ weighted_quantile_serialize(PG_FUNCTION_ARGS)
 /*
  * weighted_quantile_deserialize(bytea, internal): reads back what
  * weighted_quantile_serialize wrote.  Checks the version, the flags, q, the
- * size against the number of pairs, and every pair (finite, weight > 0).
- * The state is built in the current context; combine copies it if needed.
+ * size against the number of pairs, and every pair (finite, weight > 0, in
+ * order when flagged sorted).  The state is built in the current context; combine copies it if needed.
  */
 Datum
 weighted_quantile_deserialize(PG_FUNCTION_ARGS)
@@ -357,7 +424,7 @@ weighted_quantile_deserialize(PG_FUNCTION_ARGS)
 		wagg_report_bad_state("weighted_quantile",
 							  psprintf("Unknown state version %d.", (int) (unsigned char) p[0]));
 	flags = (unsigned char) p[1];
-	if ((flags & ~WQ_FLAG_EQUAL_WEIGHTS) != 0)
+	if ((flags & ~(WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED)) != 0)
 		wagg_report_bad_state("weighted_quantile",
 							  psprintf("Unknown flags 0x%02x.", flags));
 	p += 2;
@@ -379,7 +446,7 @@ weighted_quantile_deserialize(PG_FUNCTION_ARGS)
 	state->q = q;
 	state->first_w = first_w;
 	state->equal_weights = (flags & WQ_FLAG_EQUAL_WEIGHTS) != 0;
-	state->sorted = false;
+	state->sorted = (flags & WQ_FLAG_SORTED) != 0;
 	state->n = n;
 	state->capacity = n;
 	state->pairs = (WeightedPair *) palloc_extended(Max(n, 1) * sizeof(WeightedPair), MCXT_ALLOC_HUGE);
@@ -396,6 +463,10 @@ weighted_quantile_deserialize(PG_FUNCTION_ARGS)
 		if (state->equal_weights && w != first_w)
 			wagg_report_bad_state("weighted_quantile",
 								  "The weights are flagged equal but differ.");
+		if (state->sorted && i > 0 &&
+			compare_pairs(&state->pairs[i - 1], &state->pairs[i]) > 0)
+			wagg_report_bad_state("weighted_quantile",
+								  "The pairs are flagged sorted but are not.");
 		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
