@@ -131,19 +131,19 @@ FROM obs, (VALUES ('prank'::scoring_rule)) v(r) WHERE indicator = 'B' ORDER BY u
 SELECT rank_score(NULL, 1.0) OVER () IS NULL AS null_rule;
 
 -- indicator_stats in a forced parallel plan equals the serial result
-CREATE TABLE big AS SELECT (g % 1000) / 7.0 AS x FROM generate_series(1, 200000) g;
-ANALYZE big;
+CREATE TABLE stats_big AS SELECT (g % 1000) / 7.0 AS x FROM generate_series(1, 200000) g;
+ANALYZE stats_big;
 SET max_parallel_workers_per_gather = 0;
-SELECT indicator_stats(x) AS serial FROM big;
+SELECT indicator_stats(x) AS serial FROM stats_big;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
-EXPLAIN (COSTS OFF) SELECT indicator_stats(x) FROM big;
+EXPLAIN (COSTS OFF) SELECT indicator_stats(x) FROM stats_big;
 SELECT stats_n(s), stats_min(s), stats_max(s), round(stats_mean(s)::numeric, 10) AS mean,
 	   round(stats_sd(s)::numeric, 10) AS sd
-FROM (SELECT indicator_stats(x) AS s FROM big) t;
+FROM (SELECT indicator_stats(x) AS s FROM stats_big) t;
 RESET parallel_setup_cost; RESET parallel_tuple_cost;
 RESET min_parallel_table_scan_size; RESET max_parallel_workers_per_gather;
-SELECT round(avg(x)::numeric, 10) AS mean, round(stddev_samp(x)::numeric, 10) AS sd FROM big;
+SELECT round(avg(x)::numeric, 10) AS mean, round(stddev_samp(x)::numeric, 10) AS sd FROM stats_big;
 
 -- Limits: 256 points and grades; a 10,000-step rule is refused early.
 SELECT length(('steps(' || string_agg(g || ':' || (g / 256.0), ', ') || ')')::scoring_rule::text)
