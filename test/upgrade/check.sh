@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 dump_objects() {
 	pg_dump --schema-only --binary-upgrade --no-owner -d "$1" |
-		grep -vE 'binary_upgrade_set_next|binary_upgrade_set_type_oids|^-- |^SET |^SELECT pg_catalog.set_config|^$' >"$2"
+		grep -vE 'binary_upgrade_set_next|binary_upgrade_set_type_oids|^-- |^SET |^SELECT pg_catalog.set_config|^\\(un)?restrict |^$' >"$2"
 }
 
 dropdb --if-exists dti_fresh >/dev/null

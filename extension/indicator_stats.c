@@ -1,0 +1,518 @@
+/*-------------------------------------------------------------------------
+ *
+ * indicator_stats.c
+ *	  The indicator_stats type (n, min, max, mean, sample sd of one
+ *	  indicator's values in one period) and the indicator_stats(float8)
+ *	  aggregate that computes it, in parallel if asked.
+ *
+ * The aggregate keeps a compensated sum for the mean and Welford's running
+ * mean and M2 for the variance; partial states from parallel workers merge
+ * with Chan's formula.  The type is 40 bytes passed by reference.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+
+#include <math.h>
+
+#include "compensated_sum.h"
+#include "scoring_rule.h"
+
+#define ISTATS_BINARY_VERSION 1
+#define ISTATS_STATE_VERSION 1
+
+PG_FUNCTION_INFO_V1(indicator_stats_in);
+PG_FUNCTION_INFO_V1(indicator_stats_out);
+PG_FUNCTION_INFO_V1(indicator_stats_recv);
+PG_FUNCTION_INFO_V1(indicator_stats_send);
+PG_FUNCTION_INFO_V1(indicator_stats_n);
+PG_FUNCTION_INFO_V1(indicator_stats_min);
+PG_FUNCTION_INFO_V1(indicator_stats_max);
+PG_FUNCTION_INFO_V1(indicator_stats_mean);
+PG_FUNCTION_INFO_V1(indicator_stats_sd);
+PG_FUNCTION_INFO_V1(indicator_stats_step);
+PG_FUNCTION_INFO_V1(indicator_stats_combine);
+PG_FUNCTION_INFO_V1(indicator_stats_serialize);
+PG_FUNCTION_INFO_V1(indicator_stats_deserialize);
+PG_FUNCTION_INFO_V1(indicator_stats_final);
+
+/* Aggregate state. */
+typedef struct StatsState
+{
+	int64		n;
+	CompensatedSum sum;
+	double		min;
+	double		max;
+	double		mean;			/* Welford running mean, for M2 only */
+	double		m2;				/* sum of squared deviations */
+} StatsState;
+
+#define STATE_SERIAL_SIZE (1 + sizeof(int64) + 6 * sizeof(double))
+
+/*
+ * Check a summary for consistency; returns NULL or a description of the
+ * problem.  Used by text and binary input alike.
+ */
+static const char *
+stats_problem(const SrStats *s)
+{
+	if (s->n < 0)
+		return "The count n is negative";
+	if (!isfinite(s->min) || !isfinite(s->max) || !isfinite(s->mean) ||
+		!isfinite(s->sd))
+		return "Every field must be a finite number";
+	if (s->n == 0)
+	{
+		if (s->min != 0 || s->max != 0 || s->mean != 0 || s->sd != 0)
+			return "A summary of no values has every field 0";
+		return NULL;
+	}
+	if (s->min > s->max)
+		return "The minimum is greater than the maximum";
+	if (s->mean < s->min || s->mean > s->max)
+		return "The mean is outside [min, max]";
+	if (s->sd < 0)
+		return "The standard deviation sd is negative";
+	if (s->n == 1 && (s->sd != 0 || s->min != s->max))
+		return "A summary of one value has min = max and sd 0";
+	return NULL;
+}
+
+/* Normalise negative zeros, so that output reads back identically. */
+static void
+stats_normalise(SrStats *s)
+{
+	if (s->min == 0)
+		s->min = 0;
+	if (s->max == 0)
+		s->max = 0;
+	if (s->mean == 0)
+		s->mean = 0;
+	if (s->sd == 0)
+		s->sd = 0;
+}
+
+/*
+ * Text input: "(n=5,min=1,max=9,mean=4.2,sd=2.1)"; white space allowed
+ * around tokens, keys case-insensitive and in any order, each exactly once.
+ */
+Datum
+indicator_stats_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	static const char *const keys[5] = {"n", "min", "max", "mean", "sd"};
+	SrStats    *s = palloc0(sizeof(SrStats));
+	bool		seen[5] = {false, false, false, false, false};
+	char	   *p = str;
+	const char *problem = NULL;
+	int			k;
+
+#define SKIP_SPACE() while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++
+	SKIP_SPACE();
+	if (*p != '(')
+		problem = "Expected \"(\"";
+	else
+		p++;
+	while (problem == NULL)
+	{
+		char	   *key;
+		size_t		keylen;
+		char	   *end;
+		int			which = -1;
+
+		SKIP_SPACE();
+		key = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			p++;
+		keylen = p - key;
+		for (k = 0; k < 5; k++)
+			if (keylen == strlen(keys[k]) && pg_strncasecmp(key, keys[k], keylen) == 0)
+				which = k;
+		if (which < 0)
+		{
+			problem = "Expected one of n, min, max, mean, sd";
+			break;
+		}
+		if (seen[which])
+		{
+			problem = "A field is given twice";
+			break;
+		}
+		seen[which] = true;
+		SKIP_SPACE();
+		if (*p != '=')
+		{
+			problem = "Expected \"=\" after a field name";
+			break;
+		}
+		p++;
+		SKIP_SPACE();
+		errno = 0;
+		if (which == 0)
+		{
+			long long	v = strtoll(p, &end, 10);
+
+			if (end == p || errno != 0)
+			{
+				problem = "The count n must be an integer";
+				break;
+			}
+			s->n = v;
+		}
+		else
+		{
+			double		v = strtod(p, &end);
+			double	   *field = which == 1 ? &s->min : which == 2 ? &s->max :
+				which == 3 ? &s->mean : &s->sd;
+
+			if (end == p || (errno != 0 && !(v == 0.0 || isinf(v))) ||
+				!isfinite(v))
+			{
+				problem = "Every field must be a finite number";
+				break;
+			}
+			*field = v;
+		}
+		p = end;
+		SKIP_SPACE();
+		if (*p == ',')
+		{
+			p++;
+			continue;
+		}
+		if (*p == ')')
+		{
+			p++;
+			SKIP_SPACE();
+			if (*p != '\0')
+				problem = "Unexpected text after \")\"";
+			break;
+		}
+		problem = "Expected \",\" or \")\"";
+	}
+#undef SKIP_SPACE
+	if (problem == NULL)
+		for (k = 0; k < 5; k++)
+			if (!seen[k])
+				problem = "Every field of n, min, max, mean and sd is needed";
+	if (problem == NULL)
+		problem = stats_problem(s);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s: \"%s\"",
+						"indicator_stats", str),
+				 errdetail("%s.", problem),
+				 errhint("Statistics look like (n=5,min=1,max=9,mean=4.2,sd=2.1).")));
+	stats_normalise(s);
+	PG_RETURN_POINTER(s);
+}
+
+/* Text output with shortest round-trip numbers. */
+Datum
+indicator_stats_out(PG_FUNCTION_ARGS)
+{
+	SrStats    *s = PG_GETARG_INDICATOR_STATS_P(0);
+	char		min[32],
+				max[32],
+				mean[32],
+				sd[32];
+
+	sr_format_double(s->min, min);
+	sr_format_double(s->max, max);
+	sr_format_double(s->mean, mean);
+	sr_format_double(s->sd, sd);
+	PG_RETURN_CSTRING(psprintf("(n=" INT64_FORMAT ",min=%s,max=%s,mean=%s,sd=%s)",
+							   s->n, min, max, mean, sd));
+}
+
+/* Binary input: version byte 1, int8 n, float8 min, max, mean, sd. */
+Datum
+indicator_stats_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version = pq_getmsgbyte(buf);
+	SrStats    *s;
+	const char *problem;
+
+	if (version != ISTATS_BINARY_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported binary format version %d for type %s",
+						version, "indicator_stats"),
+				 errdetail("This server reads version %d.", ISTATS_BINARY_VERSION)));
+	s = palloc0(sizeof(SrStats));
+	s->n = pq_getmsgint64(buf);
+	s->min = pq_getmsgfloat8(buf);
+	s->max = pq_getmsgfloat8(buf);
+	s->mean = pq_getmsgfloat8(buf);
+	s->sd = pq_getmsgfloat8(buf);
+	pq_getmsgend(buf);
+	problem = stats_problem(s);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type %s", "indicator_stats"),
+				 errdetail("%s.", problem)));
+	stats_normalise(s);
+	PG_RETURN_POINTER(s);
+}
+
+/* Binary output; see indicator_stats_recv. */
+Datum
+indicator_stats_send(PG_FUNCTION_ARGS)
+{
+	SrStats    *s = PG_GETARG_INDICATOR_STATS_P(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, ISTATS_BINARY_VERSION);
+	pq_sendint64(&buf, s->n);
+	pq_sendfloat8(&buf, s->min);
+	pq_sendfloat8(&buf, s->max);
+	pq_sendfloat8(&buf, s->mean);
+	pq_sendfloat8(&buf, s->sd);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Accessors; min, max, mean are NULL for n = 0, sd for n < 2. */
+Datum
+indicator_stats_n(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(PG_GETARG_INDICATOR_STATS_P(0)->n);
+}
+
+/* stats_min(s) */
+Datum
+indicator_stats_min(PG_FUNCTION_ARGS)
+{
+	SrStats    *s = PG_GETARG_INDICATOR_STATS_P(0);
+
+	if (s->n < 1)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(s->min);
+}
+
+/* stats_max(s) */
+Datum
+indicator_stats_max(PG_FUNCTION_ARGS)
+{
+	SrStats    *s = PG_GETARG_INDICATOR_STATS_P(0);
+
+	if (s->n < 1)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(s->max);
+}
+
+/* stats_mean(s) */
+Datum
+indicator_stats_mean(PG_FUNCTION_ARGS)
+{
+	SrStats    *s = PG_GETARG_INDICATOR_STATS_P(0);
+
+	if (s->n < 1)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(s->mean);
+}
+
+/* stats_sd(s): the sample standard deviation */
+Datum
+indicator_stats_sd(PG_FUNCTION_ARGS)
+{
+	SrStats    *s = PG_GETARG_INDICATOR_STATS_P(0);
+
+	if (s->n < 2)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(s->sd);
+}
+
+/* A new, empty state in the aggregate's memory context. */
+static StatsState *
+new_state(FunctionCallInfo fcinfo)
+{
+	MemoryContext aggcontext;
+
+	if (!AggCheckCallContext(fcinfo, &aggcontext))
+		elog(ERROR, "indicator_stats state function called in non-aggregate context");
+	return (StatsState *) MemoryContextAllocZero(aggcontext, sizeof(StatsState));
+}
+
+/*
+ * Transition: skip NULLs, reject NaN and infinities, update the
+ * compensated sum, the extremes and Welford's mean and M2.
+ */
+Datum
+indicator_stats_step(PG_FUNCTION_ARGS)
+{
+	StatsState *st = PG_ARGISNULL(0) ? NULL : (StatsState *) PG_GETARG_POINTER(0);
+	double		x,
+				delta;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (st == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(st);
+	}
+	x = PG_GETARG_FLOAT8(1);
+	dti_check_value(x);
+	if (st == NULL)
+		st = new_state(fcinfo);
+	if (st->n == 0)
+		st->min = st->max = x;
+	else
+	{
+		if (x < st->min)
+			st->min = x;
+		if (x > st->max)
+			st->max = x;
+	}
+	st->n++;
+	csum_add(&st->sum, x);
+	delta = x - st->mean;
+	st->mean += delta / (double) st->n;
+	st->m2 += delta * (x - st->mean);
+	PG_RETURN_POINTER(st);
+}
+
+/* Merge b into a (Chan et al.); a must be a writable state. */
+static void
+merge_states(StatsState *a, const StatsState *b)
+{
+	double		n,
+				delta;
+
+	if (b->n == 0)
+		return;
+	if (a->n == 0)
+	{
+		*a = *b;
+		return;
+	}
+	n = (double) a->n + (double) b->n;
+	delta = b->mean - a->mean;
+	a->m2 += b->m2 + delta * delta * ((double) a->n * (double) b->n / n);
+	a->mean += delta * ((double) b->n / n);
+	a->n += b->n;
+	csum_merge(&a->sum, &b->sum);
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+}
+
+/* Combine two partial states; the result lives in the aggregate context. */
+Datum
+indicator_stats_combine(PG_FUNCTION_ARGS)
+{
+	StatsState *a = PG_ARGISNULL(0) ? NULL : (StatsState *) PG_GETARG_POINTER(0);
+	StatsState *b = PG_ARGISNULL(1) ? NULL : (StatsState *) PG_GETARG_POINTER(1);
+
+	if (b == NULL)
+	{
+		if (a == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(a);
+	}
+	if (a == NULL)
+		a = new_state(fcinfo);
+	merge_states(a, b);
+	PG_RETURN_POINTER(a);
+}
+
+/* State to bytea: version byte, n, sum, comp, min, max, mean, m2. */
+Datum
+indicator_stats_serialize(PG_FUNCTION_ARGS)
+{
+	StatsState *st = (StatsState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "indicator_stats_serialize called in non-aggregate context");
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, ISTATS_STATE_VERSION);
+	pq_sendint64(&buf, st->n);
+	pq_sendfloat8(&buf, st->sum.sum);
+	pq_sendfloat8(&buf, st->sum.comp);
+	pq_sendfloat8(&buf, st->min);
+	pq_sendfloat8(&buf, st->max);
+	pq_sendfloat8(&buf, st->mean);
+	pq_sendfloat8(&buf, st->m2);
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+/* Bytea to state, checking the size and the version. */
+Datum
+indicator_stats_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	StatsState *st;
+	StringInfoData buf;
+	int			version;
+
+	if (!AggCheckCallContext(fcinfo, NULL))
+		elog(ERROR, "indicator_stats_deserialize called in non-aggregate context");
+	if (VARSIZE_ANY_EXHDR(b) != STATE_SERIAL_SIZE)
+		elog(ERROR, "indicator_stats state has %d bytes, expected %d",
+			 (int) VARSIZE_ANY_EXHDR(b), (int) STATE_SERIAL_SIZE);
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	version = pq_getmsgbyte(&buf);
+	if (version != ISTATS_STATE_VERSION)
+		elog(ERROR, "indicator_stats state has version %d, expected %d",
+			 version, ISTATS_STATE_VERSION);
+	st = (StatsState *) palloc0(sizeof(StatsState));
+	st->n = pq_getmsgint64(&buf);
+	st->sum.sum = pq_getmsgfloat8(&buf);
+	st->sum.comp = pq_getmsgfloat8(&buf);
+	st->min = pq_getmsgfloat8(&buf);
+	st->max = pq_getmsgfloat8(&buf);
+	st->mean = pq_getmsgfloat8(&buf);
+	st->m2 = pq_getmsgfloat8(&buf);
+	if (st->n < 0)
+		elog(ERROR, "indicator_stats state has a negative count");
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * Final: the summary, or NULL when no value was seen.  The mean comes from
+ * the compensated sum, clamped into [min, max] against rounding; the
+ * state is not modified, so the aggregate works as a window aggregate.
+ */
+Datum
+indicator_stats_final(PG_FUNCTION_ARGS)
+{
+	StatsState *st = PG_ARGISNULL(0) ? NULL : (StatsState *) PG_GETARG_POINTER(0);
+	SrStats    *s;
+	double		mean;
+
+	if (st == NULL || st->n == 0)
+		PG_RETURN_NULL();
+	s = palloc0(sizeof(SrStats));
+	s->n = st->n;
+	s->min = st->min;
+	s->max = st->max;
+	mean = csum_total(&st->sum) / (double) st->n;
+	if (!isfinite(mean))
+		mean = st->mean;		/* the sum overflowed; Welford's mean did not */
+	if (mean < st->min)
+		mean = st->min;
+	if (mean > st->max)
+		mean = st->max;
+	s->mean = mean;
+	s->sd = st->n > 1 ? sqrt(fmax(st->m2, 0.0) / (double) (st->n - 1)) : 0.0;
+	if (!isfinite(s->sd))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("standard deviation of the indicator values is out of range")));
+	stats_normalise(s);
+	PG_RETURN_POINTER(s);
+}
