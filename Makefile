@@ -12,7 +12,9 @@ EXTVERSION   = $(call control_version,dti)
 MODULE_big   = dti
 OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 DATA_built   = sql/dti--$(EXTVERSION).sql
-DATA         = $(filter-out $(DATA_built),$(wildcard sql/dti--*.sql))
+# the first release's install script and every upgrade script, as released;
+# older versions install through them (CREATE EXTENSION dti VERSION '0.2.0')
+DATA         = sql/dti--0.1.0.sql $(wildcard sql/dti--*--*.sql)
 
 # The warehouse: a second, SQL-only extension built from sql/warehouse/
 # (its install script is printed by sql/warehouse/build.sh).
@@ -20,7 +22,7 @@ ifneq ($(wildcard dti_warehouse.control),)
 EXTENSION   += dti_warehouse
 WH_VERSION   = $(call control_version,dti_warehouse)
 DATA_built  += sql/dti_warehouse--$(WH_VERSION).sql
-DATA        += $(filter-out sql/dti_warehouse--$(WH_VERSION).sql,$(wildcard sql/dti_warehouse--*.sql))
+DATA        += $(wildcard sql/dti_warehouse--*--*.sql)
 endif
 PGFILEDESC   = "dti - composite-indicator scoring"
 
@@ -47,7 +49,14 @@ sql/dti--$(EXTVERSION).sql: $(sort $(wildcard sql/src/*.sql)) dti.control
 sql/dti_warehouse--$(WH_VERSION).sql: $(sort $(wildcard sql/warehouse/* sql/data/*)) dti_warehouse.control
 	sql/warehouse/build.sh "$(WH_VERSION)" > $@.tmp && mv $@.tmp $@
 
-.PHONY: deps test demo bench fuzz test-scale
+# Scripts of versions that are no longer built (an older development version
+# of the current release, say) must not linger in the server's directory,
+# where CREATE EXTENSION would prefer them to the upgrade path.
+installdirs: remove-stale-scripts
+remove-stale-scripts:
+	rm -f '$(DESTDIR)$(datadir)/extension/dti--'*.sql '$(DESTDIR)$(datadir)/extension/dti_warehouse--'*.sql
+
+.PHONY: remove-stale-scripts deps test demo bench fuzz test-scale
 
 deps:
 	@test/deps.sh
@@ -60,6 +69,7 @@ demo:
 
 bench:
 	@test/bench/run.sh
+	@test/bench/rollup.sh
 
 fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)

@@ -33,11 +33,9 @@ while read -r name result; do
 	ok) pass ;;
 	*) fail "regress/$name" ;;
 	esac
-done < <(sed -nE 's/^[[:space:]]*(ok|not ok)?[[:space:]]*[0-9]*[[:space:]]*(test[[:space:]]+)?([A-Za-z0-9_]+)[[:space:]]+\.\.\.[[:space:]]+(ok|FAILED|failed).*/\3 \4/p' test/regress.log)
-if grep -qE 'FAILED|failed \(' test/regress.log; then
-	[ -f test/regression.diffs ] && head -200 test/regression.diffs
-fi
-cat test/regress.log | grep -E '\.\.\. ' || cat test/regress.log
+done < <(sed -nE 's/^(ok|not ok)?[[:space:]]*[0-9]*[[:space:]]*(test[[:space:]]+)?([A-Za-z0-9_]+)[[:space:]]+\.\.\.[[:space:]]+(ok|FAILED|failed)?.*/\3 \4/p' test/regress.log)
+grep -E '\.\.\. ' test/regress.log || cat test/regress.log
+[ -f test/regression.diffs ] && head -300 test/regression.diffs
 
 # pgTAP: one database with pgtap and dti, one file at a time.
 createdb dti_tap && psql -X -q -d dti_tap -c 'CREATE EXTENSION pgtap; CREATE EXTENSION dti;' >/dev/null

@@ -19,17 +19,20 @@ SELECT has_opclass('indicator_code_ops');
 SELECT is(count(*), 0::bigint, 'every indicator_code function is IMMUTABLE')
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti'
-WHERE (p.proargtypes::oid[] && ARRAY['indicator_code'::regtype::oid] OR p.prorettype = 'indicator_code'::regtype)
+WHERE (p.proname LIKE 'indicator\_code%' OR p.proname IN ('nlevel', 'parent', 'subpath', 'label', 'ancestors', 'text'))
+  AND (p.proargtypes::oid[] && ARRAY['indicator_code'::regtype::oid] OR p.prorettype = 'indicator_code'::regtype)
   AND p.provolatile <> 'i';
 SELECT is(count(*), 0::bigint, 'every indicator_code function is STRICT')
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti'
-WHERE (p.proargtypes::oid[] && ARRAY['indicator_code'::regtype::oid] OR p.prorettype = 'indicator_code'::regtype)
+WHERE (p.proname LIKE 'indicator\_code%' OR p.proname IN ('nlevel', 'parent', 'subpath', 'label', 'ancestors', 'text'))
+  AND (p.proargtypes::oid[] && ARRAY['indicator_code'::regtype::oid] OR p.prorettype = 'indicator_code'::regtype)
   AND NOT p.proisstrict;
 SELECT is(count(*), 0::bigint, 'every indicator_code function is PARALLEL SAFE')
 FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e'
 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti'
-WHERE (p.proargtypes::oid[] && ARRAY['indicator_code'::regtype::oid] OR p.prorettype = 'indicator_code'::regtype)
+WHERE (p.proname LIKE 'indicator\_code%' OR p.proname IN ('nlevel', 'parent', 'subpath', 'label', 'ancestors', 'text'))
+  AND (p.proargtypes::oid[] && ARRAY['indicator_code'::regtype::oid] OR p.prorettype = 'indicator_code'::regtype)
   AND p.proparallel <> 's';
 SELECT volatility_is('nlevel', ARRAY['indicator_code'], 'immutable');
 SELECT is_strict('parent', ARRAY['indicator_code']);

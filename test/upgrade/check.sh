@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Upgrade check: for every released version of dti that has an install script,
-# install it, run ALTER EXTENSION dti UPDATE, and compare the extension's
+# Upgrade check: for every released version of dti (every version an upgrade
+# script starts from), install it, run ALTER EXTENSION dti UPDATE, and compare the extension's
 # objects with a fresh install of the current version.  Objects are compared
 # through pg_dump --binary-upgrade, which dumps each member of an extension;
 # only the OID-setting lines differ between the two databases and are dropped.
@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 dump_objects() {
 	pg_dump --schema-only --binary-upgrade --no-owner -d "$1" |
-		grep -vE 'binary_upgrade_set_next|binary_upgrade_set_type_oids|^-- |^SET |^SELECT pg_catalog.set_config|^$' >"$2"
+		grep -vE 'binary_upgrade_set_next|binary_upgrade_set_type_oids|^-- |^SET |^SELECT pg_catalog.set_config|^\\(un)?restrict |^$' >"$2"
 }
 
 dropdb --if-exists dti_fresh >/dev/null
@@ -23,9 +23,9 @@ psql -X -q -v ON_ERROR_STOP=1 -d dti_fresh -c "CREATE EXTENSION dti VERSION '$cu
 dump_objects dti_fresh "$work/fresh.sql"
 
 checked=0
-for script in sql/dti--*.sql; do
-	v=$(basename "$script" .sql | sed -n 's/^dti--\([0-9.]*\)$/\1/p')
-	[ -n "$v" ] && [ "$v" != "$current" ] || continue
+# every version that an upgrade script starts from
+for v in $(ls sql/dti--*--*.sql | sed -n 's/^sql\/dti--\([0-9.]*\)--.*/\1/p' | sort -uV); do
+	[ "$v" != "$current" ] || continue
 	dropdb --if-exists dti_upgraded >/dev/null
 	createdb dti_upgraded
 	psql -X -q -v ON_ERROR_STOP=1 -d dti_upgraded \

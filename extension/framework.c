@@ -1,0 +1,1081 @@
+/*-------------------------------------------------------------------------
+ *
+ * framework.c
+ *	  The framework type: a compiled, immutable index tree.
+ *
+ * framework_compile() builds one from parallel arrays (one element per
+ * node), validating the tree: duplicate codes, orphans, cycles, several
+ * roots, leaves without weight or points and negative weights are errors
+ * naming the offending code.  The text form is a JSON array of node
+ * objects; input goes through the same validation.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/detoast.h"
+#include "catalog/pg_type_d.h"
+#include "common/hashfn.h"
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+
+#include "framework.h"
+#include "indicator_code.h"
+#include "indicator_code_core.h"
+
+PG_FUNCTION_INFO_V1(framework_in);
+PG_FUNCTION_INFO_V1(framework_out);
+PG_FUNCTION_INFO_V1(framework_recv);
+PG_FUNCTION_INFO_V1(framework_send);
+PG_FUNCTION_INFO_V1(framework_compile);
+PG_FUNCTION_INFO_V1(framework_nodes);
+
+/* One node as given by the user, before compilation. */
+typedef struct NodeSpec
+{
+	const char *code;
+	int			code_len;
+	const char *parent;			/* NULL for the root */
+	int			parent_len;
+	bool		has_max;
+	float8		max_points;
+	bool		has_weight;
+	float8		weight;
+	const char *method;			/* NULL: the default */
+	const char *missing;		/* NULL: the default */
+	bool		has_threshold;
+	float8		threshold;
+} NodeSpec;
+
+const char *
+fw_method_name(int method)
+{
+	switch (method)
+	{
+		case FW_POINTS:
+			return "points";
+		case FW_AMEAN:
+			return "amean";
+		case FW_GMEAN:
+			return "gmean";
+		case FW_HMEAN:
+			return "hmean";
+	}
+	return NULL;
+}
+
+static char *
+code_str(const char *code, int len)
+{
+	return pnstrdup(code, len);
+}
+
+/* Open-addressing table from code bytes to an index. */
+static uint32
+table_mask_for(int n)
+{
+	uint32		size = 16;
+
+	while (size < (uint32) n * 2)
+		size <<= 1;
+	return size - 1;
+}
+
+/* Insert; returns the index already there for an equal code, or -1. */
+static int
+table_insert(int32 *slots, uint32 mask, const char *const *codes,
+			 const int *lens, int idx)
+{
+	uint32		h = hash_bytes((const unsigned char *) codes[idx], lens[idx]) & mask;
+
+	for (;;)
+	{
+		int			j = slots[h];
+
+		if (j < 0)
+		{
+			slots[h] = idx;
+			return -1;
+		}
+		if (lens[j] == lens[idx] && memcmp(codes[j], codes[idx], lens[idx]) == 0)
+			return j;
+		h = (h + 1) & mask;
+	}
+}
+
+static int
+table_lookup(const int32 *slots, uint32 mask, const char *const *codes,
+			 const int *lens, const char *code, int len)
+{
+	uint32		h = hash_bytes((const unsigned char *) code, len) & mask;
+
+	for (;;)
+	{
+		int			j = slots[h];
+
+		if (j < 0)
+			return -1;
+		if (lens[j] == len && memcmp(codes[j], code, len) == 0)
+			return j;
+		h = (h + 1) & mask;
+	}
+}
+
+/* Children are visited in natural code order. */
+static const NodeSpec *sort_specs;
+
+static int
+compare_child_codes(const void *a, const void *b)
+{
+	const NodeSpec *x = &sort_specs[*(const int *) a];
+	const NodeSpec *y = &sort_specs[*(const int *) b];
+
+	return icode_compare(x->code, x->code_len, y->code, y->code_len);
+}
+
+static void
+check_number(const char *what, const NodeSpec *s, float8 v, bool allow_zero_only_nonneg)
+{
+	if (isnan(v) || isinf(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of indicator \"%s\" must be a finite number",
+						what, code_str(s->code, s->code_len))));
+	if (allow_zero_only_nonneg && v < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s of indicator \"%s\" must not be negative",
+						what, code_str(s->code, s->code_len)),
+				 errdetail("The %s given is %g.", what, v)));
+}
+
+static int
+parse_method(const NodeSpec *s)
+{
+	if (pg_strcasecmp(s->method, "points") == 0)
+		return FW_POINTS;
+	if (pg_strcasecmp(s->method, "amean") == 0)
+		return FW_AMEAN;
+	if (pg_strcasecmp(s->method, "gmean") == 0)
+		return FW_GMEAN;
+	if (pg_strcasecmp(s->method, "hmean") == 0)
+		return FW_HMEAN;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown aggregation method \"%s\" for indicator \"%s\"",
+					s->method, code_str(s->code, s->code_len)),
+			 errhint("Use points, amean, gmean or hmean.")));
+	return FW_LEAF;				/* keep compiler quiet */
+}
+
+static int
+parse_missing(const NodeSpec *s)
+{
+	if (pg_strcasecmp(s->missing, "drop") == 0)
+		return FW_MISSING_DROP;
+	if (pg_strcasecmp(s->missing, "zero") == 0)
+		return FW_MISSING_ZERO;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown missing-value rule \"%s\" for indicator \"%s\"",
+					s->missing, code_str(s->code, s->code_len)),
+			 errhint("Use drop (missing children leave with their weight) or zero (they count as 0).")));
+	return FW_MISSING_DROP;		/* keep compiler quiet */
+}
+
+/*
+ * Compile and validate n node specifications into a Framework.
+ */
+static Framework *
+compile_specs(const NodeSpec *specs, int n)
+{
+	const char **codes;
+	int		   *lens;
+	int32	   *slots;
+	uint32		mask;
+	int		   *parent;
+	int		   *nchildren;
+	int		   *child_start;
+	int		   *children;
+	int		   *order;
+	int		   *position;
+	int		   *stack;
+	int			nroots = 0;
+	int			root = -1;
+	int			i,
+				norder,
+				depth,
+				nleaves;
+	int		   *method;
+	int		   *missing;
+	float8	   *maxp;
+	float8	   *weight;
+	bool	   *has_max;
+	Size		code_bytes = 0;
+	Size		size;
+	Framework  *fw;
+	char	   *cp;
+
+	if (n <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a framework needs at least one indicator")));
+	if (n > FRAMEWORK_MAX_NODES)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a framework has at most %d indicators", FRAMEWORK_MAX_NODES),
+				 errdetail("%d were given.", n)));
+
+	codes = palloc(sizeof(char *) * n);
+	lens = palloc(sizeof(int) * n);
+	for (i = 0; i < n; i++)
+	{
+		codes[i] = specs[i].code;
+		lens[i] = specs[i].code_len;
+		code_bytes += lens[i];
+	}
+
+	/* duplicates */
+	mask = table_mask_for(n);
+	slots = palloc(sizeof(int32) * (mask + 1));
+	memset(slots, -1, sizeof(int32) * (mask + 1));
+	for (i = 0; i < n; i++)
+		if (table_insert(slots, mask, codes, lens, i) >= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" appears twice in the framework",
+							code_str(codes[i], lens[i])),
+					 errhint("Each indicator code is one node of the tree.")));
+
+	/* parents: orphans and roots */
+	parent = palloc(sizeof(int) * n);
+	nchildren = palloc0(sizeof(int) * (n + 1));
+	for (i = 0; i < n; i++)
+	{
+		if (specs[i].parent == NULL)
+		{
+			parent[i] = -1;
+			if (nroots++ == 0)
+				root = i;
+			else
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("the framework has more than one root: \"%s\" and \"%s\"",
+								code_str(codes[root], lens[root]),
+								code_str(codes[i], lens[i])),
+						 errhint("Give every indicator but the index itself a parent.")));
+			continue;
+		}
+		parent[i] = table_lookup(slots, mask, codes, lens,
+								 specs[i].parent, specs[i].parent_len);
+		if (parent[i] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" is an orphan: its parent \"%s\" is not in the framework",
+							code_str(codes[i], lens[i]),
+							code_str(specs[i].parent, specs[i].parent_len))));
+		nchildren[parent[i]]++;
+	}
+
+	/* children lists, in natural code order */
+	child_start = palloc(sizeof(int) * (n + 1));
+	child_start[0] = 0;
+	for (i = 0; i < n; i++)
+		child_start[i + 1] = child_start[i] + nchildren[i];
+	children = palloc(sizeof(int) * (n + 1));
+	memset(nchildren, 0, sizeof(int) * n);
+	for (i = 0; i < n; i++)
+		if (parent[i] >= 0)
+			children[child_start[parent[i]] + nchildren[parent[i]]++] = i;
+	sort_specs = specs;
+	for (i = 0; i < n; i++)
+		if (nchildren[i] > 1)
+			qsort(children + child_start[i], nchildren[i], sizeof(int),
+				  compare_child_codes);
+
+	/* preorder from the root; what it does not reach is on a cycle */
+	order = palloc(sizeof(int) * n);
+	position = palloc(sizeof(int) * n);
+	memset(position, -1, sizeof(int) * n);
+	stack = palloc(sizeof(int) * (n + 1));
+	norder = 0;
+	if (root >= 0)
+	{
+		depth = 0;
+		stack[depth++] = root;
+		while (depth > 0)
+		{
+			int			v = stack[--depth];
+			int			k;
+
+			position[v] = norder;
+			order[norder++] = v;
+			for (k = nchildren[v] - 1; k >= 0; k--)
+				stack[depth++] = children[child_start[v] + k];
+		}
+	}
+	if (norder < n)
+	{
+		for (i = 0; i < n && position[i] >= 0; i++)
+			;
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("indicator \"%s\" is on a cycle of parent links",
+						code_str(codes[i], lens[i])),
+				 errdetail("Following parents from it never reaches the root%s.",
+						   root < 0 ? " (no indicator is without a parent)" : "")));
+	}
+
+	/* methods, weights and points, bottom-up */
+	method = palloc(sizeof(int) * n);
+	missing = palloc(sizeof(int) * n);
+	maxp = palloc(sizeof(float8) * n);
+	weight = palloc(sizeof(float8) * n);
+	has_max = palloc(sizeof(bool) * n);
+	for (i = 0; i < n; i++)
+	{
+		const NodeSpec *s = &specs[i];
+
+		has_max[i] = s->has_max;
+		maxp[i] = s->has_max ? s->max_points : get_float8_nan();
+		if (s->has_max)
+			check_number("max points", s, s->max_points, true);
+		if (s->has_weight)
+			check_number("weight", s, s->weight, true);
+		if (s->has_threshold)
+		{
+			check_number("threshold", s, s->threshold, true);
+			if (s->threshold > 1)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("threshold of indicator \"%s\" must be between 0 and 1",
+								code_str(s->code, s->code_len)),
+						 errdetail("The threshold is the least share of children present; %g was given.",
+								   s->threshold)));
+		}
+		if (nchildren[i] == 0)
+		{
+			method[i] = FW_LEAF;
+			if (!s->has_max && !s->has_weight)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("leaf indicator \"%s\" has neither a weight nor max points",
+								code_str(s->code, s->code_len)),
+						 errhint("Give max points for a points parent, or a weight for a mean.")));
+		}
+	}
+	for (i = norder - 1; i >= 0; i--)
+	{
+		int			v = order[i];
+		const NodeSpec *s = &specs[v];
+		int			k;
+		bool		all_max = true;
+
+		if (nchildren[v] == 0)
+			continue;
+		for (k = 0; k < nchildren[v]; k++)
+			all_max &= has_max[children[child_start[v] + k]];
+		if (s->method != NULL)
+			method[v] = parse_method(s);
+		else
+			method[v] = all_max ? FW_POINTS : FW_AMEAN;
+		if (s->missing != NULL)
+			missing[v] = parse_missing(s);
+		else
+			missing[v] = (method[v] == FW_POINTS) ? FW_MISSING_ZERO : FW_MISSING_DROP;
+		if (method[v] == FW_POINTS)
+		{
+			float8		sum = 0;
+
+			for (k = 0; k < nchildren[v]; k++)
+			{
+				int			c = children[child_start[v] + k];
+
+				if (!has_max[c])
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("indicator \"%s\" needs max points: its parent \"%s\" uses the points method",
+									code_str(codes[c], lens[c]),
+									code_str(codes[v], lens[v]))));
+				sum += maxp[c];
+			}
+			if (!has_max[v])
+			{
+				maxp[v] = sum;
+				has_max[v] = true;
+			}
+		}
+		else
+		{
+			for (k = 0; k < nchildren[v]; k++)
+			{
+				int			c = children[child_start[v] + k];
+
+				if (!specs[c].has_weight && !has_max[c])
+					ereport(ERROR,
+							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							 errmsg("indicator \"%s\" needs a weight: its parent \"%s\" uses the %s method",
+									code_str(codes[c], lens[c]),
+									code_str(codes[v], lens[v]),
+									fw_method_name(method[v]))));
+			}
+		}
+	}
+	for (i = 0; i < n; i++)
+	{
+		/* a child counts in its parent by its weight, or else its max points */
+		if (parent[i] >= 0 && method[parent[i]] == FW_POINTS)
+			weight[i] = maxp[i];
+		else if (specs[i].has_weight)
+			weight[i] = specs[i].weight;
+		else
+			weight[i] = has_max[i] ? maxp[i] : 1.0;
+	}
+
+	/* lay out */
+	size = offsetof(Framework, nodes) + sizeof(FrameworkNode) * n + code_bytes;
+	fw = (Framework *) palloc0(size);
+	SET_VARSIZE(fw, size);
+	fw->version = FRAMEWORK_VERSION;
+	fw->nnodes = n;
+	cp = FW_CODES(fw);
+	nleaves = 0;
+	for (i = 0; i < n; i++)
+	{
+		int			v = order[i];
+		FrameworkNode *node = &fw->nodes[i];
+
+		node->parent = parent[v] < 0 ? -1 : position[parent[v]];
+		node->first_child = nchildren[v] > 0 ? position[children[child_start[v]]] : -1;
+		node->next_sibling = -1;
+		node->leaf_index = nchildren[v] == 0 ? nleaves++ : -1;
+		node->level = node->parent < 0 ? 1 : fw->nodes[node->parent].level + 1;
+		node->code_offset = (uint32) (cp - FW_CODES(fw));
+		node->code_len = (uint16) lens[v];
+		memcpy(cp, codes[v], lens[v]);
+		cp += lens[v];
+		node->method = (uint8) method[v];
+		node->missing = nchildren[v] > 0 ? (uint8) missing[v] : 0;
+		node->max_points = has_max[v] ? maxp[v] : get_float8_nan();
+		node->weight = weight[v];
+		node->threshold = (nchildren[v] > 0 && specs[v].has_threshold) ? specs[v].threshold : 0;
+	}
+	for (i = 0; i < n; i++)
+	{
+		int			v = order[i];
+		int			k;
+
+		for (k = 0; k + 1 < nchildren[v]; k++)
+			fw->nodes[position[children[child_start[v] + k]]].next_sibling =
+				position[children[child_start[v] + k + 1]];
+	}
+	for (i = n - 1; i >= 0; i--)
+	{
+		FrameworkNode *node = &fw->nodes[i];
+
+		if (node->first_child < 0)
+			node->nleaves = 1;
+		if (node->parent >= 0)
+			fw->nodes[node->parent].nleaves += node->nleaves;
+	}
+	fw->nleaves = nleaves;
+	fw->fingerprint = hash_bytes_extended((const unsigned char *) fw->nodes,
+										  size - offsetof(Framework, nodes), 0);
+	return fw;
+}
+
+/* framework_compile(codes, parents, max_points, weights, methods, thresholds, missing) */
+
+static Datum *
+array_elements(FunctionCallInfo fcinfo, int argno, Oid elemtype, int n,
+			   bool **nulls, const char *what)
+{
+	ArrayType  *arr;
+	Datum	   *elems;
+	int			count;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (PG_ARGISNULL(argno))
+	{
+		*nulls = NULL;
+		return NULL;
+	}
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s must be a one-dimensional array", what)));
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign,
+					  &elems, nulls, &count);
+	if (n >= 0 && count != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("%s has %d elements, but there are %d codes", what, count, n),
+				 errhint("Give one element per indicator, NULL where it does not apply.")));
+	return elems;
+}
+
+Datum
+framework_compile(PG_FUNCTION_ARGS)
+{
+	Oid			code_type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+	bool	   *code_nulls,
+			   *parent_nulls,
+			   *max_nulls,
+			   *weight_nulls,
+			   *method_nulls,
+			   *threshold_nulls,
+			   *missing_nulls;
+	Datum	   *code_d,
+			   *parent_d,
+			   *max_d,
+			   *weight_d,
+			   *method_d,
+			   *threshold_d,
+			   *missing_d;
+	ArrayType  *codes_arr;
+	int			n,
+				i;
+	NodeSpec   *specs;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the array of indicator codes must not be NULL")));
+	codes_arr = PG_GETARG_ARRAYTYPE_P(0);
+	n = ArrayGetNItems(ARR_NDIM(codes_arr), ARR_DIMS(codes_arr));
+	code_type = ARR_ELEMTYPE(codes_arr);
+	code_d = array_elements(fcinfo, 0, code_type, -1, &code_nulls, "codes");
+	parent_d = array_elements(fcinfo, 1, code_type, n, &parent_nulls, "parents");
+	max_d = array_elements(fcinfo, 2, FLOAT8OID, n, &max_nulls, "max_points");
+	weight_d = array_elements(fcinfo, 3, FLOAT8OID, n, &weight_nulls, "weights");
+	method_d = array_elements(fcinfo, 4, TEXTOID, n, &method_nulls, "methods");
+	threshold_d = array_elements(fcinfo, 5, FLOAT8OID, n, &threshold_nulls, "thresholds");
+	missing_d = array_elements(fcinfo, 6, TEXTOID, n, &missing_nulls, "missing");
+
+	specs = palloc0(sizeof(NodeSpec) * Max(n, 1));
+	for (i = 0; i < n; i++)
+	{
+		NodeSpec   *s = &specs[i];
+		IndicatorCode *c;
+
+		if (code_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("indicator code %d of the framework is NULL", i + 1)));
+		c = DatumGetIndicatorCodeP(code_d[i]);
+		s->code = ICODE_DATA(c);
+		s->code_len = ICODE_LEN(c);
+		if (parent_d != NULL && !parent_nulls[i])
+		{
+			IndicatorCode *p = DatumGetIndicatorCodeP(parent_d[i]);
+
+			s->parent = ICODE_DATA(p);
+			s->parent_len = ICODE_LEN(p);
+		}
+		if (max_d != NULL && !max_nulls[i])
+		{
+			s->has_max = true;
+			s->max_points = DatumGetFloat8(max_d[i]);
+		}
+		if (weight_d != NULL && !weight_nulls[i])
+		{
+			s->has_weight = true;
+			s->weight = DatumGetFloat8(weight_d[i]);
+		}
+		if (method_d != NULL && !method_nulls[i])
+			s->method = TextDatumGetCString(method_d[i]);
+		if (missing_d != NULL && !missing_nulls[i])
+			s->missing = TextDatumGetCString(missing_d[i]);
+		if (threshold_d != NULL && !threshold_nulls[i])
+		{
+			s->has_threshold = true;
+			s->threshold = DatumGetFloat8(threshold_d[i]);
+		}
+	}
+	PG_RETURN_POINTER(compile_specs(specs, n));
+}
+
+/* Text form: a JSON array of node objects. */
+
+static void
+append_number(StringInfo buf, float8 v)
+{
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(v, tmp);
+	appendStringInfoString(buf, tmp);
+}
+
+static void
+append_code(StringInfo buf, const char *code, int len)
+{
+	/* codes hold only [A-Za-z0-9_.]: no escaping needed */
+	appendStringInfoChar(buf, '"');
+	appendBinaryStringInfo(buf, code, len);
+	appendStringInfoChar(buf, '"');
+}
+
+Datum
+framework_out(PG_FUNCTION_ARGS)
+{
+	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (i = 0; i < fw->nnodes; i++)
+	{
+		FrameworkNode *node = &fw->nodes[i];
+		bool		under_points = node->parent >= 0 &&
+			fw->nodes[node->parent].method == FW_POINTS;
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfoString(&buf, "{\"code\": ");
+		append_code(&buf, FW_CODE(fw, i), node->code_len);
+		if (node->parent >= 0)
+		{
+			appendStringInfoString(&buf, ", \"parent\": ");
+			append_code(&buf, FW_CODE(fw, node->parent),
+						fw->nodes[node->parent].code_len);
+		}
+		if (!isnan(node->max_points))
+		{
+			appendStringInfoString(&buf, ", \"max_points\": ");
+			append_number(&buf, node->max_points);
+		}
+		/* a weight equal to the max points is the default */
+		if (!under_points && node->parent >= 0 &&
+			(isnan(node->max_points) || node->weight != node->max_points))
+		{
+			appendStringInfoString(&buf, ", \"weight\": ");
+			append_number(&buf, node->weight);
+		}
+		if (node->method != FW_LEAF)
+		{
+			appendStringInfo(&buf, ", \"method\": \"%s\", \"missing\": \"%s\"",
+							 fw_method_name(node->method),
+							 node->missing == FW_MISSING_ZERO ? "zero" : "drop");
+			if (node->threshold > 0)
+			{
+				appendStringInfoString(&buf, ", \"threshold\": ");
+				append_number(&buf, node->threshold);
+			}
+		}
+		appendStringInfoChar(&buf, '}');
+	}
+	appendStringInfoChar(&buf, ']');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static bool
+json_number(JsonbContainer *obj, const char *key, const char *code, float8 *out)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(obj, key, strlen(key), &v) == NULL ||
+		v.type == jbvNull)
+		return false;
+	if (v.type != jbvNumeric)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s", "framework"),
+				 errdetail("\"%s\" of indicator \"%s\" must be a number.", key, code)));
+	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											  NumericGetDatum(v.val.numeric)));
+	return true;
+}
+
+static char *
+json_string(JsonbContainer *obj, const char *key, const char *code, int *len)
+{
+	JsonbValue	v;
+
+	if (getKeyJsonValueFromContainer(obj, key, strlen(key), &v) == NULL ||
+		v.type == jbvNull)
+		return NULL;
+	if (v.type != jbvString)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s", "framework"),
+				 errdetail("\"%s\" of indicator \"%s\" must be a string.", key,
+						   code ? code : "?")));
+	if (len)
+		*len = v.val.string.len;
+	return pnstrdup(v.val.string.val, v.val.string.len);
+}
+
+/* The array of objects of a JSON text, for the text inputs. */
+JsonbContainer *
+framework_json_array(const char *str, const char *type, int *n)
+{
+	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+
+	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s", type),
+				 errdetail("The value must be a JSON array of node objects.")));
+	*n = JB_ROOT_COUNT(jb);
+	return &jb->root;
+}
+
+Datum
+framework_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	int			n,
+				i;
+	JsonbContainer *arr = framework_json_array(str, "framework", &n);
+	NodeSpec   *specs = palloc0(sizeof(NodeSpec) * Max(n, 1));
+
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
+		JsonbContainer *obj;
+		NodeSpec   *s = &specs[i];
+		char	   *code;
+		int			len;
+		IndicatorCode *c;
+
+		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s", "framework"),
+					 errdetail("Element %d is not a JSON object.", i + 1)));
+		obj = elem->val.binary.data;
+		code = json_string(obj, "code", NULL, &len);
+		if (code == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s", "framework"),
+					 errdetail("Element %d has no \"code\".", i + 1)));
+		c = indicator_code_parse(code, len);
+		s->code = ICODE_DATA(c);
+		s->code_len = ICODE_LEN(c);
+		s->parent = json_string(obj, "parent", code, &len);
+		if (s->parent != NULL)
+		{
+			IndicatorCode *p = indicator_code_parse(s->parent, len);
+
+			s->parent = ICODE_DATA(p);
+			s->parent_len = ICODE_LEN(p);
+		}
+		s->has_max = json_number(obj, "max_points", code, &s->max_points);
+		s->has_weight = json_number(obj, "weight", code, &s->weight);
+		s->has_threshold = json_number(obj, "threshold", code, &s->threshold);
+		s->method = json_string(obj, "method", code, NULL);
+		s->missing = json_string(obj, "missing", code, NULL);
+	}
+	PG_RETURN_POINTER(compile_specs(specs, n));
+}
+
+/* Binary form: a version byte, then the text form. */
+Datum
+framework_send(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+	char	   *text = DatumGetCString(DirectFunctionCall1(framework_out,
+														   PG_GETARG_DATUM(0)));
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, FRAMEWORK_VERSION);
+	pq_sendtext(&buf, text, strlen(text));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+framework_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version = pq_getmsgbyte(buf);
+	char	   *text;
+
+	if (version != FRAMEWORK_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported binary format version %d for type %s",
+						version, "framework")));
+	text = pq_getmsgtext(buf, buf->len - buf->cursor, NULL);
+	return DirectFunctionCall1(framework_in, CStringGetDatum(text));
+}
+
+/*
+ * framework_nodes(fw): the compiled tree, one row per node in preorder.
+ */
+Datum
+framework_nodes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < fw->nnodes; i++)
+	{
+		FrameworkNode *node = &fw->nodes[i];
+		Datum		values[9];
+		bool		nulls[9] = {0};
+
+		values[0] = PointerGetDatum(indicator_code_make(FW_CODE(fw, i), node->code_len));
+		if (node->parent >= 0)
+			values[1] = PointerGetDatum(indicator_code_make(FW_CODE(fw, node->parent),
+															fw->nodes[node->parent].code_len));
+		else
+			nulls[1] = true;
+		values[2] = Int32GetDatum(node->level);
+		values[3] = BoolGetDatum(node->first_child < 0);
+		if (isnan(node->max_points))
+			nulls[4] = true;
+		else
+			values[4] = Float8GetDatum(node->max_points);
+		if (node->parent >= 0)
+			values[5] = Float8GetDatum(node->weight);
+		else
+			nulls[5] = true;
+		if (node->method == FW_LEAF)
+		{
+			nulls[6] = nulls[7] = nulls[8] = true;
+		}
+		else
+		{
+			values[6] = CStringGetTextDatum(fw_method_name(node->method));
+			values[7] = CStringGetTextDatum(node->missing == FW_MISSING_ZERO ? "zero" : "drop");
+			values[8] = Float8GetDatum(node->threshold);
+		}
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* Lookups */
+
+CompiledFramework *
+framework_prepare(Framework *fw, MemoryContext cxt)
+{
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	CompiledFramework *cf = palloc(sizeof(CompiledFramework));
+	int			i;
+	uint32		h;
+
+	cf->fw = (Framework *) palloc(VARSIZE(fw));
+	memcpy(cf->fw, fw, VARSIZE(fw));
+	cf->mask = table_mask_for(fw->nnodes);
+	cf->slots = palloc(sizeof(int32) * (cf->mask + 1));
+	memset(cf->slots, -1, sizeof(int32) * (cf->mask + 1));
+	for (i = 0; i < fw->nnodes; i++)
+	{
+		h = hash_bytes((const unsigned char *) FW_CODE(cf->fw, i),
+					   fw->nodes[i].code_len) & cf->mask;
+
+		while (cf->slots[h] >= 0)
+			h = (h + 1) & cf->mask;
+		cf->slots[h] = i;
+	}
+	/* rows usually arrive in code order: predict the next leaf */
+	cf->next_leaf = palloc(sizeof(int32) * fw->nnodes);
+	for (i = fw->nnodes - 1, h = (uint32) -1; i >= 0; i--)
+	{
+		cf->next_leaf[i] = (int32) h;
+		if (fw->nodes[i].first_child < 0)
+			h = (uint32) i;
+	}
+	MemoryContextSwitchTo(old);
+	return cf;
+}
+
+int
+framework_find(const CompiledFramework *cf, const char *code, int len)
+{
+	uint32		h = hash_bytes((const unsigned char *) code, len) & cf->mask;
+
+	for (;;)
+	{
+		int			j = cf->slots[h];
+
+		if (j < 0)
+			return -1;
+		if (cf->fw->nodes[j].code_len == len &&
+			memcmp(FW_CODE(cf->fw, j), code, len) == 0)
+			return j;
+		h = (h + 1) & cf->mask;
+	}
+}
+
+/*
+ * The compiled form of the framework datum d, cached in fn_extra.  Rows of
+ * an aggregate usually carry the same framework: a constant, a parameter,
+ * or the same toasted value of a joined row.  The cache is checked by
+ * datum pointer, by TOAST pointer, and finally by the fingerprint read
+ * from the (sliced) header, so a framework is detoasted and compiled once
+ * per query rather than once per row.
+ */
+typedef struct FrameworkCache
+{
+	Pointer		last_ptr;
+	bool		ext_valid;
+	struct varatt_external last_ext;
+	uint64		fingerprint;
+	int32		nnodes;
+	CompiledFramework *cf;
+} FrameworkCache;
+
+Framework *
+framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
+{
+	FrameworkCache *cache = (FrameworkCache *) fcinfo->flinfo->fn_extra;
+	Pointer		ptr = DatumGetPointer(d);
+	uint64		fingerprint;
+	int32		nnodes;
+	Framework  *fw;
+
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FrameworkCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (cache->cf != NULL)
+	{
+		if (ptr == cache->last_ptr && !VARATT_IS_EXTENDED(ptr))
+		{
+			const Framework *h = (const Framework *) ptr;
+
+			if (h->fingerprint == cache->fingerprint && h->nnodes == cache->nnodes)
+			{
+				*cfp = cache->cf;
+				return cache->cf->fw;
+			}
+		}
+		if (VARATT_IS_EXTERNAL_ONDISK(ptr) && cache->ext_valid)
+		{
+			struct varatt_external ext;
+
+			VARATT_EXTERNAL_GET_POINTER(ext, ptr);
+			if (ext.va_valueid == cache->last_ext.va_valueid &&
+				ext.va_toastrelid == cache->last_ext.va_toastrelid)
+			{
+				*cfp = cache->cf;
+				return cache->cf->fw;
+			}
+		}
+	}
+
+	/* read the header only */
+	if (!VARATT_IS_EXTENDED(ptr))
+	{
+		fingerprint = ((const Framework *) ptr)->fingerprint;
+		nnodes = ((const Framework *) ptr)->nnodes;
+	}
+	else
+	{
+		Framework  *h = (Framework *) PG_DETOAST_DATUM_SLICE(d, 0,
+															 offsetof(Framework, nodes) - VARHDRSZ);
+
+		fingerprint = h->fingerprint;
+		nnodes = h->nnodes;
+	}
+	if (cache->cf == NULL || fingerprint != cache->fingerprint ||
+		nnodes != cache->nnodes)
+	{
+		fw = DatumGetFrameworkP(d);
+		if (fw->version != FRAMEWORK_VERSION)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("framework value has unknown version %d", fw->version)));
+		cache->cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
+		cache->fingerprint = fingerprint;
+		cache->nnodes = nnodes;
+	}
+	cache->last_ptr = ptr;
+	cache->ext_valid = VARATT_IS_EXTERNAL_ONDISK(ptr);
+	if (cache->ext_valid)
+		VARATT_EXTERNAL_GET_POINTER(cache->last_ext, ptr);
+	*cfp = cache->cf;
+	return cache->cf->fw;
+}
+
+/*
+ * Check a framework that arrived as bytes (a serialized aggregate state)
+ * before trusting its indexes: the tree links, the leaf numbering, the
+ * codes and the fingerprint must all be what compile_specs() produces.
+ */
+void
+framework_validate(const Framework *fw, Size size)
+{
+	int			i;
+	int			nleaves = 0;
+	Size		code_area;
+	int32	   *leaves;
+
+	if (size < offsetof(Framework, nodes) || VARSIZE(fw) != size ||
+		fw->version != FRAMEWORK_VERSION ||
+		fw->nnodes <= 0 || fw->nnodes > FRAMEWORK_MAX_NODES ||
+		size < offsetof(Framework, nodes) + sizeof(FrameworkNode) * (Size) fw->nnodes)
+		goto bad;
+	code_area = size - offsetof(Framework, nodes) - sizeof(FrameworkNode) * fw->nnodes;
+	leaves = palloc0(sizeof(int32) * fw->nnodes);
+	for (i = fw->nnodes - 1; i >= 0; i--)
+	{
+		const FrameworkNode *node = &fw->nodes[i];
+		IcodeError	err;
+
+		if ((i == 0) != (node->parent < 0) || node->parent >= i)
+			goto bad;
+		if (node->first_child >= 0 &&
+			(node->first_child <= i || node->first_child >= fw->nnodes ||
+			 fw->nodes[node->first_child].parent != i))
+			goto bad;
+		if (node->next_sibling >= 0 &&
+			(node->next_sibling <= i || node->next_sibling >= fw->nnodes ||
+			 fw->nodes[node->next_sibling].parent != node->parent))
+			goto bad;
+		if ((node->first_child < 0) != (node->method == FW_LEAF) ||
+			node->method > FW_HMEAN || node->missing > FW_MISSING_ZERO)
+			goto bad;
+		if ((Size) node->code_offset + node->code_len > code_area ||
+			icode_validate(FW_CODES(fw) + node->code_offset, node->code_len, &err) == 0)
+			goto bad;
+		leaves[i] += node->first_child < 0 ? 1 : 0;
+		if (leaves[i] != node->nleaves)
+			goto bad;
+		if (node->parent >= 0)
+			leaves[node->parent] += leaves[i];
+	}
+	for (i = 0; i < fw->nnodes; i++)
+	{
+		const FrameworkNode *node = &fw->nodes[i];
+
+		if (node->level != (node->parent < 0 ? 1 : fw->nodes[node->parent].level + 1))
+			goto bad;
+		if (node->first_child < 0 && node->leaf_index != nleaves++)
+			goto bad;
+		if (node->first_child >= 0 && node->leaf_index != -1)
+			goto bad;
+	}
+	if (nleaves != fw->nleaves ||
+		fw->fingerprint != hash_bytes_extended((const unsigned char *) fw->nodes,
+											   size - offsetof(Framework, nodes), 0))
+		goto bad;
+	return;
+
+bad:
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid framework value")));
+}

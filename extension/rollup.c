@@ -1,0 +1,299 @@
+/*-------------------------------------------------------------------------
+ *
+ * rollup.c
+ *	  The rollup(framework, code, value) aggregate: one unit's leaf values
+ *	  in, its whole scorecard out, in one pass.
+ *
+ * The transition state holds one slot per leaf of the framework.  Partial
+ * states (parallel workers) merge slot by slot, so a parallel result is
+ * bit-for-bit the serial one.  A serialized state carries its framework,
+ * because the final function runs where no framework argument is at hand.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+#include "framework.h"
+#include "indicator_code.h"
+
+PG_FUNCTION_INFO_V1(rollup_step);
+PG_FUNCTION_INFO_V1(rollup_combine);
+PG_FUNCTION_INFO_V1(rollup_serialize);
+PG_FUNCTION_INFO_V1(rollup_deserialize);
+PG_FUNCTION_INFO_V1(rollup_final);
+
+#define ROLLUP_STATE_VERSION 1
+
+typedef struct RollupState
+{
+	CompiledFramework *cf;
+	int32		nleaves;
+	int32		npresent;
+	int32		hint;			/* node expected in the next row */
+	bool	   *present;
+	float8	   *values;
+} RollupState;
+
+static RollupState *
+state_new(MemoryContext aggcxt, CompiledFramework *cf)
+{
+	RollupState *st = MemoryContextAlloc(aggcxt, sizeof(RollupState));
+	int			n = cf->fw->nleaves;
+
+	st->cf = cf;
+	st->nleaves = n;
+	st->npresent = 0;
+	st->hint = -1;
+	st->present = MemoryContextAllocZero(aggcxt, sizeof(bool) * n);
+	st->values = MemoryContextAlloc(aggcxt, sizeof(float8) * n);
+	return st;
+}
+
+static MemoryContext
+aggregate_context(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcxt;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		elog(ERROR, "%s called in non-aggregate context", fname);
+	return aggcxt;
+}
+
+static char *
+leaf_code(const Framework *fw, int leaf)
+{
+	int			i;
+
+	for (i = 0; i < fw->nnodes; i++)
+		if (fw->nodes[i].leaf_index == leaf)
+			return pnstrdup(FW_CODE(fw, i), fw->nodes[i].code_len);
+	return pstrdup("?");
+}
+
+static void
+duplicate_error(const Framework *fw, int leaf)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_CARDINALITY_VIOLATION),
+			 errmsg("indicator \"%s\" has more than one value in one scorecard",
+					leaf_code(fw, leaf)),
+			 errhint("Group rollup() by unit and period, and feed one current value per indicator.")));
+}
+
+Datum
+rollup_step(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_step");
+	RollupState *st = PG_ARGISNULL(0) ? NULL : (RollupState *) PG_GETARG_POINTER(0);
+	CompiledFramework *cf;
+	IndicatorCode *code;
+	int			node;
+	int			leaf;
+	float8		v;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the framework given to rollup() must not be NULL")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the indicator code given to rollup() must not be NULL")));
+
+	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
+	if (st == NULL)
+		st = state_new(aggcxt, cf);
+	else if (st->cf != cf && st->cf->fw->fingerprint != cf->fw->fingerprint)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rows of one scorecard use different frameworks"),
+				 errhint("Group rollup() so that each group has one framework.")));
+
+	code = PG_GETARG_INDICATOR_CODE_P(2);
+	node = st->hint;
+	if (node < 0 || cf->fw->nodes[node].code_len != ICODE_LEN(code) ||
+		memcmp(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)) != 0)
+		node = framework_find(cf, ICODE_DATA(code), ICODE_LEN(code));
+	if (node < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("indicator \"%s\" is not in the framework",
+						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
+				 errhint("Filter the rows to the framework's leaves, or add the indicator to the framework.")));
+	leaf = cf->fw->nodes[node].leaf_index;
+	st->hint = cf->next_leaf[node];
+	if (leaf < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("indicator \"%s\" is not a leaf of the framework",
+						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
+				 errdetail("rollup() takes leaf values; inner values are computed from them.")));
+
+	if (PG_ARGISNULL(3))
+		PG_RETURN_POINTER(st);	/* a missing value stays missing */
+	v = PG_GETARG_FLOAT8(3);
+	if (isnan(v) || isinf(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of indicator \"%s\" must be finite",
+						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
+				 errdetail("The value is %s.", float8out_internal(v))));
+	if (st->present[leaf])
+		duplicate_error(cf->fw, leaf);
+	st->present[leaf] = true;
+	st->values[leaf] = v;
+	st->npresent++;
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+rollup_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_combine");
+	RollupState *a = PG_ARGISNULL(0) ? NULL : (RollupState *) PG_GETARG_POINTER(0);
+	RollupState *b = PG_ARGISNULL(1) ? NULL : (RollupState *) PG_GETARG_POINTER(1);
+	int			i;
+
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+	{
+		a = state_new(aggcxt, b->cf);
+		memcpy(a->present, b->present, sizeof(bool) * b->nleaves);
+		memcpy(a->values, b->values, sizeof(float8) * b->nleaves);
+		a->npresent = b->npresent;
+		PG_RETURN_POINTER(a);
+	}
+	if (a->cf->fw->fingerprint != b->cf->fw->fingerprint || a->nleaves != b->nleaves)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rows of one scorecard use different frameworks")));
+	for (i = 0; i < b->nleaves; i++)
+	{
+		if (!b->present[i])
+			continue;
+		if (a->present[i])
+			duplicate_error(a->cf->fw, i);
+		a->present[i] = true;
+		a->values[i] = b->values[i];
+		a->npresent++;
+	}
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * Serialized state: version byte, the framework (a varlena), the number of
+ * leaves, then one presence byte per leaf and the values of present leaves.
+ */
+Datum
+rollup_serialize(PG_FUNCTION_ARGS)
+{
+	RollupState *st = (RollupState *) PG_GETARG_POINTER(0);
+	Framework  *fw = st->cf->fw;
+	Size		size = VARHDRSZ + 1 + VARSIZE(fw) + sizeof(int32) +
+		st->nleaves + sizeof(float8) * st->npresent;
+	bytea	   *out;
+	char	   *p;
+	int			i;
+
+	aggregate_context(fcinfo, "rollup_serialize");
+	out = (bytea *) palloc(size);
+	SET_VARSIZE(out, size);
+	p = VARDATA(out);
+	*p++ = ROLLUP_STATE_VERSION;
+	memcpy(p, fw, VARSIZE(fw));
+	p += VARSIZE(fw);
+	memcpy(p, &st->nleaves, sizeof(int32));
+	p += sizeof(int32);
+	for (i = 0; i < st->nleaves; i++)
+		*p++ = st->present[i] ? 1 : 0;
+	for (i = 0; i < st->nleaves; i++)
+		if (st->present[i])
+		{
+			memcpy(p, &st->values[i], sizeof(float8));
+			p += sizeof(float8);
+		}
+	PG_RETURN_BYTEA_P(out);
+}
+
+static void
+corrupt_state(const char *why)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid rollup state: %s", why)));
+}
+
+Datum
+rollup_deserialize(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_deserialize");
+	bytea	   *in = PG_GETARG_BYTEA_PP(0);
+	const char *p = VARDATA_ANY(in);
+	const char *end = p + VARSIZE_ANY_EXHDR(in);
+	CompiledFramework *cf = (CompiledFramework *) fcinfo->flinfo->fn_extra;
+	Framework	hdr;
+	Framework  *fw;
+	RollupState *st;
+	int32		nleaves;
+	int			i;
+
+	if (end - p < 1 + (long) offsetof(Framework, nodes) || *p != ROLLUP_STATE_VERSION)
+		corrupt_state("unknown version or truncated");
+	p++;
+	memcpy(&hdr, p, offsetof(Framework, nodes));
+	if (VARSIZE(&hdr) < offsetof(Framework, nodes) || VARSIZE(&hdr) > end - p ||
+		hdr.nnodes <= 0 || hdr.nnodes > FRAMEWORK_MAX_NODES)
+		corrupt_state("bad framework size");
+	/* one compiled framework per query, kept in fn_extra */
+	if (cf == NULL || cf->fw->fingerprint != hdr.fingerprint ||
+		VARSIZE(cf->fw) != VARSIZE(&hdr))
+	{
+		fw = (Framework *) palloc(VARSIZE(&hdr));
+		memcpy(fw, p, VARSIZE(&hdr));
+		framework_validate(fw, VARSIZE(&hdr));
+		cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
+		fcinfo->flinfo->fn_extra = cf;
+	}
+	p += VARSIZE(&hdr);
+	if (end - p < (long) sizeof(int32))
+		corrupt_state("truncated");
+	memcpy(&nleaves, p, sizeof(int32));
+	p += sizeof(int32);
+	if (nleaves != cf->fw->nleaves || end - p < nleaves)
+		corrupt_state("leaf count does not match the framework");
+	st = state_new(aggcxt, cf);
+	for (i = 0; i < nleaves; i++)
+		st->present[i] = (*p++ != 0);
+	for (i = 0; i < nleaves; i++)
+		if (st->present[i])
+		{
+			if (end - p < (long) sizeof(float8))
+				corrupt_state("truncated values");
+			memcpy(&st->values[i], p, sizeof(float8));
+			p += sizeof(float8);
+			st->npresent++;
+		}
+	if (p != end)
+		corrupt_state("trailing bytes");
+	PG_RETURN_POINTER(st);
+}
+
+Datum
+rollup_final(PG_FUNCTION_ARGS)
+{
+	RollupState *st;
+
+	aggregate_context(fcinfo, "rollup_final");
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (RollupState *) PG_GETARG_POINTER(0);
+	PG_RETURN_POINTER(framework_evaluate(st->cf->fw, st->values, st->present));
+}

@@ -1,0 +1,654 @@
+/*-------------------------------------------------------------------------
+ *
+ * scorecard.c
+ *	  The scorecard type: one unit's whole index tree for one period, the
+ *	  evaluation that builds it from leaf values, accessors, and
+ *	  explain_change() that splits the change of the root between two
+ *	  scorecards into per-indicator contributions.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "common/shortest_dec.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/jsonb.h"
+
+#include "compensated_sum.h"
+#include "framework.h"
+#include "indicator_code.h"
+
+PG_FUNCTION_INFO_V1(scorecard_in);
+PG_FUNCTION_INFO_V1(scorecard_out);
+PG_FUNCTION_INFO_V1(scorecard_recv);
+PG_FUNCTION_INFO_V1(scorecard_send);
+PG_FUNCTION_INFO_V1(scorecard_value);
+PG_FUNCTION_INFO_V1(scorecard_points);
+PG_FUNCTION_INFO_V1(scorecard_coverage);
+PG_FUNCTION_INFO_V1(scorecard_root_value);
+PG_FUNCTION_INFO_V1(scorecard_nodes);
+PG_FUNCTION_INFO_V1(scorecard_explain_change);
+
+
+/*
+ * Evaluate a framework over leaf values (values[i] counts only where
+ * present[i]).  Nodes are in preorder, so a backwards pass sees every
+ * child before its parent.
+ *
+ * A child takes part in its parent when its weight (max points under the
+ * points method) is positive; a node with max points 0 is computed and
+ * reported but left out of its parent.  Among those children, if the
+ * share present is below the parent's threshold, or none is present, the
+ * parent is NULL.  Otherwise the normalised weights alpha are w / sum(w)
+ * over the present children (missing = drop) or over all of them (missing
+ * = zero, where a missing child counts as 0), and the value is
+ *   points, amean: sum(alpha * v)
+ *   gmean:         exp(sum(alpha * ln v)), 0 when a counted value is 0
+ *   hmean:         1 / sum(alpha / v),     0 when a counted value is 0
+ * Points of a node are its value times its max points.
+ */
+Scorecard *
+framework_evaluate(const Framework *fw, const float8 *values, const bool *present)
+{
+	int			n = fw->nnodes;
+	Size		code_bytes = VARSIZE(fw) - offsetof(Framework, nodes) -
+		sizeof(FrameworkNode) * n;
+	Size		size = offsetof(Scorecard, nodes) + sizeof(ScorecardNode) * n + code_bytes;
+	Scorecard  *sc = (Scorecard *) palloc0(size);
+	int			i;
+
+	SET_VARSIZE(sc, size);
+	sc->version = SCORECARD_VERSION;
+	sc->nnodes = n;
+	memcpy(SC_CODES(sc), FW_CODES(fw), code_bytes);
+
+	for (i = 0; i < n; i++)
+	{
+		const FrameworkNode *f = &fw->nodes[i];
+		ScorecardNode *s = &sc->nodes[i];
+
+		s->parent = f->parent;
+		s->level = f->level;
+		s->code_offset = f->code_offset;
+		s->code_len = f->code_len;
+		s->method = f->method;
+		s->alpha = f->parent < 0 ? 1.0 : 0.0;
+		s->max_points = f->max_points;
+		if (!isnan(f->max_points))
+			s->flags |= SC_HAS_MAX;
+	}
+
+	for (i = n - 1; i >= 0; i--)
+	{
+		const FrameworkNode *f = &fw->nodes[i];
+		ScorecardNode *s = &sc->nodes[i];
+		int			k;
+		int			counted = 0,
+					npresent = 0;
+		CompensatedSum wsum;
+		CompensatedSum acc;
+		bool		zero = false;
+		float8		v = 0;
+
+		if (f->first_child < 0)
+		{
+			s->expected = 1;
+			if (present[f->leaf_index])
+			{
+				s->present = 1;
+				s->value = values[f->leaf_index];
+				s->flags |= SC_HAS_VALUE;
+			}
+			goto points;
+		}
+
+		csum_init(&wsum);
+		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
+		{
+			ScorecardNode *c = &sc->nodes[k];
+
+			s->present += c->present;
+			s->expected += c->expected;
+			if (!(fw->nodes[k].weight > 0))
+				continue;
+			counted++;
+			if (c->flags & SC_HAS_VALUE)
+			{
+				npresent++;
+				csum_add(&wsum, fw->nodes[k].weight);
+			}
+			else if (f->missing == FW_MISSING_ZERO)
+				csum_add(&wsum, fw->nodes[k].weight);
+		}
+		if (npresent == 0 || (float8) npresent < f->threshold * counted)
+			goto points;
+
+		csum_init(&acc);
+		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
+		{
+			ScorecardNode *c = &sc->nodes[k];
+			float8		x;
+			float8		a;
+
+			if (!(fw->nodes[k].weight > 0))
+				continue;
+			if (!(c->flags & SC_HAS_VALUE) && f->missing == FW_MISSING_DROP)
+				continue;
+			a = fw->nodes[k].weight / csum_total(&wsum);
+			c->alpha = a;
+			x = (c->flags & SC_HAS_VALUE) ? c->value : 0.0;
+			switch (f->method)
+			{
+				case FW_POINTS:
+				case FW_AMEAN:
+					csum_add(&acc, a * x);
+					break;
+				case FW_GMEAN:
+				case FW_HMEAN:
+					if (x < 0)
+						ereport(ERROR,
+								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+								 errmsg("indicator \"%s\" has a negative value, which its parent \"%s\" cannot average with the %s method",
+										pnstrdup(FW_CODE(fw, k), fw->nodes[k].code_len),
+										pnstrdup(FW_CODE(fw, i), f->code_len),
+										fw_method_name(f->method)),
+								 errdetail("The value is %g.", x),
+								 errhint("Normalise values to a positive scale before geometric or harmonic means.")));
+					if (x == 0)
+						zero = true;
+					else if (f->method == FW_GMEAN)
+						csum_add(&acc, a * log(x));
+					else
+						csum_add(&acc, a / x);
+					break;
+			}
+		}
+		switch (f->method)
+		{
+			case FW_GMEAN:
+				v = zero ? 0.0 : exp(csum_total(&acc));
+				break;
+			case FW_HMEAN:
+				v = zero ? 0.0 : 1.0 / csum_total(&acc);
+				break;
+			default:
+				v = csum_total(&acc);
+				break;
+		}
+		s->value = v;
+		s->flags |= SC_HAS_VALUE;
+
+points:
+		if ((s->flags & SC_HAS_VALUE) && (s->flags & SC_HAS_MAX))
+		{
+			s->points = s->value * s->max_points;
+			s->flags |= SC_HAS_POINTS;
+		}
+	}
+	return sc;
+}
+
+/* Text form: a JSON array of node objects, in preorder. */
+
+static void
+append_number(StringInfo buf, const char *key, float8 v)
+{
+	char		tmp[DOUBLE_SHORTEST_DECIMAL_LEN];
+
+	double_to_shortest_decimal_buf(v, tmp);
+	appendStringInfo(buf, ", \"%s\": %s", key, tmp);
+}
+
+Datum
+scorecard_out(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+	int			i;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
+	for (i = 0; i < sc->nnodes; i++)
+	{
+		ScorecardNode *s = &sc->nodes[i];
+
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
+		appendStringInfo(&buf, "{\"code\": \"%.*s\"", s->code_len, SC_CODE(sc, i));
+		if (s->parent >= 0)
+			appendStringInfo(&buf, ", \"parent\": \"%.*s\"",
+							 sc->nodes[s->parent].code_len, SC_CODE(sc, s->parent));
+		if (s->method != FW_LEAF)
+			appendStringInfo(&buf, ", \"method\": \"%s\"", fw_method_name(s->method));
+		if (s->flags & SC_HAS_VALUE)
+			append_number(&buf, "value", s->value);
+		if (s->flags & SC_HAS_POINTS)
+			append_number(&buf, "points", s->points);
+		if (s->flags & SC_HAS_MAX)
+			append_number(&buf, "max_points", s->max_points);
+		if (s->parent >= 0)
+			append_number(&buf, "weight", s->alpha);
+		appendStringInfo(&buf, ", \"present\": %d, \"expected\": %d}", s->present, s->expected);
+	}
+	appendStringInfoChar(&buf, ']');
+	PG_RETURN_CSTRING(buf.data);
+}
+
+static void
+bad_scorecard(const char *detail, int elem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s", "scorecard"),
+			 errdetail("Node %d: %s", elem, detail)));
+}
+
+static bool
+get_key(JsonbContainer *obj, const char *key, JsonbValue *v, enum jbvType type, int elem)
+{
+	if (getKeyJsonValueFromContainer(obj, key, strlen(key), v) == NULL || v->type == jbvNull)
+		return false;
+	if (v->type != type)
+		bad_scorecard(psprintf("\"%s\" has the wrong JSON type.", key), elem);
+	return true;
+}
+
+static float8
+numeric_to_double(JsonbValue *v)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
+											  NumericGetDatum(v->val.numeric)));
+}
+
+/*
+ * Input reads what output writes: nodes in preorder, each parent named
+ * before its children.  Values are taken as given (a scorecard is a
+ * record of a computation, not recomputed on input).
+ */
+Datum
+scorecard_in(PG_FUNCTION_ARGS)
+{
+	char	   *str = PG_GETARG_CSTRING(0);
+	int			n,
+				i;
+	JsonbContainer *arr = framework_json_array(str, "scorecard", &n);
+	StringInfoData codes;
+	Scorecard  *sc;
+	Size		size;
+	ScorecardNode *nodes;
+
+	if (n <= 0 || n > FRAMEWORK_MAX_NODES)
+		bad_scorecard("a scorecard has 1 to 100000 nodes.", 0);
+	nodes = palloc0(sizeof(ScorecardNode) * n);
+	initStringInfo(&codes);
+	for (i = 0; i < n; i++)
+	{
+		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
+		JsonbContainer *obj;
+		JsonbValue	v;
+		ScorecardNode *s = &nodes[i];
+		IndicatorCode *c;
+		int			j;
+
+		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
+			bad_scorecard("not a JSON object.", i + 1);
+		obj = elem->val.binary.data;
+		if (!get_key(obj, "code", &v, jbvString, i + 1))
+			bad_scorecard("no \"code\".", i + 1);
+		c = indicator_code_parse(v.val.string.val, v.val.string.len);
+		s->code_offset = codes.len;
+		s->code_len = ICODE_LEN(c);
+		appendBinaryStringInfo(&codes, ICODE_DATA(c), ICODE_LEN(c));
+		for (j = 0; j < i; j++)
+			if (nodes[j].code_len == s->code_len &&
+				memcmp(codes.data + nodes[j].code_offset, ICODE_DATA(c), s->code_len) == 0)
+				bad_scorecard("duplicate code.", i + 1);
+		s->parent = -1;
+		s->level = 1;
+		if (get_key(obj, "parent", &v, jbvString, i + 1))
+		{
+			for (j = i - 1; j >= 0; j--)
+				if (nodes[j].code_len == v.val.string.len &&
+					memcmp(codes.data + nodes[j].code_offset, v.val.string.val, v.val.string.len) == 0)
+					break;
+			if (j < 0)
+				bad_scorecard("the parent must come before its children.", i + 1);
+			s->parent = j;
+			s->level = nodes[j].level + 1;
+		}
+		else if (i > 0)
+			bad_scorecard("only the first node is the root.", i + 1);
+		if (get_key(obj, "method", &v, jbvString, i + 1))
+		{
+			char	   *m = pnstrdup(v.val.string.val, v.val.string.len);
+
+			for (s->method = FW_POINTS; s->method <= FW_HMEAN; s->method++)
+				if (strcmp(m, fw_method_name(s->method)) == 0)
+					break;
+			if (s->method > FW_HMEAN)
+				bad_scorecard("unknown method.", i + 1);
+		}
+		if (get_key(obj, "value", &v, jbvNumeric, i + 1))
+		{
+			s->value = numeric_to_double(&v);
+			s->flags |= SC_HAS_VALUE;
+		}
+		if (get_key(obj, "points", &v, jbvNumeric, i + 1))
+		{
+			s->points = numeric_to_double(&v);
+			s->flags |= SC_HAS_POINTS;
+		}
+		if (get_key(obj, "max_points", &v, jbvNumeric, i + 1))
+		{
+			s->max_points = numeric_to_double(&v);
+			s->flags |= SC_HAS_MAX;
+		}
+		else
+			s->max_points = get_float8_nan();
+		s->alpha = 1.0;
+		if (get_key(obj, "weight", &v, jbvNumeric, i + 1))
+			s->alpha = numeric_to_double(&v);
+		if (get_key(obj, "present", &v, jbvNumeric, i + 1))
+			s->present = (int32) numeric_to_double(&v);
+		if (get_key(obj, "expected", &v, jbvNumeric, i + 1))
+			s->expected = (int32) numeric_to_double(&v);
+		if (s->present < 0 || s->expected < 0 || s->present > s->expected)
+			bad_scorecard("present and expected must satisfy 0 <= present <= expected.", i + 1);
+	}
+	/* an inner node has a method; a leaf has none */
+	for (i = 0; i < n; i++)
+	{
+		bool		has_children = false;
+		int			j;
+
+		for (j = i + 1; j < n && !has_children; j++)
+			has_children = nodes[j].parent == i;
+		if (has_children != (nodes[i].method != FW_LEAF))
+			bad_scorecard(has_children ? "an inner node needs a method." : "a leaf has no method.", i + 1);
+	}
+	size = offsetof(Scorecard, nodes) + sizeof(ScorecardNode) * n + codes.len;
+	sc = (Scorecard *) palloc0(size);
+	SET_VARSIZE(sc, size);
+	sc->version = SCORECARD_VERSION;
+	sc->nnodes = n;
+	memcpy(sc->nodes, nodes, sizeof(ScorecardNode) * n);
+	memcpy(SC_CODES(sc), codes.data, codes.len);
+	PG_RETURN_POINTER(sc);
+}
+
+Datum
+scorecard_send(PG_FUNCTION_ARGS)
+{
+	StringInfoData buf;
+	char	   *text = DatumGetCString(DirectFunctionCall1(scorecard_out,
+														   PG_GETARG_DATUM(0)));
+
+	pq_begintypsend(&buf);
+	pq_sendbyte(&buf, SCORECARD_VERSION);
+	pq_sendtext(&buf, text, strlen(text));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+Datum
+scorecard_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			version = pq_getmsgbyte(buf);
+	char	   *text;
+
+	if (version != SCORECARD_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("unsupported binary format version %d for type %s",
+						version, "scorecard")));
+	text = pq_getmsgtext(buf, buf->len - buf->cursor, NULL);
+	return DirectFunctionCall1(scorecard_in, CStringGetDatum(text));
+}
+
+/* Accessors */
+
+static int
+find_node(const Scorecard *sc, const IndicatorCode *code)
+{
+	int			i;
+
+	for (i = 0; i < sc->nnodes; i++)
+		if (sc->nodes[i].code_len == ICODE_LEN(code) &&
+			memcmp(SC_CODE(sc, i), ICODE_DATA(code), ICODE_LEN(code)) == 0)
+			return i;
+	return -1;
+}
+
+Datum
+scorecard_value(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	int			i = find_node(sc, PG_GETARG_INDICATOR_CODE_P(1));
+
+	if (i < 0 || !(sc->nodes[i].flags & SC_HAS_VALUE))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(sc->nodes[i].value);
+}
+
+Datum
+scorecard_points(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	int			i = find_node(sc, PG_GETARG_INDICATOR_CODE_P(1));
+
+	if (i < 0 || !(sc->nodes[i].flags & SC_HAS_POINTS))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(sc->nodes[i].points);
+}
+
+Datum
+scorecard_coverage(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	int			i = find_node(sc, PG_GETARG_INDICATOR_CODE_P(1));
+
+	if (i < 0 || sc->nodes[i].expected == 0)
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((float8) sc->nodes[i].present / sc->nodes[i].expected);
+}
+
+Datum
+scorecard_root_value(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+
+	if (!(sc->nodes[0].flags & SC_HAS_VALUE))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(sc->nodes[0].value);
+}
+
+/*
+ * scorecard_nodes(sc): one row per node, in preorder: code, parent,
+ * level, method, value, points, max_points, weight, present, expected.
+ */
+Datum
+scorecard_nodes(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	int			i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < sc->nnodes; i++)
+	{
+		ScorecardNode *s = &sc->nodes[i];
+		Datum		values[10];
+		bool		nulls[10] = {0};
+
+		values[0] = PointerGetDatum(indicator_code_make(SC_CODE(sc, i), s->code_len));
+		if (s->parent >= 0)
+			values[1] = PointerGetDatum(indicator_code_make(SC_CODE(sc, s->parent),
+															sc->nodes[s->parent].code_len));
+		else
+			nulls[1] = true;
+		values[2] = Int32GetDatum(s->level);
+		if (s->method == FW_LEAF)
+			nulls[3] = true;
+		else
+			values[3] = CStringGetTextDatum(fw_method_name(s->method));
+		values[4] = Float8GetDatum(s->value);
+		nulls[4] = !(s->flags & SC_HAS_VALUE);
+		values[5] = Float8GetDatum(s->points);
+		nulls[5] = !(s->flags & SC_HAS_POINTS);
+		values[6] = Float8GetDatum(s->max_points);
+		nulls[6] = !(s->flags & SC_HAS_MAX);
+		values[7] = Float8GetDatum(s->alpha);
+		values[8] = Int32GetDatum(s->present);
+		values[9] = Int32GetDatum(s->expected);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+/*
+ * explain_change(a, b): how much each node contributed to the change of
+ * the root value from scorecard a to scorecard b (same framework).
+ *
+ * With A the product of normalised weights from the root down to a node,
+ * a node under linear parents (points, amean) contributes
+ *     A_b * v_b - A_a * v_a
+ * (a missing value counts as 0), so the children of a node sum exactly to
+ * the node's own contribution, and the leaves sum to the root's change.
+ * Below a geometric or harmonic node, where no such split exists, the
+ * node's contribution is shared among its children in proportion to
+ * mean(alpha) * (ln v_b - ln v_a) (geometric) or
+ * mean(alpha) * (1/v_a - 1/v_b) (harmonic): each child's share of the
+ * change of the log or of the reciprocal; the shares still sum exactly.
+ */
+Datum
+scorecard_explain_change(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	Scorecard  *a = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	Scorecard  *b = DatumGetScorecardP(PG_GETARG_DATUM(1));
+	int			n = a->nnodes;
+	float8	   *contrib;
+	float8	   *path_a;
+	float8	   *path_b;
+	bool	   *direct;
+	float8		change;
+	int			i;
+
+	if (b->nnodes != n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the two scorecards come from different frameworks"),
+				 errdetail("One has %d nodes, the other %d.", n, b->nnodes)));
+	for (i = 0; i < n; i++)
+		if (a->nodes[i].parent != b->nodes[i].parent ||
+			a->nodes[i].code_len != b->nodes[i].code_len ||
+			memcmp(SC_CODE(a, i), SC_CODE(b, i), a->nodes[i].code_len) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the two scorecards come from different frameworks"),
+					 errdetail("Node %d is \"%.*s\" in one and \"%.*s\" in the other.",
+							   i + 1, a->nodes[i].code_len, SC_CODE(a, i),
+							   b->nodes[i].code_len, SC_CODE(b, i))));
+	if (!(a->nodes[0].flags & SC_HAS_VALUE) || !(b->nodes[0].flags & SC_HAS_VALUE))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("explain_change needs a root value in both scorecards")));
+
+	contrib = palloc0(sizeof(float8) * n);
+	path_a = palloc(sizeof(float8) * n);
+	path_b = palloc(sizeof(float8) * n);
+	direct = palloc(sizeof(bool) * n);
+#define VAL(sc, k) (((sc)->nodes[k].flags & SC_HAS_VALUE) ? (sc)->nodes[k].value : 0.0)
+	change = a->nodes[0].value;
+	change = b->nodes[0].value - change;
+	contrib[0] = change;
+	path_a[0] = path_b[0] = 1.0;
+	direct[0] = true;
+
+	for (i = 1; i < n; i++)
+	{
+		int			p = a->nodes[i].parent;
+
+		path_a[i] = path_a[p] * a->nodes[i].alpha;
+		path_b[i] = path_b[p] * b->nodes[i].alpha;
+	}
+	/* distribute each inner node's contribution to its children */
+	for (i = 0; i < n; i++)
+	{
+		int			method = a->nodes[i].method;
+		int			k;
+		float8		total = 0;
+		int			nchildren = 0;
+
+		if (method == FW_LEAF)
+			continue;
+		if (direct[i] && (method == FW_POINTS || method == FW_AMEAN))
+		{
+			for (k = i + 1; k < n; k++)
+				if (a->nodes[k].parent == i)
+				{
+					contrib[k] = path_b[k] * VAL(b, k) - path_a[k] * VAL(a, k);
+					direct[k] = true;
+				}
+			continue;
+		}
+		/* proportional split */
+		for (k = i + 1; k < n; k++)
+		{
+			float8		va,
+						vb,
+						w,
+						s;
+
+			if (a->nodes[k].parent != i)
+				continue;
+			nchildren++;
+			direct[k] = false;
+			va = VAL(a, k);
+			vb = VAL(b, k);
+			w = (a->nodes[k].alpha + b->nodes[k].alpha) / 2;
+			if (method == FW_GMEAN && va > 0 && vb > 0)
+				s = w * (log(vb) - log(va));
+			else if (method == FW_HMEAN && va > 0 && vb > 0)
+				s = w * (1 / va - 1 / vb);
+			else
+				s = b->nodes[k].alpha * vb - a->nodes[k].alpha * va;
+			contrib[k] = s;
+			total += s;
+		}
+		for (k = i + 1; k < n; k++)
+			if (a->nodes[k].parent == i)
+				contrib[k] = (total != 0) ? contrib[i] * contrib[k] / total
+					: contrib[i] / nchildren;
+	}
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (i = 0; i < n; i++)
+	{
+		Datum		values[7];
+		bool		nulls[7] = {0};
+
+		values[0] = PointerGetDatum(indicator_code_make(SC_CODE(a, i), a->nodes[i].code_len));
+		values[1] = Int32GetDatum(a->nodes[i].level);
+		values[2] = BoolGetDatum(a->nodes[i].method == FW_LEAF);
+		values[3] = Float8GetDatum(a->nodes[i].value);
+		nulls[3] = !(a->nodes[i].flags & SC_HAS_VALUE);
+		values[4] = Float8GetDatum(b->nodes[i].value);
+		nulls[4] = !(b->nodes[i].flags & SC_HAS_VALUE);
+		values[5] = Float8GetDatum(contrib[i]);
+		if (change != 0)
+			values[6] = Float8GetDatum(contrib[i] / change);
+		else
+			nulls[6] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+#undef VAL
+	return (Datum) 0;
+}

@@ -1,0 +1,312 @@
+/*-------------------------------------------------------------------------
+ *
+ * weighted_mean.c
+ *	  Weighted arithmetic, geometric and harmonic means as parallel
+ *	  aggregates.
+ *
+ * The three means share one state: the compensated sum of the weights and
+ * the compensated sum of w * f(x), where f is x, ln(x) or 1/x.  The final
+ * functions turn the two sums into
+ *
+ *		weighted_mean		sum(w * x) / sum(w)
+ *		weighted_geomean	exp(sum(w * ln x) / sum(w))
+ *		weighted_harmonic	sum(w) / sum(w / x)
+ *
+ * Rows with a NULL value or weight are skipped, rows with weight 0 do not
+ * count, and a group whose weights are all 0 (or that has no rows) gives
+ * NULL.  A NaN or infinite value or weight, a negative weight, and for the
+ * geometric and harmonic means a value <= 0, are errors even when the
+ * weight is 0: they are bad data, not a choice of weights.
+ *
+ * Neumaier summation (compensated_sum.h) keeps the sums within a few units
+ * in the last place of the exact result, so the means agree with the same
+ * formula computed over numeric to about 1e-15 relative.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "utils/builtins.h"
+
+#include "compensated_sum.h"
+#include "weighted_agg.h"
+
+/* Size of a serialized state: version byte and four doubles. */
+#define WMEAN_SERIAL_SIZE (1 + 4 * sizeof(double))
+
+typedef enum WeightedMeanKind
+{
+	WMEAN_ARITHMETIC,
+	WMEAN_GEOMETRIC,
+	WMEAN_HARMONIC
+} WeightedMeanKind;
+
+typedef struct WeightedMeanState
+{
+	CompensatedSum sum_w;		/* sum of the weights */
+	CompensatedSum sum_wf;		/* sum of w * f(x) */
+} WeightedMeanState;
+
+PG_FUNCTION_INFO_V1(weighted_mean_step);
+PG_FUNCTION_INFO_V1(weighted_geomean_step);
+PG_FUNCTION_INFO_V1(weighted_harmonic_step);
+PG_FUNCTION_INFO_V1(weighted_mean_combine);
+PG_FUNCTION_INFO_V1(weighted_mean_serialize);
+PG_FUNCTION_INFO_V1(weighted_mean_deserialize);
+PG_FUNCTION_INFO_V1(weighted_mean_final);
+PG_FUNCTION_INFO_V1(weighted_geomean_final);
+PG_FUNCTION_INFO_V1(weighted_harmonic_final);
+
+/*
+ * A new, empty state in the aggregate memory context.
+ */
+static WeightedMeanState *
+wmean_state_new(FunctionCallInfo fcinfo, const char *fname)
+{
+	MemoryContext aggcontext = wagg_agg_context(fcinfo, fname);
+	WeightedMeanState *state;
+
+	state = (WeightedMeanState *) MemoryContextAlloc(aggcontext, sizeof(WeightedMeanState));
+	csum_init(&state->sum_w);
+	csum_init(&state->sum_wf);
+	return state;
+}
+
+/*
+ * The transition step of the three means: checks the row, then adds w and
+ * w * f(x) to the sums.  Inlined into each step function with a constant
+ * kind, so the switch disappears.
+ */
+static inline Datum
+wmean_accumulate(FunctionCallInfo fcinfo, WeightedMeanKind kind,
+				 const char *aggname, const char *fname)
+{
+	WeightedMeanState *state;
+	double		x;
+	double		w;
+	double		f;
+
+	state = PG_ARGISNULL(0) ? NULL : (WeightedMeanState *) PG_GETARG_POINTER(0);
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	{
+		if (state == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state);
+	}
+	x = PG_GETARG_FLOAT8(1);
+	w = PG_GETARG_FLOAT8(2);
+	wagg_check_row(x, w, aggname);
+	if (kind != WMEAN_ARITHMETIC && unlikely(x <= 0.0))
+		wagg_report_nonpositive(x, aggname);
+
+	if (state == NULL)
+		state = wmean_state_new(fcinfo, fname);
+
+	if (w > 0.0)
+	{
+		switch (kind)
+		{
+			case WMEAN_ARITHMETIC:
+				f = x;
+				break;
+			case WMEAN_GEOMETRIC:
+				f = log(x);
+				break;
+			default:
+				f = 1.0 / x;
+				break;
+		}
+		csum_add(&state->sum_w, w);
+		csum_add(&state->sum_wf, w * f);
+	}
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * weighted_mean_step(state, x, w): transition of weighted_mean.
+ */
+Datum
+weighted_mean_step(PG_FUNCTION_ARGS)
+{
+	return wmean_accumulate(fcinfo, WMEAN_ARITHMETIC, "weighted_mean", "weighted_mean_step");
+}
+
+/*
+ * weighted_geomean_step(state, x, w): transition of weighted_geomean.
+ */
+Datum
+weighted_geomean_step(PG_FUNCTION_ARGS)
+{
+	return wmean_accumulate(fcinfo, WMEAN_GEOMETRIC, "weighted_geomean", "weighted_geomean_step");
+}
+
+/*
+ * weighted_harmonic_step(state, x, w): transition of weighted_harmonic.
+ */
+Datum
+weighted_harmonic_step(PG_FUNCTION_ARGS)
+{
+	return wmean_accumulate(fcinfo, WMEAN_HARMONIC, "weighted_harmonic", "weighted_harmonic_step");
+}
+
+/*
+ * weighted_mean_combine(state, state): merges two partial states (from
+ * parallel workers) for any of the three means.  When the first is NULL the
+ * second is copied into the aggregate context, since it may live in a
+ * shorter-lived context (a deserialized state does).
+ */
+Datum
+weighted_mean_combine(PG_FUNCTION_ARGS)
+{
+	WeightedMeanState *state1;
+	WeightedMeanState *state2;
+
+	state1 = PG_ARGISNULL(0) ? NULL : (WeightedMeanState *) PG_GETARG_POINTER(0);
+	state2 = PG_ARGISNULL(1) ? NULL : (WeightedMeanState *) PG_GETARG_POINTER(1);
+
+	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state1);
+	}
+	if (state1 == NULL)
+	{
+		state1 = wmean_state_new(fcinfo, "weighted_mean_combine");
+		*state1 = *state2;
+		PG_RETURN_POINTER(state1);
+	}
+	csum_merge(&state1->sum_w, &state2->sum_w);
+	csum_merge(&state1->sum_wf, &state2->sum_wf);
+	PG_RETURN_POINTER(state1);
+}
+
+/*
+ * weighted_mean_serialize(state): the state as bytea: a version byte, then
+ * the two compensated sums as four doubles in the server's byte order (the
+ * state only travels between processes of the same build).
+ */
+Datum
+weighted_mean_serialize(PG_FUNCTION_ARGS)
+{
+	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + WMEAN_SERIAL_SIZE);
+	char	   *p = VARDATA(result);
+	double		parts[4];
+
+	SET_VARSIZE(result, VARHDRSZ + WMEAN_SERIAL_SIZE);
+	parts[0] = state->sum_w.sum;
+	parts[1] = state->sum_w.comp;
+	parts[2] = state->sum_wf.sum;
+	parts[3] = state->sum_wf.comp;
+	*p = WAGG_STATE_VERSION;
+	memcpy(p + 1, parts, sizeof(parts));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * weighted_mean_deserialize(bytea, internal): reads back what
+ * weighted_mean_serialize wrote, checking the size, the version byte and
+ * that the sums are finite with a non-negative weight total.
+ */
+Datum
+weighted_mean_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	const char *p = VARDATA_ANY(data);
+	WeightedMeanState *state;
+	double		parts[4];
+	int			i;
+
+	if (VARSIZE_ANY_EXHDR(data) != WMEAN_SERIAL_SIZE)
+		wagg_report_bad_state("weighted_mean",
+							  psprintf("The state has %zu bytes, not %zu.",
+									   (size_t) VARSIZE_ANY_EXHDR(data),
+									   (size_t) WMEAN_SERIAL_SIZE));
+	if (*p != WAGG_STATE_VERSION)
+		wagg_report_bad_state("weighted_mean",
+							  psprintf("Unknown state version %d.", (int) (unsigned char) *p));
+	memcpy(parts, p + 1, sizeof(parts));
+	for (i = 0; i < 4; i++)
+		if (isnan(parts[i]) || isinf(parts[i]))
+			wagg_report_bad_state("weighted_mean", "A sum is not finite.");
+	if (parts[0] + parts[1] < 0.0)
+		wagg_report_bad_state("weighted_mean", "The sum of the weights is negative.");
+
+	state = (WeightedMeanState *) palloc(sizeof(WeightedMeanState));
+	state->sum_w.sum = parts[0];
+	state->sum_w.comp = parts[1];
+	state->sum_wf.sum = parts[2];
+	state->sum_wf.comp = parts[3];
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * The two sums of a state, or false when no weight counted.  An overflow of
+ * either sum is reported rather than returned as infinity.
+ */
+static bool
+wmean_sums(WeightedMeanState *state, const char *aggname, double *sw, double *swf)
+{
+	*sw = csum_total(&state->sum_w);
+	*swf = csum_total(&state->sum_wf);
+
+	if (*sw == 0.0)
+		return false;
+	if (isinf(*sw) || isinf(*swf) || isnan(*swf))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value out of range: overflow in %s", aggname),
+				 errhint("Scale the values or the weights down.")));
+	return true;
+}
+
+/*
+ * weighted_mean_final(state): sum(w * x) / sum(w), NULL when all weights
+ * are zero.
+ */
+Datum
+weighted_mean_final(PG_FUNCTION_ARGS)
+{
+	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
+	double		sw;
+	double		swx;
+
+	if (!wmean_sums(state, "weighted_mean", &sw, &swx))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(swx / sw);
+}
+
+/*
+ * weighted_geomean_final(state): exp(sum(w * ln x) / sum(w)), NULL when
+ * all weights are zero.
+ */
+Datum
+weighted_geomean_final(PG_FUNCTION_ARGS)
+{
+	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
+	double		sw;
+	double		swlnx;
+
+	if (!wmean_sums(state, "weighted_geomean", &sw, &swlnx))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(exp(swlnx / sw));
+}
+
+/*
+ * weighted_harmonic_final(state): sum(w) / sum(w / x), NULL when all
+ * weights are zero.
+ */
+Datum
+weighted_harmonic_final(PG_FUNCTION_ARGS)
+{
+	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
+	double		sw;
+	double		sw_over_x;
+
+	if (!wmean_sums(state, "weighted_harmonic", &sw, &sw_over_x))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8(sw / sw_over_x);
+}

@@ -1,0 +1,570 @@
+/*-------------------------------------------------------------------------
+ *
+ * weighted_quantile.c
+ *	  Weighted quantiles and the weighted median as parallel aggregates.
+ *
+ * Not ordered-set aggregates (those cannot run in parallel): a plain
+ * aggregate whose state collects the (value, weight) pairs in a growable
+ * array in the aggregate context, with combine, serialize and deserialize
+ * functions; the final function sorts the pairs and interpolates.
+ *
+ * Definition (docs/aggregates.md has the worked examples).  Rows with a NULL
+ * value or weight are skipped and rows with weight 0 dropped.  Sort the
+ * remaining n pairs by value (ties by weight, so the result never depends
+ * on the input order).  Each value sits at the centre of its weight on the
+ * cumulative-weight axis,
+ *
+ *		c_i = W_{i-1} + w_i / 2,	W_i = w_1 + ... + w_i,
+ *
+ * and the first centre maps to q = 0, the last to q = 1:
+ *
+ *		s_i = (c_i - c_1) / (c_n - c_1).
+ *
+ * The q-quantile interpolates linearly between the two values whose s_i
+ * surround q; a single value is its own quantile.  With equal weights
+ * s_i = (i - 1) / (n - 1), which is R's quantile type 7 and PostgreSQL's
+ * percentile_cont; in that case the result is computed with exactly the
+ * operations percentile_cont uses, so the two agree to the bit.  Scaling
+ * all weights by a constant does not change the result.
+ *
+ * q is an argument of every row: it must be the same for all rows of a
+ * group and lie in [0, 1].
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+#include "compensated_sum.h"
+#include "weighted_agg.h"
+
+typedef struct WeightedPair
+{
+	double		x;
+	double		w;
+} WeightedPair;
+
+typedef struct WeightedQuantileState
+{
+	double		q;				/* the quantile asked for */
+	double		first_w;		/* the first weight kept */
+	bool		equal_weights;	/* all kept weights equal first_w */
+	bool		sorted;			/* pairs sorted; reset by every addition */
+	int64		n;				/* pairs kept (weight > 0) */
+	int64		capacity;		/* pairs allocated */
+	WeightedPair *pairs;		/* in the aggregate context, huge if need be */
+} WeightedQuantileState;
+
+/* Serialized state: version, flags, q, first_w, n, then n pairs. */
+#define WQ_SERIAL_HEADER (1 + 1 + 2 * sizeof(double) + sizeof(int64))
+#define WQ_FLAG_EQUAL_WEIGHTS 0x01
+#define WQ_FLAG_SORTED 0x02
+
+/* Pairs allocated when a state is created. */
+#define WQ_INITIAL_CAPACITY 16
+
+/* Pairs between two interrupt checks in the final walk. */
+#define WQ_INTERRUPT_INTERVAL 1048576
+
+/*
+ * The order of the pairs: by value, then by weight.
+ */
+static inline int
+compare_pairs(const WeightedPair *a, const WeightedPair *b)
+{
+	if (a->x != b->x)
+		return a->x < b->x ? -1 : 1;
+	if (a->w != b->w)
+		return a->w < b->w ? -1 : 1;
+	return 0;
+}
+
+/* A sort of the pairs in that order; interruptible. */
+#define ST_SORT sort_weighted_pairs
+#define ST_ELEMENT_TYPE WeightedPair
+#define ST_COMPARE(a, b) compare_pairs(a, b)
+#define ST_CHECK_FOR_INTERRUPTS
+#define ST_SCOPE static
+#define ST_DECLARE
+#define ST_DEFINE
+#include "lib/sort_template.h"
+
+PG_FUNCTION_INFO_V1(weighted_quantile_step);
+PG_FUNCTION_INFO_V1(weighted_median_step);
+PG_FUNCTION_INFO_V1(weighted_quantile_combine);
+PG_FUNCTION_INFO_V1(weighted_quantile_serialize);
+PG_FUNCTION_INFO_V1(weighted_quantile_deserialize);
+PG_FUNCTION_INFO_V1(weighted_quantile_final);
+
+/*
+ * Checks that q is a quantile: not NULL, a number in [0, 1].
+ */
+static void
+check_quantile(bool isnull, double q)
+{
+	if (isnull)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("quantile must not be NULL in weighted_quantile"),
+				 errhint("Pass a constant between 0 and 1, such as 0.5 for the median.")));
+	if (!(q >= 0.0 && q <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("quantile must be between 0 and 1 in weighted_quantile"),
+				 errdetail("The quantile is %s.", float8out_internal(q)),
+				 errhint("Pass a constant between 0 and 1, such as 0.5 for the median.")));
+}
+
+/*
+ * Reports two different quantiles met in one group.
+ */
+static void
+report_quantile_changed(double had, double got)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("quantile must be the same for every row of a group in weighted_quantile"),
+			 errdetail("The quantile changed from %s to %s.",
+					   float8out_internal(had), float8out_internal(got)),
+			 errhint("Pass a constant; for several quantiles call the aggregate once for each.")));
+}
+
+/*
+ * A new state for quantile q in the aggregate context, with room for
+ * capacity pairs.
+ */
+static WeightedQuantileState *
+wq_state_new(MemoryContext aggcontext, double q, int64 capacity)
+{
+	WeightedQuantileState *state;
+
+	state = (WeightedQuantileState *) MemoryContextAlloc(aggcontext, sizeof(WeightedQuantileState));
+	state->q = q;
+	state->first_w = 0.0;
+	state->equal_weights = true;
+	state->sorted = true;
+	state->n = 0;
+	state->capacity = Max(capacity, WQ_INITIAL_CAPACITY);
+	state->pairs = (WeightedPair *) MemoryContextAllocHuge(aggcontext,
+														   state->capacity * sizeof(WeightedPair));
+	return state;
+}
+
+/*
+ * Makes room for at least need pairs, doubling the array (huge allocations
+ * allowed, so tens of millions of rows fit).  repalloc keeps the array in
+ * the aggregate context it was allocated in.
+ */
+static void
+wq_reserve(WeightedQuantileState *state, int64 need)
+{
+	int64		capacity = state->capacity;
+
+	if (need <= capacity)
+		return;
+	if (need > (int64) (MaxAllocHugeSize / sizeof(WeightedPair)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows for weighted_quantile"),
+				 errdetail("A group can hold at most %lld rows.",
+						   (long long) (MaxAllocHugeSize / sizeof(WeightedPair)))));
+	while (capacity < need)
+		capacity *= 2;
+	capacity = Min(capacity, (int64) (MaxAllocHugeSize / sizeof(WeightedPair)));
+	state->pairs = (WeightedPair *) repalloc_huge(state->pairs, capacity * sizeof(WeightedPair));
+	state->capacity = capacity;
+}
+
+/*
+ * Notes the weight of a pair about to be kept in the equal-weights flag.
+ */
+static inline void
+wq_note_weight(WeightedQuantileState *state, double w)
+{
+	if (state->n == 0)
+		state->first_w = w;
+	else if (w != state->first_w)
+		state->equal_weights = false;
+}
+
+/*
+ * The transition step shared by weighted_quantile and weighted_median:
+ * checks the row and q, then appends (x, w) when w > 0.
+ */
+static inline Datum
+wq_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q,
+			  const char *aggname, const char *fname)
+{
+	WeightedQuantileState *state;
+	double		x;
+	double		w;
+
+	state = PG_ARGISNULL(0) ? NULL : (WeightedQuantileState *) PG_GETARG_POINTER(0);
+
+	if (state == NULL || unlikely(q_isnull || q != state->q))
+	{
+		check_quantile(q_isnull, q);
+		if (state == NULL)
+			state = wq_state_new(wagg_agg_context(fcinfo, fname), q, WQ_INITIAL_CAPACITY);
+		else
+			report_quantile_changed(state->q, q);
+	}
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(state);
+	x = PG_GETARG_FLOAT8(1);
+	w = PG_GETARG_FLOAT8(2);
+	wagg_check_row(x, w, aggname);
+	if (w == 0.0)
+		PG_RETURN_POINTER(state);
+
+	if (unlikely(state->n >= state->capacity))
+		wq_reserve(state, state->n + 1);
+	wq_note_weight(state, w);
+	state->pairs[state->n].x = x;
+	state->pairs[state->n].w = w;
+	state->n++;
+	state->sorted = false;
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * weighted_quantile_step(state, x, w, q): transition of weighted_quantile.
+ */
+Datum
+weighted_quantile_step(PG_FUNCTION_ARGS)
+{
+	bool		q_isnull = PG_ARGISNULL(3);
+
+	return wq_accumulate(fcinfo, q_isnull, q_isnull ? 0.0 : PG_GETARG_FLOAT8(3),
+						 "weighted_quantile", "weighted_quantile_step");
+}
+
+/*
+ * weighted_median_step(state, x, w): transition of weighted_median, the
+ * quantile 0.5.
+ */
+Datum
+weighted_median_step(PG_FUNCTION_ARGS)
+{
+	return wq_accumulate(fcinfo, false, 0.5, "weighted_median", "weighted_median_step");
+}
+
+/*
+ * Merges the sorted pairs of from into the sorted pairs of into, in linear
+ * time, into a new array in the context of into's array.
+ */
+static void
+wq_merge_sorted(WeightedQuantileState *into, const WeightedQuantileState *from)
+{
+	int64		n = into->n + from->n;
+	WeightedPair *merged;
+	const WeightedPair *a = into->pairs;
+	const WeightedPair *b = from->pairs;
+	int64		i = 0;
+	int64		j = 0;
+	int64		k = 0;
+
+	if (n > (int64) (MaxAllocHugeSize / sizeof(WeightedPair)))
+		wq_reserve(into, n);	/* reports the limit */
+	merged = (WeightedPair *) MemoryContextAllocHuge(GetMemoryChunkContext(into->pairs),
+													 n * sizeof(WeightedPair));
+	while (i < into->n && j < from->n)
+	{
+		if (compare_pairs(&b[j], &a[i]) < 0)
+			merged[k++] = b[j++];
+		else
+			merged[k++] = a[i++];
+		if ((k & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	if (i < into->n)
+		memcpy(merged + k, a + i, (into->n - i) * sizeof(WeightedPair));
+	if (j < from->n)
+		memcpy(merged + k, b + j, (from->n - j) * sizeof(WeightedPair));
+	pfree(into->pairs);
+	into->pairs = merged;
+	into->capacity = n;
+	into->n = n;
+}
+
+/*
+ * weighted_quantile_combine(state, state): adds the pairs of the second
+ * state to the first: a linear merge when both are sorted (partial states
+ * from parallel workers are, see weighted_quantile_serialize), otherwise an
+ * append.  When the first is NULL the second is copied into the aggregate
+ * context (a deserialized state lives in a shorter-lived one).
+ */
+Datum
+weighted_quantile_combine(PG_FUNCTION_ARGS)
+{
+	WeightedQuantileState *state1;
+	WeightedQuantileState *state2;
+
+	state1 = PG_ARGISNULL(0) ? NULL : (WeightedQuantileState *) PG_GETARG_POINTER(0);
+	state2 = PG_ARGISNULL(1) ? NULL : (WeightedQuantileState *) PG_GETARG_POINTER(1);
+
+	if (state2 == NULL)
+	{
+		if (state1 == NULL)
+			PG_RETURN_NULL();
+		PG_RETURN_POINTER(state1);
+	}
+	if (state1 == NULL)
+	{
+		MemoryContext aggcontext = wagg_agg_context(fcinfo, "weighted_quantile_combine");
+
+		state1 = wq_state_new(aggcontext, state2->q, state2->n);
+		memcpy(state1->pairs, state2->pairs, state2->n * sizeof(WeightedPair));
+		state1->n = state2->n;
+		state1->first_w = state2->first_w;
+		state1->equal_weights = state2->equal_weights;
+		state1->sorted = state2->sorted;
+		PG_RETURN_POINTER(state1);
+	}
+
+	if (state1->q != state2->q)
+		report_quantile_changed(state1->q, state2->q);
+	if (state2->n == 0)
+		PG_RETURN_POINTER(state1);
+	if (state1->n == 0)
+		state1->first_w = state2->first_w;
+	state1->equal_weights = state1->equal_weights && state2->equal_weights &&
+		state1->first_w == state2->first_w;
+	if (state1->sorted && state2->sorted)
+	{
+		wq_merge_sorted(state1, state2);
+		PG_RETURN_POINTER(state1);
+	}
+	wq_reserve(state1, state1->n + state2->n);
+	memcpy(state1->pairs + state1->n, state2->pairs, state2->n * sizeof(WeightedPair));
+	state1->n += state2->n;
+	state1->sorted = false;
+	PG_RETURN_POINTER(state1);
+}
+
+/*
+ * weighted_quantile_serialize(state): the state as bytea: version byte,
+ * flags byte, q, the first weight, the number of pairs, then the pairs, all
+ * in the server's byte order (the state only travels between processes of
+ * the same build).  A bytea holds at most 1 GB, about 67 million pairs.
+ *
+ * The pairs are sorted first (in place; that reorders but does not change
+ * the state).  Partial states are serialized in the parallel workers, so
+ * the workers share the sorting, and the leader only merges sorted runs.
+ */
+Datum
+weighted_quantile_serialize(PG_FUNCTION_ARGS)
+{
+	WeightedQuantileState *state = (WeightedQuantileState *) PG_GETARG_POINTER(0);
+	bytea	   *result;
+	char	   *p;
+	Size		size;
+
+	if (state->n > (int64) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("too many rows in a partial weighted_quantile state"),
+				 errdetail("A parallel worker collected %lld rows for one group; at most %lld can be passed on.",
+						   (long long) state->n,
+						   (long long) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair))),
+				 errhint("Run this query without parallel workers (SET max_parallel_workers_per_gather = 0).")));
+
+	if (!state->sorted)
+	{
+		sort_weighted_pairs(state->pairs, state->n);
+		state->sorted = true;
+	}
+
+	size = VARHDRSZ + WQ_SERIAL_HEADER + state->n * sizeof(WeightedPair);
+	result = (bytea *) palloc(size);
+	SET_VARSIZE(result, size);
+	p = VARDATA(result);
+	*p++ = WAGG_STATE_VERSION;
+	*p++ = (state->equal_weights ? WQ_FLAG_EQUAL_WEIGHTS : 0) | WQ_FLAG_SORTED;
+	memcpy(p, &state->q, sizeof(double));
+	p += sizeof(double);
+	memcpy(p, &state->first_w, sizeof(double));
+	p += sizeof(double);
+	memcpy(p, &state->n, sizeof(int64));
+	p += sizeof(int64);
+	memcpy(p, state->pairs, state->n * sizeof(WeightedPair));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * weighted_quantile_deserialize(bytea, internal): reads back what
+ * weighted_quantile_serialize wrote.  Checks the version, the flags, q, the
+ * size against the number of pairs, and every pair (finite, weight > 0, in
+ * order when flagged sorted).  The state is built in the current context; combine copies it if needed.
+ */
+Datum
+weighted_quantile_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *data = PG_GETARG_BYTEA_PP(0);
+	const char *p = VARDATA_ANY(data);
+	Size		len = VARSIZE_ANY_EXHDR(data);
+	WeightedQuantileState *state;
+	double		q;
+	double		first_w;
+	int64		n;
+	int64		i;
+	unsigned char flags;
+
+	if (len < WQ_SERIAL_HEADER)
+		wagg_report_bad_state("weighted_quantile",
+							  psprintf("The state has %zu bytes, fewer than the %zu of its header.",
+									   len, (size_t) WQ_SERIAL_HEADER));
+	if (p[0] != WAGG_STATE_VERSION)
+		wagg_report_bad_state("weighted_quantile",
+							  psprintf("Unknown state version %d.", (int) (unsigned char) p[0]));
+	flags = (unsigned char) p[1];
+	if ((flags & ~(WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED)) != 0)
+		wagg_report_bad_state("weighted_quantile",
+							  psprintf("Unknown flags 0x%02x.", flags));
+	p += 2;
+	memcpy(&q, p, sizeof(double));
+	p += sizeof(double);
+	memcpy(&first_w, p, sizeof(double));
+	p += sizeof(double);
+	memcpy(&n, p, sizeof(int64));
+	p += sizeof(int64);
+	if (!(q >= 0.0 && q <= 1.0))
+		wagg_report_bad_state("weighted_quantile", "The quantile is not between 0 and 1.");
+	if (n < 0 || (Size) n != (len - WQ_SERIAL_HEADER) / sizeof(WeightedPair) ||
+		(len - WQ_SERIAL_HEADER) % sizeof(WeightedPair) != 0)
+		wagg_report_bad_state("weighted_quantile",
+							  psprintf("The state has %zu bytes, which does not fit %lld pairs.",
+									   len, (long long) n));
+
+	state = (WeightedQuantileState *) palloc(sizeof(WeightedQuantileState));
+	state->q = q;
+	state->first_w = first_w;
+	state->equal_weights = (flags & WQ_FLAG_EQUAL_WEIGHTS) != 0;
+	state->sorted = (flags & WQ_FLAG_SORTED) != 0;
+	state->n = n;
+	state->capacity = n;
+	state->pairs = (WeightedPair *) palloc_extended(Max(n, 1) * sizeof(WeightedPair), MCXT_ALLOC_HUGE);
+	memcpy(state->pairs, p, n * sizeof(WeightedPair));
+	for (i = 0; i < n; i++)
+	{
+		double		x = state->pairs[i].x;
+		double		w = state->pairs[i].w;
+
+		if (isnan(x) || isinf(x) || isnan(w) || isinf(w) || !(w > 0.0))
+			wagg_report_bad_state("weighted_quantile",
+								  psprintf("Pair %lld is not a finite value with a positive weight.",
+										   (long long) i + 1));
+		if (state->equal_weights && w != first_w)
+			wagg_report_bad_state("weighted_quantile",
+								  "The weights are flagged equal but differ.");
+		if (state->sorted && i > 0 &&
+			compare_pairs(&state->pairs[i - 1], &state->pairs[i]) > 0)
+			wagg_report_bad_state("weighted_quantile",
+								  "The pairs are flagged sorted but are not.");
+		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	PG_RETURN_POINTER(state);
+}
+
+/*
+ * The q-quantile of sorted pairs with equal weights, computed with the very
+ * operations of percentile_cont so that the results are identical.
+ */
+static double
+quantile_equal_weights(const WeightedPair *pairs, int64 n, double q)
+{
+	double		pos = q * (n - 1);
+	int64		lo = (int64) floor(pos);
+	int64		hi = (int64) ceil(pos);
+	double		lo_x = pairs[lo].x;
+
+	if (hi > lo)
+		return lo_x + ((pos - lo) * (pairs[hi].x - lo_x));
+	return lo_x;
+}
+
+/*
+ * The q-quantile of sorted pairs with any positive weights: walks the
+ * centres c_i = W_{i-1} + w_i / 2 to the first one at or beyond the target
+ * c_1 + q (c_n - c_1) and interpolates between it and the one before.
+ */
+static double
+quantile_weighted(const WeightedPair *pairs, int64 n, double q)
+{
+	CompensatedSum total;
+	CompensatedSum before;
+	double		first_c;
+	double		last_c;
+	double		target;
+	double		prev_c;
+	int64		i;
+
+	if (q <= 0.0)
+		return pairs[0].x;
+	if (q >= 1.0)
+		return pairs[n - 1].x;
+
+	csum_init(&total);
+	for (i = 0; i < n; i++)
+	{
+		csum_add(&total, pairs[i].w);
+		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	first_c = pairs[0].w / 2.0;
+	last_c = csum_total(&total) - pairs[n - 1].w / 2.0;
+	target = first_c + q * (last_c - first_c);
+
+	csum_init(&before);
+	csum_add(&before, pairs[0].w);
+	prev_c = first_c;
+	for (i = 1; i < n; i++)
+	{
+		double		c = csum_total(&before) + pairs[i].w / 2.0;
+
+		if (c >= target)
+		{
+			double		frac = (target - prev_c) / (c - prev_c);
+
+			frac = Max(0.0, Min(1.0, frac));
+			return pairs[i - 1].x + frac * (pairs[i].x - pairs[i - 1].x);
+		}
+		csum_add(&before, pairs[i].w);
+		prev_c = c;
+		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+	return pairs[n - 1].x;
+}
+
+/*
+ * weighted_quantile_final(state): sorts the pairs in place (once: the flag
+ * is reset by every addition) and interpolates.  NULL when no pair has a
+ * positive weight.  Sorting reorders the state without changing what it
+ * holds, so the aggregate is declared FINALFUNC_MODIFY = SHAREABLE.
+ */
+Datum
+weighted_quantile_final(PG_FUNCTION_ARGS)
+{
+	WeightedQuantileState *state = (WeightedQuantileState *) PG_GETARG_POINTER(0);
+
+	if (state->n == 0)
+		PG_RETURN_NULL();
+	if (!state->sorted)
+	{
+		sort_weighted_pairs(state->pairs, state->n);
+		state->sorted = true;
+	}
+	if (state->n == 1)
+		PG_RETURN_FLOAT8(state->pairs[0].x);
+	if (state->equal_weights)
+		PG_RETURN_FLOAT8(quantile_equal_weights(state->pairs, state->n, state->q));
+	PG_RETURN_FLOAT8(quantile_weighted(state->pairs, state->n, state->q));
+}

@@ -1,0 +1,265 @@
+-- dti 0.1.0 -> 0.2.0: scoring rules, indicator statistics, rank scores and the
+-- weighted aggregates.  As released; do not edit.
+\echo Use "ALTER EXTENSION dti UPDATE TO '0.2.0'" to load this file. \quit
+
+-- scoring_rule: rules that turn a raw value into a fraction of the maximum
+-- points; indicator_stats: the summary relative rules need; score() and the
+-- rank_score() window function.  Reference: docs/scoring.md.
+
+CREATE TYPE scoring_rule;
+
+CREATE FUNCTION scoring_rule_in(cstring) RETURNS scoring_rule
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION scoring_rule_out(scoring_rule) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION scoring_rule_recv(internal) RETURNS scoring_rule
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION scoring_rule_send(scoring_rule) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE scoring_rule (
+	INPUT = scoring_rule_in,
+	OUTPUT = scoring_rule_out,
+	RECEIVE = scoring_rule_recv,
+	SEND = scoring_rule_send,
+	INTERNALLENGTH = VARIABLE,
+	STORAGE = plain,
+	ALIGNMENT = double,
+	CATEGORY = 'U'
+);
+COMMENT ON TYPE scoring_rule IS
+	'Rule turning a raw value into a fraction of the maximum points, such as target(80), linear(0, 100), steps(50:0.5, 80:1), grade(A:1, B:0.75) or minmax(lower); parsed once, stored compactly';
+COMMENT ON FUNCTION scoring_rule_in(cstring) IS 'Text input of scoring_rule; rejects invalid rules with SQLSTATE 22P02';
+COMMENT ON FUNCTION scoring_rule_out(scoring_rule) IS 'Text output of scoring_rule in canonical form (reads back to the same value)';
+COMMENT ON FUNCTION scoring_rule_recv(internal) IS 'Binary input of scoring_rule (version byte 1), validated like text input';
+COMMENT ON FUNCTION scoring_rule_send(scoring_rule) IS 'Binary output of scoring_rule (version byte 1)';
+
+-- Equality and hashing (equal rules have equal canonical text)
+CREATE FUNCTION scoring_rule_eq(scoring_rule, scoring_rule) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION scoring_rule_ne(scoring_rule, scoring_rule) RETURNS boolean
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION scoring_rule_hash(scoring_rule) RETURNS integer
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scoring_rule_eq(scoring_rule, scoring_rule) IS 'Equal: same rule in canonical form';
+COMMENT ON FUNCTION scoring_rule_ne(scoring_rule, scoring_rule) IS 'Not equal';
+COMMENT ON FUNCTION scoring_rule_hash(scoring_rule) IS 'Hash of a rule (hash support), consistent with =';
+
+CREATE OPERATOR = (
+	LEFTARG = scoring_rule, RIGHTARG = scoring_rule, PROCEDURE = scoring_rule_eq,
+	COMMUTATOR = =, NEGATOR = <>, RESTRICT = eqsel, JOIN = eqjoinsel, HASHES
+);
+CREATE OPERATOR <> (
+	LEFTARG = scoring_rule, RIGHTARG = scoring_rule, PROCEDURE = scoring_rule_ne,
+	COMMUTATOR = <>, NEGATOR = =, RESTRICT = neqsel, JOIN = neqjoinsel
+);
+COMMENT ON OPERATOR = (scoring_rule, scoring_rule) IS 'Equal: same rule in canonical form';
+COMMENT ON OPERATOR <> (scoring_rule, scoring_rule) IS 'Not equal';
+
+CREATE OPERATOR CLASS scoring_rule_ops
+	DEFAULT FOR TYPE scoring_rule USING hash AS
+	OPERATOR 1 = (scoring_rule, scoring_rule),
+	FUNCTION 1 scoring_rule_hash(scoring_rule);
+COMMENT ON OPERATOR CLASS scoring_rule_ops USING hash IS 'Hashing of scoring rules, consistent with =';
+
+CREATE FUNCTION scoring_rule_kind(scoring_rule) RETURNS text
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scoring_rule_kind(scoring_rule) IS
+	'Kind of a rule: ratio, bool, target, linear, steps, piecewise, grade, best, minmax, zscore, goalposts, rank, prank or borda';
+
+-- indicator_stats: n, min, max, mean, sample sd of one indicator in one period
+
+CREATE TYPE indicator_stats;
+
+CREATE FUNCTION indicator_stats_in(cstring) RETURNS indicator_stats
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_out(indicator_stats) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_recv(internal) RETURNS indicator_stats
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_send(indicator_stats) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE indicator_stats (
+	INPUT = indicator_stats_in,
+	OUTPUT = indicator_stats_out,
+	RECEIVE = indicator_stats_recv,
+	SEND = indicator_stats_send,
+	INTERNALLENGTH = 40,
+	STORAGE = plain,
+	ALIGNMENT = double,
+	CATEGORY = 'U'
+);
+COMMENT ON TYPE indicator_stats IS
+	'Summary of the values of one indicator in one period: (n=5,min=1,max=9,mean=4.2,sd=2.1), sd the sample standard deviation';
+COMMENT ON FUNCTION indicator_stats_in(cstring) IS 'Text input of indicator_stats; checks consistency (min <= mean <= max, sd >= 0)';
+COMMENT ON FUNCTION indicator_stats_out(indicator_stats) IS 'Text output of indicator_stats (reads back to the same value)';
+COMMENT ON FUNCTION indicator_stats_recv(internal) IS 'Binary input of indicator_stats (version byte 1), validated like text input';
+COMMENT ON FUNCTION indicator_stats_send(indicator_stats) IS 'Binary output of indicator_stats (version byte 1)';
+
+CREATE FUNCTION stats_n(indicator_stats) RETURNS bigint
+	AS 'MODULE_PATHNAME', 'indicator_stats_n' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_min(indicator_stats) RETURNS float8
+	AS 'MODULE_PATHNAME', 'indicator_stats_min' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_max(indicator_stats) RETURNS float8
+	AS 'MODULE_PATHNAME', 'indicator_stats_max' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_mean(indicator_stats) RETURNS float8
+	AS 'MODULE_PATHNAME', 'indicator_stats_mean' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION stats_sd(indicator_stats) RETURNS float8
+	AS 'MODULE_PATHNAME', 'indicator_stats_sd' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION stats_n(indicator_stats) IS 'Number of non-NULL values summarised';
+COMMENT ON FUNCTION stats_min(indicator_stats) IS 'Smallest value (NULL when n = 0)';
+COMMENT ON FUNCTION stats_max(indicator_stats) IS 'Largest value (NULL when n = 0)';
+COMMENT ON FUNCTION stats_mean(indicator_stats) IS 'Mean, from a compensated sum (NULL when n = 0)';
+COMMENT ON FUNCTION stats_sd(indicator_stats) IS 'Sample standard deviation, n - 1 in the denominator (NULL when n < 2)';
+
+CREATE FUNCTION indicator_stats_step(internal, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_final(internal) RETURNS indicator_stats
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indicator_stats_step(internal, float8) IS 'Transition function of indicator_stats(float8)';
+COMMENT ON FUNCTION indicator_stats_combine(internal, internal) IS 'Combine function of indicator_stats(float8) (Chan''s merge)';
+COMMENT ON FUNCTION indicator_stats_serialize(internal) IS 'Serialize function of indicator_stats(float8)';
+COMMENT ON FUNCTION indicator_stats_deserialize(bytea, internal) IS 'Deserialize function of indicator_stats(float8)';
+COMMENT ON FUNCTION indicator_stats_final(internal) IS 'Final function of indicator_stats(float8)';
+
+CREATE AGGREGATE indicator_stats(float8) (
+	SFUNC = indicator_stats_step, STYPE = internal,
+	COMBINEFUNC = indicator_stats_combine,
+	SERIALFUNC = indicator_stats_serialize, DESERIALFUNC = indicator_stats_deserialize,
+	FINALFUNC = indicator_stats_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE indicator_stats(float8) IS
+	'Summary (n, min, max, mean, sample sd) of the non-NULL values for relative scoring rules; NULL when there are none; NaN or infinity is an error';
+
+-- Scoring
+
+CREATE FUNCTION score(rule scoring_rule, value float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'scoring_rule_score' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION score(rule scoring_rule, value float8, stats indicator_stats) RETURNS float8
+	AS 'MODULE_PATHNAME', 'scoring_rule_score_stats' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION score(rule scoring_rule, value text) RETURNS float8
+	AS 'MODULE_PATHNAME', 'scoring_rule_score_text' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION score(scoring_rule, float8) IS
+	'Applies an absolute rule (ratio, bool, target, linear, steps, piecewise, goalposts) to a value; NULL in, NULL out';
+COMMENT ON FUNCTION score(scoring_rule, float8, indicator_stats) IS
+	'Applies a rule to a value given the statistics of its indicator and period (relative rules need them, absolute rules ignore them); NULL value gives NULL';
+COMMENT ON FUNCTION score(scoring_rule, text) IS
+	'Applies a grade rule to a grade given as text (exact match after trimming white space)';
+
+CREATE FUNCTION rank_score(rule scoring_rule, value float8) RETURNS float8
+	AS 'MODULE_PATHNAME', 'rank_score' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION rank_score(scoring_rule, float8) IS
+	'Window function for rank, prank and borda rules over the partition''s non-NULL values: competition rank (worst = 1), (rank - 1)/(n - 1), or the number of strictly worse values';
+
+-- Weighted aggregates: means and quantiles with fractional weights, all
+-- parallel (combine, serialize and deserialize functions).  Rows with a NULL
+-- value or weight are skipped; weight 0 rows do not count; negative, NaN or
+-- infinite input is an error (SQLSTATE 22023); all weights 0 gives NULL.
+
+-- The three means share one state and its combine/serialize/deserialize.
+CREATE FUNCTION weighted_mean_step(internal, float8, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_geomean_step(internal, float8, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_harmonic_step(internal, float8, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_mean_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_mean_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_mean_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_mean_final(internal) RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_geomean_final(internal) RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_harmonic_final(internal) RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION weighted_mean_step(internal, float8, float8) IS
+	'Transition of weighted_mean: adds w and w*x to compensated sums';
+COMMENT ON FUNCTION weighted_geomean_step(internal, float8, float8) IS
+	'Transition of weighted_geomean: adds w and w*ln(x) to compensated sums; x <= 0 is an error';
+COMMENT ON FUNCTION weighted_harmonic_step(internal, float8, float8) IS
+	'Transition of weighted_harmonic: adds w and w/x to compensated sums; x <= 0 is an error';
+COMMENT ON FUNCTION weighted_mean_combine(internal, internal) IS
+	'Combines two partial states of weighted_mean, weighted_geomean or weighted_harmonic';
+COMMENT ON FUNCTION weighted_mean_serialize(internal) IS
+	'Serializes a weighted mean state (version byte 1, then four doubles)';
+COMMENT ON FUNCTION weighted_mean_deserialize(bytea, internal) IS
+	'Deserializes a weighted mean state, checking its size and version byte';
+COMMENT ON FUNCTION weighted_mean_final(internal) IS
+	'Final function of weighted_mean: sum(w*x)/sum(w), NULL when all weights are 0';
+COMMENT ON FUNCTION weighted_geomean_final(internal) IS
+	'Final function of weighted_geomean: exp(sum(w*ln x)/sum(w)), NULL when all weights are 0';
+COMMENT ON FUNCTION weighted_harmonic_final(internal) IS
+	'Final function of weighted_harmonic: sum(w)/sum(w/x), NULL when all weights are 0';
+
+CREATE AGGREGATE weighted_mean(float8, float8) (
+	SFUNC = weighted_mean_step, STYPE = internal,
+	COMBINEFUNC = weighted_mean_combine,
+	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
+	FINALFUNC = weighted_mean_final, PARALLEL = SAFE);
+CREATE AGGREGATE weighted_geomean(float8, float8) (
+	SFUNC = weighted_geomean_step, STYPE = internal,
+	COMBINEFUNC = weighted_mean_combine,
+	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
+	FINALFUNC = weighted_geomean_final, PARALLEL = SAFE);
+CREATE AGGREGATE weighted_harmonic(float8, float8) (
+	SFUNC = weighted_harmonic_step, STYPE = internal,
+	COMBINEFUNC = weighted_mean_combine,
+	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
+	FINALFUNC = weighted_harmonic_final, PARALLEL = SAFE);
+COMMENT ON AGGREGATE weighted_mean(float8, float8) IS
+	'Weighted arithmetic mean sum(w*x)/sum(w) with compensated sums; NULL value or weight skips the row, all weights 0 gives NULL';
+COMMENT ON AGGREGATE weighted_geomean(float8, float8) IS
+	'Weighted geometric mean exp(sum(w*ln x)/sum(w)) of positive values; NULL value or weight skips the row, all weights 0 gives NULL';
+COMMENT ON AGGREGATE weighted_harmonic(float8, float8) IS
+	'Weighted harmonic mean sum(w)/sum(w/x) of positive values; NULL value or weight skips the row, all weights 0 gives NULL';
+
+-- Quantiles: the state collects (x, w) pairs; the final function sorts them
+-- in place (without changing what the state holds, hence SHAREABLE).
+CREATE FUNCTION weighted_quantile_step(internal, float8, float8, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_median_step(internal, float8, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_quantile_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_quantile_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_quantile_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_quantile_final(internal) RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION weighted_quantile_step(internal, float8, float8, float8) IS
+	'Transition of weighted_quantile: keeps (x, w) when w > 0; q must be in [0,1] and the same on every row';
+COMMENT ON FUNCTION weighted_median_step(internal, float8, float8) IS
+	'Transition of weighted_median: keeps (x, w) when w > 0, for the quantile 0.5';
+COMMENT ON FUNCTION weighted_quantile_combine(internal, internal) IS
+	'Combines two partial states of weighted_quantile or weighted_median';
+COMMENT ON FUNCTION weighted_quantile_serialize(internal) IS
+	'Serializes a weighted quantile state (version byte 1, header, then the pairs)';
+COMMENT ON FUNCTION weighted_quantile_deserialize(bytea, internal) IS
+	'Deserializes a weighted quantile state, checking its size, version byte and pairs';
+COMMENT ON FUNCTION weighted_quantile_final(internal) IS
+	'Final function of weighted_quantile and weighted_median: sorts the pairs and interpolates between weight centres';
+
+CREATE AGGREGATE weighted_quantile(float8, float8, float8) (
+	SFUNC = weighted_quantile_step, STYPE = internal,
+	COMBINEFUNC = weighted_quantile_combine,
+	SERIALFUNC = weighted_quantile_serialize, DESERIALFUNC = weighted_quantile_deserialize,
+	FINALFUNC = weighted_quantile_final, FINALFUNC_MODIFY = SHAREABLE, PARALLEL = SAFE);
+CREATE AGGREGATE weighted_median(float8, float8) (
+	SFUNC = weighted_median_step, STYPE = internal,
+	COMBINEFUNC = weighted_quantile_combine,
+	SERIALFUNC = weighted_quantile_serialize, DESERIALFUNC = weighted_quantile_deserialize,
+	FINALFUNC = weighted_quantile_final, FINALFUNC_MODIFY = SHAREABLE, PARALLEL = SAFE);
+COMMENT ON AGGREGATE weighted_quantile(float8, float8, float8) IS
+	'Weighted quantile weighted_quantile(x, w, q): values at the centres of their weights, first centre q=0, last q=1, linear in between; equal weights give percentile_cont';
+COMMENT ON AGGREGATE weighted_median(float8, float8) IS
+	'Weighted median: weighted_quantile(x, w, 0.5); equal weights give percentile_cont(0.5)';

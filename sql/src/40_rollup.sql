@@ -1,0 +1,143 @@
+-- framework, scorecard and the rollup aggregate: one unit's index tree in one pass.
+
+CREATE TYPE framework;
+CREATE FUNCTION framework_in(cstring) RETURNS framework
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION framework_out(framework) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION framework_recv(internal) RETURNS framework
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION framework_send(framework) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE framework (
+	INPUT = framework_in,
+	OUTPUT = framework_out,
+	RECEIVE = framework_recv,
+	SEND = framework_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE framework IS
+	'A compiled, validated index tree: indicators, parents, max points, weights and per inner node the aggregation method, availability threshold and missing-value rule';
+COMMENT ON FUNCTION framework_in(cstring) IS 'Text input of framework: a JSON array of node objects, validated as framework_compile() validates';
+COMMENT ON FUNCTION framework_out(framework) IS 'Text output of framework: a JSON array of node objects in preorder';
+COMMENT ON FUNCTION framework_recv(internal) IS 'Binary input of framework (version byte, then the text form)';
+COMMENT ON FUNCTION framework_send(framework) IS 'Binary output of framework (version byte, then the text form)';
+
+CREATE FUNCTION framework_compile(
+	codes indicator_code[],
+	parents indicator_code[],
+	max_points float8[],
+	weights float8[] DEFAULT NULL,
+	methods text[] DEFAULT NULL,
+	thresholds float8[] DEFAULT NULL,
+	missing text[] DEFAULT NULL)
+	RETURNS framework
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION framework_compile(indicator_code[], indicator_code[], float8[], float8[], text[], float8[], text[]) IS
+	'Builds a framework from parallel arrays, one element per indicator (aggregate a table with array_agg); raises an error naming the code for a duplicate, an orphan, a cycle, a second root, a leaf without weight or points, or a negative weight';
+
+CREATE FUNCTION framework_nodes(fw framework,
+	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT is_leaf boolean,
+	OUT max_points float8, OUT weight float8, OUT method text, OUT missing text, OUT threshold float8)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION framework_nodes(framework) IS
+	'The nodes of a framework in preorder, with the defaults filled in';
+
+CREATE TYPE scorecard;
+CREATE FUNCTION scorecard_in(cstring) RETURNS scorecard
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION scorecard_out(scorecard) RETURNS cstring
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION scorecard_recv(internal) RETURNS scorecard
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION scorecard_send(scorecard) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE scorecard (
+	INPUT = scorecard_in,
+	OUTPUT = scorecard_out,
+	RECEIVE = scorecard_recv,
+	SEND = scorecard_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE scorecard IS
+	'One unit''s index tree for one period: per node the value, points, max points, normalised weight and present/expected leaves';
+COMMENT ON FUNCTION scorecard_in(cstring) IS 'Text input of scorecard: the JSON array that scorecard_out writes';
+COMMENT ON FUNCTION scorecard_out(scorecard) IS 'Text output of scorecard: a JSON array of node objects in preorder';
+COMMENT ON FUNCTION scorecard_recv(internal) IS 'Binary input of scorecard (version byte, then the text form)';
+COMMENT ON FUNCTION scorecard_send(scorecard) IS 'Binary output of scorecard (version byte, then the text form)';
+
+CREATE FUNCTION scorecard_value(scorecard, indicator_code) RETURNS float8
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scorecard_value(scorecard, indicator_code) IS
+	'Value of one node (NULL when unavailable or not in the scorecard)';
+CREATE OPERATOR -> (LEFTARG = scorecard, RIGHTARG = indicator_code, PROCEDURE = scorecard_value);
+COMMENT ON OPERATOR -> (scorecard, indicator_code) IS 'Value of one node of a scorecard';
+
+CREATE FUNCTION points(sc scorecard, code indicator_code) RETURNS float8
+	AS 'MODULE_PATHNAME', 'scorecard_points' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION points(scorecard, indicator_code) IS
+	'Points of one node: value times max points (NULL without max points)';
+CREATE FUNCTION coverage(sc scorecard, code indicator_code) RETURNS float8
+	AS 'MODULE_PATHNAME', 'scorecard_coverage' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION coverage(scorecard, indicator_code) IS
+	'Share of the leaves under a node that have a value (0..1)';
+CREATE FUNCTION root_value(sc scorecard) RETURNS float8
+	AS 'MODULE_PATHNAME', 'scorecard_root_value' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION root_value(scorecard) IS 'Value of the root (the index)';
+
+CREATE FUNCTION scorecard_nodes(sc scorecard,
+	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT method text,
+	OUT value float8, OUT points float8, OUT max_points float8, OUT weight float8,
+	OUT present integer, OUT expected integer)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scorecard_nodes(scorecard) IS
+	'One row per node of a scorecard, in preorder; weight is the normalised weight used in the parent';
+CREATE FUNCTION unnest(sc scorecard,
+	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT method text,
+	OUT value float8, OUT points float8, OUT max_points float8, OUT weight float8,
+	OUT present integer, OUT expected integer)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'scorecard_nodes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION unnest(scorecard) IS 'The same as scorecard_nodes()';
+
+CREATE FUNCTION explain_change(a scorecard, b scorecard,
+	OUT code indicator_code, OUT level integer, OUT is_leaf boolean,
+	OUT value_a float8, OUT value_b float8, OUT contribution float8, OUT share float8)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'scorecard_explain_change' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION explain_change(scorecard, scorecard) IS
+	'Each node''s contribution to the change of the root value from a to b; leaves sum exactly to the change under linear methods';
+
+CREATE FUNCTION rollup_step(internal, framework, indicator_code, float8) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION rollup_combine(internal, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION rollup_serialize(internal) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rollup_deserialize(bytea, internal) RETURNS internal
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rollup_final(internal) RETURNS scorecard
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION rollup_step(internal, framework, indicator_code, float8) IS 'Transition function of rollup()';
+COMMENT ON FUNCTION rollup_combine(internal, internal) IS 'Combine function of rollup(): merges partial states leaf by leaf';
+COMMENT ON FUNCTION rollup_serialize(internal) IS 'Serialize function of rollup()';
+COMMENT ON FUNCTION rollup_deserialize(bytea, internal) IS 'Deserialize function of rollup(); validates the embedded framework';
+COMMENT ON FUNCTION rollup_final(internal) IS 'Final function of rollup(): evaluates the tree';
+
+CREATE AGGREGATE rollup(framework, indicator_code, float8) (
+	SFUNC = rollup_step,
+	STYPE = internal,
+	COMBINEFUNC = rollup_combine,
+	SERIALFUNC = rollup_serialize,
+	DESERIALFUNC = rollup_deserialize,
+	FINALFUNC = rollup_final,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rollup(framework, indicator_code, float8) IS
+	'One unit''s leaf values (code, value) rolled up through a framework into a scorecard, in one pass; NULL values count as missing';

@@ -1,0 +1,60 @@
+-- framework, scorecard and rollup contracts.
+BEGIN;
+SELECT plan(24);
+
+SELECT has_type('framework');
+SELECT has_type('scorecard');
+SELECT has_function('framework_compile');
+SELECT has_function('explain_change', ARRAY['scorecard', 'scorecard']);
+SELECT has_function('scorecard_nodes', ARRAY['scorecard']);
+SELECT has_function('points', ARRAY['scorecard', 'indicator_code']);
+SELECT has_function('coverage', ARRAY['scorecard', 'indicator_code']);
+SELECT has_operator('scorecard', '->', 'indicator_code', 'double precision');
+SELECT is_aggregate('rollup', ARRAY['framework', 'indicator_code', 'double precision']);
+
+SELECT results_eq(
+	$$SELECT a.aggcombinefn <> 0, a.aggserialfn <> 0, a.aggdeserialfn <> 0, p.proparallel
+	  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE p.proname = 'rollup'$$,
+	$$VALUES (true, true, true, 's'::"char")$$,
+	'rollup has combine, serialize and deserialize functions and is parallel safe');
+SELECT volatility_is('framework_compile', 'immutable');
+SELECT isnt_strict('framework_compile', ARRAY['indicator_code[]', 'indicator_code[]', 'double precision[]', 'double precision[]', 'text[]', 'double precision[]', 'text[]'],
+	'framework_compile takes NULL arrays for optional columns');
+SELECT is_strict('explain_change', ARRAY['scorecard', 'scorecard']);
+SELECT is(count(*), 0::bigint, 'every framework/scorecard function is parallel safe')
+FROM pg_proc WHERE (proname LIKE 'framework%' OR proname LIKE 'scorecard%' OR proname LIKE 'rollup%'
+	OR proname IN ('explain_change', 'points', 'coverage', 'root_value')) AND proparallel <> 's';
+
+-- errors carry SQLSTATEs
+SELECT throws_ok($$SELECT framework_compile(ARRAY['R','A','A']::indicator_code[], ARRAY[NULL,'R','R']::indicator_code[], ARRAY[NULL,1,1]::float8[])$$,
+	'22023', 'indicator "A" appears twice in the framework');
+SELECT throws_ok($$SELECT framework_compile(ARRAY['R','A']::indicator_code[], ARRAY[NULL,'X']::indicator_code[], ARRAY[NULL,1]::float8[])$$,
+	'22023', 'indicator "A" is an orphan: its parent "X" is not in the framework');
+SELECT throws_ok($$SELECT framework_compile(ARRAY['A','B']::indicator_code[], ARRAY['B','A']::indicator_code[], ARRAY[1,1]::float8[])$$,
+	'22023', 'indicator "A" is on a cycle of parent links');
+SELECT throws_ok($$SELECT framework_compile(ARRAY['R','A']::indicator_code[], ARRAY[NULL,'R']::indicator_code[], NULL, ARRAY[NULL,-2]::float8[])$$,
+	'22023', 'weight of indicator "A" must not be negative');
+SELECT throws_ok($$SELECT framework_compile(ARRAY['R','A']::indicator_code[], ARRAY[NULL,'R']::indicator_code[], NULL)$$,
+	'22023', 'leaf indicator "A" has neither a weight nor max points');
+SELECT throws_ok($$SELECT rollup(framework_compile(ARRAY['R','A']::indicator_code[], ARRAY[NULL,'R']::indicator_code[], ARRAY[NULL,1]::float8[]), 'Z', 1)$$,
+	'22023', 'indicator "Z" is not in the framework');
+SELECT throws_ok($$SELECT rollup(framework_compile(ARRAY['R','A']::indicator_code[], ARRAY[NULL,'R']::indicator_code[], ARRAY[NULL,1]::float8[]), c, 1)
+	FROM (VALUES ('A'::indicator_code), ('A')) v(c)$$,
+	'21000', 'indicator "A" has more than one value in one scorecard');
+SELECT throws_ok($$SELECT '[{"code": "R"}, {"code": "A"}]'::framework$$, '22023');
+SELECT throws_ok($$SELECT 'not json'::scorecard$$, '22P02');
+
+-- the Decision 922 worked example: Da Nang 2022
+SELECT is(
+	round(root_value(rollup(
+		framework_compile(ARRAY['DTI','NT','TC','HT','NL','ATTT','DTTM','CQS','KTS','XHS']::indicator_code[],
+			ARRAY[NULL,'DTI','DTI','DTI','DTI','DTI','DTI','DTI','DTI','DTI']::indicator_code[],
+			ARRAY[NULL,100,100,100,100,100,0,200,150,150]::float8[]),
+		code, v))::numeric, 4),
+	0.8002,
+	'published DTI 2022 of Da Nang from its main-indicator values')
+FROM (VALUES ('NT'::indicator_code, 1.0::float8), ('TC', 0.9), ('HT', 0.8253), ('NL', 0.8487),
+	('ATTT', 0.7578), ('CQS', 0.8575), ('KTS', 0.7836), ('XHS', 0.5197)) v(code, v);
+
+SELECT * FROM finish();
+ROLLBACK;
