@@ -157,7 +157,7 @@ CREATE TABLE dti.result_rank (
 );
 CREATE INDEX ON dti.result_rank (period, framework_id, code, rank);
 COMMENT ON TABLE dti.result_rank IS
-	'Published ranks of every inner node (the index, pillars, main indicators) per unit and period, written by dti.refresh() only';
+	'Published ranks of the index and of every inner node and main indicator per unit and period, written by dti.refresh() only';
 COMMENT ON COLUMN dti.result_rank.rank IS
 	'Competition rank ("1224") among the units of the period and framework, on the value rounded to 4 decimals, highest first; NULL when the value is NULL';
 COMMENT ON COLUMN dti.result_rank.group_rank IS
@@ -225,7 +225,9 @@ DECLARE
 	changed bigint;
 	removed bigint;
 BEGIN
-	CREATE TEMP TABLE IF NOT EXISTS pg_temp.dti_new_rank (LIKE dti.result_rank) ON COMMIT DROP;
+	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
+		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank) ON COMMIT DROP;
+	END IF;
 	TRUNCATE pg_temp.dti_new_rank;
 	INSERT INTO pg_temp.dti_new_rank
 	SELECT r.period, r.unit_id, r.framework_id, n.code, n.level, n.value,
@@ -237,7 +239,7 @@ BEGIN
 	JOIN dti.unit u ON u.id = r.unit_id
 	CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
 	WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
-	  AND n.method IS NOT NULL;
+	  AND (n.method IS NOT NULL OR n.level <= 2);
 	DELETE FROM dti.result_rank o
 	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);

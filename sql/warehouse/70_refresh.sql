@@ -145,8 +145,10 @@ BEGIN
 
 	BEGIN
 		-- The work: (period, framework) pairs with the units to redo (NULL: all).
-		CREATE TEMP TABLE IF NOT EXISTS pg_temp.dti_refresh_work (
-			period text, framework_id integer, unit_ids integer[], whole boolean) ON COMMIT DROP;
+		IF to_regclass('pg_temp.dti_refresh_work') IS NULL THEN
+			CREATE TEMP TABLE dti_refresh_work (
+				period text, framework_id integer, unit_ids integer[], whole boolean) ON COMMIT DROP;
+		END IF;
 		TRUNCATE pg_temp.dti_refresh_work;
 		INSERT INTO pg_temp.dti_refresh_work
 		WITH requested AS (

@@ -195,7 +195,7 @@ CREATE VIEW dti.refresh_history AS
 SELECT id AS run, started_at, ended_at, round(extract(epoch FROM ended_at - started_at)::numeric, 3) AS seconds,
 	   requested_period, requested_framework, array_to_string(periods, ', ') AS periods,
 	   array_to_string(whole_periods, ', ') AS whole_periods, array_to_string(pending_periods, ', ') AS pending_periods,
-	   scorecards, ranks, outcome, error, sqlstate, run_by
+	   scorecards, ranks, outcome, error, sqlstate, run_by::text AS run_by
 FROM dti.refresh_log;
 
 
