@@ -193,13 +193,13 @@ GRANT USAGE ON SCHEMA dti TO dti_loader, dti_verifier, dti_reader, dti_admin;
 -- Reference data: read by loaders and verifiers, managed by admins.
 GRANT SELECT ON dti.unit, dti.unit_name, dti.unit_succession, dti.succession_rule, dti.succession_weight,
 	dti.period, dti.framework, dti.framework_indicator, dti.framework_use, dti.frozen_framework,
-	dti.indicator_map, dti.target, dti.loader_grant,
+	dti.indicator_map, dti.target, dti.loader_grant, dti.unit_boundary,
 	dti.province, dti.succession_share, dti.framework_in_use, dti.loader_unit
 	TO dti_loader, dti_verifier;
 GRANT INSERT, UPDATE ON dti.unit, dti.unit_name, dti.unit_succession, dti.succession_rule, dti.succession_weight,
 	dti.period, dti.framework, dti.framework_indicator, dti.indicator_map, dti.target
 	TO dti_admin;
-GRANT INSERT ON dti.framework_use, dti.frozen_framework, dti.loader_grant TO dti_admin;
+GRANT INSERT ON dti.framework_use, dti.frozen_framework, dti.loader_grant, dti.unit_boundary TO dti_admin;
 GRANT USAGE ON SEQUENCE dti.unit_id_seq, dti.framework_id_seq, dti.framework_use_id_seq, dti.target_id_seq,
 	dti.loader_grant_id_seq TO dti_admin;
 
@@ -225,13 +225,15 @@ REVOKE EXECUTE ON FUNCTION dti.grant_unit(name, text), dti.revoke_unit(name, tex
 	dti.set_succession_rule(text, text, text),
 	dti.create_framework(text, text, integer[], text, text, text, float8, text),
 	dti.freeze_framework(integer, text), dti.new_framework_version(integer, text),
-	dti.use_framework(integer, integer[]) FROM PUBLIC;
+	dti.use_framework(integer, integer[]),
+	dti.load_boundaries(text, jsonb, date, text, text), dti.dissolve_boundaries(text, text, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.grant_unit(name, text), dti.revoke_unit(name, text),
 	dti.add_ministry(text, text, text, boolean, date, text),
 	dti.set_succession_rule(text, text, text),
 	dti.create_framework(text, text, integer[], text, text, text, float8, text),
 	dti.freeze_framework(integer, text), dti.new_framework_version(integer, text),
-	dti.use_framework(integer, integer[]) TO dti_admin;
+	dti.use_framework(integer, integer[]),
+	dti.load_boundaries(text, jsonb, date, text, text), dti.dissolve_boundaries(text, text, date) TO dti_admin;
 REVOKE EXECUTE ON FUNCTION dti.load_staging(text), dti.set_status(bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.load_staging(text) TO dti_loader;
 GRANT EXECUTE ON FUNCTION dti.set_status(bigint, text, text) TO dti_loader, dti_verifier;
