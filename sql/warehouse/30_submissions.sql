@@ -162,7 +162,9 @@ END $$;
 COMMENT ON FUNCTION dti.grade_problem(scoring_rule, text) IS
 	'NULL when score(rule, raw) accepts the grade, otherwise the error message of score() (parallel unsafe: it catches the error in a subtransaction)';
 
--- The query that classifies input rows.  input_sql must return the columns
+-- The query that classifies input rows.  input_sql is a fixed query written
+-- in this file (never user input): it is the only text spliced with %s.
+-- It must return the columns
 -- k (bigint, a row key), unit_code, unit_id (NULL to resolve by code),
 -- period, indicator (text) and raw_value; the result adds the resolved unit,
 -- the indicator as indicator_code, and reason_code / reason (NULL: valid).
@@ -421,7 +423,7 @@ BEGIN
 		'FROM (%s) v JOIN dti.staging s ON s.staged_by = current_user AND s.line = v.k',
 		dti.validation_query(format(
 			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
-			'FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= %s', last_line),
+			'FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= %L::bigint', last_line),
 			true));
 
 	INSERT INTO dti.reject (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
