@@ -288,6 +288,7 @@ indicator_stats_n(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(PG_GETARG_INDICATOR_STATS_P(0)->n);
 }
 
+/* stats_min(s) */
 Datum
 indicator_stats_min(PG_FUNCTION_ARGS)
 {
@@ -298,6 +299,7 @@ indicator_stats_min(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(s->min);
 }
 
+/* stats_max(s) */
 Datum
 indicator_stats_max(PG_FUNCTION_ARGS)
 {
@@ -308,6 +310,7 @@ indicator_stats_max(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(s->max);
 }
 
+/* stats_mean(s) */
 Datum
 indicator_stats_mean(PG_FUNCTION_ARGS)
 {
@@ -318,6 +321,7 @@ indicator_stats_mean(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(s->mean);
 }
 
+/* stats_sd(s): the sample standard deviation */
 Datum
 indicator_stats_sd(PG_FUNCTION_ARGS)
 {

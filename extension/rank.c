@@ -32,6 +32,7 @@ typedef struct RankPartition
 	double		values[FLEXIBLE_ARRAY_MEMBER];
 } RankPartition;
 
+/* qsort comparator of finite doubles. */
 static int
 compare_doubles(const void *a, const void *b)
 {

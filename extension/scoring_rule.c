@@ -250,6 +250,7 @@ rules_equal(const SrRule *a, const SrRule *b)
 		memcmp(VARDATA(a), VARDATA(b), VARSIZE(a) - VARHDRSZ) == 0;
 }
 
+/* rule = rule */
 Datum
 scoring_rule_eq(PG_FUNCTION_ARGS)
 {
@@ -257,6 +258,7 @@ scoring_rule_eq(PG_FUNCTION_ARGS)
 							   PG_GETARG_SCORING_RULE_P(1)));
 }
 
+/* rule <> rule */
 Datum
 scoring_rule_ne(PG_FUNCTION_ARGS)
 {

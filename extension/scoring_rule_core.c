@@ -26,6 +26,7 @@ static const char *const kind_names[SR_KIND_MAX + 1] = {
 	"best", "minmax", "zscore", "goalposts", "rank", "prank", "borda"
 };
 
+/* Lower-case name of a kind, as parsed and printed. */
 const char *
 sr_kind_name(int kind)
 {
@@ -34,6 +35,7 @@ sr_kind_name(int kind)
 	return kind_names[kind];
 }
 
+/* Which function applies a kind: score() with or without statistics, or rank_score(). */
 SrClass
 sr_kind_class(int kind)
 {
@@ -71,6 +73,7 @@ typedef struct Lexer
 	SrError    *err;
 } Lexer;
 
+/* ASCII white space, as skipped between tokens and trimmed from grades. */
 static int
 is_space(char c)
 {
@@ -78,24 +81,28 @@ is_space(char c)
 		c == '\v';
 }
 
+/* ASCII digit. */
 static int
 is_digit(char c)
 {
 	return c >= '0' && c <= '9';
 }
 
+/* ASCII letter. */
 static int
 is_alpha(char c)
 {
 	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
+/* A character of a bare grade label or a keyword. */
 static int
 is_label_char(char c)
 {
 	return is_alpha(c) || is_digit(c) || c == '_';
 }
 
+/* Advance the cursor past white space. */
 static void
 skip_space(Lexer *lx)
 {
@@ -103,6 +110,7 @@ skip_space(Lexer *lx)
 		lx->i++;
 }
 
+/* Record a problem at 0-based byte pos0; returns 0 for the caller to return. */
 static int
 fail(Lexer *lx, const char *message, size_t pos0)
 {
@@ -111,6 +119,7 @@ fail(Lexer *lx, const char *message, size_t pos0)
 	return 0;
 }
 
+/* The byte at the cursor, or -1 at the end. */
 static int
 peek(Lexer *lx)
 {
@@ -456,6 +465,7 @@ parse_arguments(Lexer *lx, SrSpec *spec)
 	return 1;
 }
 
+/* Parse a rule: kind, optional arguments, nothing after; then check it. */
 int
 sr_parse(const char *s, size_t len, SrSpec *spec, SrError *err)
 {
@@ -530,6 +540,7 @@ sr_parse(const char *s, size_t len, SrSpec *spec, SrError *err)
 
 /* ---------- checking ---------- */
 
+/* Record a problem found by the checker; returns 0. */
 static int
 check_fail(SrError *err, const char *message, int position)
 {
@@ -538,6 +549,7 @@ check_fail(SrError *err, const char *message, int position)
 	return 0;
 }
 
+/* A fraction of the maximum points lies in [0, 1]. */
 static int
 check_fraction(double f)
 {
@@ -551,6 +563,7 @@ label_is_trimmed(const char *s, int len)
 	return len > 0 && !is_space(s[0]) && !is_space(s[len - 1]);
 }
 
+/* Check every constraint of a rule, wherever it came from (text or binary). */
 int
 sr_check(SrSpec *spec, SrError *err)
 {
@@ -670,6 +683,7 @@ sr_check(SrSpec *spec, SrError *err)
 
 /* ---------- packing ---------- */
 
+/* Bytes of the packed form: header, doubles, then grade labels. */
 size_t
 sr_packed_size(const SrSpec *spec)
 {
@@ -693,6 +707,7 @@ sr_packed_size(const SrSpec *spec)
 	return size;
 }
 
+/* Write the packed form, zeroing the header so equal rules are equal bytes. */
 void
 sr_pack(const SrSpec *spec, SrRule *buf)
 {
@@ -725,6 +740,7 @@ sr_pack(const SrSpec *spec, SrRule *buf)
 	}
 }
 
+/* Walk the length-prefixed labels that follow a grade rule's fractions. */
 const char *
 sr_grade_label(const SrRule *rule, int i, int *len)
 {
@@ -736,6 +752,7 @@ sr_grade_label(const SrRule *rule, int i, int *len)
 	return (const char *) p + 1;
 }
 
+/* The inverse of sr_pack, for re-checking and for tools. */
 void
 sr_unpack(const SrRule *rule, SrSpec *spec)
 {
@@ -772,6 +789,7 @@ sr_unpack(const SrRule *rule, SrSpec *spec)
 
 /* ---------- printing ---------- */
 
+/* Shortest of %.15g, %.16g, %.17g that reads back to the same double. */
 int
 sr_format_double(double v, char *buf)
 {
@@ -787,6 +805,7 @@ sr_format_double(double v, char *buf)
 	return len;
 }
 
+/* Generous bound of the canonical text's length, from the number of points. */
 size_t
 sr_print_bound(const SrRule *rule)
 {
@@ -798,6 +817,7 @@ sr_print_bound(const SrRule *rule)
 	return bound;
 }
 
+/* Append a C string at offset at; returns the new offset. */
 static size_t
 put_string(char *buf, size_t at, const char *s)
 {
@@ -807,6 +827,7 @@ put_string(char *buf, size_t at, const char *s)
 	return at + n;
 }
 
+/* Append a number in its shortest round-trip form. */
 static size_t
 put_double(char *buf, size_t at, double v)
 {
@@ -839,6 +860,7 @@ put_label(char *buf, size_t at, const char *s, int len)
 	return at;
 }
 
+/* Canonical text: defaults and "higher" left out, ", " between arguments. */
 size_t
 sr_print(const SrRule *rule, char *buf)
 {
@@ -925,6 +947,7 @@ sr_print(const SrRule *rule, char *buf)
 
 /* ---------- scoring ---------- */
 
+/* Clamp to [0, 1]. */
 static double
 clamp01(double v)
 {
@@ -933,6 +956,33 @@ clamp01(double v)
 	if (v > 1.0)
 		return 1.0;
 	return v;
+}
+
+/*
+ * (a - b) / (c - d) without spurious overflow: when a difference of two
+ * finite doubles overflows (a near DBL_MAX minus a near -DBL_MAX), the
+ * halves are subtracted instead, which gives the same quotient.
+ */
+static double
+ratio_of_differences(double a, double b, double c, double d)
+{
+	double		num = a - b;
+	double		den = c - d;
+
+	if (isfinite(num) && isfinite(den))
+		return num / den;
+	return (a * 0.5 - b * 0.5) / (c * 0.5 - d * 0.5);
+}
+
+/* a + (b - a) t, also when b - a overflows. */
+static double
+lerp(double a, double b, double t)
+{
+	double		span = b - a;
+
+	if (isfinite(span))
+		return a + span * t;
+	return a * (1.0 - t) + b * t;
 }
 
 /* Index of the last threshold <= x, or -1 when x is below them all. */
@@ -954,6 +1004,7 @@ last_at_or_below(const double *xs, int n, double x)
 	return lo - 1;
 }
 
+/* Apply a numeric rule; see the formulas in docs/scoring.md. */
 int
 sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 {
@@ -978,13 +1029,13 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 				*out = clamp01(x / rule->p1);
 			return 1;
 		case SR_LINEAR:
-			*out = clamp01((x - rule->p1) / (rule->p2 - rule->p1));
+			*out = clamp01(ratio_of_differences(x, rule->p1, rule->p2, rule->p1));
 			return 1;
 		case SR_GOALPOSTS:
 			if (lower)
-				*out = clamp01((rule->p2 - x) / (rule->p2 - rule->p1));
+				*out = clamp01(ratio_of_differences(rule->p2, x, rule->p2, rule->p1));
 			else
-				*out = clamp01((x - rule->p1) / (rule->p2 - rule->p1));
+				*out = clamp01(ratio_of_differences(x, rule->p1, rule->p2, rule->p1));
 			return 1;
 		case SR_STEPS:
 			i = last_at_or_below(xs, n, x);
@@ -997,7 +1048,8 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 			else if (i >= n - 1)
 				*out = fs[n - 1];
 			else
-				*out = fs[i] + (fs[i + 1] - fs[i]) * ((x - xs[i]) / (xs[i + 1] - xs[i]));
+				*out = fs[i] + (fs[i + 1] - fs[i]) *
+					ratio_of_differences(x, xs[i], xs[i + 1], xs[i]);
 			return 1;
 		case SR_BEST:
 			if (stats == NULL || stats->n < 1)
@@ -1020,13 +1072,15 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 			if (stats == NULL || stats->n < 1)
 				return 0;
 			if (stats->max == stats->min)
-				*out = rule->p1 + (rule->p2 - rule->p1) / 2.0;
-			else if (lower)
-				*out = rule->p1 + (rule->p2 - rule->p1) *
-					((stats->max - x) / (stats->max - stats->min));
+				*out = rule->p1 * 0.5 + rule->p2 * 0.5;
 			else
-				*out = rule->p1 + (rule->p2 - rule->p1) *
-					((x - stats->min) / (stats->max - stats->min));
+			{
+				double		t = lower ?
+					ratio_of_differences(stats->max, x, stats->max, stats->min) :
+					ratio_of_differences(x, stats->min, stats->max, stats->min);
+
+				*out = lerp(rule->p1, rule->p2, t);
+			}
 			return 1;
 		case SR_ZSCORE:
 			if (stats == NULL || stats->n < 1)
@@ -1034,15 +1088,18 @@ sr_score(const SrRule *rule, double x, const SrStats *stats, double *out)
 			if (stats->n < 2 || stats->sd == 0.0)
 				*out = rule->p1;
 			else if (lower)
-				*out = rule->p1 + rule->p2 * ((stats->mean - x) / stats->sd);
+				*out = rule->p1 + rule->p2 *
+					ratio_of_differences(stats->mean, x, stats->sd, 0.0);
 			else
-				*out = rule->p1 + rule->p2 * ((x - stats->mean) / stats->sd);
+				*out = rule->p1 + rule->p2 *
+					ratio_of_differences(x, stats->mean, stats->sd, 0.0);
 			return 1;
 		default:
 			return 0;
 	}
 }
 
+/* Look a trimmed text value up among a grade rule's labels. */
 int
 sr_score_grade(const SrRule *rule, const char *s, size_t len, double *out)
 {

@@ -34,8 +34,8 @@ pack(const SrSpec *spec, size_t *size)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const double values[] = {-1e300, -5, -0.5, 0, 0.25, 1, 3, 50, 80,
-	100, 1e300};
+	static const double values[] = {-1.7e308, -1e300, -5, -0.5, 0, 0.25, 1, 3,
+	50, 80, 100, 1e300, 1.7e308};
 	SrError		err;
 	SrRule	   *r1,
 			   *r2,
@@ -47,6 +47,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t		tlen;
 	SrStats		stats = {5, -2, 90, 30.5, 12.25};
 	SrStats		one = {1, 7, 7, 7, 0};
+	SrStats		wide = {3, -1.7e308, 1.7e308, 0, 1.7e308};
 	size_t		i;
 
 	if (!sr_parse((const char *) data, size, &spec1, &err))
@@ -86,6 +87,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (sr_score(r1, values[i], &stats, &out) && isnan(out))
 				abort();
 			if (sr_score(r1, values[i], &one, &out) && isnan(out))
+				abort();
+			if (sr_score(r1, values[i], &wide, &out) && isnan(out))
 				abort();
 			if (sr_kind_class(r1->kind) == SR_CLASS_ABSOLUTE &&
 				(!sr_score(r1, values[i], NULL, &out) || isnan(out) ||

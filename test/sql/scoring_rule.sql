@@ -101,6 +101,12 @@ SELECT score('best', 1, '(n=2,min=-3,max=0,mean=-1.5,sd=2.1)') IS NULL AS best_m
 -- absolute rules ignore statistics
 SELECT score('target(80)', 60, NULL), score('target(80)', 60, '(n=1,min=1,max=1,mean=1,sd=0)');
 
+-- spans wider than the largest double do not overflow into NaN
+SELECT score('linear(-1.7e308, 1.7e308)', 0) AS linear_mid,
+	   score('goalposts(-1.7e308, 1.7e308, lower)', 8.5e307) AS goalposts,
+	   score('minmax(-1.7e308, 1.7e308)', 0, '(n=2,min=-1,max=1,mean=0,sd=1.4142135623730951)') AS minmax_wide,
+	   score('minmax', 0, '(n=2,min=-1.7e308,max=1.7e308,mean=0,sd=1e308)') AS minmax_wide_stats;
+
 -- The one-pass window pattern, and rank_score with ties and NULLs.
 CREATE TABLE obs (indicator text, period int, unit text, value float8);
 INSERT INTO obs VALUES
@@ -127,6 +133,7 @@ SELECT rank_score(NULL, 1.0) OVER () IS NULL AS null_rule;
 -- indicator_stats in a forced parallel plan equals the serial result
 CREATE TABLE big AS SELECT (g % 1000) / 7.0 AS x FROM generate_series(1, 200000) g;
 ANALYZE big;
+SET max_parallel_workers_per_gather = 0;
 SELECT indicator_stats(x) AS serial FROM big;
 SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0;
 SET min_parallel_table_scan_size = 0; SET max_parallel_workers_per_gather = 2;
