@@ -40,7 +40,7 @@ BEGIN
 	END IF;
 END $$;
 COMMENT ON FUNCTION dti.create_roles() IS
-	'Creates the group roles dti_loader, dti_verifier, dti_reader and dti_admin when missing (run at install; run again after dropping one, then ALTER EXTENSION dti_warehouse UPDATE or re-grant); returns the roles it created';
+	'Creates the group roles dti_loader, dti_verifier, dti_reader and dti_admin when missing, with their comments, and makes dti_admin a member of dti_loader and dti_verifier; runs at install (a role dropped later comes back with its privileges when the extension is reinstalled); returns the roles it created';
 REVOKE EXECUTE ON FUNCTION dti.create_roles() FROM PUBLIC;
 
 SELECT count(*) FROM dti.create_roles();
