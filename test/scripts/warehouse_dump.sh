@@ -102,7 +102,7 @@ if ! diff -u "$work/before.txt" "$work/after.txt"; then
 fi
 rows=$(grep -c . "$work/before.txt")
 echo "dump and restore: every registered table and sequence identical ($rows lines compared)"
-grep -E '^dti\.(submission|submission_status|reject|unit|framework_indicator): ' "$work/before.txt" || true
+grep -E "^dti\.(submission|submission_status|reject|unit|unit_boundary|framework_indicator): " "$work/before.txt" || true
 
 # The restored database keeps working: ids continue, validation still runs.
 after=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$dst" <<'SQL'
