@@ -162,13 +162,16 @@ END $$;
 COMMENT ON FUNCTION dti.grade_problem(scoring_rule, text) IS
 	'NULL when score(rule, raw) accepts the grade, otherwise the error message of score() (parallel unsafe: it catches the error in a subtransaction)';
 
--- The query that classifies input rows.  input_sql must return the columns
+-- The query that classifies input rows.  input_sql is a fixed query written
+-- in this file (never user input): it is the only text spliced with %s.
+-- It must return the columns
 -- k (bigint, a row key), unit_code, unit_id (NULL to resolve by code),
 -- period, indicator (text) and raw_value; the result adds the resolved unit,
 -- the indicator as indicator_code, and reason_code / reason (NULL: valid).
 -- check_grants adds the not_granted reason for units the current role may
--- not write.
-CREATE FUNCTION dti.validation_query(input_sql text, check_grants boolean) RETURNS text
+-- not write; check_duplicates the duplicate reason (loads only: in one
+-- INSERT, several rows of a key are revisions in order).
+CREATE FUNCTION dti.validation_query(input_sql text, check_grants boolean, check_duplicates boolean) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 BEGIN ATOMIC
 	SELECT format($q$
@@ -222,9 +225,7 @@ checked AS (
 ),
 counted AS (
 	SELECT c.*,
-		CASE WHEN c.reason_code IS NULL
-			 THEN count(*) FILTER (WHERE c.reason_code IS NULL) OVER (PARTITION BY c.u_id, c.p_label, c.fi_code)
-		END AS copies
+		%s AS copies
 	FROM checked c
 )
 SELECT c.k, c.u_id AS unit_id, c.u_code AS unit_code, c.p_label AS period, c.fi_code AS indicator, c.raw_value,
@@ -250,10 +251,13 @@ SELECT c.k, c.u_id AS unit_id, c.u_code AS unit_code, c.p_label AS period, c.fi_
 		c.u_code, c.p_label, c.fi_code, c.copies)
 	END AS reason
 FROM counted c
-$q$, input_sql, check_grants);
+$q$, input_sql, check_grants,
+	CASE WHEN check_duplicates
+		 THEN 'CASE WHEN c.reason_code IS NULL THEN count(*) FILTER (WHERE c.reason_code IS NULL) OVER (PARTITION BY c.u_id, c.p_label, c.fi_code) END'
+		 ELSE 'NULL::bigint' END);
 END;
-COMMENT ON FUNCTION dti.validation_query(text, boolean) IS
-	'Builds the set-based validation query used by dti.load_staging() and by the INSERT trigger of dti.submission: one pass of hash joins, each distinct grade checked once with score()';
+COMMENT ON FUNCTION dti.validation_query(text, boolean, boolean) IS
+	'Builds the set-based validation query used by dti.load_staging() and by the INSERT trigger of dti.submission: one pass of hash joins, each distinct grade checked once with score(); check_grants adds not_granted, check_duplicates adds duplicate';
 
 -- Fill unit_id from unit_code for direct INSERTs that leave it out.
 CREATE FUNCTION dti.submission_resolve_unit() RETURNS trigger
@@ -305,7 +309,7 @@ BEGIN
 	EXECUTE format('SELECT v.* FROM (%s) v WHERE v.reason_code IS NOT NULL AND v.reason_code <> %L ORDER BY v.k LIMIT 1',
 		dti.validation_query(
 			'SELECT s.id AS k, s.unit_code, s.unit_id, s.period, s.indicator::text AS indicator, s.raw_value FROM new_rows s',
-			false), 'duplicate')
+			false, false), 'duplicate')
 	INTO bad;
 	IF bad.k IS NOT NULL THEN
 		SELECT count(*) INTO n_all FROM new_rows;
@@ -421,8 +425,8 @@ BEGIN
 		'FROM (%s) v JOIN dti.staging s ON s.staged_by = current_user AND s.line = v.k',
 		dti.validation_query(format(
 			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
-			'FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= %s', last_line),
-			true));
+			'FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= %L::bigint', last_line),
+			true, true));
 
 	INSERT INTO dti.reject (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
 	SELECT lid, c.k, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,

@@ -40,7 +40,7 @@ BEGIN
 	END IF;
 END $$;
 COMMENT ON FUNCTION dti.create_roles() IS
-	'Creates the group roles dti_loader, dti_verifier, dti_reader and dti_admin when missing (run at install; run again after dropping one, then ALTER EXTENSION dti_warehouse UPDATE or re-grant); returns the roles it created';
+	'Creates the group roles dti_loader, dti_verifier, dti_reader and dti_admin when missing, with their comments, and makes dti_admin a member of dti_loader and dti_verifier; runs at install (a role dropped later comes back with its privileges when the extension is reinstalled); returns the roles it created';
 REVOKE EXECUTE ON FUNCTION dti.create_roles() FROM PUBLIC;
 
 SELECT count(*) FROM dti.create_roles();
@@ -193,13 +193,13 @@ GRANT USAGE ON SCHEMA dti TO dti_loader, dti_verifier, dti_reader, dti_admin;
 -- Reference data: read by loaders and verifiers, managed by admins.
 GRANT SELECT ON dti.unit, dti.unit_name, dti.unit_succession, dti.succession_rule, dti.succession_weight,
 	dti.period, dti.framework, dti.framework_indicator, dti.framework_use, dti.frozen_framework,
-	dti.indicator_map, dti.target, dti.loader_grant,
+	dti.indicator_map, dti.target, dti.loader_grant, dti.unit_boundary,
 	dti.province, dti.succession_share, dti.framework_in_use, dti.loader_unit
 	TO dti_loader, dti_verifier;
 GRANT INSERT, UPDATE ON dti.unit, dti.unit_name, dti.unit_succession, dti.succession_rule, dti.succession_weight,
 	dti.period, dti.framework, dti.framework_indicator, dti.indicator_map, dti.target
 	TO dti_admin;
-GRANT INSERT ON dti.framework_use, dti.frozen_framework, dti.loader_grant TO dti_admin;
+GRANT INSERT ON dti.framework_use, dti.frozen_framework, dti.loader_grant, dti.unit_boundary TO dti_admin;
 GRANT USAGE ON SEQUENCE dti.unit_id_seq, dti.framework_id_seq, dti.framework_use_id_seq, dti.target_id_seq,
 	dti.loader_grant_id_seq TO dti_admin;
 
@@ -225,13 +225,15 @@ REVOKE EXECUTE ON FUNCTION dti.grant_unit(name, text), dti.revoke_unit(name, tex
 	dti.set_succession_rule(text, text, text),
 	dti.create_framework(text, text, integer[], text, text, text, float8, text),
 	dti.freeze_framework(integer, text), dti.new_framework_version(integer, text),
-	dti.use_framework(integer, integer[]) FROM PUBLIC;
+	dti.use_framework(integer, integer[]),
+	dti.load_boundaries(text, jsonb, date, text, text), dti.dissolve_boundaries(text, text, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.grant_unit(name, text), dti.revoke_unit(name, text),
 	dti.add_ministry(text, text, text, boolean, date, text),
 	dti.set_succession_rule(text, text, text),
 	dti.create_framework(text, text, integer[], text, text, text, float8, text),
 	dti.freeze_framework(integer, text), dti.new_framework_version(integer, text),
-	dti.use_framework(integer, integer[]) TO dti_admin;
+	dti.use_framework(integer, integer[]),
+	dti.load_boundaries(text, jsonb, date, text, text), dti.dissolve_boundaries(text, text, date) TO dti_admin;
 REVOKE EXECUTE ON FUNCTION dti.load_staging(text), dti.set_status(bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.load_staging(text) TO dti_loader;
 GRANT EXECUTE ON FUNCTION dti.set_status(bigint, text, text) TO dti_loader, dti_verifier;

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Backup check of dti_warehouse: load a database with user data in every
 # table registered with pg_extension_config_dump (units, names, succession
-# weights, a framework with indicators, frozen, used for a year, targets,
+# weights, a boundary layer, a framework with indicators, frozen, used for a year, targets,
 # grants, loads with rejects, submissions with revisions and status events,
 # staged rows), take a plain pg_dump, restore it into a new database with
 # psql, and compare every registered table and sequence.  Then check that the
@@ -34,6 +34,9 @@ SELECT s.predecessor_id, s.successor_id, 'area', 100 + s.predecessor_id FROM dti
 JOIN dti.unit n ON n.id = s.successor_id WHERE n.code = '92';
 SELECT dti.set_succession_rule('92', 'weighted_mean', 'area');
 INSERT INTO dti.period (label) VALUES ('2036');
+SELECT * FROM dti.load_boundaries('dump-test', jsonb_build_object('type', 'FeatureCollection', 'features', jsonb_build_array(
+	jsonb_build_object('type', 'Feature', 'properties', jsonb_build_object('shapeName', 'Côn Đảo'),
+		'geometry', ST_AsGeoJSON(ST_MakeEnvelope(106.5, 8.6, 106.7, 8.8, 4326))::jsonb))), '2022-12-31');
 INSERT INTO dti.target (decision, pillar, code, name_en, target_value, unit_of_measure, direction, deadline, verified)
 VALUES ('test', 'digital society', 'TEST_TARGET', 'A target added by a user', 42, 'percent', 'higher', '2030-12-31', false);
 -- a framework, loaded the documented way, used for 2024, frozen
@@ -99,7 +102,7 @@ if ! diff -u "$work/before.txt" "$work/after.txt"; then
 fi
 rows=$(grep -c . "$work/before.txt")
 echo "dump and restore: every registered table and sequence identical ($rows lines compared)"
-grep -E '^dti\.(submission|submission_status|reject|unit|framework_indicator): ' "$work/before.txt" || true
+grep -E "^dti\.(submission|submission_status|reject|unit|unit_boundary|framework_indicator): " "$work/before.txt" || true
 
 # The restored database keeps working: ids continue, validation still runs.
 after=$(psql -X -q -At -v ON_ERROR_STOP=1 -d "$dst" <<'SQL'

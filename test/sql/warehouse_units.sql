@@ -1,6 +1,8 @@
 -- dti_warehouse reference data: units, regions, succession, periods,
 -- frameworks and targets as shipped, checked against the official tables.
+SET client_min_messages = warning;  -- the NOTICEs depend on which test runs first
 CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE;
+RESET client_min_messages;
 \getenv abs_srcdir PG_ABS_SRCDIR
 \set csv63 :abs_srcdir '/../sql/data/provinces_63.csv'
 \set csv34 :abs_srcdir '/../sql/data/provinces_34.csv'
