@@ -38,6 +38,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+cron.use_background_workers = on
 max_worker_processes = 16
 max_parallel_workers = 8
 fsync = off

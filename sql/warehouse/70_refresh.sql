@@ -16,6 +16,7 @@ CREATE TABLE dti.refresh_queue (
 	queued_at timestamptz NOT NULL DEFAULT now()
 );
 ALTER SEQUENCE dti.refresh_queue_id_seq OWNED BY dti.refresh_queue.id;
+COMMENT ON SEQUENCE dti.refresh_queue_id_seq IS 'Identifiers of dti.refresh_queue';
 COMMENT ON TABLE dti.refresh_queue IS
 	'What changed since the last successful refresh: a unit in a period (submissions, statuses), a whole period, or everything (period NULL: frameworks, units); filled by triggers, emptied by dti.refresh()';
 
@@ -107,6 +108,7 @@ CREATE TABLE dti.refresh_log (
 	run_by name NOT NULL DEFAULT current_user
 );
 ALTER SEQUENCE dti.refresh_log_id_seq OWNED BY dti.refresh_log.id;
+COMMENT ON SEQUENCE dti.refresh_log_id_seq IS 'Identifiers of dti.refresh_log (run numbers)';
 COMMENT ON TABLE dti.refresh_log IS 'One row per dti.refresh() run';
 
 ------------------------------------------------------------------------------
@@ -249,7 +251,7 @@ BEGIN
 				DETAIL = 'dti.schedule_refresh() schedules through pg_cron, which works in the database named by cron.database_name.',
 				HINT = 'Set shared_preload_libraries = ''pg_cron'', cron.database_name to this database and cron.use_background_workers = on, restart, then CREATE EXTENSION pg_cron.';
 	END IF;
-	EXECUTE 'SELECT cron.schedule($1, $2, $3)' INTO job
+	EXECUTE format('SELECT %I.schedule($1, $2, $3)', 'cron') INTO job
 		USING 'dti-refresh', schedule, 'CALL dti.refresh()';
 	RETURN job;
 END $$;
@@ -266,9 +268,9 @@ BEGIN
 	IF to_regnamespace('cron') IS NULL THEN
 		RETURN false;
 	END IF;
-	EXECUTE 'SELECT EXISTS (SELECT 1 FROM cron.job WHERE jobname = $1)' INTO done USING 'dti-refresh';
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.job WHERE jobname = $1)', 'cron') INTO done USING 'dti-refresh';
 	IF done THEN
-		EXECUTE 'SELECT cron.unschedule($1)' INTO done USING 'dti-refresh';
+		EXECUTE format('SELECT %I.unschedule($1)', 'cron') INTO done USING 'dti-refresh';
 	END IF;
 	RETURN done;
 END $$;

@@ -357,7 +357,10 @@ GRANT EXECUTE ON FUNCTION dti.lock_period(text, text), dti.unlock_period(text) T
 
 SELECT pg_catalog.pg_extension_config_dump('dti.result_scorecard', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.result_rank', '');
-SELECT pg_catalog.pg_extension_config_dump('dti.refresh_queue', '');
+-- The queue's rows are not dumped (WHERE false): restoring the submissions
+-- fires the queueing triggers, so a restored database queues everything for
+-- the next refresh.
+SELECT pg_catalog.pg_extension_config_dump('dti.refresh_queue', 'WHERE false');
 SELECT pg_catalog.pg_extension_config_dump('dti.refresh_queue_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.refresh_log', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.refresh_log_id_seq', '');
