@@ -23,15 +23,35 @@ FROM rank_small WINDOW w AS () ORDER BY id;
 
 -- Rounding half away from zero on the decimal value, as numeric round() does:
 -- 0.48805 rounds up to 0.4881 (the nearest double is just below 0.48805),
--- 2.675 to 2.68, -0.00005 to -0.0001, 0.00004 to 0.
+-- 2.675 to 2.68, -0.00005 to -0.0001, 0.00004 to 0.  The one difference
+-- from SQL: x::numeric keeps only 15 significant digits, so 0.4880499999999999
+-- (16 digits, a double distinct from 0.48805) becomes 0.488050000000000 and
+-- rounds up there, while its decimal value rounds down to 0.4880 here.
 CREATE TABLE rank_round (id int, x float8);
 INSERT INTO rank_round VALUES (1, 0.48805), (2, 0.4881), (3, 0.4880), (4, 0.48804999),
-	(5, 2.675), (6, 2.68), (7, -0.00005), (8, -0.0001), (9, 0.00004), (10, 0);
+	(5, 2.675), (6, 2.68), (7, -0.00005), (8, -0.0001), (9, 0.00004), (10, 0),
+	(11, 0.4880499999999999);
+SET extra_float_digits = 1;	-- shortest decimal output
 SELECT id, x, round(x::numeric, 4) AS numeric_4, rank_rounded(x, 4) OVER () AS r4,
 	round(x::numeric, 2) AS numeric_2, rank_rounded(x, 2) OVER () AS r2,
 	rank() OVER (ORDER BY round(x::numeric, 4) DESC) AS sql_r4,
 	rank() OVER (ORDER BY round(x::numeric, 2) DESC) AS sql_r2
 FROM rank_round ORDER BY id;
+SET extra_float_digits = 0;
+-- On values whose decimal form has at most 15 digits (so that x::numeric is
+-- exact), the ranks agree with rank() over numeric round() at every
+-- precision, on a grid full of halves, both signs, both directions.
+SELECT d, count(*) AS values_ranked,
+	count(*) FILTER (WHERE r <> sql_r) AS differ_higher,
+	count(*) FILTER (WHERE rl <> sql_rl) AS differ_lower
+FROM (SELECT d.d, rank_rounded(g.x, d.d) OVER w AS r, rank_rounded(g.x, d.d, true) OVER w AS rl,
+		rank() OVER (PARTITION BY d.d ORDER BY round(g.x::numeric, d.d) DESC) AS sql_r,
+		rank() OVER (PARTITION BY d.d ORDER BY round(g.x::numeric, d.d)) AS sql_rl
+	  FROM (SELECT (i * 0.00005 - 0.5)::float8 AS x FROM generate_series(0, 20000) i
+			UNION ALL SELECT (i * 0.012345)::float8 FROM generate_series(-3000, 3000) i) g,
+		   (VALUES (0), (1), (2), (3), (4), (5)) d(d)
+	  WINDOW w AS (PARTITION BY d.d)) s
+GROUP BY d ORDER BY d;
 -- Whole numbers, large values and 0 decimals.
 SELECT x, rank_rounded(x, 0) OVER () AS r0, dense_rank_rounded(x, 0) OVER () AS d0
 FROM (VALUES (2.5), (3.4999), (3.5), (-2.5), (1e15), (1e15 + 0.5), (123456789.5)) v(x) ORDER BY x;
