@@ -389,6 +389,7 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 		RcUnitResult *r = &out[u];
 		int32_t    *s = store + (size_t) u * width;
 
+		memset(r, 0, sizeof(RcUnitResult));
 		r->nominal_rank = valid[u] ? nominal[u] : 0;
 		if (!valid[u])
 			continue;
