@@ -117,7 +117,8 @@ read_units(FunctionCallInfo fcinfo, const Framework *fw, const char *fname)
 	if (ARR_NDIM(names_arr) > 1 || ARR_NDIM(cards_arr) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
-				 errmsg("%s takes one-dimensional arrays of units and scorecards", fname)));
+				 errmsg("%s takes one-dimensional arrays of units and scorecards", fname),
+				 errhint("Build them with array_agg(unit ORDER BY unit) and array_agg(sc ORDER BY unit).")));
 	if (!OidIsValid(card_elem))
 		elog(ERROR, "%s: cannot determine the scorecard type", fname);
 	deconstruct_array(names_arr, TEXTOID, -1, false, TYPALIGN_INT,

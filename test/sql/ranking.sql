@@ -228,3 +228,6 @@ SELECT * FROM rank_intervals((SELECT fw FROM rank_fw), ARRAY['neg'],
 SELECT * FROM drop_one((SELECT fw FROM rank_fw), ARRAY['u1'], ARRAY[(SELECT sc FROM rank_cards WHERE unit = 'u1')], 1);
 SELECT * FROM drop_one((SELECT fw FROM rank_fw), ARRAY['u1'], ARRAY[(SELECT sc FROM rank_cards WHERE unit = 'u1')], 4);
 SELECT * FROM drop_one((SELECT fw FROM rank_fw), ARRAY['u1', 'u2'], ARRAY[(SELECT sc FROM rank_cards WHERE unit = 'u1')], 2);
+SELECT * FROM rank_intervals((SELECT fw FROM rank_fw), ARRAY[['u1'], ['u2']], (SELECT array_agg(sc) FROM rank_cards WHERE unit IN ('u1', 'u2')), 10, 0.25, 1);
+SELECT * FROM drop_one((SELECT fw FROM rank_fw), ARRAY[]::text[], ARRAY[]::scorecard[], 2);
+SELECT rank_tolerant(x, 0.1, id > 3) OVER () FROM rank_small;
