@@ -14,7 +14,7 @@ OBJS         = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 DATA_built   = sql/dti--$(EXTVERSION).sql
 # the first release's install script and every upgrade script, as released;
 # older versions install through them (CREATE EXTENSION dti VERSION '0.2.0')
-DATA         = sql/dti--0.1.0.sql $(wildcard sql/dti--*--*.sql)
+DATA         = $(filter-out $(DATA_built),sql/dti--0.1.0.sql) $(wildcard sql/dti--*--*.sql)
 
 # The warehouse: a second, SQL-only extension built from sql/warehouse/
 # (its install script is printed by sql/warehouse/build.sh).
@@ -22,7 +22,8 @@ ifneq ($(wildcard dti_warehouse.control),)
 EXTENSION   += dti_warehouse
 WH_VERSION   = $(call control_version,dti_warehouse)
 DATA_built  += sql/dti_warehouse--$(WH_VERSION).sql
-DATA        += $(wildcard sql/dti_warehouse--*--*.sql)
+DATA        += $(filter-out sql/dti_warehouse--$(WH_VERSION).sql,sql/dti_warehouse--0.1.0.sql) \
+               $(wildcard sql/dti_warehouse--*--*.sql)
 endif
 PGFILEDESC   = "dti - composite-indicator scoring"
 

@@ -37,3 +37,35 @@ SELECT 'CQS'::indicator_code || '1.a' AS appended, subpath('CQS.1.a', 1) AS belo
 \set ON_ERROR_STOP 0
 SELECT 'CQS..1'::indicator_code;
 \set ON_ERROR_STOP 1
+
+\echo
+\echo '-- Scoring rules: a raw submitted value becomes a fraction of the maximum points.'
+SELECT rule, raw, score(rule::scoring_rule, raw) AS fraction
+FROM (VALUES ('target(80)', 60::float8), ('target(80)', 95), ('steps(50:0.5, 90:1)', 72),
+             ('piecewise(0:0, 50:0.6, 100:1)', 75), ('linear(30, 5)', 12), ('bool', 1)) v(rule, raw);
+SELECT score('grade(A:1, B:0.75, C:0.5, D:0.25, E:0)', 'C') AS "public-service system graded C";
+
+\echo
+\echo '-- Relative rules see every unit of the period through indicator_stats (one pass; illustrative values, not published data):'
+SELECT unit, share_online,
+       round(score('best', share_online, s)::numeric, 4) AS ratio_to_best,
+       round(score('minmax(0, 100)', share_online, s)::numeric, 1) AS minmax_0_100
+FROM (SELECT unit, share_online, indicator_stats(share_online) OVER () AS s
+      FROM (VALUES ('Đà Nẵng', 92.5), ('Hà Nội', 88.0), ('Cà Mau', 61.0), ('Lai Châu', 47.5)) t(unit, share_online)) x
+ORDER BY share_online DESC;
+
+\echo
+\echo '-- The 922 framework: DTI 2022 of Đà Nẵng from its published main-indicator values.'
+CREATE TABLE framework922 AS SELECT framework_compile(
+	ARRAY['DTI', 'NT', 'TC', 'HT', 'NL', 'ATTT', 'DTTM', 'CQS', 'KTS', 'XHS']::indicator_code[],
+	ARRAY[NULL, 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI']::indicator_code[],
+	ARRAY[NULL, 100, 100, 100, 100, 100, 0, 200, 150, 150]::float8[]) AS fw;
+CREATE TABLE danang_2022 (code indicator_code, value float8);
+INSERT INTO danang_2022 VALUES ('NT', 1.0000), ('TC', 0.9000), ('HT', 0.8253), ('NL', 0.8487),
+	('ATTT', 0.7578), ('CQS', 0.8575), ('KTS', 0.7836), ('XHS', 0.5197);
+SELECT round(root_value(rollup(fw, code, value))::numeric, 4) AS "DTI 2022 (published: 0.8002)"
+FROM danang_2022, framework922;
+SELECT code, round(value::numeric, 4) AS value, round(points::numeric, 2) AS points, max_points
+FROM framework922, LATERAL (SELECT rollup(fw, code, value) AS sc FROM danang_2022) r,
+     LATERAL scorecard_nodes(r.sc)
+ORDER BY level, code;

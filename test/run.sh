@@ -48,14 +48,16 @@ for f in $(ls test/pgtap/*.sql 2>/dev/null | sort); do
 	fi
 done
 
-# Upgrade check: every released version updates to the current one and ends
-# with the same catalog objects as a fresh install.
-for f in test/upgrade/*.sh; do
+# Scripted checks against the same cluster: the upgrade check (every released
+# version updates to the current one and ends with the same catalog objects as
+# a fresh install) and the scenario scripts (dump and restore, concurrent
+# sessions, a real client, pg_cron), one test each.
+for f in test/upgrade/*.sh test/scripts/*.sh; do
 	[ -e "$f" ] || continue
-	if bash "$f" >test/upgrade.log 2>&1; then
+	if bash "$f" >test/check.log 2>&1; then
 		pass; echo "check $f ... ok"
 	else
-		fail "$f"; cat test/upgrade.log
+		fail "$f"; cat test/check.log
 		echo "check $f ... FAILED"
 	fi
 done

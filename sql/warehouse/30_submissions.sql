@@ -1,0 +1,493 @@
+-- Submissions: staging for COPY, set-based validation, rejects with reasons,
+-- append-only revisions and status events, current and verified values.
+
+CREATE FUNCTION dti.parse_number(raw text) RETURNS float8
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT CASE WHEN length(raw) <= 100
+					 AND raw ~ '^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9][0-9]?)?\s*$'
+				THEN raw::float8 END;
+END;
+COMMENT ON FUNCTION dti.parse_number(text) IS
+	'The number in a raw value (decimal point, optional exponent of at most two digits, surrounding spaces allowed, at most 100 characters), or NULL when the text is not a plain finite number (decimal commas, percent signs, NaN, Infinity, empty)';
+
+------------------------------------------------------------------------------
+-- Loads, staging, rejects
+------------------------------------------------------------------------------
+
+CREATE SEQUENCE dti.load_id_seq;
+COMMENT ON SEQUENCE dti.load_id_seq IS 'Identifiers of dti.load';
+
+CREATE TABLE dti.load (
+	id bigint PRIMARY KEY DEFAULT nextval('dti.load_id_seq'),
+	loaded_by name NOT NULL DEFAULT current_user,
+	started_at timestamptz NOT NULL DEFAULT now(),
+	note text,
+	staged bigint,
+	accepted bigint,
+	rejected bigint,
+	reasons jsonb
+);
+ALTER SEQUENCE dti.load_id_seq OWNED BY dti.load.id;
+COMMENT ON TABLE dti.load IS 'One row per call of dti.load_staging(): who, when, and the counts it returned';
+COMMENT ON COLUMN dti.load.reasons IS 'Number of rejected rows per reason code';
+
+CREATE SEQUENCE dti.staging_line_seq;
+COMMENT ON SEQUENCE dti.staging_line_seq IS 'Line numbers of dti.staging, in arrival order';
+
+CREATE TABLE dti.staging (
+	unit_code text,
+	year text,
+	indicator_code text,
+	raw_value text,
+	source text,
+	note text,
+	status text NOT NULL DEFAULT 'submitted',
+	line bigint NOT NULL DEFAULT nextval('dti.staging_line_seq'),
+	staged_by name NOT NULL DEFAULT current_user,
+	staged_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER SEQUENCE dti.staging_line_seq OWNED BY dti.staging.line;
+CREATE INDEX ON dti.staging (staged_by, line);
+COMMENT ON TABLE dti.staging IS
+	'Landing table for portal CSV exports: COPY dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM ... CSV HEADER, then SELECT * FROM dti.load_staging(); each role sees and loads only its own rows';
+COMMENT ON COLUMN dti.staging.year IS 'The period: a year (2024), a quarter (2024-Q1) or a month (2024-03)';
+COMMENT ON COLUMN dti.staging.raw_value IS 'The value as text: a number with a decimal point, or a grade for grade rules';
+COMMENT ON COLUMN dti.staging.status IS 'Initial status of the submission: submitted (default) or draft';
+
+CREATE TABLE dti.reject (
+	load_id bigint NOT NULL REFERENCES dti.load (id),
+	line bigint NOT NULL,
+	unit_code text,
+	year text,
+	indicator_code text,
+	raw_value text,
+	source text,
+	note text,
+	reason_code text NOT NULL CHECK (reason_code IN ('unknown_unit', 'unknown_period', 'unit_not_valid',
+		'unknown_indicator', 'unparseable_value', 'out_of_range', 'duplicate', 'not_granted', 'bad_status')),
+	reason text NOT NULL,
+	rejected_by name NOT NULL DEFAULT current_user,
+	rejected_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (load_id, line)
+);
+COMMENT ON TABLE dti.reject IS
+	'Staged rows that a load refused, kept as they were with the reason; fix them and stage them again';
+COMMENT ON COLUMN dti.reject.reason_code IS
+	'unknown_unit, unknown_period, unit_not_valid (not valid in that period), unknown_indicator (not in that year''s framework), unparseable_value (for the indicator''s rule), out_of_range, duplicate (same unit, period and indicator more than once in the load), not_granted (unit not granted to the loading role), bad_status';
+COMMENT ON COLUMN dti.reject.reason IS 'What is wrong, in words, with the values involved';
+
+------------------------------------------------------------------------------
+-- Submissions and status events
+------------------------------------------------------------------------------
+
+CREATE SEQUENCE dti.submission_id_seq;
+COMMENT ON SEQUENCE dti.submission_id_seq IS 'Identifiers of dti.submission, in arrival order';
+
+CREATE TABLE dti.submission (
+	id bigint PRIMARY KEY DEFAULT nextval('dti.submission_id_seq'),
+	unit_code text NOT NULL,
+	unit_id integer NOT NULL REFERENCES dti.unit (id),
+	period text NOT NULL,
+	indicator indicator_code NOT NULL,
+	raw_value text NOT NULL,
+	value float8 GENERATED ALWAYS AS (dti.parse_number(raw_value)) STORED,
+	status text NOT NULL DEFAULT 'submitted' CHECK (status IN ('draft', 'submitted')),
+	source text,
+	note text,
+	reason text,
+	load_id bigint,
+	created_by name NOT NULL DEFAULT current_user,
+	created_at timestamptz NOT NULL DEFAULT now()
+);
+ALTER SEQUENCE dti.submission_id_seq OWNED BY dti.submission.id;
+CREATE INDEX submission_key_idx ON dti.submission (unit_id, period, indicator, id);
+COMMENT ON TABLE dti.submission IS
+	'Every revision of every submitted value, append-only: a correction is a new row for the same unit, period and indicator (with the reason); the newest row is the current value. Status changes are rows of dti.submission_status';
+COMMENT ON COLUMN dti.submission.unit_code IS 'The unit code as submitted';
+COMMENT ON COLUMN dti.submission.unit_id IS 'The unit that carries the code in the period (filled from unit_code when omitted)';
+COMMENT ON COLUMN dti.submission.period IS 'Period label (2024, 2024-Q1, 2024-03) of dti.period; checked by the INSERT trigger (no foreign key: one lookup per row costs a third of the load time)';
+COMMENT ON COLUMN dti.submission.indicator IS 'Indicator of the framework used for the unit''s level in the period''s year';
+COMMENT ON COLUMN dti.submission.raw_value IS 'The value as submitted: a number for numeric rules, a grade for grade rules';
+COMMENT ON COLUMN dti.submission.value IS 'The number in raw_value (NULL for grades)';
+COMMENT ON COLUMN dti.submission.status IS 'Initial status: draft or submitted; later changes are in dti.submission_status';
+COMMENT ON COLUMN dti.submission.load_id IS 'The dti.load that inserted the row (NULL for direct INSERTs)';
+COMMENT ON COLUMN dti.submission.reason IS 'Why this revision was made (required when it replaces an earlier one)';
+COMMENT ON COLUMN dti.submission.created_by IS 'The role that inserted the revision';
+
+CREATE SEQUENCE dti.submission_status_id_seq;
+COMMENT ON SEQUENCE dti.submission_status_id_seq IS 'Identifiers of dti.submission_status, in arrival order';
+
+CREATE TABLE dti.submission_status (
+	id bigint PRIMARY KEY DEFAULT nextval('dti.submission_status_id_seq'),
+	submission_id bigint NOT NULL REFERENCES dti.submission (id),
+	status text NOT NULL CHECK (status IN ('submitted', 'verified', 'rejected')),
+	reason text,
+	changed_by name NOT NULL DEFAULT current_user,
+	changed_at timestamptz NOT NULL DEFAULT now(),
+	CHECK (status <> 'rejected' OR nullif(btrim(reason), '') IS NOT NULL)
+);
+ALTER SEQUENCE dti.submission_status_id_seq OWNED BY dti.submission_status.id;
+CREATE INDEX ON dti.submission_status (submission_id, id);
+COMMENT ON TABLE dti.submission_status IS
+	'Status changes of submission revisions, append-only: draft -> submitted (loader), submitted -> verified or rejected, verified -> rejected, rejected -> verified (verifier; a rejection needs a reason)';
+
+-- History is never changed.
+CREATE TRIGGER submission_append_only BEFORE UPDATE OR DELETE ON dti.submission
+	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
+CREATE TRIGGER submission_no_truncate BEFORE TRUNCATE ON dti.submission
+	FOR EACH STATEMENT EXECUTE FUNCTION dti.forbid_change();
+CREATE TRIGGER submission_status_append_only BEFORE UPDATE OR DELETE ON dti.submission_status
+	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
+CREATE TRIGGER submission_status_no_truncate BEFORE TRUNCATE ON dti.submission_status
+	FOR EACH STATEMENT EXECUTE FUNCTION dti.forbid_change();
+CREATE TRIGGER reject_append_only BEFORE UPDATE OR DELETE ON dti.reject
+	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
+CREATE TRIGGER load_append_only BEFORE DELETE ON dti.load
+	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
+
+------------------------------------------------------------------------------
+-- Validation, shared by loads and direct INSERTs
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dti.grade_problem(rule scoring_rule, raw text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	PERFORM score(rule, raw);
+	RETURN NULL;
+EXCEPTION WHEN invalid_parameter_value THEN
+	RETURN SQLERRM;
+END $$;
+COMMENT ON FUNCTION dti.grade_problem(scoring_rule, text) IS
+	'NULL when score(rule, raw) accepts the grade, otherwise the error message of score() (parallel unsafe: it catches the error in a subtransaction)';
+
+-- The query that classifies input rows.  input_sql is a fixed query written
+-- in this file (never user input): it is the only text spliced with %s.
+-- It must return the columns
+-- k (bigint, a row key), unit_code, unit_id (NULL to resolve by code),
+-- period, indicator (text) and raw_value; the result adds the resolved unit,
+-- the indicator as indicator_code, and reason_code / reason (NULL: valid).
+-- check_grants adds the not_granted reason for units the current role may
+-- not write; check_duplicates the duplicate reason (loads only: in one
+-- INSERT, several rows of a key are revisions in order).
+CREATE FUNCTION dti.validation_query(input_sql text, check_grants boolean, check_duplicates boolean) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT format($q$
+WITH input AS (%s),
+known_code AS (SELECT DISTINCT code FROM dti.unit),
+fw AS (SELECT level, year, framework_id, code AS framework_code FROM dti.framework_in_use),
+resolved AS (
+	SELECT i.k, i.unit_code, i.period, i.indicator, i.raw_value,
+		   kc.code IS NOT NULL AS code_known, p.label AS p_label, p.year AS p_year,
+		   u.id AS u_id, u.code AS u_code, u.level AS u_level,
+		   fw.framework_id, fw.framework_code,
+		   fi.code AS fi_code, fi.rule, fi.value_min, fi.value_max,
+		   coalesce(scoring_rule_kind(fi.rule), 'number') AS rule_kind,
+		   dti.parse_number(i.raw_value) AS num
+	FROM input i
+	LEFT JOIN known_code kc ON kc.code = btrim(i.unit_code)
+	LEFT JOIN dti.period p ON p.label = btrim(i.period)
+	LEFT JOIN dti.unit u ON u.code = btrim(i.unit_code) AND p.ends BETWEEN u.valid_from AND u.valid_to
+		AND (i.unit_id IS NULL OR u.id = i.unit_id)
+	LEFT JOIN fw ON fw.level = u.level AND fw.year = p.year
+	LEFT JOIN dti.framework_indicator fi ON fi.framework_id = fw.framework_id
+		AND fi.code::text = btrim(i.indicator)
+),
+grades AS MATERIALIZED (
+	SELECT g.framework_id, g.fi_code, g.v, dti.grade_problem(x.rule, g.v) AS problem
+	FROM (SELECT DISTINCT framework_id, fi_code, btrim(raw_value) AS v
+		  FROM resolved WHERE rule_kind = 'grade' AND raw_value IS NOT NULL) g
+	JOIN dti.framework_indicator x ON x.framework_id = g.framework_id AND x.code = g.fi_code
+),
+mine AS MATERIALIZED (
+	SELECT %L::boolean = false OR dti.may_write_all() AS all_units, dti.my_unit_codes() AS codes
+),
+checked AS (
+	SELECT r.*,
+		CASE
+		WHEN NOT r.code_known THEN 'unknown_unit'
+		WHEN r.p_label IS NULL THEN 'unknown_period'
+		WHEN r.u_id IS NULL THEN 'unit_not_valid'
+		WHEN r.fi_code IS NULL THEN 'unknown_indicator'
+		WHEN r.raw_value IS NULL OR btrim(r.raw_value) = '' THEN 'unparseable_value'
+		WHEN r.rule_kind = 'grade' AND g.problem IS NOT NULL THEN 'unparseable_value'
+		WHEN r.rule_kind <> 'grade' AND r.num IS NULL THEN 'unparseable_value'
+		WHEN r.rule_kind <> 'grade' AND (r.num < r.value_min OR r.num > r.value_max) THEN 'out_of_range'
+		WHEN NOT (m.all_units OR r.u_code = ANY (m.codes)) THEN 'not_granted'
+		END AS reason_code,
+		g.problem AS grade_problem
+	FROM resolved r
+	CROSS JOIN mine m
+	LEFT JOIN grades g ON r.rule_kind = 'grade' AND g.framework_id = r.framework_id
+		AND g.fi_code = r.fi_code AND g.v = btrim(r.raw_value)
+),
+counted AS (
+	SELECT c.*,
+		%s AS copies
+	FROM checked c
+)
+SELECT c.k, c.u_id AS unit_id, c.u_code AS unit_code, c.p_label AS period, c.fi_code AS indicator, c.raw_value,
+	coalesce(c.reason_code, CASE WHEN c.copies > 1 THEN 'duplicate' END) AS reason_code,
+	CASE coalesce(c.reason_code, CASE WHEN c.copies > 1 THEN 'duplicate' END)
+	WHEN 'unknown_unit' THEN format('unknown unit code "%%s"', c.unit_code)
+	WHEN 'unknown_period' THEN format('unknown period "%%s"', c.period)
+	WHEN 'unit_not_valid' THEN format('unit %%s is not valid in period %%s', btrim(c.unit_code), c.p_label)
+	WHEN 'unknown_indicator' THEN
+		CASE WHEN c.framework_id IS NULL
+			 THEN format('no framework assesses level %%s in %%s', c.u_level, c.p_year)
+			 ELSE format('indicator "%%s" is not in framework %%s used for %%s in %%s',
+						 c.indicator, c.framework_code, c.u_level, c.p_year) END
+	WHEN 'unparseable_value' THEN
+		CASE WHEN c.rule_kind = 'grade'
+			 THEN format('value "%%s" is not a grade of rule %%s: %%s', c.raw_value, c.rule, c.grade_problem)
+			 ELSE format('value "%%s" is not a number (rule %%s); write it with a decimal point', c.raw_value,
+						 coalesce(c.rule::text, 'none')) END
+	WHEN 'out_of_range' THEN format('value %%s is outside the allowed range [%%s, %%s] of indicator %%s',
+		c.num, coalesce(c.value_min::text, '-infinity'), coalesce(c.value_max::text, 'infinity'), c.fi_code)
+	WHEN 'not_granted' THEN format('unit %%s is not granted to role %%s', c.u_code, current_user)
+	WHEN 'duplicate' THEN format('unit %%s, period %%s, indicator %%s appears %%s times in this load',
+		c.u_code, c.p_label, c.fi_code, c.copies)
+	END AS reason
+FROM counted c
+$q$, input_sql, check_grants,
+	CASE WHEN check_duplicates
+		 THEN 'CASE WHEN c.reason_code IS NULL THEN count(*) FILTER (WHERE c.reason_code IS NULL) OVER (PARTITION BY c.u_id, c.p_label, c.fi_code) END'
+		 ELSE 'NULL::bigint' END);
+END;
+COMMENT ON FUNCTION dti.validation_query(text, boolean, boolean) IS
+	'Builds the set-based validation query used by dti.load_staging() and by the INSERT trigger of dti.submission: one pass of hash joins, each distinct grade checked once with score(); check_grants adds not_granted, check_duplicates adds duplicate';
+
+-- Fill unit_id from unit_code for direct INSERTs that leave it out.
+CREATE FUNCTION dti.submission_resolve_unit() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	NEW.unit_code := btrim(NEW.unit_code);
+	SELECT u.id INTO NEW.unit_id
+	FROM dti.unit u JOIN dti.period p ON p.label = NEW.period
+	WHERE u.code = NEW.unit_code AND p.ends BETWEEN u.valid_from AND u.valid_to;
+	IF NEW.unit_id IS NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = NEW.unit_code) THEN
+			RAISE EXCEPTION 'unknown unit code "%"', NEW.unit_code
+				USING ERRCODE = 'foreign_key_violation',
+					DETAIL = 'No unit in dti.unit has this code.',
+					HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name) finds it by name.';
+		ELSIF NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = NEW.period) THEN
+			RAISE EXCEPTION 'unknown period "%"', NEW.period
+				USING ERRCODE = 'foreign_key_violation',
+					DETAIL = 'dti.period has no such label.',
+					HINT = 'Write the period as 2024, 2024-Q1 or 2024-03; add other periods to dti.period.';
+		ELSE
+			RAISE EXCEPTION 'unit % is not valid in period %', NEW.unit_code, NEW.period
+				USING ERRCODE = 'check_violation',
+					DETAIL = format('No unit with code %s is valid on %s, the last day of the period.',
+						NEW.unit_code, dti.period_end(NEW.period)),
+					HINT = 'Provinces changed on 2025-07-01: use the codes valid in that period (see dti.province).';
+		END IF;
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION dti.submission_resolve_unit() IS
+	'Trigger function: fills dti.submission.unit_id from unit_code and period, or raises a clear error';
+CREATE TRIGGER submission_resolve_unit BEFORE INSERT ON dti.submission
+	FOR EACH ROW WHEN (NEW.unit_id IS NULL) EXECUTE FUNCTION dti.submission_resolve_unit();
+
+-- Validate every inserted row in one set-based pass.
+CREATE FUNCTION dti.submission_validate() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	bad record;
+	n_all bigint;
+	no_reason record;
+BEGIN
+	-- Several rows of one unit, period and indicator in one statement are
+	-- revisions in order (a restore replays them so); each later one needs a
+	-- reason, checked below.  Loads refuse such duplicates before inserting.
+	EXECUTE format('SELECT v.* FROM (%s) v WHERE v.reason_code IS NOT NULL AND v.reason_code <> %L ORDER BY v.k LIMIT 1',
+		dti.validation_query(
+			'SELECT s.id AS k, s.unit_code, s.unit_id, s.period, s.indicator::text AS indicator, s.raw_value FROM new_rows s',
+			false, false), 'duplicate')
+	INTO bad;
+	IF bad.k IS NOT NULL THEN
+		SELECT count(*) INTO n_all FROM new_rows;
+		RAISE EXCEPTION 'invalid submission: %', bad.reason
+			USING ERRCODE = CASE bad.reason_code
+					WHEN 'unknown_unit' THEN 'foreign_key_violation'
+					WHEN 'unknown_period' THEN 'foreign_key_violation'
+					WHEN 'unknown_indicator' THEN 'foreign_key_violation'
+					WHEN 'unit_not_valid' THEN 'check_violation'
+					WHEN 'unparseable_value' THEN 'invalid_text_representation'
+					WHEN 'out_of_range' THEN 'numeric_value_out_of_range'
+					ELSE 'check_violation' END,
+				DETAIL = format('Reason %s; at least one of the %s inserted rows is invalid (submission id %s); nothing was inserted.',
+					bad.reason_code, n_all, bad.k),
+				HINT = CASE bad.reason_code
+					WHEN 'unknown_unit' THEN 'Use an official unit code; dti.unit_code(name) finds it by name.'
+					WHEN 'unknown_period' THEN 'Write the period as 2024, 2024-Q1 or 2024-03.'
+					WHEN 'unit_not_valid' THEN 'Use the unit codes valid in that period (provinces changed on 2025-07-01).'
+					WHEN 'unknown_indicator' THEN 'Use a code of the framework in dti.framework_in_use for that level and year.'
+					WHEN 'unparseable_value' THEN 'Grade rules take one of their grades as text; other rules take a number with a decimal point.'
+					WHEN 'out_of_range' THEN 'Check the value against value_min and value_max of the indicator in dti.framework_indicator.'
+					ELSE 'Fix the row and insert it again.' END;
+	END IF;
+	-- A revision that replaces an earlier one says why.
+	SELECT n.id, n.unit_code, n.period, n.indicator::text AS indicator INTO no_reason
+	FROM new_rows n
+	WHERE nullif(btrim(n.reason), '') IS NULL
+	  AND EXISTS (SELECT 1 FROM dti.submission s
+				  WHERE s.unit_id = n.unit_id AND s.period = n.period AND s.indicator = n.indicator AND s.id < n.id)
+	LIMIT 1;
+	IF no_reason.id IS NOT NULL THEN
+		RAISE EXCEPTION 'a revision of unit %, period %, indicator % needs a reason',
+				no_reason.unit_code, no_reason.period, no_reason.indicator
+			USING ERRCODE = 'not_null_violation',
+				DETAIL = 'The unit already has a value for this indicator and period; the new row would replace it.',
+				HINT = 'Say why in the reason column.';
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.submission_validate() IS
+	'Statement trigger function: validates all rows of an INSERT or COPY into dti.submission at once (same checks as dti.load_staging) and raises the first problem with its SQLSTATE';
+CREATE TRIGGER submission_validate AFTER INSERT ON dti.submission
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION dti.submission_validate();
+
+-- Status transitions.
+CREATE FUNCTION dti.submission_status_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	current text;
+BEGIN
+	SELECT coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1), s.status)
+	INTO current
+	FROM dti.submission s WHERE s.id = NEW.submission_id;
+	IF current IS NULL THEN
+		RAISE EXCEPTION 'no submission with id %', NEW.submission_id
+			USING ERRCODE = 'foreign_key_violation',
+				DETAIL = 'dti.submission has no such row, or it belongs to a unit you may not see.',
+				HINT = 'Look the id up in dti.current_submission.';
+	END IF;
+	IF (current, NEW.status) NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
+									 ('verified', 'rejected'), ('rejected', 'verified')) THEN
+		RAISE EXCEPTION 'submission % cannot go from % to %', NEW.submission_id, current, NEW.status
+			USING ERRCODE = 'invalid_transaction_state',
+				DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified.',
+				HINT = 'A new value is a new revision: insert it into dti.submission.';
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION dti.submission_status_check() IS
+	'Trigger function: enforces the status workflow of submissions';
+CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
+	FOR EACH ROW EXECUTE FUNCTION dti.submission_status_check();
+
+CREATE FUNCTION dti.set_status(submission_id bigint, status text, reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+BEGIN ATOMIC
+	INSERT INTO dti.submission_status (submission_id, status, reason)
+	VALUES (set_status.submission_id, set_status.status, set_status.reason)
+	RETURNING id;
+END;
+COMMENT ON FUNCTION dti.set_status(bigint, text, text) IS
+	'Records a status change of a submission revision (submitted, verified, rejected with a reason); returns the event id';
+
+------------------------------------------------------------------------------
+-- Loading from staging
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dti.load_staging(note text DEFAULT NULL)
+RETURNS TABLE (load_id bigint, staged bigint, accepted bigint, rejected bigint, reasons jsonb)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	lid bigint;
+	last_line bigint;
+	n_staged bigint;
+	n_ok bigint;
+	n_bad bigint;
+	by_reason jsonb;
+BEGIN
+	SELECT max(s.line), count(*) INTO last_line, n_staged FROM dti.staging s WHERE s.staged_by = current_user;
+	INSERT INTO dti.load (note) VALUES (load_staging.note) RETURNING id INTO lid;
+	IF n_staged = 0 THEN
+		UPDATE dti.load l SET staged = 0, accepted = 0, rejected = 0, reasons = '{}' WHERE l.id = lid;
+		RETURN QUERY SELECT lid, 0::bigint, 0::bigint, 0::bigint, '{}'::jsonb;
+		RETURN;
+	END IF;
+
+	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
+		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.unit_code AS staged_unit_code '
+		'FROM (%s) v JOIN dti.staging s ON s.staged_by = current_user AND s.line = v.k',
+		dti.validation_query(format(
+			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
+			'FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= %L::bigint', last_line),
+			true, true));
+
+	INSERT INTO dti.reject (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
+	SELECT lid, c.k, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,
+		   CASE WHEN c.reason_code IS NULL THEN 'bad_status' ELSE c.reason_code END,
+		   CASE WHEN c.reason_code IS NULL THEN format('status "%s" is not draft or submitted', c.status) ELSE c.reason END
+	FROM pg_temp.dti_load_checked c
+	WHERE c.reason_code IS NOT NULL OR c.status NOT IN ('draft', 'submitted');
+	GET DIAGNOSTICS n_bad = ROW_COUNT;
+
+	INSERT INTO dti.submission (unit_code, unit_id, period, indicator, raw_value, status, source, note, reason, load_id)
+	SELECT c.unit_code, c.unit_id, c.period, c.indicator, btrim(c.raw_value), c.status, c.source, c.note,
+		   coalesce(load_staging.note, format('load %s', lid)), lid
+	FROM pg_temp.dti_load_checked c
+	WHERE c.reason_code IS NULL AND c.status IN ('draft', 'submitted')
+	ORDER BY c.k;
+	GET DIAGNOSTICS n_ok = ROW_COUNT;
+
+	DELETE FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= last_line;
+
+	SELECT coalesce(jsonb_object_agg(r.reason_code, r.n), '{}') INTO by_reason
+	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) r;
+	UPDATE dti.load l SET staged = n_staged, accepted = n_ok, rejected = n_bad, reasons = by_reason WHERE l.id = lid;
+	DROP TABLE pg_temp.dti_load_checked;
+	RETURN QUERY SELECT lid, n_staged, n_ok, n_bad, by_reason;
+END $$;
+COMMENT ON FUNCTION dti.load_staging(text) IS
+	'Validates the caller''s staged rows in one set-based pass, moves the good ones into dti.submission (one revision each, with the note as reason), keeps the bad ones in dti.reject with their reason, empties the caller''s staging rows; returns the load id and the counts';
+
+------------------------------------------------------------------------------
+-- Current values
+------------------------------------------------------------------------------
+
+CREATE VIEW dti.submission_history WITH (security_invoker = true) AS
+SELECT s.id, s.unit_id, u.code AS unit_code, u.name_vi AS unit_name, s.period, s.indicator,
+	   row_number() OVER w AS revision,
+	   s.raw_value, s.value,
+	   lag(s.raw_value) OVER w AS previous_raw_value,
+	   coalesce(st.status, s.status) AS status, st.reason AS status_reason, st.changed_by AS status_changed_by,
+	   st.changed_at AS status_changed_at,
+	   s.reason, s.source, s.note, s.load_id, s.created_by, s.created_at,
+	   lead(s.id) OVER w IS NULL AS is_latest
+FROM dti.submission s
+JOIN dti.unit u ON u.id = s.unit_id
+LEFT JOIN LATERAL (
+	SELECT t.status, t.reason, t.changed_by, t.changed_at FROM dti.submission_status t
+	WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+WINDOW w AS (PARTITION BY s.unit_id, s.period, s.indicator ORDER BY s.id);
+COMMENT ON VIEW dti.submission_history IS
+	'Every revision with its number, the value it replaced, its current status and who set it (rows the caller may see)';
+
+CREATE VIEW dti.current_submission WITH (security_invoker = true) AS
+SELECT h.* FROM dti.submission_history h WHERE h.is_latest;
+COMMENT ON VIEW dti.current_submission IS
+	'The newest revision of every unit, period and indicator, whatever its status';
+
+CREATE VIEW dti.current_verified WITH (security_invoker = true) AS
+SELECT DISTINCT ON (h.unit_id, h.period, h.indicator)
+	   h.id AS submission_id, h.unit_id, h.unit_code, h.unit_name, h.period, h.indicator, h.revision,
+	   h.raw_value, h.value, h.status_changed_by AS verified_by, h.status_changed_at AS verified_at
+FROM dti.submission_history h
+WHERE h.status = 'verified'
+ORDER BY h.unit_id, h.period, h.indicator, h.id DESC;
+COMMENT ON VIEW dti.current_verified IS
+	'The current verified value of every unit, period and indicator: its newest revision whose status is verified';
