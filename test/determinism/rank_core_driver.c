@@ -2,7 +2,7 @@
  * rank_core_driver.c
  *	  Runs the server-free rank-interval core on a fixed problem and prints
  *	  every result as exact hexadecimal floats, so that builds at different
- *	  optimisation levels can be compared bit for bit (test/determinism/run.sh).
+ *	  optimisation levels can be compared bit for bit (test/scripts/rank_determinism.sh).
  *
  * The problem: 63 units x 100 leaves, 4 levels (index -> 4 pillars -> 20
  * main indicators -> 100 leaves); pillars use the arithmetic mean, main

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Determinism check of rank intervals: build the server-free core
+# Determinism check of rank intervals (a scenario script of make test; it
+# needs only a C compiler, not the cluster): build the server-free core
 # (extension/rank_core.c) with test/determinism/rank_core_driver.c at -O0
 # and at -O2 (both with -ffp-contract=off, as the extension is built), run
 # each twice, and require the four outputs to be identical byte for byte.
