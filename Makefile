@@ -71,6 +71,7 @@ demo:
 bench:
 	@test/bench/run.sh
 	@test/bench/rollup.sh
+	@test/bench/ranking.sh
 
 fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
