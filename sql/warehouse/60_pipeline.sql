@@ -103,6 +103,9 @@ COMMENT ON FUNCTION dti.previous_period(text) IS 'The period before a period, of
 -- Inputs: current verified values
 ------------------------------------------------------------------------------
 
+-- The pipeline reads one period at a time.
+CREATE INDEX submission_period_idx ON dti.submission (period, unit_id, indicator, id);
+
 -- The current verified value of each indicator of the given units (all
 -- units when unit_ids is NULL) in one period: the newest revision whose
 -- newest status is verified.  Reads the tables directly, using the indexes
@@ -214,11 +217,15 @@ END $$;
 COMMENT ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint) IS
 	'Internal to dti.refresh(): scores the leaves and writes the scorecards of one period and framework (of the given units, or all)';
 
--- Rank every inner node of every unit of one period and framework.  Only
--- rows whose rank changed are written, so that a change to one unit
--- touches few rows.
-CREATE FUNCTION dti.compute_ranks(period text, framework_id integer) RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+-- Rank every inner node (and every main indicator) of every unit of one
+-- period and framework, at the published 4 decimals (rank_rounded, the
+-- core's competition rank of rounded values).  When only some units
+-- changed, the others' values are read from the published ranks instead of
+-- their scorecards.  Only rows whose rank changed are written, so that a
+-- change to one unit touches few rows.
+CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 #variable_conflict use_column
 DECLARE
@@ -226,20 +233,30 @@ DECLARE
 	removed bigint;
 BEGIN
 	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
-		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank) ON COMMIT DROP;
+		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
 	END IF;
 	TRUNCATE pg_temp.dti_new_rank;
 	INSERT INTO pg_temp.dti_new_rank
-	SELECT r.period, r.unit_id, r.framework_id, n.code, n.level, n.value,
-		   CASE WHEN n.value IS NOT NULL THEN
-			   rank() OVER (PARTITION BY n.code ORDER BY round(n.value::numeric, 4) DESC NULLS LAST) END,
-		   CASE WHEN n.value IS NOT NULL THEN
-			   rank() OVER (PARTITION BY n.code, u.parent_id ORDER BY round(n.value::numeric, 4) DESC NULLS LAST) END
-	FROM dti.result_scorecard r
-	JOIN dti.unit u ON u.id = r.unit_id
-	CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
-	WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
-	  AND (n.method IS NOT NULL OR n.level <= 2);
+	SELECT x.period, x.unit_id, x.framework_id, x.code, x.level, x.value,
+		   rank_rounded(x.value, 4) OVER (PARTITION BY x.code),
+		   rank_rounded(x.value, 4) OVER (PARTITION BY x.code, x.parent_id)
+	FROM (
+		SELECT r.period, r.unit_id, r.framework_id, n.code, n.level, n.value, u.parent_id
+		FROM dti.result_scorecard r
+		JOIN dti.unit u ON u.id = r.unit_id
+		CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
+		WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
+		  AND (compute_ranks.changed_units IS NULL OR r.unit_id = ANY (compute_ranks.changed_units))
+		  AND (n.method IS NOT NULL OR n.level <= 2)
+		UNION ALL
+		SELECT o.period, o.unit_id, o.framework_id, o.code, o.level, o.value, u.parent_id
+		FROM dti.result_rank o
+		JOIN dti.unit u ON u.id = o.unit_id
+		WHERE compute_ranks.changed_units IS NOT NULL
+		  AND o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+		  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+	) x;
+	ANALYZE pg_temp.dti_new_rank;
 	DELETE FROM dti.result_rank o
 	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
@@ -255,5 +272,5 @@ BEGIN
 	TRUNCATE pg_temp.dti_new_rank;
 	RETURN changed + removed;
 END $$;
-COMMENT ON FUNCTION dti.compute_ranks(text, integer) IS
-	'Internal to dti.refresh(): ranks every inner node of one period and framework, writing only the rows that changed';
+COMMENT ON FUNCTION dti.compute_ranks(text, integer, integer[]) IS
+	'Internal to dti.refresh(): ranks every inner node and main indicator of one period and framework (re-reading only the changed units'' scorecards), writing only the rows that changed';

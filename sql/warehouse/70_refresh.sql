@@ -198,7 +198,7 @@ BEGIN
 			ORDER BY x.period, x.framework_id
 		LOOP
 			n_cards := n_cards + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
-			n_ranks := n_ranks + dti.compute_ranks(w.period, w.framework_id);
+			n_ranks := n_ranks + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
 			todo_periods := todo_periods || w.period;
 			IF w.whole THEN
 				v_whole := v_whole || w.period;

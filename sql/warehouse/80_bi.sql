@@ -348,7 +348,7 @@ GRANT SELECT ON dti.result_scorecard, dti.result_rank, dti.refresh_log, dti.refr
 	dti.framework_grade TO dti_admin;
 GRANT INSERT, DELETE ON dti.period_lock TO dti_admin;
 GRANT INSERT ON dti.framework_grade TO dti_admin;
-REVOKE EXECUTE ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint), dti.compute_ranks(text, integer),
+REVOKE EXECUTE ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint), dti.compute_ranks(text, integer, integer[]),
 	dti.lock_period(text, text), dti.unlock_period(text), dti.schedule_refresh(text), dti.unschedule_refresh()
 	FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE dti.refresh(text, integer) FROM PUBLIC;
