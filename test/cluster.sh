@@ -38,6 +38,7 @@ listen_addresses = '127.0.0.1'
 unix_socket_directories = '$CLUSTER_DIR'
 shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
+cron.use_background_workers = on
 max_worker_processes = 16
 max_parallel_workers = 8
 fsync = off
@@ -46,7 +47,8 @@ full_page_writes = off
 lc_messages = 'C'
 $extra_conf
 CONF
-	_as_owner "'$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w -t 60 start >/dev/null" ||
+	# the server must not inherit the caller's open files (the install lock)
+	_as_owner "'$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w -t 60 start >/dev/null" 9>&- ||
 		{ cat "$CLUSTER_DIR/server.log" >&2; return 1; }
 	export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres
 	unset PGDATABASE PGPASSWORD PGSERVICE

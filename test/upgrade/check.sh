@@ -13,8 +13,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists dti_upgraded >/dev/null 2>&1; dropdb --if-exists dti_fresh >/dev/null 2>&1' EXIT
 
 dump_objects() {
-	pg_dump --schema-only --binary-upgrade --no-owner -d "$1" |
-		grep -vE 'binary_upgrade_set_next|binary_upgrade_set_type_oids|^-- |^SET |^SELECT pg_catalog.set_config|^\\(un)?restrict |^$' >"$2"
+	{
+		pg_dump --schema-only --binary-upgrade --no-owner -d "$1" |
+			grep -vE "binary_upgrade_set_next|binary_upgrade_set_type_oids|binary_upgrade_create_empty_extension|^WHERE oid = '[0-9]+';\$|^-- |^SET |^SELECT pg_catalog.set_config|^\\\\(un)?restrict |^\$"
+		# the extensions' configuration tables, in an order that does not
+		# depend on the order they were registered in
+		psql -X -At -d "$1" -c "SELECT e.extname, c.tab::regclass, c.cond FROM pg_extension e,
+			unnest(e.extconfig::regclass[], e.extcondition) AS c(tab, cond) ORDER BY e.extname, c.tab::text"
+	} >"$2"
 }
 
 checked=0

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Nightly refresh with a real pg_cron: the test cluster preloads pg_cron with
+# cron.database_name = 'postgres' and cron.use_background_workers = on (see
+# test/cluster.sh), so the warehouse goes into the postgres database here.
+# dti.schedule_refresh('* * * * *') schedules the job; the refresh log is
+# polled for at most 150 s until pg_cron has run it; then it is unscheduled.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+db=postgres
+cleanup() {
+	psql -X -q -d $db -c "SELECT dti.unschedule_refresh()" >/dev/null 2>&1 || true
+	psql -X -q -d $db -c "SET client_min_messages = warning" \
+		-c "DROP EXTENSION IF EXISTS dti_warehouse, postgis, dti, pg_cron CASCADE" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+cleanup
+psql -X -q -v ON_ERROR_STOP=1 -d $db -c "CREATE EXTENSION pg_cron"
+psql -X -q -v ON_ERROR_STOP=1 -d $db -f test/scripts/pipeline_fixture.sql >/dev/null
+job=$(psql -X -At -v ON_ERROR_STOP=1 -d $db -c "SELECT dti.schedule_refresh('* * * * *')")
+echo "scheduled pg_cron job $job: $(psql -X -At -d $db -c "SELECT schedule || ' ' || command FROM cron.job WHERE jobid = $job")"
+for i in $(seq 1 150); do
+	runs=$(psql -X -At -d $db -c "SELECT count(*) FROM dti.refresh_log WHERE outcome = 'ok'")
+	[ "$runs" -ge 1 ] && break
+	sleep 1
+done
+echo "after ${i} s: $(psql -X -At -d $db -c "SELECT count(*) || ' refresh run(s), ' || string_agg(outcome || ' by ' || run_by, ', ') FROM dti.refresh_log")"
+psql -X -At -d $db -c "SELECT 'pg_cron: ' || status || ' ' || coalesce(return_message, '') FROM cron.job_run_details WHERE jobid = $job ORDER BY runid DESC LIMIT 1"
+[ "$runs" -ge 1 ] || { echo "pg_cron did not run the refresh within 150 s"; exit 1; }
+ranked=$(psql -X -At -d $db -c "SELECT count(*) FROM dti.ranking")
+[ "$ranked" -ge 3 ] || { echo "the scheduled refresh published no ranking"; exit 1; }
+[ "$(psql -X -At -d $db -c "SELECT dti.unschedule_refresh()")" = t ] || { echo "unschedule failed"; exit 1; }
+[ "$(psql -X -At -d $db -c "SELECT count(*) FROM cron.job")" = 0 ] || { echo "the job is still scheduled"; exit 1; }
+echo "pg_cron ran dti.refresh(): $ranked ranking rows published; job unscheduled"
