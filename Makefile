@@ -72,6 +72,7 @@ bench:
 	@test/bench/run.sh
 	@test/bench/rollup.sh
 	@test/bench/ranking.sh
+	@test/bench/refresh.sh
 
 fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
