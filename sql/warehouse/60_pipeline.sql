@@ -261,13 +261,16 @@ BEGIN
 	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
 	GET DIAGNOSTICS removed = ROW_COUNT;
+	-- only new rows and rows whose rank or value changed reach the upsert
 	INSERT INTO dti.result_rank AS o
-	SELECT * FROM pg_temp.dti_new_rank
+	SELECT x.* FROM pg_temp.dti_new_rank x
+	LEFT JOIN dti.result_rank p ON p.period = x.period AND p.unit_id = x.unit_id AND p.code = x.code
+	WHERE p.unit_id IS NULL
+	   OR (p.framework_id, p.level, p.value, p.rank, p.group_rank)
+		  IS DISTINCT FROM (x.framework_id, x.level, x.value, x.rank, x.group_rank)
 	ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
 		SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value,
-			rank = excluded.rank, group_rank = excluded.group_rank
-		WHERE (o.framework_id, o.level, o.value, o.rank, o.group_rank)
-			IS DISTINCT FROM (excluded.framework_id, excluded.level, excluded.value, excluded.rank, excluded.group_rank);
+			rank = excluded.rank, group_rank = excluded.group_rank;
 	GET DIAGNOSTICS changed = ROW_COUNT;
 	TRUNCATE pg_temp.dti_new_rank;
 	RETURN changed + removed;
