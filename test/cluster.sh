@@ -11,6 +11,30 @@
 
 PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
 
+# install_build: install the build for a run.  By default into the server's
+# own directories, one checkout at a time: an exclusive lock on fd 9 (the
+# install lock), held until the caller exits.  With DTI_PG_TREE=<dir>, into a
+# private copy of the server's tree under <dir> (made on first use), whose
+# postgres finds the extension there (its directories are relative to its
+# binary): no lock, and the system installation is left alone.
+install_build() {
+	if [ -n "${DTI_PG_TREE:-}" ]; then
+		local d
+		if [ ! -x "$DTI_PG_TREE$(pg_config --bindir)/postgres" ]; then
+			for d in "$(pg_config --bindir)" "$(pg_config --pkglibdir)" "$(pg_config --sharedir)"; do
+				mkdir -p "$DTI_PG_TREE$(dirname "$d")" && cp -a "$d" "$DTI_PG_TREE$(dirname "$d")/" || return 1
+			done
+		fi
+		make -s install DESTDIR="$DTI_PG_TREE" || return 1
+		PG_BINDIR=$DTI_PG_TREE$(pg_config --bindir)
+		export PG_BINDIR
+	else
+		exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
+		flock 9
+		make -s install
+	fi
+}
+
 _as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
 		su postgres -s /bin/sh -c "$*"

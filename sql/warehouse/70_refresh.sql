@@ -155,8 +155,8 @@ BEGIN
 		INSERT INTO pg_temp.dti_refresh_work
 		WITH requested AS (
 			-- explicit period or framework: those periods, whole
-			SELECT DISTINCT s.period, NULL::integer AS unit_id, true AS whole
-			FROM dti.submission s
+			SELECT s.period, NULL::integer AS unit_id, true AS whole
+			FROM dti.submitted_periods() s(period)
 			WHERE (refresh.period IS NOT NULL OR refresh.framework_id IS NOT NULL)
 			  AND (refresh.period IS NULL OR s.period = refresh.period)
 			UNION ALL
@@ -164,7 +164,7 @@ BEGIN
 			SELECT q.period, q.unit_id, q.whole FROM dti.refresh_queue q
 			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL AND q.id <= max_queued AND q.period IS NOT NULL
 			UNION ALL
-			SELECT DISTINCT s.period, NULL::integer, true FROM dti.submission s
+			SELECT s.period, NULL::integer, true FROM dti.submitted_periods() s(period)
 			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL
 			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL)
 		), per_unit AS (

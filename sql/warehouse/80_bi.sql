@@ -51,7 +51,7 @@ LEFT JOIN LATERAL (
 	LIMIT 1) prev ON true;
 
 CREATE VIEW dti.ranking AS
-SELECT r.period,
+SELECT rk.period,
 	   u.level AS unit_level,
 	   f.code AS framework,
 	   rk.rank,
@@ -68,15 +68,15 @@ SELECT r.period,
 			WHEN rk.value >= 0.25 THEN 'Trung bình'
 			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
 	   (SELECT gs.grade FROM dti.framework_grade gs
-		WHERE gs.framework_id = r.framework_id AND rk.value >= gs.min_value
+		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
 		ORDER BY gs.min_value DESC LIMIT 1) AS grade
-FROM dti.result_scorecard r
-JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id AND rk.code = 'DTI'
-JOIN dti.unit u ON u.id = r.unit_id
+FROM dti.result_rank rk
+JOIN dti.unit u ON u.id = rk.unit_id
 LEFT JOIN dti.unit g ON g.id = u.parent_id
-JOIN dti.framework f ON f.id = r.framework_id
-LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(r.period)
-	AND prev.unit_id = r.unit_id AND prev.code = 'DTI';
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
+	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
+WHERE rk.code = 'DTI';
 
 CREATE VIEW dti.province_ranking AS
 SELECT * FROM dti.ranking WHERE unit_level = 'province';

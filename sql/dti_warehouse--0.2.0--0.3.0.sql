@@ -1,0 +1,482 @@
+-- dti_warehouse 0.2.0 -> 0.3.0: current verified values kept in a table by
+-- a trigger; ranks kept up to date one change at a time (incremental
+-- refresh); scoring joins the leaves by hashing and computes statistics only
+-- for relative rules; rankings read from the published ranks alone.
+\echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.3.0'" to load this file. \quit
+
+CREATE FUNCTION dti.submitted_periods() RETURNS SETOF text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	WITH RECURSIVE p(period) AS (
+		(SELECT s.period FROM dti.submission s ORDER BY s.period LIMIT 1)
+		UNION ALL
+		SELECT (SELECT s.period FROM dti.submission s WHERE s.period > p.period ORDER BY s.period LIMIT 1)
+		FROM p WHERE p.period IS NOT NULL
+	)
+	SELECT p.period FROM p WHERE p.period IS NOT NULL;
+END;
+COMMENT ON FUNCTION dti.submitted_periods() IS
+	'Internal to dti.refresh(): the distinct periods of dti.submission (that the caller may see)';
+CREATE TABLE dti.current_value (
+	period text NOT NULL,
+	unit_id integer NOT NULL,
+	indicator indicator_code NOT NULL,
+	submission_id bigint NOT NULL,
+	raw_value text NOT NULL,
+	value float8,
+	PRIMARY KEY (period, unit_id, indicator)
+);
+COMMENT ON TABLE dti.current_value IS
+	'The current verified revision of each unit, period and indicator, derived from dti.submission and dti.submission_status by a trigger (rebuild it with dti.rebuild_current_values() after loading with triggers disabled); read by the scoring pipeline';
+COMMENT ON COLUMN dti.current_value.submission_id IS 'The revision (dti.submission.id) that is current';
+SELECT pg_catalog.pg_extension_config_dump('dti.current_value', 'WHERE false');
+CREATE VIEW dti.verified_revision WITH (security_invoker = true) AS
+SELECT s.id, s.period, s.unit_id, s.indicator, s.raw_value, s.value
+FROM dti.submission s
+JOIN LATERAL (
+	SELECT t.status FROM dti.submission_status t
+	WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+WHERE st.status = 'verified';
+COMMENT ON VIEW dti.verified_revision IS
+	'Internal: the revisions whose newest status is verified (the newest of them per unit, period and indicator is current)';
+CREATE FUNCTION dti.resolve_current(periods text[], unit_ids integer[], indicators text[])
+RETURNS TABLE (period text, unit_id integer, indicator indicator_code, submission_id bigint, raw_value text, value float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT DISTINCT ON (r.period, r.unit_id, r.indicator) r.period, r.unit_id, r.indicator, r.id, r.raw_value, r.value
+	FROM unnest(resolve_current.periods, resolve_current.unit_ids, resolve_current.indicators) k(period, unit_id, indicator)
+	JOIN dti.verified_revision r ON r.unit_id = k.unit_id AND r.period = k.period
+		AND r.indicator = k.indicator::indicator_code
+	ORDER BY r.period, r.unit_id, r.indicator, r.id DESC;
+END;
+COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
+	'Internal: the current verified revision of each given (period, unit, indicator), from the history';
+CREATE FUNCTION dti.sync_current_value() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	k_period text[];
+	k_unit integer[];
+	k_indicator text[];
+BEGIN
+	LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator::text)
+	INTO k_period, k_unit, k_indicator
+	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator
+		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id) k;
+	IF k_period IS NULL THEN
+		RETURN NULL;
+	END IF;
+	DELETE FROM dti.current_value c
+	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
+	WHERE c.period = k.period AND c.unit_id = k.unit_id AND c.indicator::text = k.indicator;
+	INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+	SELECT * FROM dti.resolve_current(k_period, k_unit, k_indicator);
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.sync_current_value() IS
+	'Trigger function: brings dti.current_value up to date for the units, periods and indicators of new status changes';
+CREATE TRIGGER submission_status_current AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.sync_current_value();
+CREATE FUNCTION dti.rebuild_current_values() RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+BEGIN
+	LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM dti.current_value;
+	INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+	SELECT DISTINCT ON (r.period, r.unit_id, r.indicator) r.period, r.unit_id, r.indicator, r.id, r.raw_value, r.value
+	FROM dti.verified_revision r
+	ORDER BY r.period, r.unit_id, r.indicator, r.id DESC;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'current values rebuilt');
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.rebuild_current_values() IS
+	'Recomputes dti.current_value from the whole history (after a load with triggers disabled) and queues every period for dti.refresh(); returns the number of current values';
+REVOKE EXECUTE ON FUNCTION dti.resolve_current(text[], integer[], text[]), dti.rebuild_current_values() FROM PUBLIC;
+GRANT SELECT ON dti.current_value TO dti_admin;
+-- the current values of the existing history
+INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+SELECT DISTINCT ON (r.period, r.unit_id, r.indicator) r.period, r.unit_id, r.indicator, r.id, r.raw_value, r.value
+FROM dti.verified_revision r
+ORDER BY r.period, r.unit_id, r.indicator, r.id DESC;
+
+CREATE OR REPLACE FUNCTION dti.verified_values(period text, unit_ids integer[] DEFAULT NULL)
+RETURNS TABLE (unit_id integer, indicator indicator_code, raw_value text, value float8)
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT c.unit_id, c.indicator, c.raw_value, c.value
+	FROM dti.current_value c
+	WHERE c.period = verified_values.period
+	  AND (verified_values.unit_ids IS NULL OR c.unit_id = ANY (verified_values.unit_ids));
+END;
+COMMENT ON FUNCTION dti.verified_values(text, integer[]) IS
+	'Current verified raw and numeric values per unit and indicator in one period (newest revision whose newest status is verified)';
+
+ALTER TABLE dti.result_rank DROP CONSTRAINT result_rank_unit_id_fkey, DROP CONSTRAINT result_rank_framework_id_fkey;
+DROP INDEX dti.result_rank_period_framework_id_code_rank_idx;
+CREATE INDEX result_rank_value_idx ON dti.result_rank (period, framework_id, code, value);
+CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, code, rank);
+
+CREATE OR REPLACE FUNCTION dti.compute_scorecards(period text, framework_id integer, unit_ids integer[], run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	written bigint;
+	fw_level text;
+	score_expr text;
+BEGIN
+	IF unit_ids IS NULL THEN
+		DELETE FROM dti.result_scorecard r
+		WHERE r.period = compute_scorecards.period AND r.framework_id = compute_scorecards.framework_id;
+	ELSE
+		DELETE FROM dti.result_scorecard r
+		WHERE r.period = compute_scorecards.period AND r.unit_id = ANY (unit_ids);
+	END IF;
+	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_scorecards.framework_id;
+
+	CREATE TEMP TABLE dti_leaf ON COMMIT DROP AS
+	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = compute_scorecards.framework_id
+	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
+	ANALYZE pg_temp.dti_leaf;
+
+	IF dti.framework_is_relative(framework_id) THEN
+		-- window functions run for every row: give rank_score a rank rule
+		-- everywhere, and use it only where it applies
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind IN ('rank', 'prank', 'borda')
+				THEN rank_score(CASE WHEN l.kind IN ('rank', 'prank', 'borda') THEN l.rule
+									 ELSE 'rank'::scoring_rule END, v.value) OVER w
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			ELSE score(l.rule, v.value, indicator_stats(v.value) OVER w)
+		END$q$;
+	ELSE
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			ELSE score(l.rule, v.value)
+		END$q$;
+	END IF;
+	EXECUTE format($q$
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT $1, s.unit_id, $2, s.sc, root_value(s.sc), $4
+		FROM (
+			SELECT x.unit_id, rollup($5, x.indicator, x.score) AS sc
+			FROM (
+				SELECT v.unit_id, v.indicator, %s AS score
+				FROM dti.verified_values($1, $3) v
+				JOIN pg_temp.dti_leaf l ON l.code = v.indicator
+				WHERE v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = $6)
+				WINDOW w AS (PARTITION BY v.indicator)
+			) x
+			GROUP BY x.unit_id
+		) s$q$, score_expr)
+	USING period, framework_id, unit_ids, run_id, dti.framework_tree(framework_id), fw_level;
+	GET DIAGNOSTICS written = ROW_COUNT;
+	DROP TABLE pg_temp.dti_leaf;
+	RETURN written;
+END $$;
+CREATE FUNCTION dti.ranked_nodes(period text, framework_id integer)
+RETURNS SETOF dti.result_rank
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT x.period, x.unit_id, x.framework_id, x.code, x.level, x.value,
+		   rank_rounded(x.value, 4) OVER (PARTITION BY x.code),
+		   rank_rounded(x.value, 4) OVER (PARTITION BY x.code, x.parent_id)
+	FROM (
+		SELECT r.period, r.unit_id, r.framework_id, n.code, n.level, n.value, u.parent_id
+		FROM dti.result_scorecard r
+		JOIN dti.unit u ON u.id = r.unit_id
+		CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
+		WHERE r.period = ranked_nodes.period AND r.framework_id = ranked_nodes.framework_id
+		  AND (n.method IS NOT NULL OR n.level <= 2)
+	) x;
+END;
+COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
+	'Internal to dti.refresh(): every inner node and main indicator of the published scorecards of one period and framework, with its national and group rank';
+CREATE OR REPLACE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	changed bigint;
+	removed bigint;
+	shifted bigint;
+BEGIN
+	IF changed_units IS NOT NULL AND cardinality(changed_units) <= 64 THEN
+		-- old and new values of the changed units' ranked nodes
+		CREATE TEMP TABLE dti_rank_change ON COMMIT DROP AS
+		SELECT coalesce(n.unit_id, o.unit_id) AS unit_id, coalesce(n.code, o.code) AS code,
+			   coalesce(n.level, o.level) AS level, u.parent_id,
+			   n.unit_id IS NOT NULL AS kept, n.value AS new_value,
+			   round_decimal(o.value, 4) AS old_key, round_decimal(n.value, 4) AS new_key
+		FROM (SELECT r.unit_id, x.code, x.level, x.value
+			  FROM dti.result_scorecard r
+			  CROSS JOIN LATERAL scorecard_nodes(r.scorecard) x
+			  WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
+				AND r.unit_id = ANY (compute_ranks.changed_units)
+				AND (x.method IS NOT NULL OR x.level <= 2)) n
+		FULL JOIN (SELECT o.unit_id, o.code, o.level, o.value FROM dti.result_rank o
+				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+					 AND o.unit_id = ANY (compute_ranks.changed_units)) o
+			ON o.unit_id = n.unit_id AND o.code = n.code
+		JOIN dti.unit u ON u.id = coalesce(n.unit_id, o.unit_id);
+
+		-- every other unit between a changed unit's old and new key moves
+		-- one place (NULL keys do not count)
+		UPDATE dti.result_rank t
+		SET rank = t.rank + d.by_rank, group_rank = t.group_rank + d.by_group
+		FROM (
+			SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
+				   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
+			FROM (
+				SELECT o.unit_id, o.code,
+					   coalesce((c.new_key > round_decimal(o.value, 4))::int, 0)
+					   - coalesce((c.old_key > round_decimal(o.value, 4))::int, 0) AS step,
+					   c.parent_id IS NOT DISTINCT FROM ou.parent_id AS same_group
+				FROM pg_temp.dti_rank_change c
+				JOIN dti.result_rank o ON o.period = compute_ranks.period
+					AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
+					AND o.value < greatest(c.old_key, c.new_key) + 1e-4
+					AND (c.old_key IS NULL OR c.new_key IS NULL
+						 OR o.value > least(c.old_key, c.new_key) - 1e-4)
+				JOIN dti.unit ou ON ou.id = o.unit_id
+				WHERE c.old_key IS DISTINCT FROM c.new_key
+				  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+			) x
+			WHERE x.step <> 0
+			GROUP BY x.unit_id, x.code
+		) d
+		WHERE t.period = compute_ranks.period AND t.unit_id = d.unit_id AND t.code = d.code;
+		GET DIAGNOSTICS shifted = ROW_COUNT;
+
+		DELETE FROM dti.result_rank o
+		USING pg_temp.dti_rank_change c
+		WHERE o.period = compute_ranks.period AND o.unit_id = c.unit_id AND o.code = c.code AND NOT c.kept;
+		GET DIAGNOSTICS removed = ROW_COUNT;
+		INSERT INTO dti.result_rank AS o (period, unit_id, framework_id, code, level, value, rank, group_rank)
+		SELECT compute_ranks.period, c.unit_id, compute_ranks.framework_id, c.code, c.level, c.new_value, NULL, NULL
+		FROM pg_temp.dti_rank_change c WHERE c.kept
+		ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
+			SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value
+			WHERE (o.framework_id, o.level, o.value) IS DISTINCT FROM (excluded.framework_id, excluded.level, excluded.value);
+
+		-- the changed units' own ranks: one more than the greater keys
+		UPDATE dti.result_rank t
+		SET rank = r.rank, group_rank = r.group_rank
+		FROM (
+			SELECT c.unit_id, c.code,
+				   CASE WHEN c.new_key IS NOT NULL THEN 1 + count(o.unit_id) END AS rank,
+				   CASE WHEN c.new_key IS NOT NULL
+						THEN 1 + count(o.unit_id) FILTER (WHERE c.parent_id IS NOT DISTINCT FROM ou.parent_id) END AS group_rank
+			FROM pg_temp.dti_rank_change c
+			LEFT JOIN dti.result_rank o ON o.period = compute_ranks.period
+				AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
+				AND o.value > c.new_key - 1e-4 AND round_decimal(o.value, 4) > c.new_key
+			LEFT JOIN dti.unit ou ON ou.id = o.unit_id
+			WHERE c.kept
+			GROUP BY c.unit_id, c.code, c.new_key
+		) r
+		WHERE t.period = compute_ranks.period AND t.unit_id = r.unit_id AND t.code = r.code
+		  AND (t.rank, t.group_rank) IS DISTINCT FROM (r.rank, r.group_rank);
+		GET DIAGNOSTICS changed = ROW_COUNT;
+		DROP TABLE pg_temp.dti_rank_change;
+		RETURN shifted + removed + changed;
+	END IF;
+
+	-- a period ranked for the first time: write every row
+	IF NOT EXISTS (SELECT 1 FROM dti.result_rank o
+				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) THEN
+		INSERT INTO dti.result_rank
+		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
+		GET DIAGNOSTICS changed = ROW_COUNT;
+		RETURN changed;
+	END IF;
+
+	-- re-ranking a whole period: write only what changed
+	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
+		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
+	END IF;
+	TRUNCATE pg_temp.dti_new_rank;
+	INSERT INTO pg_temp.dti_new_rank
+	SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
+	ANALYZE pg_temp.dti_new_rank;
+	DELETE FROM dti.result_rank o
+	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
+	GET DIAGNOSTICS removed = ROW_COUNT;
+	-- only new rows and rows whose rank or value changed reach the upsert
+	INSERT INTO dti.result_rank AS o
+	SELECT x.* FROM pg_temp.dti_new_rank x
+	LEFT JOIN dti.result_rank p ON p.period = x.period AND p.unit_id = x.unit_id AND p.code = x.code
+	WHERE p.unit_id IS NULL
+	   OR (p.framework_id, p.level, p.value, p.rank, p.group_rank)
+		  IS DISTINCT FROM (x.framework_id, x.level, x.value, x.rank, x.group_rank)
+	ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
+		SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value,
+			rank = excluded.rank, group_rank = excluded.group_rank;
+	GET DIAGNOSTICS changed = ROW_COUNT;
+	TRUNCATE pg_temp.dti_new_rank;
+	RETURN changed + removed;
+END $$;
+COMMENT ON FUNCTION dti.compute_ranks(text, integer, integer[]) IS
+	'Internal to dti.refresh(): ranks every inner node and main indicator of one period and framework; with a few changed units, moves the others between their old and new values by one place instead of re-ranking the period; writes only the rows that changed';
+
+CREATE OR REPLACE VIEW dti.ranking AS
+SELECT rk.period,
+	   u.level AS unit_level,
+	   f.code AS framework,
+	   rk.rank,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   g.name_vi AS region,
+	   round(rk.value::numeric, 4) AS value,
+	   prev.rank AS rank_prev,
+	   prev.rank - rk.rank AS rank_change,
+	   round((rk.value - prev.value)::numeric, 4) AS value_change,
+	   rk.group_rank AS region_rank,
+	   CASE WHEN rk.value > 0.75 THEN 'Rất cao'
+			WHEN rk.value >= 0.50 THEN 'Cao'
+			WHEN rk.value >= 0.25 THEN 'Trung bình'
+			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
+	   (SELECT gs.grade FROM dti.framework_grade gs
+		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
+		ORDER BY gs.min_value DESC LIMIT 1) AS grade
+FROM dti.result_rank rk
+JOIN dti.unit u ON u.id = rk.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
+	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
+WHERE rk.code = 'DTI';
+
+CREATE OR REPLACE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+	run bigint;
+	max_queued bigint;
+	w record;
+	todo_periods text[] := '{}';
+	v_whole text[] := '{}';
+	pending text[];
+	n_cards bigint := 0;
+	n_ranks bigint := 0;
+	msg text;
+	state text;
+BEGIN
+	-- One refresh at a time: a second call leaves at once with a notice.
+	IF NOT pg_try_advisory_xact_lock(hashtext('dti.refresh')) THEN
+		INSERT INTO dti.refresh_log (started_at, ended_at, requested_period, requested_framework, outcome, error)
+		VALUES (clock_timestamp(), clock_timestamp(), refresh.period, refresh.framework_id, 'skipped',
+				'another refresh is running');
+		RAISE NOTICE 'dti.refresh: another refresh is running; this call does nothing'
+			USING HINT = 'Its results are published when it commits; see dti.refresh_log.';
+		RETURN;
+	END IF;
+	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
+	VALUES (clock_timestamp(), refresh.period, refresh.framework_id, 'running')
+	RETURNING id INTO run;
+	SELECT coalesce(max(q.id), 0) INTO max_queued FROM dti.refresh_queue q;
+
+	BEGIN
+		-- The work: (period, framework) pairs with the units to redo (NULL: all).
+		IF to_regclass('pg_temp.dti_refresh_work') IS NULL THEN
+			CREATE TEMP TABLE dti_refresh_work (
+				period text, framework_id integer, unit_ids integer[], whole boolean) ON COMMIT DROP;
+		END IF;
+		TRUNCATE pg_temp.dti_refresh_work;
+		INSERT INTO pg_temp.dti_refresh_work
+		WITH requested AS (
+			-- explicit period or framework: those periods, whole
+			SELECT s.period, NULL::integer AS unit_id, true AS whole
+			FROM dti.submitted_periods() s(period)
+			WHERE (refresh.period IS NOT NULL OR refresh.framework_id IS NOT NULL)
+			  AND (refresh.period IS NULL OR s.period = refresh.period)
+			UNION ALL
+			-- queued changes; "everything" expands to every period with submissions
+			SELECT q.period, q.unit_id, q.whole FROM dti.refresh_queue q
+			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL AND q.id <= max_queued AND q.period IS NOT NULL
+			UNION ALL
+			SELECT s.period, NULL::integer, true FROM dti.submitted_periods() s(period)
+			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL
+			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL)
+		), per_unit AS (
+			SELECT r.period, p.year, u.level, r.unit_id, r.whole
+			FROM requested r
+			JOIN dti.period p ON p.label = r.period
+			LEFT JOIN dti.unit u ON u.id = r.unit_id
+		), with_fw AS (
+			-- a whole period covers every level assessed in it
+			SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole
+			FROM per_unit pu
+			JOIN dti.framework_in_use fu ON fu.year = pu.year
+				AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
+					SELECT 1 FROM dti.submission s JOIN dti.unit u2 ON u2.id = s.unit_id
+					WHERE s.period = pu.period AND u2.level = fu.level)))
+			WHERE refresh.framework_id IS NULL OR fu.framework_id = refresh.framework_id
+		)
+		SELECT wf.period, wf.framework_id,
+			   CASE WHEN bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id) THEN NULL
+					ELSE array_agg(DISTINCT wf.unit_id) END,
+			   bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id)
+		FROM with_fw wf
+		GROUP BY wf.period, wf.framework_id;
+
+		SELECT array_agg(DISTINCT x.period ORDER BY x.period) INTO pending
+		FROM pg_temp.dti_refresh_work x JOIN dti.period_lock l ON l.period = x.period;
+
+		FOR w IN
+			SELECT x.* FROM pg_temp.dti_refresh_work x
+			WHERE NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = x.period)
+			ORDER BY x.period, x.framework_id
+		LOOP
+			n_cards := n_cards + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
+			n_ranks := n_ranks + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
+			todo_periods := todo_periods || w.period;
+			IF w.whole THEN
+				v_whole := v_whole || w.period;
+			END IF;
+		END LOOP;
+
+		-- done with the queue, except what waits for a locked period
+		DELETE FROM dti.refresh_queue q
+		WHERE q.id <= max_queued
+		  AND (refresh.period IS NULL AND refresh.framework_id IS NULL)
+		  AND NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = q.period);
+		IF refresh.period IS NOT NULL THEN
+			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period;
+		END IF;
+		DROP TABLE pg_temp.dti_refresh_work;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+		UPDATE dti.refresh_log SET ended_at = clock_timestamp(), outcome = 'failed', error = msg, sqlstate = state
+		WHERE id = run;
+		RAISE WARNING 'dti.refresh failed: %', msg
+			USING DETAIL = 'The previous results are still published; the queued changes stay queued.',
+				  HINT = format('See dti.refresh_log (run %s).', run);
+		RETURN;
+	END;
+
+	UPDATE dti.refresh_log
+	SET ended_at = clock_timestamp(), outcome = 'ok',
+		periods = ARRAY(SELECT DISTINCT unnest(todo_periods) ORDER BY 1),
+		whole_periods = ARRAY(SELECT DISTINCT unnest(v_whole) ORDER BY 1),
+		pending_periods = pending, scorecards = n_cards, ranks = n_ranks
+	WHERE id = run;
+END $$;
