@@ -7,10 +7,8 @@ cd "$(dirname "$0")/.."
 . test/cluster.sh
 
 test/deps.sh
-exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-flock 9
 make -s all >/dev/null
-make -s install >/dev/null
+install_build >/dev/null
 
 cluster_start
 trap cluster_stop EXIT
