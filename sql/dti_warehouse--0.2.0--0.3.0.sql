@@ -220,6 +220,13 @@ BEGIN
 	IF changed_units IS NOT NULL AND cardinality(changed_units) <= 64 THEN
 		-- old and new values of the changed units' ranked nodes
 		CREATE TEMP TABLE dti_rank_change ON COMMIT DROP AS
+		SELECT k.*,
+			   -- the values whose keys may lie between the two keys (a key is
+			   -- within 0.5e-4 of its value)
+			   CASE WHEN k.old_key IS NULL OR k.new_key IS NULL THEN '-Infinity'
+					ELSE least(k.old_key, k.new_key) - 1e-4 END AS lo,
+			   greatest(k.old_key, k.new_key) + 1e-4 AS hi
+		FROM (
 		SELECT coalesce(n.unit_id, o.unit_id) AS unit_id, coalesce(n.code, o.code) AS code,
 			   coalesce(n.level, o.level) AS level, u.parent_id,
 			   n.unit_id IS NOT NULL AS kept, n.value AS new_value,
@@ -234,7 +241,8 @@ BEGIN
 				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 					 AND o.unit_id = ANY (compute_ranks.changed_units)) o
 			ON o.unit_id = n.unit_id AND o.code = n.code
-		JOIN dti.unit u ON u.id = coalesce(n.unit_id, o.unit_id);
+		JOIN dti.unit u ON u.id = coalesce(n.unit_id, o.unit_id)) k;
+		ANALYZE pg_temp.dti_rank_change;
 
 		-- every other unit between a changed unit's old and new key moves
 		-- one place (NULL keys do not count)
@@ -251,9 +259,7 @@ BEGIN
 				FROM pg_temp.dti_rank_change c
 				JOIN dti.result_rank o ON o.period = compute_ranks.period
 					AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
-					AND o.value < greatest(c.old_key, c.new_key) + 1e-4
-					AND (c.old_key IS NULL OR c.new_key IS NULL
-						 OR o.value > least(c.old_key, c.new_key) - 1e-4)
+					AND o.value > c.lo AND o.value < c.hi
 				JOIN dti.unit ou ON ou.id = o.unit_id
 				WHERE c.old_key IS DISTINCT FROM c.new_key
 				  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
@@ -275,21 +281,58 @@ BEGIN
 			SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value
 			WHERE (o.framework_id, o.level, o.value) IS DISTINCT FROM (excluded.framework_id, excluded.level, excluded.value);
 
-		-- the changed units' own ranks: one more than the greater keys
+		-- the changed units' own ranks: the old rank, less the changed units
+		-- that were above the old key, plus those above the new key, plus
+		-- the others the unit passed or fell behind (a range scan between
+		-- its two keys); counted from scratch for a new row
 		UPDATE dti.result_rank t
 		SET rank = r.rank, group_rank = r.group_rank
 		FROM (
 			SELECT c.unit_id, c.code,
-				   CASE WHEN c.new_key IS NOT NULL THEN 1 + count(o.unit_id) END AS rank,
-				   CASE WHEN c.new_key IS NOT NULL
-						THEN 1 + count(o.unit_id) FILTER (WHERE c.parent_id IS NOT DISTINCT FROM ou.parent_id) END AS group_rank
+				   CASE WHEN c.new_key IS NULL THEN NULL
+						WHEN c.old_key IS NULL OR p.rank IS NULL THEN
+							1 + (SELECT count(*) FROM dti.result_rank o
+								 WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+								   AND o.code = c.code AND o.value > c.new_key - 1e-4
+								   AND round_decimal(o.value, 4) > c.new_key)
+						ELSE p.rank + x.passed
+							 + (SELECT count(*) FILTER (WHERE v.new_key > c.new_key)
+									   - count(*) FILTER (WHERE v.old_key > c.old_key)
+								FROM pg_temp.dti_rank_change v
+								WHERE v.code = c.code AND v.unit_id <> c.unit_id)
+				   END AS rank,
+				   CASE WHEN c.new_key IS NULL THEN NULL
+						WHEN c.old_key IS NULL OR p.group_rank IS NULL THEN
+							1 + (SELECT count(*) FROM dti.result_rank o
+								 JOIN dti.unit ou ON ou.id = o.unit_id
+								 WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+								   AND o.code = c.code AND o.value > c.new_key - 1e-4
+								   AND round_decimal(o.value, 4) > c.new_key
+								   AND ou.parent_id IS NOT DISTINCT FROM c.parent_id)
+						ELSE p.group_rank + x.passed_in_group
+							 + (SELECT count(*) FILTER (WHERE v.new_key > c.new_key)
+									   - count(*) FILTER (WHERE v.old_key > c.old_key)
+								FROM pg_temp.dti_rank_change v
+								WHERE v.code = c.code AND v.unit_id <> c.unit_id
+								  AND v.parent_id IS NOT DISTINCT FROM c.parent_id)
+				   END AS group_rank
 			FROM pg_temp.dti_rank_change c
-			LEFT JOIN dti.result_rank o ON o.period = compute_ranks.period
-				AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
-				AND o.value > c.new_key - 1e-4 AND round_decimal(o.value, 4) > c.new_key
-			LEFT JOIN dti.unit ou ON ou.id = o.unit_id
+			JOIN dti.result_rank p ON p.period = compute_ranks.period AND p.unit_id = c.unit_id AND p.code = c.code
+			CROSS JOIN LATERAL (
+				SELECT coalesce(sum(y.step), 0) AS passed,
+					   coalesce(sum(y.step) FILTER (WHERE y.same_group), 0) AS passed_in_group
+				FROM (
+					SELECT (round_decimal(o.value, 4) > c.new_key)::int
+						   - (round_decimal(o.value, 4) > c.old_key)::int AS step,
+						   ou.parent_id IS NOT DISTINCT FROM c.parent_id AS same_group
+					FROM dti.result_rank o
+					JOIN dti.unit ou ON ou.id = o.unit_id
+					WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+					  AND o.code = c.code AND o.value > c.lo AND o.value < c.hi
+					  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+				) y
+			) x
 			WHERE c.kept
-			GROUP BY c.unit_id, c.code, c.new_key
 		) r
 		WHERE t.period = compute_ranks.period AND t.unit_id = r.unit_id AND t.code = r.code
 		  AND (t.rank, t.group_rank) IS DISTINCT FROM (r.rank, r.group_rank);
