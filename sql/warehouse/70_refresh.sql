@@ -143,7 +143,15 @@ BEGIN
 	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
 	VALUES (clock_timestamp(), refresh.period, refresh.framework_id, 'running')
 	RETURNING id INTO run;
-	SELECT coalesce(max(q.id), 0) INTO max_queued FROM dti.refresh_queue q;
+	-- The queue rows this run handles: those committed now.  A row with a
+	-- lower id may still commit later (ids are drawn before commit), so the
+	-- run works on and removes exactly these rows, never "every id up to".
+	IF to_regclass('pg_temp.dti_refresh_seen') IS NULL THEN
+		CREATE TEMP TABLE dti_refresh_seen (id bigint PRIMARY KEY) ON COMMIT DROP;
+	END IF;
+	TRUNCATE pg_temp.dti_refresh_seen;
+	INSERT INTO pg_temp.dti_refresh_seen SELECT q.id FROM dti.refresh_queue q;
+	SELECT coalesce(max(q.id), 0) INTO max_queued FROM pg_temp.dti_refresh_seen q;
 
 	BEGIN
 		-- The work: (period, framework) pairs with the units to redo (NULL: all).
@@ -163,10 +171,12 @@ BEGIN
 			-- queued changes; "everything" expands to every period with submissions
 			SELECT q.period, q.unit_id, q.whole FROM dti.refresh_queue q
 			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL AND q.id <= max_queued AND q.period IS NOT NULL
+			  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
 			UNION ALL
 			SELECT DISTINCT s.period, NULL::integer, true FROM dti.submission s
 			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL
-			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL)
+			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL
+						  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id))
 		), per_unit AS (
 			SELECT r.period, p.year, u.level, r.unit_id, r.whole
 			FROM requested r
@@ -208,10 +218,12 @@ BEGIN
 		-- done with the queue, except what waits for a locked period
 		DELETE FROM dti.refresh_queue q
 		WHERE q.id <= max_queued
+		  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
 		  AND (refresh.period IS NULL AND refresh.framework_id IS NULL)
 		  AND NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = q.period);
 		IF refresh.period IS NOT NULL THEN
-			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period;
+			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period
+				AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id);
 		END IF;
 		DROP TABLE pg_temp.dti_refresh_work;
 	EXCEPTION WHEN OTHERS THEN

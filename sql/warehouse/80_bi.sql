@@ -353,6 +353,15 @@ REVOKE EXECUTE ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigi
 	FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE dti.refresh(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE dti.refresh(text, integer) TO dti_admin;
+-- dti.refresh() runs with the caller's rights: an admin writes the results,
+-- the log and the queue through it (and through nothing else: readers see
+-- the results only through the views).
+GRANT INSERT, UPDATE, DELETE ON dti.result_scorecard, dti.result_rank TO dti_admin;
+GRANT INSERT, UPDATE ON dti.refresh_log TO dti_admin;
+GRANT DELETE ON dti.refresh_queue TO dti_admin;
+GRANT USAGE ON SEQUENCE dti.refresh_log_id_seq TO dti_admin;
+GRANT EXECUTE ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint),
+	dti.compute_ranks(text, integer, integer[]) TO dti_admin;
 GRANT EXECUTE ON FUNCTION dti.lock_period(text, text), dti.unlock_period(text) TO dti_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('dti.result_scorecard', '');
