@@ -361,3 +361,11 @@ BEGIN
 		pending_periods = pending, scorecards = n_cards, ranks = n_ranks
 	WHERE id = run;
 END $$;
+
+-- Submissions stored under 0.1.0 were never queued (the queue came with
+-- 0.2.0): a warehouse that was never refreshed queues everything, so that
+-- its first CALL dti.refresh() computes them.
+INSERT INTO dti.refresh_queue (period, whole, reason)
+SELECT NULL, true, 'update to dti_warehouse 0.3.0'
+WHERE EXISTS (SELECT 1 FROM dti.submission)
+  AND NOT EXISTS (SELECT 1 FROM dti.refresh_log l WHERE l.outcome = 'ok');
