@@ -362,6 +362,108 @@ BEGIN
 	WHERE id = run;
 END $$;
 
+-- Security review: a loader writes rejects only into its own loads; pg_cron
+-- is called only through the schema of the pg_cron extension (not any schema
+-- named cron); dti.build_score_wide() is for superusers and keeps the view a
+-- member of the extension when it rebuilds it.
+ALTER POLICY reject_write ON dti.reject
+	WITH CHECK (rejected_by = CURRENT_USER
+				AND EXISTS (SELECT 1 FROM dti.load l WHERE l.id = load_id AND l.loaded_by = CURRENT_USER));
+CREATE OR REPLACE FUNCTION dti.schedule_refresh(schedule text DEFAULT '0 2 * * *') RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+	job bigint;
+BEGIN
+	-- the schema cron of the extension pg_cron, not any schema of that name
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+				   WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = to_regnamespace('cron')
+					 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'pg_cron') THEN
+		RAISE EXCEPTION 'pg_cron is not installed in this database'
+			USING ERRCODE = 'feature_not_supported',
+				DETAIL = 'dti.schedule_refresh() schedules through pg_cron, which works in the database named by cron.database_name.',
+				HINT = 'Set shared_preload_libraries = ''pg_cron'', cron.database_name to this database and cron.use_background_workers = on, restart, then CREATE EXTENSION pg_cron.';
+	END IF;
+	EXECUTE format('SELECT %I.schedule($1, $2, $3)', 'cron') INTO job
+		USING 'dti-refresh', schedule, 'CALL dti.refresh()';
+	RETURN job;
+END $$;
+CREATE OR REPLACE FUNCTION dti.unschedule_refresh() RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+	done boolean;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+				   WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = to_regnamespace('cron')
+					 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'pg_cron') THEN
+		RETURN false;
+	END IF;
+	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.job WHERE jobname = $1)', 'cron') INTO done USING 'dti-refresh';
+	IF done THEN
+		EXECUTE format('SELECT %I.unschedule($1)', 'cron') INTO done USING 'dti-refresh';
+	END IF;
+	RETURN done;
+END $$;
+CREATE OR REPLACE FUNCTION dti.build_score_wide(framework_code text DEFAULT '922-province') RETURNS text
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	fw_ids integer[];
+	member boolean;
+	cols text := '';
+	r record;
+	sql text;
+BEGIN
+	SELECT array_agg(f.id) INTO fw_ids FROM dti.framework f WHERE f.code = build_score_wide.framework_code;
+	IF fw_ids IS NULL THEN
+		RAISE EXCEPTION 'no framework with code %', framework_code
+			USING ERRCODE = 'no_data_found', HINT = 'Look the code up in dti.framework.';
+	END IF;
+	FOR r IN
+		SELECT DISTINCT i.code::text AS code FROM dti.framework_indicator i
+		WHERE i.framework_id = ANY (fw_ids) AND nlevel(i.code) = 1
+		  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+						  WHERE p.framework_id = i.framework_id AND p.code = parent(i.code))
+		ORDER BY 1
+	LOOP
+		cols := cols || format(E',\n\tmax(round(n.value::numeric, 4)) FILTER (WHERE n.code = %L) AS %I',
+							   r.code, lower(r.code));
+	END LOOP;
+	sql := format($v$CREATE VIEW dti.score_wide AS
+SELECT u.code AS unit_code, u.name_vi AS unit, g.name_vi AS region, r.period, f.code AS framework,
+	round(r.root_value::numeric, 4) AS dti, min(rk.rank) AS rank%s
+FROM dti.result_scorecard r
+JOIN dti.framework f ON f.id = r.framework_id AND f.code = %L
+JOIN dti.unit u ON u.id = r.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+LEFT JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id AND rk.code = 'DTI'
+CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
+GROUP BY u.code, u.name_vi, g.name_vi, r.period, f.code, r.root_value$v$, cols, framework_code);
+	-- the view shipped by the extension stays a member of it when rebuilt
+	member := EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+					  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = to_regclass('dti.score_wide')
+						AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+						AND e.extname = 'dti_warehouse');
+	IF member THEN
+		EXECUTE 'ALTER EXTENSION dti_warehouse DROP VIEW dti.score_wide';
+	END IF;
+	EXECUTE 'DROP VIEW IF EXISTS dti.score_wide';
+	EXECUTE sql;
+	EXECUTE format('COMMENT ON VIEW dti.score_wide IS %L',
+				   format('One row per unit and period of framework %s: the index (dti) and each main indicator as a column named after its code, values rounded to 4 decimals', framework_code));
+	EXECUTE 'GRANT SELECT ON dti.score_wide TO dti_reader, dti_admin';
+	IF member THEN
+		EXECUTE 'ALTER EXTENSION dti_warehouse ADD VIEW dti.score_wide';
+	END IF;
+	RETURN sql;
+END $$;
+COMMENT ON FUNCTION dti.build_score_wide(text) IS
+	'Builds (or rebuilds) the view dti.score_wide for a framework code: one column per main indicator; returns the view definition (superusers only: the view belongs to the extension)';
+REVOKE EXECUTE ON FUNCTION dti.build_score_wide(text) FROM PUBLIC;
+
 -- Submissions stored under 0.1.0 were never queued (the queue came with
 -- 0.2.0): a warehouse that was never refreshed queues everything, so that
 -- its first CALL dti.refresh() computes them.
