@@ -24,6 +24,9 @@ cleanup() {
 	[ -n "$refresher" ] && kill "$refresher" 2>/dev/null && wait "$refresher" 2>/dev/null
 	rm -rf "$work"
 	dropdb --if-exists $db >/dev/null 2>&1 || true
+	# the roles belong to the cluster: drop them too
+	psql -X -q -At -d postgres -c "SELECT format('DROP ROLE %I;', rolname) FROM pg_roles WHERE rolname ~ '^rel_(loader_[0-9]+|verifier|reader|admin)$'" 2>/dev/null |
+		psql -X -q -d postgres >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 dropdb --if-exists $db >/dev/null 2>&1; createdb $db
