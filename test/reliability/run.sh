@@ -34,7 +34,7 @@ test/reliability/concurrency.sh 60 8 | tee "$work/c8.log"
 echo "== bad input: 1,000,000 rows"
 test/reliability/bad_input.sh 1000000 | tee "$work/bad.log"
 echo "== crashes"
-ROWS=200000 test/scripts/reliability_crash.sh | tee "$work/crash.log"
+CRASH_ROWS=200000 test/scripts/reliability_crash.sh | tee "$work/crash.log"
 
 field() { sed -n "s/^$2//p" "$1" | head -1; }
 tps1=$(field "$work/c1.log" 'tps: ' | xargs printf '%.1f')

@@ -4,11 +4,11 @@
 # running dti.load_staging().  After each crash the postmaster's recovery
 # brings the cluster back; the published results are those of before, no
 # submission is lost or duplicated, and one call redoes the interrupted work.
-#   ROWS (default 50,000): rows of the load (and communes: ROWS / 25, at least 2,000).
+#   CRASH_ROWS (default 50,000): rows of the load (and communes: CRASH_ROWS / 25, at least 2,000).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/cluster.sh
-rows=${ROWS:-50000}
+rows=${CRASH_ROWS:-50000}
 units=$(( rows / 25 > 2000 ? rows / 25 : 2000 ))   # 25 leaves each: enough keys for the load
 cluster_start "restart_after_crash = on"
 work=$(mktemp -d)
