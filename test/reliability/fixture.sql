@@ -91,3 +91,4 @@ JOIN dti.framework_indicator i ON i.framework_id = f.framework_id AND i.rule IS 
 WHERE u.level = 'province' AND u.valid_to > '2030-12-31' AND f.level = 'province' AND f.year = y;
 SELECT count(dti.set_status(s.id, 'verified')) AS verified FROM dti.submission s;
 CALL dti.refresh();
+SELECT dti.build_score_wide('rel-abs') IS NOT NULL AS wide;
