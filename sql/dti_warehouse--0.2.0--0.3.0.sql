@@ -61,13 +61,21 @@ DECLARE
 	k_unit integer[];
 	k_indicator text[];
 BEGIN
-	LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
-	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator::text)
+	SELECT array_agg(k.period ORDER BY k.period, k.unit_id, k.indicator),
+		   array_agg(k.unit_id ORDER BY k.period, k.unit_id, k.indicator),
+		   array_agg(k.indicator ORDER BY k.period, k.unit_id, k.indicator)
 	INTO k_period, k_unit, k_indicator
-	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator
+	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
 		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id) k;
 	IF k_period IS NULL THEN
 		RETURN NULL;
+	END IF;
+	IF cardinality(k_period) > 100 THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+		FROM unnest(k_period, k_unit, k_indicator) WITH ORDINALITY k(period, unit_id, indicator, i)
+		ORDER BY k.i;
 	END IF;
 	DELETE FROM dti.current_value c
 	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)

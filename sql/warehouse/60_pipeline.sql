@@ -171,9 +171,11 @@ COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
 	'Internal: the current verified revision of each given (period, unit, indicator), from the history';
 
 -- Trigger function: status changes bring their keys' current values up to
--- date.  Status changes take turns (a self-conflicting table lock, held to
--- the end of the transaction), and each resolves its keys after the lock,
--- with a snapshot that sees the statuses committed before it.
+-- date.  Changes to one key take turns: a statement locks its keys (an
+-- advisory lock per key, taken in a fixed order; a statement of more than
+-- 100 keys locks the whole table instead) until the end of its transaction,
+-- then resolves them with a snapshot that sees the statuses committed
+-- before it.  Changes to different keys do not wait for each other.
 CREATE FUNCTION dti.sync_current_value() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -182,13 +184,21 @@ DECLARE
 	k_unit integer[];
 	k_indicator text[];
 BEGIN
-	LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
-	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator::text)
+	SELECT array_agg(k.period ORDER BY k.period, k.unit_id, k.indicator),
+		   array_agg(k.unit_id ORDER BY k.period, k.unit_id, k.indicator),
+		   array_agg(k.indicator ORDER BY k.period, k.unit_id, k.indicator)
 	INTO k_period, k_unit, k_indicator
-	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator
+	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
 		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id) k;
 	IF k_period IS NULL THEN
 		RETURN NULL;
+	END IF;
+	IF cardinality(k_period) > 100 THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+		FROM unnest(k_period, k_unit, k_indicator) WITH ORDINALITY k(period, unit_id, indicator, i)
+		ORDER BY k.i;
 	END IF;
 	DELETE FROM dti.current_value c
 	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)

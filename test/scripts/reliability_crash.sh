@@ -90,9 +90,20 @@ q "INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason)
 q "INSERT INTO dti.submission_status (submission_id, status) SELECT id, 'verified' FROM dti.submission WHERE reason = 'crash test revision'"
 before=$(published); subs=$(submissions); queued=$(q "SELECT count(*) FROM dti.refresh_queue"); runs=$(q "SELECT count(*) FROM dti.refresh_log")
 echo "before: results $before; submissions $subs; $queued queued changes"
+# A session holds the ranks table, so that the refresh is caught in the
+# middle: its scorecards written (not committed), its ranks waiting.
+psql -X -q -d $db -c "BEGIN" -c "LOCK TABLE dti.result_rank IN SHARE MODE" -c "SELECT pg_sleep(60)" >/dev/null 2>&1 &
+holder=$!
+for _ in $(seq 100); do
+	[ "$(q "SELECT count(*) FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(60)'")" = 1 ] && break
+	sleep 0.1
+done
 psql -X -q -d $db -c 'CALL dti.refresh()' >"$work/refresh.log" 2>&1 &
-crash "query = 'CALL dti.refresh()' AND now() - query_start > interval '0.3 s'"
-wait $! 2>/dev/null || true
+refresh=$!
+crash "query = 'CALL dti.refresh()' AND wait_event_type = 'Lock'
+	AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = pg_stat_activity.pid AND l.relation = 'dti.result_scorecard'::regclass AND l.mode = 'RowExclusiveLock')"
+wait $refresh 2>/dev/null || true
+wait $holder 2>/dev/null || true
 after=$(published)
 echo "after the crash: results $after; submissions $(submissions); $(q "SELECT count(*) FROM dti.refresh_queue") queued; refresh log rows $(q "SELECT count(*) FROM dti.refresh_log") (before: $runs)"
 [ "$after" = "$before" ] || fail "published results changed by a killed refresh"
