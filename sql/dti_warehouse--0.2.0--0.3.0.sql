@@ -525,8 +525,8 @@ LEFT JOIN LATERAL (
 	WHERE x.n > 0) re ON true
 LEFT JOIN LATERAL (
 	SELECT rk.value, rk.rank FROM dti.result_rank rk
-	WHERE rk.unit_id = p.unit_id AND rk.period = p.period AND rk.code = 'DTI'
-	ORDER BY rk.framework_id = p.framework_id DESC LIMIT 1) r ON true
+	WHERE rk.unit_id = p.unit_id AND rk.period = p.period AND rk.framework_id = p.framework_id
+	  AND rk.code = 'DTI') r ON true
 WHERE p.code = 'DTI';
 
 DO $$
@@ -543,7 +543,7 @@ BEGIN
 		('published_rank', 'The published rank'),
 		('recomputed', 'The index recomputed from the published values of the framework''s leaves (NULL unless every scored leaf has one), 4 decimals'),
 		('recomputed_from', 'Number of published leaf values used'),
-		('computed', 'The index the warehouse computed from verified submissions (dti.refresh()), 4 decimals'),
+		('computed', 'The index the warehouse computed from verified submissions under the same framework (dti.refresh()), 4 decimals'),
 		('computed_rank', 'The warehouse''s rank of the unit'),
 		('matches', 'True when every available recomputation equals the published value at 4 decimals; NULL when there is none')
 	) AS v (column_name, comment)
