@@ -80,12 +80,12 @@ SELECT concat_ws(E'\n',
 '<meta name="viewport" content="width=device-width, initial-scale=1">',
 '<title>DTI demo report (SYNTHETIC data)</title>',
 '<style>
-body { font: 14px/1.4 "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; max-width: 1400px; }
+body { font: 14px/1.4 "DejaVu Sans", Arial, sans-serif; margin: 24px; color: #222; max-width: 1500px; }
 h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 8px; border-bottom: 1px solid #ccc; }
 .synthetic { background: #fff3cd; border: 1px solid #e0b252; padding: 8px 12px; margin: 12px 0; }
 .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
-figure { margin: 0; } figcaption { font-size: 12px; color: #555; max-width: 380px; }
-svg.map { width: 380px; height: auto; background: #f7fbff; border: 1px solid #ddd; }
+figure { margin: 0; } figcaption { font-size: 12px; color: #555; max-width: 340px; }
+svg.map { width: 340px; height: auto; background: #f7fbff; border: 1px solid #ddd; }
 svg.map path.unit { stroke: #555; stroke-width: 0.4px; vector-effect: non-scaling-stroke; }
 svg.chart { width: 640px; } svg.chart text { font-size: 12px; }
 svg.chart line.range { stroke: #43a2ca; stroke-width: 8; stroke-linecap: round; opacity: 0.6; }

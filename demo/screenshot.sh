@@ -7,6 +7,6 @@ cd "$(dirname "$0")/.."
 profile=$(mktemp -d)
 trap 'rm -rf "$profile"' EXIT
 HOME=$profile timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
-	--user-data-dir="$profile" --hide-scrollbars --window-size=1400,1160 \
+	--user-data-dir="$profile" --hide-scrollbars --window-size=1480,1160 \
 	--screenshot="$(pwd)/docs/demo_report.png" "file://$(pwd)/demo/report.html" 2>/dev/null
 echo "docs/demo_report.png"
