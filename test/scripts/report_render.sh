@@ -19,7 +19,7 @@ createdb $db
 (cd "$work" && psql -X -q -v ON_ERROR_STOP=1 -d $db -f "$root/demo/warehouse.sql" -f "$root/demo/report.sql" >/dev/null)
 
 browser() {
-	HOME=$work timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+	HOME=$work timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-dev-shm-usage \
 		--user-data-dir="$work/profile" --enable-logging=stderr --v=0 --hide-scrollbars "$@" \
 		"file://$work/report.html" 2>>"$work/chromium.log"
 }
