@@ -33,6 +33,7 @@ if ! lock_held_above "$lock"; then
 	exec 9>"$lock"
 	flock 9
 fi
+locked=$(date +%s.%N)
 make -s all >/dev/null
 make -s install >/dev/null
 
@@ -48,4 +49,6 @@ end=$(date +%s.%N)
 echo
 echo "Synthetic CSV files: $root/demo/out/ (framework_synthetic.csv, submissions_synthetic.csv)"
 echo "Report: $root/demo/report.html (open it in a browser; no network needed)"
-awk -v a="$start" -v b="$end" 'BEGIN { printf "make demo finished in %.1f s\n", b - a }'
+awk -v a="$start" -v l="$locked" -v b="$end" 'BEGIN {
+	if (l - a >= 1) printf "(waited %.1f s for the install lock, held by other builds)\n", l - a
+	printf "make demo finished in %.1f s\n", b - l }'
