@@ -63,6 +63,7 @@ DECLARE
 	k_period text[];
 	k_unit integer[];
 	k_indicator text[];
+	keys_locked bigint;
 BEGIN
 	SELECT array_agg(k.period ORDER BY k.period, k.unit_id, k.indicator),
 		   array_agg(k.unit_id ORDER BY k.period, k.unit_id, k.indicator),
@@ -73,7 +74,10 @@ BEGIN
 	IF k_period IS NULL THEN
 		RETURN NULL;
 	END IF;
-	IF cardinality(k_period) > 100 THEN
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint
+		+ cardinality(k_period);
+	PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+	IF keys_locked > 100 THEN
 		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
 	ELSE
 		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))

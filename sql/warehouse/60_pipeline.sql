@@ -172,10 +172,12 @@ COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
 
 -- Trigger function: status changes bring their keys' current values up to
 -- date.  Changes to one key take turns: a statement locks its keys (an
--- advisory lock per key, taken in a fixed order; a statement of more than
--- 100 keys locks the whole table instead) until the end of its transaction,
--- then resolves them with a snapshot that sees the statuses committed
--- before it.  Changes to different keys do not wait for each other.
+-- advisory lock per key, taken in a fixed order) until the end of its
+-- transaction, then resolves them with a snapshot that sees the statuses
+-- committed before it.  Changes to different keys do not wait for each
+-- other.  A transaction that has changed more than 100 keys (a bulk load,
+-- or many set_status() calls) locks the whole table instead, so that it
+-- does not fill the lock table with advisory locks.
 CREATE FUNCTION dti.sync_current_value() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
@@ -183,6 +185,7 @@ DECLARE
 	k_period text[];
 	k_unit integer[];
 	k_indicator text[];
+	keys_locked bigint;
 BEGIN
 	SELECT array_agg(k.period ORDER BY k.period, k.unit_id, k.indicator),
 		   array_agg(k.unit_id ORDER BY k.period, k.unit_id, k.indicator),
@@ -193,7 +196,10 @@ BEGIN
 	IF k_period IS NULL THEN
 		RETURN NULL;
 	END IF;
-	IF cardinality(k_period) > 100 THEN
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint
+		+ cardinality(k_period);
+	PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+	IF keys_locked > 100 THEN
 		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
 	ELSE
 		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
