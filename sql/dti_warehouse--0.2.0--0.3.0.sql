@@ -136,7 +136,7 @@ COMMENT ON FUNCTION dti.verified_values(text, integer[]) IS
 ALTER TABLE dti.result_rank DROP CONSTRAINT result_rank_unit_id_fkey, DROP CONSTRAINT result_rank_framework_id_fkey;
 DROP INDEX dti.result_rank_period_framework_id_code_rank_idx;
 CREATE INDEX result_rank_value_idx ON dti.result_rank (period, framework_id, code, value);
-CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, code, rank);
+CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, rank) WHERE code = 'DTI';
 
 CREATE OR REPLACE FUNCTION dti.compute_scorecards(period text, framework_id integer, unit_ids integer[], run_id bigint)
 RETURNS bigint

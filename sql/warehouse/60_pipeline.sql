@@ -290,7 +290,8 @@ CREATE TABLE dti.result_rank (
 	PRIMARY KEY (period, unit_id, code)
 );
 CREATE INDEX result_rank_value_idx ON dti.result_rank (period, framework_id, code, value);
-CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, code, rank);
+-- the rankings of the index (top N of a period, in rank order)
+CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, rank) WHERE code = 'DTI';
 COMMENT ON TABLE dti.result_rank IS
 	'Published ranks of the index and of every inner node and main indicator per unit and period, written by dti.refresh() only';
 COMMENT ON COLUMN dti.result_rank.rank IS
