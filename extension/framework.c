@@ -81,9 +81,12 @@ code_str(const char *code, int len)
 	return pnstrdup(code, len);
 }
 
-/* Open-addressing table from code bytes to an index. */
-static uint32
-table_mask_for(int n)
+/*
+ * Open-addressing table from code bytes to an index, shared with
+ * scorecard_in.
+ */
+uint32
+fw_table_mask_for(int n)
 {
 	uint32		size = 16;
 
@@ -93,8 +96,8 @@ table_mask_for(int n)
 }
 
 /* Insert; returns the index already there for an equal code, or -1. */
-static int
-table_insert(int32 *slots, uint32 mask, const char *const *codes,
+int
+fw_table_insert(int32 *slots, uint32 mask, const char *const *codes,
 			 const int *lens, int idx)
 {
 	uint32		h = hash_bytes((const unsigned char *) codes[idx], lens[idx]) & mask;
@@ -114,8 +117,9 @@ table_insert(int32 *slots, uint32 mask, const char *const *codes,
 	}
 }
 
-static int
-table_lookup(const int32 *slots, uint32 mask, const char *const *codes,
+/* The index of an equal code, or -1. */
+int
+fw_table_lookup(const int32 *slots, uint32 mask, const char *const *codes,
 			 const int *lens, const char *code, int len)
 {
 	uint32		h = hash_bytes((const unsigned char *) code, len) & mask;
@@ -247,11 +251,11 @@ compile_specs(const NodeSpec *specs, int n)
 	}
 
 	/* duplicates */
-	mask = table_mask_for(n);
+	mask = fw_table_mask_for(n);
 	slots = palloc(sizeof(int32) * (mask + 1));
 	memset(slots, -1, sizeof(int32) * (mask + 1));
 	for (i = 0; i < n; i++)
-		if (table_insert(slots, mask, codes, lens, i) >= 0)
+		if (fw_table_insert(slots, mask, codes, lens, i) >= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" appears twice in the framework",
@@ -277,7 +281,7 @@ compile_specs(const NodeSpec *specs, int n)
 						 errhint("Give every indicator but the index itself a parent.")));
 			continue;
 		}
-		parent[i] = table_lookup(slots, mask, codes, lens,
+		parent[i] = fw_table_lookup(slots, mask, codes, lens,
 								 specs[i].parent, specs[i].parent_len);
 		if (parent[i] < 0)
 			ereport(ERROR,
@@ -410,6 +414,12 @@ compile_specs(const NodeSpec *specs, int n)
 									code_str(codes[v], lens[v]))));
 				sum += maxp[c];
 			}
+			if (!isfinite(sum))
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("max points of indicator \"%s\" are out of range",
+								code_str(codes[v], lens[v])),
+						 errdetail("The max points of its children add up to more than the largest float8.")));
 			if (!has_max[v])
 			{
 				maxp[v] = sum;
@@ -876,7 +886,7 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 
 	cf->fw = (Framework *) palloc(VARSIZE(fw));
 	memcpy(cf->fw, fw, VARSIZE(fw));
-	cf->mask = table_mask_for(fw->nnodes);
+	cf->mask = fw_table_mask_for(fw->nnodes);
 	cf->slots = palloc(sizeof(int32) * (cf->mask + 1));
 	memset(cf->slots, -1, sizeof(int32) * (cf->mask + 1));
 	for (i = 0; i < fw->nnodes; i++)
@@ -1012,70 +1022,22 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 
 /*
  * Check a framework that arrived as bytes (a serialized aggregate state)
- * before trusting its indexes: the tree links, the leaf numbering, the
- * codes and the fingerprint must all be what compile_specs() produces.
+ * before trusting its indexes: fw_check (framework_core.c) requires the
+ * tree links, the leaf numbering, the numbers, the codes and the
+ * fingerprint to be what compile_specs() produces.
  */
 void
 framework_validate(const Framework *fw, Size size)
 {
-	int			i;
-	int			nleaves = 0;
-	Size		code_area;
-	int32	   *leaves;
+	const char *problem;
 
-	if (size < offsetof(Framework, nodes) || VARSIZE(fw) != size ||
-		fw->version != FRAMEWORK_VERSION ||
-		fw->nnodes <= 0 || fw->nnodes > FRAMEWORK_MAX_NODES ||
-		size < offsetof(Framework, nodes) + sizeof(FrameworkNode) * (Size) fw->nnodes)
-		goto bad;
-	code_area = size - offsetof(Framework, nodes) - sizeof(FrameworkNode) * fw->nnodes;
-	leaves = palloc0(sizeof(int32) * fw->nnodes);
-	for (i = fw->nnodes - 1; i >= 0; i--)
-	{
-		const FrameworkNode *node = &fw->nodes[i];
-		IcodeError	err;
-
-		if ((i == 0) != (node->parent < 0) || node->parent >= i)
-			goto bad;
-		if (node->first_child >= 0 &&
-			(node->first_child <= i || node->first_child >= fw->nnodes ||
-			 fw->nodes[node->first_child].parent != i))
-			goto bad;
-		if (node->next_sibling >= 0 &&
-			(node->next_sibling <= i || node->next_sibling >= fw->nnodes ||
-			 fw->nodes[node->next_sibling].parent != node->parent))
-			goto bad;
-		if ((node->first_child < 0) != (node->method == FW_LEAF) ||
-			node->method > FW_HMEAN || node->missing > FW_MISSING_ZERO)
-			goto bad;
-		if ((Size) node->code_offset + node->code_len > code_area ||
-			icode_validate(FW_CODES(fw) + node->code_offset, node->code_len, &err) == 0)
-			goto bad;
-		leaves[i] += node->first_child < 0 ? 1 : 0;
-		if (leaves[i] != node->nleaves)
-			goto bad;
-		if (node->parent >= 0)
-			leaves[node->parent] += leaves[i];
-	}
-	for (i = 0; i < fw->nnodes; i++)
-	{
-		const FrameworkNode *node = &fw->nodes[i];
-
-		if (node->level != (node->parent < 0 ? 1 : fw->nodes[node->parent].level + 1))
-			goto bad;
-		if (node->first_child < 0 && node->leaf_index != nleaves++)
-			goto bad;
-		if (node->first_child >= 0 && node->leaf_index != -1)
-			goto bad;
-	}
-	if (nleaves != fw->nleaves ||
-		fw->fingerprint != hash_bytes_extended((const unsigned char *) fw->nodes,
-											   size - offsetof(Framework, nodes), 0))
-		goto bad;
-	return;
-
-bad:
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid framework value")));
+	if (size < FW_HEADER_SIZE || VARSIZE(fw) != size)
+		problem = "the size does not match its header";
+	else
+		problem = fw_check(fw, size);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid framework value"),
+				 errdetail("In the framework, %s.", problem)));
 }

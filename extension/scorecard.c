@@ -17,6 +17,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/jsonb.h"
@@ -268,9 +269,25 @@ numeric_to_double(JsonbValue *v)
 }
 
 /*
+ * A count (present, expected) of a scorecard node: a whole number in
+ * [0, FRAMEWORK_MAX_NODES]; anything else would not fit, or not be a count.
+ */
+static int32
+json_count(JsonbValue *v, const char *key, int elem)
+{
+	float8		d = numeric_to_double(v);
+
+	if (!(d >= 0 && d <= FRAMEWORK_MAX_NODES) || d != floor(d))
+		bad_scorecard(psprintf("\"%s\" must be a whole number between 0 and %d.",
+							   key, FRAMEWORK_MAX_NODES), elem);
+	return (int32) d;
+}
+
+/*
  * Input reads what output writes: nodes in preorder, each parent named
  * before its children.  Values are taken as given (a scorecard is a
- * record of a computation, not recomputed on input).
+ * record of a computation, not recomputed on input).  Codes are found
+ * through a hash table, so input costs time linear in the nodes.
  */
 Datum
 scorecard_in(PG_FUNCTION_ARGS)
@@ -283,10 +300,21 @@ scorecard_in(PG_FUNCTION_ARGS)
 	Scorecard  *sc;
 	Size		size;
 	ScorecardNode *nodes;
+	const char **code_ptr;
+	int		   *code_len;
+	int32	   *slots;
+	uint32		mask;
+	bool	   *has_children;
 
 	if (n <= 0 || n > FRAMEWORK_MAX_NODES)
 		bad_scorecard("a scorecard has 1 to 100000 nodes.", 0);
 	nodes = palloc0(sizeof(ScorecardNode) * n);
+	code_ptr = palloc(sizeof(char *) * n);
+	code_len = palloc(sizeof(int) * n);
+	has_children = palloc0(sizeof(bool) * n);
+	mask = fw_table_mask_for(n);
+	slots = palloc(sizeof(int32) * (mask + 1));
+	memset(slots, -1, sizeof(int32) * (mask + 1));
 	initStringInfo(&codes);
 	for (i = 0; i < n; i++)
 	{
@@ -297,6 +325,7 @@ scorecard_in(PG_FUNCTION_ARGS)
 		IndicatorCode *c;
 		int			j;
 
+		CHECK_FOR_INTERRUPTS();
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
 			bad_scorecard("not a JSON object.", i + 1);
 		obj = elem->val.binary.data;
@@ -306,25 +335,27 @@ scorecard_in(PG_FUNCTION_ARGS)
 		s->code_offset = codes.len;
 		s->code_len = ICODE_LEN(c);
 		appendBinaryStringInfo(&codes, ICODE_DATA(c), ICODE_LEN(c));
-		for (j = 0; j < i; j++)
-			if (nodes[j].code_len == s->code_len &&
-				memcmp(codes.data + nodes[j].code_offset, ICODE_DATA(c), s->code_len) == 0)
-				bad_scorecard("duplicate code.", i + 1);
+		code_ptr[i] = ICODE_DATA(c);
+		code_len[i] = ICODE_LEN(c);
+		if (fw_table_lookup(slots, mask, code_ptr, code_len,
+							code_ptr[i], code_len[i]) >= 0)
+			bad_scorecard("duplicate code.", i + 1);
 		s->parent = -1;
 		s->level = 1;
 		if (get_key(obj, "parent", &v, jbvString, i + 1))
 		{
-			for (j = i - 1; j >= 0; j--)
-				if (nodes[j].code_len == v.val.string.len &&
-					memcmp(codes.data + nodes[j].code_offset, v.val.string.val, v.val.string.len) == 0)
-					break;
+			/* only nodes before this one are in the table yet */
+			j = fw_table_lookup(slots, mask, code_ptr, code_len,
+								v.val.string.val, v.val.string.len);
 			if (j < 0)
 				bad_scorecard("the parent must come before its children.", i + 1);
 			s->parent = j;
 			s->level = nodes[j].level + 1;
+			has_children[j] = true;
 		}
 		else if (i > 0)
 			bad_scorecard("only the first node is the root.", i + 1);
+		fw_table_insert(slots, mask, code_ptr, code_len, i);
 		if (get_key(obj, "method", &v, jbvString, i + 1))
 		{
 			char	   *m = pnstrdup(v.val.string.val, v.val.string.len);
@@ -356,23 +387,16 @@ scorecard_in(PG_FUNCTION_ARGS)
 		if (get_key(obj, "weight", &v, jbvNumeric, i + 1))
 			s->alpha = numeric_to_double(&v);
 		if (get_key(obj, "present", &v, jbvNumeric, i + 1))
-			s->present = (int32) numeric_to_double(&v);
+			s->present = json_count(&v, "present", i + 1);
 		if (get_key(obj, "expected", &v, jbvNumeric, i + 1))
-			s->expected = (int32) numeric_to_double(&v);
-		if (s->present < 0 || s->expected < 0 || s->present > s->expected)
+			s->expected = json_count(&v, "expected", i + 1);
+		if (s->present > s->expected)
 			bad_scorecard("present and expected must satisfy 0 <= present <= expected.", i + 1);
 	}
 	/* an inner node has a method; a leaf has none */
 	for (i = 0; i < n; i++)
-	{
-		bool		has_children = false;
-		int			j;
-
-		for (j = i + 1; j < n && !has_children; j++)
-			has_children = nodes[j].parent == i;
-		if (has_children != (nodes[i].method != FW_LEAF))
-			bad_scorecard(has_children ? "an inner node needs a method." : "a leaf has no method.", i + 1);
-	}
+		if (has_children[i] != (nodes[i].method != FW_LEAF))
+			bad_scorecard(has_children[i] ? "an inner node needs a method." : "a leaf has no method.", i + 1);
 	size = offsetof(Scorecard, nodes) + sizeof(ScorecardNode) * n + codes.len;
 	sc = (Scorecard *) palloc0(size);
 	SET_VARSIZE(sc, size);
@@ -538,6 +562,8 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 	float8	   *path_a;
 	float8	   *path_b;
 	bool	   *direct;
+	int32	   *first_child;
+	int32	   *next_sibling;
 	float8		change;
 	int			i;
 
@@ -565,6 +591,15 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 	path_a = palloc(sizeof(float8) * n);
 	path_b = palloc(sizeof(float8) * n);
 	direct = palloc(sizeof(bool) * n);
+	/* children lists in node order: each node's children in one walk */
+	first_child = palloc(sizeof(int32) * n);
+	next_sibling = palloc(sizeof(int32) * n);
+	memset(first_child, -1, sizeof(int32) * n);
+	for (i = n - 1; i > 0; i--)
+	{
+		next_sibling[i] = first_child[a->nodes[i].parent];
+		first_child[a->nodes[i].parent] = i;
+	}
 #define VAL(sc, k) (((sc)->nodes[k].flags & SC_HAS_VALUE) ? (sc)->nodes[k].value : 0.0)
 	change = a->nodes[0].value;
 	change = b->nodes[0].value - change;
@@ -591,24 +626,21 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 			continue;
 		if (direct[i] && (method == FW_POINTS || method == FW_AMEAN))
 		{
-			for (k = i + 1; k < n; k++)
-				if (a->nodes[k].parent == i)
-				{
-					contrib[k] = path_b[k] * VAL(b, k) - path_a[k] * VAL(a, k);
-					direct[k] = true;
-				}
+			for (k = first_child[i]; k >= 0; k = next_sibling[k])
+			{
+				contrib[k] = path_b[k] * VAL(b, k) - path_a[k] * VAL(a, k);
+				direct[k] = true;
+			}
 			continue;
 		}
 		/* proportional split */
-		for (k = i + 1; k < n; k++)
+		for (k = first_child[i]; k >= 0; k = next_sibling[k])
 		{
 			float8		va,
 						vb,
 						w,
 						s;
 
-			if (a->nodes[k].parent != i)
-				continue;
 			nchildren++;
 			direct[k] = false;
 			va = VAL(a, k);
@@ -623,10 +655,9 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 			contrib[k] = s;
 			total += s;
 		}
-		for (k = i + 1; k < n; k++)
-			if (a->nodes[k].parent == i)
-				contrib[k] = (total != 0) ? contrib[i] * contrib[k] / total
-					: contrib[i] / nchildren;
+		for (k = first_child[i]; k >= 0; k = next_sibling[k])
+			contrib[k] = (total != 0) ? contrib[i] * contrib[k] / total
+				: contrib[i] / nchildren;
 	}
 
 	InitMaterializedSRF(fcinfo, 0);
