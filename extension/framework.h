@@ -4,7 +4,7 @@
  *	  Compiled index frameworks, scorecards and the evaluation that turns a
  *	  unit's leaf values into a scorecard.
  *
- * The stored layout of a framework is in framework_core.h.
+ * The stored layouts of frameworks and scorecards are in framework_core.h.
  *
  *-------------------------------------------------------------------------
  */
@@ -15,44 +15,7 @@
 
 #include "framework_core.h"
 
-#define SCORECARD_VERSION	1
-
 #define DatumGetFrameworkP(X)	((Framework *) PG_DETOAST_DATUM(X))
-
-/* One node of a scorecard. */
-typedef struct ScorecardNode
-{
-	int32		parent;
-	int32		level;
-	int32		present;		/* leaves present in the subtree */
-	int32		expected;		/* leaves in the subtree */
-	uint32		code_offset;
-	uint16		code_len;
-	uint8		method;
-	uint8		flags;			/* SC_HAS_* */
-	float8		value;
-	float8		points;
-	float8		max_points;
-	float8		alpha;			/* normalised weight used in the parent */
-} ScorecardNode;
-
-#define SC_HAS_VALUE	0x01
-#define SC_HAS_POINTS	0x02
-#define SC_HAS_MAX		0x04
-
-typedef struct Scorecard
-{
-	int32		vl_len_;
-	uint8		version;
-	uint8		pad[3];
-	int32		nnodes;
-	int32		pad2;
-	ScorecardNode nodes[FLEXIBLE_ARRAY_MEMBER];
-	/* then the codes' bytes */
-} Scorecard;
-
-#define SC_CODES(sc)	((char *) &(sc)->nodes[(sc)->nnodes])
-#define SC_CODE(sc, i)	(SC_CODES(sc) + (sc)->nodes[i].code_offset)
 
 #define DatumGetScorecardP(X)	((Scorecard *) PG_DETOAST_DATUM(X))
 
@@ -65,12 +28,6 @@ typedef struct CompiledFramework
 	int32	   *next_leaf;		/* per node: the next leaf in preorder, or -1 */
 } CompiledFramework;
 
-extern const char *fw_method_name(int method);
-extern uint32 fw_table_mask_for(int n);
-extern int	fw_table_insert(int32 *slots, uint32 mask, const char *const *codes,
-						 const int *lens, int idx);
-extern int	fw_table_lookup(const int32 *slots, uint32 mask, const char *const *codes,
-						 const int *lens, const char *code, int len);
 extern void framework_validate(const Framework *fw, Size size);
 extern CompiledFramework *framework_prepare(Framework *fw, MemoryContext cxt);
 extern int	framework_find(const CompiledFramework *cf, const char *code, int len);

@@ -268,26 +268,19 @@ numeric_to_double(JsonbValue *v)
 											  NumericGetDatum(v->val.numeric)));
 }
 
-/*
- * A count (present, expected) of a scorecard node: a whole number in
- * [0, FRAMEWORK_MAX_NODES]; anything else would not fit, or not be a count.
- */
-static int32
-json_count(JsonbValue *v, const char *key, int elem)
+/* palloc for sc_build. */
+static void *
+build_alloc(size_t size)
 {
-	float8		d = numeric_to_double(v);
-
-	if (!(d >= 0 && d <= FRAMEWORK_MAX_NODES) || d != floor(d))
-		bad_scorecard(psprintf("\"%s\" must be a whole number between 0 and %d.",
-							   key, FRAMEWORK_MAX_NODES), elem);
-	return (int32) d;
+	return palloc(Max(size, 1));
 }
 
 /*
  * Input reads what output writes: nodes in preorder, each parent named
  * before its children.  Values are taken as given (a scorecard is a
- * record of a computation, not recomputed on input).  Codes are found
- * through a hash table, so input costs time linear in the nodes.
+ * record of a computation, not recomputed on input).  This function takes
+ * the JSON apart; sc_build (framework_core.c) checks the nodes and lays
+ * the scorecard out, in time linear in the nodes.
  */
 Datum
 scorecard_in(PG_FUNCTION_ARGS)
@@ -296,34 +289,21 @@ scorecard_in(PG_FUNCTION_ARGS)
 	int			n,
 				i;
 	JsonbContainer *arr = framework_json_array(str, "scorecard", &n);
-	StringInfoData codes;
+	ScNodeSpec *specs;
 	Scorecard  *sc;
-	Size		size;
-	ScorecardNode *nodes;
-	const char **code_ptr;
-	int		   *code_len;
-	int32	   *slots;
-	uint32		mask;
-	bool	   *has_children;
+	const char *problem = NULL;
+	int			bad_node = 0;
 
 	if (n <= 0 || n > FRAMEWORK_MAX_NODES)
 		bad_scorecard("a scorecard has 1 to 100000 nodes.", 0);
-	nodes = palloc0(sizeof(ScorecardNode) * n);
-	code_ptr = palloc(sizeof(char *) * n);
-	code_len = palloc(sizeof(int) * n);
-	has_children = palloc0(sizeof(bool) * n);
-	mask = fw_table_mask_for(n);
-	slots = palloc(sizeof(int32) * (mask + 1));
-	memset(slots, -1, sizeof(int32) * (mask + 1));
-	initStringInfo(&codes);
+	specs = palloc0(sizeof(ScNodeSpec) * n);
 	for (i = 0; i < n; i++)
 	{
 		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
 		JsonbContainer *obj;
 		JsonbValue	v;
-		ScorecardNode *s = &nodes[i];
+		ScNodeSpec *p = &specs[i];
 		IndicatorCode *c;
-		int			j;
 
 		CHECK_FOR_INTERRUPTS();
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
@@ -332,78 +312,34 @@ scorecard_in(PG_FUNCTION_ARGS)
 		if (!get_key(obj, "code", &v, jbvString, i + 1))
 			bad_scorecard("no \"code\".", i + 1);
 		c = indicator_code_parse(v.val.string.val, v.val.string.len);
-		s->code_offset = codes.len;
-		s->code_len = ICODE_LEN(c);
-		appendBinaryStringInfo(&codes, ICODE_DATA(c), ICODE_LEN(c));
-		code_ptr[i] = ICODE_DATA(c);
-		code_len[i] = ICODE_LEN(c);
-		if (fw_table_lookup(slots, mask, code_ptr, code_len,
-							code_ptr[i], code_len[i]) >= 0)
-			bad_scorecard("duplicate code.", i + 1);
-		s->parent = -1;
-		s->level = 1;
+		p->code = ICODE_DATA(c);
+		p->code_len = ICODE_LEN(c);
 		if (get_key(obj, "parent", &v, jbvString, i + 1))
 		{
-			/* only nodes before this one are in the table yet */
-			j = fw_table_lookup(slots, mask, code_ptr, code_len,
-								v.val.string.val, v.val.string.len);
-			if (j < 0)
-				bad_scorecard("the parent must come before its children.", i + 1);
-			s->parent = j;
-			s->level = nodes[j].level + 1;
-			has_children[j] = true;
+			p->parent = v.val.string.val;
+			p->parent_len = v.val.string.len;
 		}
-		else if (i > 0)
-			bad_scorecard("only the first node is the root.", i + 1);
-		fw_table_insert(slots, mask, code_ptr, code_len, i);
 		if (get_key(obj, "method", &v, jbvString, i + 1))
 		{
-			char	   *m = pnstrdup(v.val.string.val, v.val.string.len);
-
-			for (s->method = FW_POINTS; s->method <= FW_HMEAN; s->method++)
-				if (strcmp(m, fw_method_name(s->method)) == 0)
-					break;
-			if (s->method > FW_HMEAN)
-				bad_scorecard("unknown method.", i + 1);
+			p->method = v.val.string.val;
+			p->method_len = v.val.string.len;
 		}
-		if (get_key(obj, "value", &v, jbvNumeric, i + 1))
-		{
-			s->value = numeric_to_double(&v);
-			s->flags |= SC_HAS_VALUE;
-		}
-		if (get_key(obj, "points", &v, jbvNumeric, i + 1))
-		{
-			s->points = numeric_to_double(&v);
-			s->flags |= SC_HAS_POINTS;
-		}
-		if (get_key(obj, "max_points", &v, jbvNumeric, i + 1))
-		{
-			s->max_points = numeric_to_double(&v);
-			s->flags |= SC_HAS_MAX;
-		}
-		else
-			s->max_points = get_float8_nan();
-		s->alpha = 1.0;
-		if (get_key(obj, "weight", &v, jbvNumeric, i + 1))
-			s->alpha = numeric_to_double(&v);
-		if (get_key(obj, "present", &v, jbvNumeric, i + 1))
-			s->present = json_count(&v, "present", i + 1);
-		if (get_key(obj, "expected", &v, jbvNumeric, i + 1))
-			s->expected = json_count(&v, "expected", i + 1);
-		if (s->present > s->expected)
-			bad_scorecard("present and expected must satisfy 0 <= present <= expected.", i + 1);
+		if ((p->has_value = get_key(obj, "value", &v, jbvNumeric, i + 1)))
+			p->value = numeric_to_double(&v);
+		if ((p->has_points = get_key(obj, "points", &v, jbvNumeric, i + 1)))
+			p->points = numeric_to_double(&v);
+		if ((p->has_max = get_key(obj, "max_points", &v, jbvNumeric, i + 1)))
+			p->max_points = numeric_to_double(&v);
+		if ((p->has_weight = get_key(obj, "weight", &v, jbvNumeric, i + 1)))
+			p->weight = numeric_to_double(&v);
+		if ((p->has_present = get_key(obj, "present", &v, jbvNumeric, i + 1)))
+			p->present = numeric_to_double(&v);
+		if ((p->has_expected = get_key(obj, "expected", &v, jbvNumeric, i + 1)))
+			p->expected = numeric_to_double(&v);
 	}
-	/* an inner node has a method; a leaf has none */
-	for (i = 0; i < n; i++)
-		if (has_children[i] != (nodes[i].method != FW_LEAF))
-			bad_scorecard(has_children[i] ? "an inner node needs a method." : "a leaf has no method.", i + 1);
-	size = offsetof(Scorecard, nodes) + sizeof(ScorecardNode) * n + codes.len;
-	sc = (Scorecard *) palloc0(size);
-	SET_VARSIZE(sc, size);
-	sc->version = SCORECARD_VERSION;
-	sc->nnodes = n;
-	memcpy(sc->nodes, nodes, sizeof(ScorecardNode) * n);
-	memcpy(SC_CODES(sc), codes.data, codes.len);
+	sc = sc_build(specs, n, build_alloc, &problem, &bad_node);
+	if (sc == NULL)
+		bad_scorecard(problem, bad_node);
 	PG_RETURN_POINTER(sc);
 }
 
