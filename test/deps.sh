@@ -14,6 +14,7 @@ pkgs=(
 	python3 python3-psycopg2 python3-sqlalchemy  # the BI client test
 	clang                               # libFuzzer harnesses
 	libclang-rt-14-dev                  # sanitizer and fuzzer runtimes
+	valgrind                            # make memcheck
 	make gcc
 )
 
