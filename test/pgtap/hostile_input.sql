@@ -2,7 +2,7 @@
 -- long computations get a clear error with its SQLSTATE, never a crash or
 -- a hang; long functions and aggregates stop at statement_timeout.
 BEGIN;
-SELECT plan(39);
+SELECT plan(41);
 
 -- an error's SQLSTATE, catching query_canceled too (throws_ok's WHEN
 -- OTHERS does not)
@@ -117,6 +117,10 @@ SELECT (SELECT fw FROM small_fw) AS fw, array_agg(u::text ORDER BY u) AS units, 
 FROM (SELECT u, rollup(fw, c, v * u) AS sc
 	  FROM small_fw, generate_series(1, 5) u, (VALUES ('R.1'::indicator_code, 0.3::float8), ('R.2', 0.6)) d(c, v)
 	  GROUP BY u) s;
+SELECT throws_ok($$SELECT count(*) FROM small, rank_intervals(fw, array_fill('u'::text, ARRAY[1000000]), cards, 10, 0.25, 1)$$,
+	'2202E', NULL, 'a million unit names for five scorecards are rejected');
+SELECT throws_ok($$SELECT count(*) FROM small, drop_one(fw, units, cards, 1000000)$$,
+	'22023', NULL, 'drop_one at a level deeper than the framework is rejected');
 SET LOCAL statement_timeout = '200ms';
 SELECT is(pg_temp.sqlstate_of($$SELECT count(*) FROM small, rank_intervals(fw, units, cards, 2000000000, 0.25, 1)$$),
 	'57014', 'rank_intervals with 2,000,000,000 draws stops at statement_timeout');
