@@ -107,6 +107,18 @@ for r in $(find "$reports" -name 'valgrind.*' -type f -size +0); do
 	theirs=$((theirs + n_all - n_ours))
 done
 [ "$ours" -gt 0 ] && fail "valgrind reports in dti: $ours"
+if [ "$theirs" -gt 0 ]; then
+	# what the others are: the kind of report and the function it is in
+	echo "memcheck: valgrind reports outside dti, by kind and place:"
+	find "$reports" -name 'valgrind.*' -type f -size +0 -exec cat {} + |
+		sed -E 's/^==[0-9]+== ?//' |
+		awk '/^$/ { if (kind != "" && blk !~ /dti\.so/) print kind " | " at; kind = ""; at = ""; blk = ""; next }
+			 { blk = blk $0 "\n" }
+			 kind == "" { kind = $0; next }
+			 at == "" && /^ *(at|by) 0x/ && !/vgpreload|valgrind/ { sub(/^ *(at|by) 0x[0-9A-F]+: /, ""); at = $0 }
+			 END { if (kind != "" && blk !~ /dti\.so/) print kind " | " at }' |
+		sort | uniq -c | sort -rn | head -20
+fi
 if [ ${#failures[@]} -gt 0 ]; then
 	echo "failed: ${failures[*]}"
 fi
