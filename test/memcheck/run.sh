@@ -94,11 +94,14 @@ ubsan=$(find "$reports" -name 'ubsan*' -type f | wc -l)
 for r in $(find "$reports" -name 'ubsan*' -type f); do echo "== $r"; head -40 "$r"; done
 [ "$ubsan" -gt 0 ] && fail "UBSan reports: $ubsan"
 processes=$(find "$reports" -name 'valgrind.*' -type f | wc -l)
+# a report is ours when a frame is in dti.so, or in one of our source files
+# (frames with debug information name the file, not the object)
+export OURPAT="dti\\.so|[( ]($(cd extension && ls *.c *.h | sed 's/\.[ch]$//' | sort -u | paste -sd'|'))\\.[ch]:"
 ours=0 theirs=0
 for r in $(find "$reports" -name 'valgrind.*' -type f -size +0); do
 	# one report per block that starts with "==pid== <message>" and ends at
 	# the blank line
-	n_ours=$(awk '/^==[0-9]+== $/ { if (blk ~ /dti\.so/) n++; blk=""; next } { blk = blk "\n" $0 } END { if (blk ~ /dti\.so/) n++; print n+0 }' "$r")
+	n_ours=$(awk 'BEGIN { pat = ENVIRON["OURPAT"] } /^==[0-9]+== $/ { if (blk ~ pat) n++; blk=""; next } { blk = blk "\n" $0 } END { if (blk ~ pat) n++; print n+0 }' "$r")
 	n_all=$(grep -cE '^==[0-9]+== (Invalid|Conditional|Use of uninit|Syscall param|Mismatched|Source and destination)' "$r")
 	if [ "$n_ours" -gt 0 ]; then
 		echo "== $r"; cat "$r"
@@ -112,11 +115,11 @@ if [ "$theirs" -gt 0 ]; then
 	echo "memcheck: valgrind reports outside dti, by kind and place:"
 	find "$reports" -name 'valgrind.*' -type f -size +0 -exec cat {} + |
 		sed -E 's/^==[0-9]+== ?//' |
-		awk '/^$/ { if (kind != "" && blk !~ /dti\.so/) print kind " | " at; kind = ""; at = ""; blk = ""; next }
+		awk 'BEGIN { pat = ENVIRON["OURPAT"] } /^$/ { if (kind != "" && blk !~ pat) print kind " | " at; kind = ""; at = ""; blk = ""; next }
 			 { blk = blk $0 "\n" }
 			 kind == "" { kind = $0; next }
 			 at == "" && /^ *(at|by) 0x/ && !/vgpreload|valgrind/ { sub(/^ *(at|by) 0x[0-9A-F]+: /, ""); at = $0 }
-			 END { if (kind != "" && blk !~ /dti\.so/) print kind " | " at }' |
+			 END { if (kind != "" && blk !~ pat) print kind " | " at }' |
 		sort | uniq -c | sort -rn | head -20
 fi
 if [ ${#failures[@]} -gt 0 ]; then
