@@ -42,38 +42,7 @@ PG_FUNCTION_INFO_V1(framework_compile);
 PG_FUNCTION_INFO_V1(framework_nodes);
 
 /* One node as given by the user, before compilation. */
-typedef struct NodeSpec
-{
-	const char *code;
-	int			code_len;
-	const char *parent;			/* NULL for the root */
-	int			parent_len;
-	bool		has_max;
-	float8		max_points;
-	bool		has_weight;
-	float8		weight;
-	const char *method;			/* NULL: the default */
-	const char *missing;		/* NULL: the default */
-	bool		has_threshold;
-	float8		threshold;
-} NodeSpec;
-
-const char *
-fw_method_name(int method)
-{
-	switch (method)
-	{
-		case FW_POINTS:
-			return "points";
-		case FW_AMEAN:
-			return "amean";
-		case FW_GMEAN:
-			return "gmean";
-		case FW_HMEAN:
-			return "hmean";
-	}
-	return NULL;
-}
+typedef FwNodeSpec NodeSpec;
 
 static char *
 code_str(const char *code, int len)
@@ -81,418 +50,142 @@ code_str(const char *code, int len)
 	return pnstrdup(code, len);
 }
 
-/* Open-addressing table from code bytes to an index. */
-static uint32
-table_mask_for(int n)
+/* palloc for fw_compile, which may need more than 1 GB for huge inputs. */
+static void *
+compile_alloc(size_t size)
 {
-	uint32		size = 16;
-
-	while (size < (uint32) n * 2)
-		size <<= 1;
-	return size - 1;
-}
-
-/* Insert; returns the index already there for an equal code, or -1. */
-static int
-table_insert(int32 *slots, uint32 mask, const char *const *codes,
-			 const int *lens, int idx)
-{
-	uint32		h = hash_bytes((const unsigned char *) codes[idx], lens[idx]) & mask;
-
-	for (;;)
-	{
-		int			j = slots[h];
-
-		if (j < 0)
-		{
-			slots[h] = idx;
-			return -1;
-		}
-		if (lens[j] == lens[idx] && memcmp(codes[j], codes[idx], lens[idx]) == 0)
-			return j;
-		h = (h + 1) & mask;
-	}
-}
-
-static int
-table_lookup(const int32 *slots, uint32 mask, const char *const *codes,
-			 const int *lens, const char *code, int len)
-{
-	uint32		h = hash_bytes((const unsigned char *) code, len) & mask;
-
-	for (;;)
-	{
-		int			j = slots[h];
-
-		if (j < 0)
-			return -1;
-		if (lens[j] == len && memcmp(codes[j], code, len) == 0)
-			return j;
-		h = (h + 1) & mask;
-	}
-}
-
-/* Children are visited in natural code order. */
-static const NodeSpec *sort_specs;
-
-static int
-compare_child_codes(const void *a, const void *b)
-{
-	const NodeSpec *x = &sort_specs[*(const int *) a];
-	const NodeSpec *y = &sort_specs[*(const int *) b];
-
-	return icode_compare(x->code, x->code_len, y->code, y->code_len);
-}
-
-static void
-check_number(const char *what, const NodeSpec *s, float8 v, bool allow_zero_only_nonneg)
-{
-	if (isnan(v) || isinf(v))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of indicator \"%s\" must be a finite number",
-						what, code_str(s->code, s->code_len))));
-	if (allow_zero_only_nonneg && v < 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s of indicator \"%s\" must not be negative",
-						what, code_str(s->code, s->code_len)),
-				 errdetail("The %s given is %g.", what, v)));
-}
-
-static int
-parse_method(const NodeSpec *s)
-{
-	if (pg_strcasecmp(s->method, "points") == 0)
-		return FW_POINTS;
-	if (pg_strcasecmp(s->method, "amean") == 0)
-		return FW_AMEAN;
-	if (pg_strcasecmp(s->method, "gmean") == 0)
-		return FW_GMEAN;
-	if (pg_strcasecmp(s->method, "hmean") == 0)
-		return FW_HMEAN;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown aggregation method \"%s\" for indicator \"%s\"",
-					s->method, code_str(s->code, s->code_len)),
-			 errhint("Use points, amean, gmean or hmean.")));
-	return FW_LEAF;				/* keep compiler quiet */
-}
-
-static int
-parse_missing(const NodeSpec *s)
-{
-	if (pg_strcasecmp(s->missing, "drop") == 0)
-		return FW_MISSING_DROP;
-	if (pg_strcasecmp(s->missing, "zero") == 0)
-		return FW_MISSING_ZERO;
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("unknown missing-value rule \"%s\" for indicator \"%s\"",
-					s->missing, code_str(s->code, s->code_len)),
-			 errhint("Use drop (missing children leave with their weight) or zero (they count as 0).")));
-	return FW_MISSING_DROP;		/* keep compiler quiet */
+	return MemoryContextAllocHuge(CurrentMemoryContext, Max(size, 1));
 }
 
 /*
- * Compile and validate n node specifications into a Framework.
+ * Compile and validate n node specifications into a Framework: fw_compile
+ * (framework_core.c) does the work; its problems become errors naming the
+ * offending codes.
  */
 static Framework *
 compile_specs(const NodeSpec *specs, int n)
 {
-	const char **codes;
-	int		   *lens;
-	int32	   *slots;
-	uint32		mask;
-	int		   *parent;
-	int		   *nchildren;
-	int		   *child_start;
-	int		   *children;
-	int		   *order;
-	int		   *position;
-	int		   *stack;
-	int			nroots = 0;
-	int			root = -1;
-	int			i,
-				norder,
-				depth,
-				nleaves;
-	int		   *method;
-	int		   *missing;
-	float8	   *maxp;
-	float8	   *weight;
-	bool	   *has_max;
-	Size		code_bytes = 0;
-	Size		size;
-	Framework  *fw;
-	char	   *cp;
+	FwCompileError err;
+	Framework  *fw = fw_compile(specs, n, compile_alloc, &err);
+	const NodeSpec *s;
+	const NodeSpec *o;
 
-	if (n <= 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a framework needs at least one indicator")));
-	if (n > FRAMEWORK_MAX_NODES)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a framework has at most %d indicators", FRAMEWORK_MAX_NODES),
-				 errdetail("%d were given.", n)));
-
-	codes = palloc(sizeof(char *) * n);
-	lens = palloc(sizeof(int) * n);
-	for (i = 0; i < n; i++)
+	if (fw != NULL)
+		return fw;
+	s = err.node >= 0 ? &specs[err.node] : NULL;
+	o = err.other >= 0 ? &specs[err.other] : NULL;
+	switch (err.problem)
 	{
-		codes[i] = specs[i].code;
-		lens[i] = specs[i].code_len;
-		code_bytes += lens[i];
-	}
-
-	/* duplicates */
-	mask = table_mask_for(n);
-	slots = palloc(sizeof(int32) * (mask + 1));
-	memset(slots, -1, sizeof(int32) * (mask + 1));
-	for (i = 0; i < n; i++)
-		if (table_insert(slots, mask, codes, lens, i) >= 0)
+		case FWC_EMPTY:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("a framework needs at least one indicator")));
+			break;
+		case FWC_TOO_MANY:
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("a framework has at most %d indicators", FRAMEWORK_MAX_NODES),
+					 errdetail("%d were given.", n)));
+			break;
+		case FWC_DUPLICATE:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" appears twice in the framework",
-							code_str(codes[i], lens[i])),
+							code_str(s->code, s->code_len)),
 					 errhint("Each indicator code is one node of the tree.")));
-
-	/* parents: orphans and roots */
-	parent = palloc(sizeof(int) * n);
-	nchildren = palloc0(sizeof(int) * (n + 1));
-	for (i = 0; i < n; i++)
-	{
-		if (specs[i].parent == NULL)
-		{
-			parent[i] = -1;
-			if (nroots++ == 0)
-				root = i;
-			else
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("the framework has more than one root: \"%s\" and \"%s\"",
-								code_str(codes[root], lens[root]),
-								code_str(codes[i], lens[i])),
-						 errhint("Give every indicator but the index itself a parent.")));
-			continue;
-		}
-		parent[i] = table_lookup(slots, mask, codes, lens,
-								 specs[i].parent, specs[i].parent_len);
-		if (parent[i] < 0)
+			break;
+		case FWC_TWO_ROOTS:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("the framework has more than one root: \"%s\" and \"%s\"",
+							code_str(o->code, o->code_len),
+							code_str(s->code, s->code_len)),
+					 errhint("Give every indicator but the index itself a parent.")));
+			break;
+		case FWC_ORPHAN:
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" is an orphan: its parent \"%s\" is not in the framework",
-							code_str(codes[i], lens[i]),
-							code_str(specs[i].parent, specs[i].parent_len))));
-		nchildren[parent[i]]++;
+							code_str(s->code, s->code_len),
+							code_str(s->parent, s->parent_len))));
+			break;
+		case FWC_CYCLE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" is on a cycle of parent links",
+							code_str(s->code, s->code_len)),
+					 errdetail("Following parents from it never reaches the root%s.",
+							   err.no_root ? " (no indicator is without a parent)" : "")));
+			break;
+		case FWC_NOT_FINITE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s of indicator \"%s\" must be a finite number",
+							err.what, code_str(s->code, s->code_len))));
+			break;
+		case FWC_NEGATIVE:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s of indicator \"%s\" must not be negative",
+							err.what, code_str(s->code, s->code_len)),
+					 errdetail("The %s given is %g.", err.what, err.value)));
+			break;
+		case FWC_THRESHOLD:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("threshold of indicator \"%s\" must be between 0 and 1",
+							code_str(s->code, s->code_len)),
+					 errdetail("The threshold is the least share of children present; %g was given.",
+							   err.value)));
+			break;
+		case FWC_LEAF_UNWEIGHTED:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("leaf indicator \"%s\" has neither a weight nor max points",
+							code_str(s->code, s->code_len)),
+					 errhint("Give max points for a points parent, or a weight for a mean.")));
+			break;
+		case FWC_METHOD:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown aggregation method \"%s\" for indicator \"%s\"",
+							s->method, code_str(s->code, s->code_len)),
+					 errhint("Use points, amean, gmean or hmean.")));
+			break;
+		case FWC_MISSING:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("unknown missing-value rule \"%s\" for indicator \"%s\"",
+							s->missing, code_str(s->code, s->code_len)),
+					 errhint("Use drop (missing children leave with their weight) or zero (they count as 0).")));
+			break;
+		case FWC_NEEDS_MAX:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" needs max points: its parent \"%s\" uses the points method",
+							code_str(s->code, s->code_len),
+							code_str(o->code, o->code_len))));
+			break;
+		case FWC_MAX_OVERFLOW:
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("max points of indicator \"%s\" are out of range",
+							code_str(s->code, s->code_len)),
+					 errdetail("The max points of its children add up to more than the largest float8.")));
+			break;
+		case FWC_NEEDS_WEIGHT:
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" needs a weight: its parent \"%s\" uses the %s method",
+							code_str(s->code, s->code_len),
+							code_str(o->code, o->code_len),
+							fw_method_name(err.method))));
+			break;
+		case FWC_OK:
+			break;
 	}
-
-	/* children lists, in natural code order */
-	child_start = palloc(sizeof(int) * (n + 1));
-	child_start[0] = 0;
-	for (i = 0; i < n; i++)
-		child_start[i + 1] = child_start[i] + nchildren[i];
-	children = palloc(sizeof(int) * (n + 1));
-	memset(nchildren, 0, sizeof(int) * n);
-	for (i = 0; i < n; i++)
-		if (parent[i] >= 0)
-			children[child_start[parent[i]] + nchildren[parent[i]]++] = i;
-	sort_specs = specs;
-	for (i = 0; i < n; i++)
-		if (nchildren[i] > 1)
-			qsort(children + child_start[i], nchildren[i], sizeof(int),
-				  compare_child_codes);
-
-	/* preorder from the root; what it does not reach is on a cycle */
-	order = palloc(sizeof(int) * n);
-	position = palloc(sizeof(int) * n);
-	memset(position, -1, sizeof(int) * n);
-	stack = palloc(sizeof(int) * (n + 1));
-	norder = 0;
-	if (root >= 0)
-	{
-		depth = 0;
-		stack[depth++] = root;
-		while (depth > 0)
-		{
-			int			v = stack[--depth];
-			int			k;
-
-			position[v] = norder;
-			order[norder++] = v;
-			for (k = nchildren[v] - 1; k >= 0; k--)
-				stack[depth++] = children[child_start[v] + k];
-		}
-	}
-	if (norder < n)
-	{
-		for (i = 0; i < n && position[i] >= 0; i++)
-			;
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("indicator \"%s\" is on a cycle of parent links",
-						code_str(codes[i], lens[i])),
-				 errdetail("Following parents from it never reaches the root%s.",
-						   root < 0 ? " (no indicator is without a parent)" : "")));
-	}
-
-	/* methods, weights and points, bottom-up */
-	method = palloc(sizeof(int) * n);
-	missing = palloc(sizeof(int) * n);
-	maxp = palloc(sizeof(float8) * n);
-	weight = palloc(sizeof(float8) * n);
-	has_max = palloc(sizeof(bool) * n);
-	for (i = 0; i < n; i++)
-	{
-		const NodeSpec *s = &specs[i];
-
-		has_max[i] = s->has_max;
-		maxp[i] = s->has_max ? s->max_points : get_float8_nan();
-		if (s->has_max)
-			check_number("max points", s, s->max_points, true);
-		if (s->has_weight)
-			check_number("weight", s, s->weight, true);
-		if (s->has_threshold)
-		{
-			check_number("threshold", s, s->threshold, true);
-			if (s->threshold > 1)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("threshold of indicator \"%s\" must be between 0 and 1",
-								code_str(s->code, s->code_len)),
-						 errdetail("The threshold is the least share of children present; %g was given.",
-								   s->threshold)));
-		}
-		if (nchildren[i] == 0)
-		{
-			method[i] = FW_LEAF;
-			if (!s->has_max && !s->has_weight)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("leaf indicator \"%s\" has neither a weight nor max points",
-								code_str(s->code, s->code_len)),
-						 errhint("Give max points for a points parent, or a weight for a mean.")));
-		}
-	}
-	for (i = norder - 1; i >= 0; i--)
-	{
-		int			v = order[i];
-		const NodeSpec *s = &specs[v];
-		int			k;
-		bool		all_max = true;
-
-		if (nchildren[v] == 0)
-			continue;
-		for (k = 0; k < nchildren[v]; k++)
-			all_max &= has_max[children[child_start[v] + k]];
-		if (s->method != NULL)
-			method[v] = parse_method(s);
-		else
-			method[v] = all_max ? FW_POINTS : FW_AMEAN;
-		if (s->missing != NULL)
-			missing[v] = parse_missing(s);
-		else
-			missing[v] = (method[v] == FW_POINTS) ? FW_MISSING_ZERO : FW_MISSING_DROP;
-		if (method[v] == FW_POINTS)
-		{
-			float8		sum = 0;
-
-			for (k = 0; k < nchildren[v]; k++)
-			{
-				int			c = children[child_start[v] + k];
-
-				if (!has_max[c])
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("indicator \"%s\" needs max points: its parent \"%s\" uses the points method",
-									code_str(codes[c], lens[c]),
-									code_str(codes[v], lens[v]))));
-				sum += maxp[c];
-			}
-			if (!has_max[v])
-			{
-				maxp[v] = sum;
-				has_max[v] = true;
-			}
-		}
-		else
-		{
-			for (k = 0; k < nchildren[v]; k++)
-			{
-				int			c = children[child_start[v] + k];
-
-				if (!specs[c].has_weight && !has_max[c])
-					ereport(ERROR,
-							(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-							 errmsg("indicator \"%s\" needs a weight: its parent \"%s\" uses the %s method",
-									code_str(codes[c], lens[c]),
-									code_str(codes[v], lens[v]),
-									fw_method_name(method[v]))));
-			}
-		}
-	}
-	for (i = 0; i < n; i++)
-	{
-		/* a child counts in its parent by its weight, or else its max points */
-		if (parent[i] >= 0 && method[parent[i]] == FW_POINTS)
-			weight[i] = maxp[i];
-		else if (specs[i].has_weight)
-			weight[i] = specs[i].weight;
-		else
-			weight[i] = has_max[i] ? maxp[i] : 1.0;
-	}
-
-	/* lay out */
-	size = offsetof(Framework, nodes) + sizeof(FrameworkNode) * n + code_bytes;
-	fw = (Framework *) palloc0(size);
-	SET_VARSIZE(fw, size);
-	fw->version = FRAMEWORK_VERSION;
-	fw->nnodes = n;
-	cp = FW_CODES(fw);
-	nleaves = 0;
-	for (i = 0; i < n; i++)
-	{
-		int			v = order[i];
-		FrameworkNode *node = &fw->nodes[i];
-
-		node->parent = parent[v] < 0 ? -1 : position[parent[v]];
-		node->first_child = nchildren[v] > 0 ? position[children[child_start[v]]] : -1;
-		node->next_sibling = -1;
-		node->leaf_index = nchildren[v] == 0 ? nleaves++ : -1;
-		node->level = node->parent < 0 ? 1 : fw->nodes[node->parent].level + 1;
-		node->code_offset = (uint32) (cp - FW_CODES(fw));
-		node->code_len = (uint16) lens[v];
-		memcpy(cp, codes[v], lens[v]);
-		cp += lens[v];
-		node->method = (uint8) method[v];
-		node->missing = nchildren[v] > 0 ? (uint8) missing[v] : 0;
-		node->max_points = has_max[v] ? maxp[v] : get_float8_nan();
-		node->weight = weight[v];
-		node->threshold = (nchildren[v] > 0 && specs[v].has_threshold) ? specs[v].threshold : 0;
-	}
-	for (i = 0; i < n; i++)
-	{
-		int			v = order[i];
-		int			k;
-
-		for (k = 0; k + 1 < nchildren[v]; k++)
-			fw->nodes[position[children[child_start[v] + k]]].next_sibling =
-				position[children[child_start[v] + k + 1]];
-	}
-	for (i = n - 1; i >= 0; i--)
-	{
-		FrameworkNode *node = &fw->nodes[i];
-
-		if (node->first_child < 0)
-			node->nleaves = 1;
-		if (node->parent >= 0)
-			fw->nodes[node->parent].nleaves += node->nleaves;
-	}
-	fw->nleaves = nleaves;
-	fw->fingerprint = hash_bytes_extended((const unsigned char *) fw->nodes,
-										  size - offsetof(Framework, nodes), 0);
-	return fw;
+	elog(ERROR, "framework compilation failed without a reason");
+	return NULL;				/* keep compiler quiet */
 }
 
 /* framework_compile(codes, parents, max_points, weights, methods, thresholds, missing) */
@@ -876,7 +569,7 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 
 	cf->fw = (Framework *) palloc(VARSIZE(fw));
 	memcpy(cf->fw, fw, VARSIZE(fw));
-	cf->mask = table_mask_for(fw->nnodes);
+	cf->mask = fw_table_mask_for(fw->nnodes);
 	cf->slots = palloc(sizeof(int32) * (cf->mask + 1));
 	memset(cf->slots, -1, sizeof(int32) * (cf->mask + 1));
 	for (i = 0; i < fw->nnodes; i++)
@@ -1012,70 +705,22 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 
 /*
  * Check a framework that arrived as bytes (a serialized aggregate state)
- * before trusting its indexes: the tree links, the leaf numbering, the
- * codes and the fingerprint must all be what compile_specs() produces.
+ * before trusting its indexes: fw_check (framework_core.c) requires the
+ * tree links, the leaf numbering, the numbers, the codes and the
+ * fingerprint to be what compile_specs() produces.
  */
 void
 framework_validate(const Framework *fw, Size size)
 {
-	int			i;
-	int			nleaves = 0;
-	Size		code_area;
-	int32	   *leaves;
+	const char *problem;
 
-	if (size < offsetof(Framework, nodes) || VARSIZE(fw) != size ||
-		fw->version != FRAMEWORK_VERSION ||
-		fw->nnodes <= 0 || fw->nnodes > FRAMEWORK_MAX_NODES ||
-		size < offsetof(Framework, nodes) + sizeof(FrameworkNode) * (Size) fw->nnodes)
-		goto bad;
-	code_area = size - offsetof(Framework, nodes) - sizeof(FrameworkNode) * fw->nnodes;
-	leaves = palloc0(sizeof(int32) * fw->nnodes);
-	for (i = fw->nnodes - 1; i >= 0; i--)
-	{
-		const FrameworkNode *node = &fw->nodes[i];
-		IcodeError	err;
-
-		if ((i == 0) != (node->parent < 0) || node->parent >= i)
-			goto bad;
-		if (node->first_child >= 0 &&
-			(node->first_child <= i || node->first_child >= fw->nnodes ||
-			 fw->nodes[node->first_child].parent != i))
-			goto bad;
-		if (node->next_sibling >= 0 &&
-			(node->next_sibling <= i || node->next_sibling >= fw->nnodes ||
-			 fw->nodes[node->next_sibling].parent != node->parent))
-			goto bad;
-		if ((node->first_child < 0) != (node->method == FW_LEAF) ||
-			node->method > FW_HMEAN || node->missing > FW_MISSING_ZERO)
-			goto bad;
-		if ((Size) node->code_offset + node->code_len > code_area ||
-			icode_validate(FW_CODES(fw) + node->code_offset, node->code_len, &err) == 0)
-			goto bad;
-		leaves[i] += node->first_child < 0 ? 1 : 0;
-		if (leaves[i] != node->nleaves)
-			goto bad;
-		if (node->parent >= 0)
-			leaves[node->parent] += leaves[i];
-	}
-	for (i = 0; i < fw->nnodes; i++)
-	{
-		const FrameworkNode *node = &fw->nodes[i];
-
-		if (node->level != (node->parent < 0 ? 1 : fw->nodes[node->parent].level + 1))
-			goto bad;
-		if (node->first_child < 0 && node->leaf_index != nleaves++)
-			goto bad;
-		if (node->first_child >= 0 && node->leaf_index != -1)
-			goto bad;
-	}
-	if (nleaves != fw->nleaves ||
-		fw->fingerprint != hash_bytes_extended((const unsigned char *) fw->nodes,
-											   size - offsetof(Framework, nodes), 0))
-		goto bad;
-	return;
-
-bad:
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid framework value")));
+	if (size < FW_HEADER_SIZE || VARSIZE(fw) != size)
+		problem = "the size does not match its header";
+	else
+		problem = fw_check(fw, size);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid framework value"),
+				 errdetail("In the framework, %s.", problem)));
 }

@@ -22,10 +22,10 @@
 #include <math.h>
 
 #include "compensated_sum.h"
+#include "indicator_stats_core.h"
 #include "scoring_rule.h"
 
 #define ISTATS_BINARY_VERSION 1
-#define ISTATS_STATE_VERSION 1
 
 PG_FUNCTION_INFO_V1(indicator_stats_in);
 PG_FUNCTION_INFO_V1(indicator_stats_out);
@@ -42,167 +42,20 @@ PG_FUNCTION_INFO_V1(indicator_stats_serialize);
 PG_FUNCTION_INFO_V1(indicator_stats_deserialize);
 PG_FUNCTION_INFO_V1(indicator_stats_final);
 
-/* Aggregate state. */
-typedef struct StatsState
-{
-	int64		n;
-	CompensatedSum sum;
-	double		min;
-	double		max;
-	double		mean;			/* Welford running mean, for M2 only */
-	double		m2;				/* sum of squared deviations */
-} StatsState;
-
-#define STATE_SERIAL_SIZE (1 + sizeof(int64) + 6 * sizeof(double))
-
-/*
- * Check a summary for consistency; returns NULL or a description of the
- * problem.  Used by text and binary input alike.
- */
-static const char *
-stats_problem(const SrStats *s)
-{
-	if (s->n < 0)
-		return "The count n is negative";
-	if (!isfinite(s->min) || !isfinite(s->max) || !isfinite(s->mean) ||
-		!isfinite(s->sd))
-		return "Every field must be a finite number";
-	if (s->n == 0)
-	{
-		if (s->min != 0 || s->max != 0 || s->mean != 0 || s->sd != 0)
-			return "A summary of no values has every field 0";
-		return NULL;
-	}
-	if (s->min > s->max)
-		return "The minimum is greater than the maximum";
-	if (s->mean < s->min || s->mean > s->max)
-		return "The mean is outside [min, max]";
-	if (s->sd < 0)
-		return "The standard deviation sd is negative";
-	if (s->n == 1 && (s->sd != 0 || s->min != s->max))
-		return "A summary of one value has min = max and sd 0";
-	return NULL;
-}
-
-/* Normalise negative zeros, so that output reads back identically. */
-static void
-stats_normalise(SrStats *s)
-{
-	if (s->min == 0)
-		s->min = 0;
-	if (s->max == 0)
-		s->max = 0;
-	if (s->mean == 0)
-		s->mean = 0;
-	if (s->sd == 0)
-		s->sd = 0;
-}
+typedef IstatsState StatsState;
 
 /*
  * Text input: "(n=5,min=1,max=9,mean=4.2,sd=2.1)"; white space allowed
  * around tokens, keys case-insensitive and in any order, each exactly once.
+ * The parser is istats_parse (indicator_stats_core.c).
  */
 Datum
 indicator_stats_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
-	static const char *const keys[5] = {"n", "min", "max", "mean", "sd"};
 	SrStats    *s = palloc0(sizeof(SrStats));
-	bool		seen[5] = {false, false, false, false, false};
-	char	   *p = str;
-	const char *problem = NULL;
-	int			k;
+	const char *problem = istats_parse(str, s);
 
-#define SKIP_SPACE() while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++
-	SKIP_SPACE();
-	if (*p != '(')
-		problem = "Expected \"(\"";
-	else
-		p++;
-	while (problem == NULL)
-	{
-		char	   *key;
-		size_t		keylen;
-		char	   *end;
-		int			which = -1;
-
-		SKIP_SPACE();
-		key = p;
-		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
-			p++;
-		keylen = p - key;
-		for (k = 0; k < 5; k++)
-			if (keylen == strlen(keys[k]) && pg_strncasecmp(key, keys[k], keylen) == 0)
-				which = k;
-		if (which < 0)
-		{
-			problem = "Expected one of n, min, max, mean, sd";
-			break;
-		}
-		if (seen[which])
-		{
-			problem = "A field is given twice";
-			break;
-		}
-		seen[which] = true;
-		SKIP_SPACE();
-		if (*p != '=')
-		{
-			problem = "Expected \"=\" after a field name";
-			break;
-		}
-		p++;
-		SKIP_SPACE();
-		errno = 0;
-		if (which == 0)
-		{
-			long long	v = strtoll(p, &end, 10);
-
-			if (end == p || errno != 0)
-			{
-				problem = "The count n must be an integer";
-				break;
-			}
-			s->n = v;
-		}
-		else
-		{
-			double		v = strtod(p, &end);
-			double	   *field = which == 1 ? &s->min : which == 2 ? &s->max :
-				which == 3 ? &s->mean : &s->sd;
-
-			if (end == p || (errno != 0 && !(v == 0.0 || isinf(v))) ||
-				!isfinite(v))
-			{
-				problem = "Every field must be a finite number";
-				break;
-			}
-			*field = v;
-		}
-		p = end;
-		SKIP_SPACE();
-		if (*p == ',')
-		{
-			p++;
-			continue;
-		}
-		if (*p == ')')
-		{
-			p++;
-			SKIP_SPACE();
-			if (*p != '\0')
-				problem = "Unexpected text after \")\"";
-			break;
-		}
-		problem = "Expected \",\" or \")\"";
-	}
-#undef SKIP_SPACE
-	if (problem == NULL)
-		for (k = 0; k < 5; k++)
-			if (!seen[k])
-				problem = "Every field of n, min, max, mean and sd is needed";
-	if (problem == NULL)
-		problem = stats_problem(s);
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
@@ -210,7 +63,6 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 						"indicator_stats", str),
 				 errdetail("%s.", problem),
 				 errhint("Statistics look like (n=5,min=1,max=9,mean=4.2,sd=2.1).")));
-	stats_normalise(s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -232,12 +84,16 @@ indicator_stats_out(PG_FUNCTION_ARGS)
 							   s->n, min, max, mean, sd));
 }
 
-/* Binary input: version byte 1, int8 n, float8 min, max, mean, sd. */
+/*
+ * Binary input: version byte 1, int8 n, float8 min, max, mean, sd, decoded
+ * and checked by istats_decode (indicator_stats_core.c).
+ */
 Datum
 indicator_stats_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int			version = pq_getmsgbyte(buf);
+	int			len = buf->len - buf->cursor;
 	SrStats    *s;
 	const char *problem;
 
@@ -248,19 +104,12 @@ indicator_stats_recv(PG_FUNCTION_ARGS)
 						version, "indicator_stats"),
 				 errdetail("This server reads version %d.", ISTATS_BINARY_VERSION)));
 	s = palloc0(sizeof(SrStats));
-	s->n = pq_getmsgint64(buf);
-	s->min = pq_getmsgfloat8(buf);
-	s->max = pq_getmsgfloat8(buf);
-	s->mean = pq_getmsgfloat8(buf);
-	s->sd = pq_getmsgfloat8(buf);
-	pq_getmsgend(buf);
-	problem = stats_problem(s);
+	problem = istats_decode((const unsigned char *) pq_getmsgbytes(buf, len), len, s);
 	if (problem != NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary value for type %s", "indicator_stats"),
 				 errdetail("%s.", problem)));
-	stats_normalise(s);
 	PG_RETURN_POINTER(s);
 }
 
@@ -431,54 +280,37 @@ Datum
 indicator_stats_serialize(PG_FUNCTION_ARGS)
 {
 	StatsState *st = (StatsState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
+	bytea	   *out;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "indicator_stats_serialize called in non-aggregate context");
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, ISTATS_STATE_VERSION);
-	pq_sendint64(&buf, st->n);
-	pq_sendfloat8(&buf, st->sum.sum);
-	pq_sendfloat8(&buf, st->sum.comp);
-	pq_sendfloat8(&buf, st->min);
-	pq_sendfloat8(&buf, st->max);
-	pq_sendfloat8(&buf, st->mean);
-	pq_sendfloat8(&buf, st->m2);
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	out = (bytea *) palloc(VARHDRSZ + ISTATS_STATE_SIZE);
+	SET_VARSIZE(out, VARHDRSZ + ISTATS_STATE_SIZE);
+	istats_state_encode(st, (unsigned char *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
 }
 
-/* Bytea to state, checking the size and the version. */
+/*
+ * Bytea to state, checked by istats_state_decode (indicator_stats_core.c):
+ * size, version, a count that is not negative, extremes in order.
+ */
 Datum
 indicator_stats_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *b = PG_GETARG_BYTEA_PP(0);
 	StatsState *st;
-	StringInfoData buf;
-	int			version;
+	const char *problem;
 
 	if (!AggCheckCallContext(fcinfo, NULL))
 		elog(ERROR, "indicator_stats_deserialize called in non-aggregate context");
-	if (VARSIZE_ANY_EXHDR(b) != STATE_SERIAL_SIZE)
-		elog(ERROR, "indicator_stats state has %d bytes, expected %d",
-			 (int) VARSIZE_ANY_EXHDR(b), (int) STATE_SERIAL_SIZE);
-	buf.data = VARDATA_ANY(b);
-	buf.len = VARSIZE_ANY_EXHDR(b);
-	buf.maxlen = buf.len;
-	buf.cursor = 0;
-	version = pq_getmsgbyte(&buf);
-	if (version != ISTATS_STATE_VERSION)
-		elog(ERROR, "indicator_stats state has version %d, expected %d",
-			 version, ISTATS_STATE_VERSION);
 	st = (StatsState *) palloc0(sizeof(StatsState));
-	st->n = pq_getmsgint64(&buf);
-	st->sum.sum = pq_getmsgfloat8(&buf);
-	st->sum.comp = pq_getmsgfloat8(&buf);
-	st->min = pq_getmsgfloat8(&buf);
-	st->max = pq_getmsgfloat8(&buf);
-	st->mean = pq_getmsgfloat8(&buf);
-	st->m2 = pq_getmsgfloat8(&buf);
-	if (st->n < 0)
-		elog(ERROR, "indicator_stats state has a negative count");
+	problem = istats_state_decode((const unsigned char *) VARDATA_ANY(b),
+								  VARSIZE_ANY_EXHDR(b), st);
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid serialized state of %s", "indicator_stats"),
+				 errdetail("%s.", problem)));
 	PG_RETURN_POINTER(st);
 }
 
@@ -513,6 +345,6 @@ indicator_stats_final(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("standard deviation of the indicator values is out of range")));
-	stats_normalise(s);
+	istats_normalise(s);
 	PG_RETURN_POINTER(s);
 }

@@ -329,7 +329,11 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 	/* nominal ranks, with the framework's own weights and methods */
 	for (u = 0; u < n; u++)
 	{
-		int			rc = rc_eval_root(t, t->weight, t->method,
+		int			rc;
+
+		if (tick && (u & (RC_TICK_UNITS - 1)) == 0)
+			tick();
+		rc = rc_eval_root(t, t->weight, t->method,
 									  p->values + (size_t) u * nl,
 									  p->present + (size_t) u * nl,
 									  val, has, &roots[u], bad_node);
@@ -361,6 +365,8 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 
 			if (!valid[u])
 				continue;
+			if (tick && u > 0 && (u & (RC_TICK_UNITS - 1)) == 0)
+				tick();
 			rc = rc_eval_root(t, w, m, p->values + (size_t) u * nl,
 							  p->present + (size_t) u * nl, val, has,
 							  &roots[u], bad_node);
@@ -389,6 +395,8 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 		RcUnitResult *r = &out[u];
 		int32_t    *s = store + (size_t) u * width;
 
+		if (tick && (u & (RC_TICK_UNITS - 1)) == 0)
+			tick();
 		memset(r, 0, sizeof(RcUnitResult));
 		r->nominal_rank = valid[u] ? nominal[u] : 0;
 		if (!valid[u])

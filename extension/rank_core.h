@@ -111,11 +111,15 @@ typedef struct RcProblem
 	bool		alternate_methods;
 } RcProblem;
 
+/* Units evaluated between two calls of the tick within one draw. */
+#define RC_TICK_UNITS	256
+
 /*
  * Run the Monte Carlo: per draw, perturb every weight below the root by an
  * independent uniform factor in [1 - f, 1 + f] (and with alternate_methods,
  * on a coin flip, swap arithmetic and geometric means), evaluate every
- * unit's root, rank, and accumulate.  tick (may be NULL) runs once per draw.
+ * unit's root, rank, and accumulate.  tick (may be NULL) runs once per draw
+ * and every RC_TICK_UNITS units (the server checks for interrupts there).
  * Returns RC_OK, or RC_NEGATIVE with *bad_node set.
  */
 extern int	rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,

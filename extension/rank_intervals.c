@@ -141,6 +141,7 @@ read_units(FunctionCallInfo fcinfo, const Framework *fw, const char *fname)
 	{
 		Scorecard  *sc;
 
+		CHECK_FOR_INTERRUPTS();
 		if (name_nulls[i] || card_nulls[i])
 			ereport(ERROR,
 					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -280,10 +281,14 @@ rank_units(const Framework *fw, const RcTree *t, const RankUnits *u,
 
 	for (i = 0; i < u->n; i++)
 	{
-		int			rc = rc_eval_root(t, weight, t->method,
-									  u->values + (Size) i * t->nleaves,
-									  u->present + (Size) i * t->nleaves,
-									  val, has, &roots[i], &bad_node);
+		int			rc;
+
+		if ((i & (RC_TICK_UNITS - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+		rc = rc_eval_root(t, weight, t->method,
+						  u->values + (Size) i * t->nleaves,
+						  u->present + (Size) i * t->nleaves,
+						  val, has, &roots[i], &bad_node);
 
 		if (rc == RC_NEGATIVE)
 			negative_error(fw, bad_node);

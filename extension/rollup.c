@@ -34,13 +34,6 @@ PG_FUNCTION_INFO_V1(rollup_serialize);
 PG_FUNCTION_INFO_V1(rollup_deserialize);
 PG_FUNCTION_INFO_V1(rollup_final);
 
-#define ROLLUP_STATE_VERSION 2
-
-/* How a serialized state carries its framework. */
-#define ROLLUP_FW_EMBEDDED	1	/* the whole framework follows */
-#define ROLLUP_FW_ARGUMENT	2	/* only its header: the reader evaluates the
-								 * aggregate's framework argument itself */
-
 typedef struct RollupState
 {
 	CompiledFramework *cf;
@@ -309,7 +302,8 @@ corrupt_state(const char *why)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid rollup state: %s", why)));
+			 errmsg("invalid rollup state"),
+			 errdetail("In the state, %s.", why)));
 }
 
 /* What find_partial_frameworks() looks for and what it found. */
@@ -400,68 +394,55 @@ framework_from_plan(FunctionCallInfo fcinfo, const Framework *hdr)
 	return framework_prepare(search.found, fcinfo->flinfo->fn_mcxt);
 }
 
+/*
+ * Serialized state to state: rollup_state_parse (framework_core.c) checks
+ * the layout and the values, framework_validate the framework unless it is
+ * the one already compiled for this query.
+ */
 Datum
 rollup_deserialize(PG_FUNCTION_ARGS)
 {
 	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_deserialize");
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(in);
-	const char *end = p + VARSIZE_ANY_EXHDR(in);
 	CompiledFramework *cf = (CompiledFramework *) fcinfo->flinfo->fn_extra;
+	RollupStateView view;
 	Framework	hdr;
 	RollupState *st;
-	int32		nleaves;
-	char		carried;
-	int			i;
+	const char *problem;
+	int			i,
+				k;
 
-	if (end - p < 2 + (long) offsetof(Framework, nodes) || p[0] != ROLLUP_STATE_VERSION)
-		corrupt_state("unknown version or truncated");
-	carried = p[1];
-	if (carried != ROLLUP_FW_EMBEDDED && carried != ROLLUP_FW_ARGUMENT)
-		corrupt_state("unknown framework form");
-	p += 2;
-	memcpy(&hdr, p, offsetof(Framework, nodes));
-	if (VARSIZE(&hdr) < offsetof(Framework, nodes) ||
-		hdr.nnodes <= 0 || hdr.nnodes > FRAMEWORK_MAX_NODES ||
-		(carried == ROLLUP_FW_EMBEDDED && VARSIZE(&hdr) > end - p))
-		corrupt_state("bad framework size");
+	problem = rollup_state_parse((const unsigned char *) VARDATA_ANY(in),
+								 VARSIZE_ANY_EXHDR(in), &view);
+	if (problem != NULL)
+		corrupt_state(problem);
+	memcpy(&hdr, view.fw, FW_HEADER_SIZE);
 	/* one compiled framework per query, kept in fn_extra */
 	if (cf == NULL || cf->fw->fingerprint != hdr.fingerprint ||
-		cf->fw->nnodes != hdr.nnodes || VARSIZE(cf->fw) != VARSIZE(&hdr))
+		cf->fw->nnodes != hdr.nnodes || VARSIZE(cf->fw) != view.fw_size)
 	{
-		if (carried == ROLLUP_FW_EMBEDDED)
+		if (view.carried == ROLLUP_FW_EMBEDDED)
 		{
-			Framework  *fw = (Framework *) palloc(VARSIZE(&hdr));
+			Framework  *fw = (Framework *) palloc(view.fw_size);
 
-			memcpy(fw, p, VARSIZE(&hdr));
-			framework_validate(fw, VARSIZE(&hdr));
+			memcpy(fw, view.fw, view.fw_size);
+			framework_validate(fw, view.fw_size);
 			cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
 		}
 		else
 			cf = framework_from_plan(fcinfo, &hdr);
 		fcinfo->flinfo->fn_extra = cf;
 	}
-	p += carried == ROLLUP_FW_EMBEDDED ? VARSIZE(&hdr) : offsetof(Framework, nodes);
-	if (end - p < (long) sizeof(int32))
-		corrupt_state("truncated");
-	memcpy(&nleaves, p, sizeof(int32));
-	p += sizeof(int32);
-	if (nleaves != cf->fw->nleaves || end - p < nleaves)
-		corrupt_state("leaf count does not match the framework");
+	if (view.nleaves != cf->fw->nleaves)
+		corrupt_state("the number of leaves does not match the framework");
 	st = state_new(aggcxt, cf);
-	for (i = 0; i < nleaves; i++)
-		st->present[i] = (*p++ != 0);
-	for (i = 0; i < nleaves; i++)
-		if (st->present[i])
+	for (i = 0, k = 0; i < view.nleaves; i++)
+		if (view.present[i] != 0)
 		{
-			if (end - p < (long) sizeof(float8))
-				corrupt_state("truncated values");
-			memcpy(&st->values[i], p, sizeof(float8));
-			p += sizeof(float8);
-			st->npresent++;
+			st->present[i] = true;
+			memcpy(&st->values[i], view.values + sizeof(float8) * k++, sizeof(float8));
 		}
-	if (p != end)
-		corrupt_state("trailing bytes");
+	st->npresent = view.npresent;
 	PG_RETURN_POINTER(st);
 }
 

@@ -17,6 +17,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/jsonb.h"
@@ -267,10 +268,19 @@ numeric_to_double(JsonbValue *v)
 											  NumericGetDatum(v->val.numeric)));
 }
 
+/* palloc for sc_build. */
+static void *
+build_alloc(size_t size)
+{
+	return palloc(Max(size, 1));
+}
+
 /*
  * Input reads what output writes: nodes in preorder, each parent named
  * before its children.  Values are taken as given (a scorecard is a
- * record of a computation, not recomputed on input).
+ * record of a computation, not recomputed on input).  This function takes
+ * the JSON apart; sc_build (framework_core.c) checks the nodes and lays
+ * the scorecard out, in time linear in the nodes.
  */
 Datum
 scorecard_in(PG_FUNCTION_ARGS)
@@ -279,107 +289,57 @@ scorecard_in(PG_FUNCTION_ARGS)
 	int			n,
 				i;
 	JsonbContainer *arr = framework_json_array(str, "scorecard", &n);
-	StringInfoData codes;
+	ScNodeSpec *specs;
 	Scorecard  *sc;
-	Size		size;
-	ScorecardNode *nodes;
+	const char *problem = NULL;
+	int			bad_node = 0;
 
 	if (n <= 0 || n > FRAMEWORK_MAX_NODES)
 		bad_scorecard("a scorecard has 1 to 100000 nodes.", 0);
-	nodes = palloc0(sizeof(ScorecardNode) * n);
-	initStringInfo(&codes);
+	specs = palloc0(sizeof(ScNodeSpec) * n);
 	for (i = 0; i < n; i++)
 	{
 		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
 		JsonbContainer *obj;
 		JsonbValue	v;
-		ScorecardNode *s = &nodes[i];
+		ScNodeSpec *p = &specs[i];
 		IndicatorCode *c;
-		int			j;
 
+		CHECK_FOR_INTERRUPTS();
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
 			bad_scorecard("not a JSON object.", i + 1);
 		obj = elem->val.binary.data;
 		if (!get_key(obj, "code", &v, jbvString, i + 1))
 			bad_scorecard("no \"code\".", i + 1);
 		c = indicator_code_parse(v.val.string.val, v.val.string.len);
-		s->code_offset = codes.len;
-		s->code_len = ICODE_LEN(c);
-		appendBinaryStringInfo(&codes, ICODE_DATA(c), ICODE_LEN(c));
-		for (j = 0; j < i; j++)
-			if (nodes[j].code_len == s->code_len &&
-				memcmp(codes.data + nodes[j].code_offset, ICODE_DATA(c), s->code_len) == 0)
-				bad_scorecard("duplicate code.", i + 1);
-		s->parent = -1;
-		s->level = 1;
+		p->code = ICODE_DATA(c);
+		p->code_len = ICODE_LEN(c);
 		if (get_key(obj, "parent", &v, jbvString, i + 1))
 		{
-			for (j = i - 1; j >= 0; j--)
-				if (nodes[j].code_len == v.val.string.len &&
-					memcmp(codes.data + nodes[j].code_offset, v.val.string.val, v.val.string.len) == 0)
-					break;
-			if (j < 0)
-				bad_scorecard("the parent must come before its children.", i + 1);
-			s->parent = j;
-			s->level = nodes[j].level + 1;
+			p->parent = v.val.string.val;
+			p->parent_len = v.val.string.len;
 		}
-		else if (i > 0)
-			bad_scorecard("only the first node is the root.", i + 1);
 		if (get_key(obj, "method", &v, jbvString, i + 1))
 		{
-			char	   *m = pnstrdup(v.val.string.val, v.val.string.len);
-
-			for (s->method = FW_POINTS; s->method <= FW_HMEAN; s->method++)
-				if (strcmp(m, fw_method_name(s->method)) == 0)
-					break;
-			if (s->method > FW_HMEAN)
-				bad_scorecard("unknown method.", i + 1);
+			p->method = v.val.string.val;
+			p->method_len = v.val.string.len;
 		}
-		if (get_key(obj, "value", &v, jbvNumeric, i + 1))
-		{
-			s->value = numeric_to_double(&v);
-			s->flags |= SC_HAS_VALUE;
-		}
-		if (get_key(obj, "points", &v, jbvNumeric, i + 1))
-		{
-			s->points = numeric_to_double(&v);
-			s->flags |= SC_HAS_POINTS;
-		}
-		if (get_key(obj, "max_points", &v, jbvNumeric, i + 1))
-		{
-			s->max_points = numeric_to_double(&v);
-			s->flags |= SC_HAS_MAX;
-		}
-		else
-			s->max_points = get_float8_nan();
-		s->alpha = 1.0;
-		if (get_key(obj, "weight", &v, jbvNumeric, i + 1))
-			s->alpha = numeric_to_double(&v);
-		if (get_key(obj, "present", &v, jbvNumeric, i + 1))
-			s->present = (int32) numeric_to_double(&v);
-		if (get_key(obj, "expected", &v, jbvNumeric, i + 1))
-			s->expected = (int32) numeric_to_double(&v);
-		if (s->present < 0 || s->expected < 0 || s->present > s->expected)
-			bad_scorecard("present and expected must satisfy 0 <= present <= expected.", i + 1);
+		if ((p->has_value = get_key(obj, "value", &v, jbvNumeric, i + 1)))
+			p->value = numeric_to_double(&v);
+		if ((p->has_points = get_key(obj, "points", &v, jbvNumeric, i + 1)))
+			p->points = numeric_to_double(&v);
+		if ((p->has_max = get_key(obj, "max_points", &v, jbvNumeric, i + 1)))
+			p->max_points = numeric_to_double(&v);
+		if ((p->has_weight = get_key(obj, "weight", &v, jbvNumeric, i + 1)))
+			p->weight = numeric_to_double(&v);
+		if ((p->has_present = get_key(obj, "present", &v, jbvNumeric, i + 1)))
+			p->present = numeric_to_double(&v);
+		if ((p->has_expected = get_key(obj, "expected", &v, jbvNumeric, i + 1)))
+			p->expected = numeric_to_double(&v);
 	}
-	/* an inner node has a method; a leaf has none */
-	for (i = 0; i < n; i++)
-	{
-		bool		has_children = false;
-		int			j;
-
-		for (j = i + 1; j < n && !has_children; j++)
-			has_children = nodes[j].parent == i;
-		if (has_children != (nodes[i].method != FW_LEAF))
-			bad_scorecard(has_children ? "an inner node needs a method." : "a leaf has no method.", i + 1);
-	}
-	size = offsetof(Scorecard, nodes) + sizeof(ScorecardNode) * n + codes.len;
-	sc = (Scorecard *) palloc0(size);
-	SET_VARSIZE(sc, size);
-	sc->version = SCORECARD_VERSION;
-	sc->nnodes = n;
-	memcpy(sc->nodes, nodes, sizeof(ScorecardNode) * n);
-	memcpy(SC_CODES(sc), codes.data, codes.len);
+	sc = sc_build(specs, n, build_alloc, &problem, &bad_node);
+	if (sc == NULL)
+		bad_scorecard(problem, bad_node);
 	PG_RETURN_POINTER(sc);
 }
 
@@ -538,6 +498,8 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 	float8	   *path_a;
 	float8	   *path_b;
 	bool	   *direct;
+	int32	   *first_child;
+	int32	   *next_sibling;
 	float8		change;
 	int			i;
 
@@ -565,6 +527,15 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 	path_a = palloc(sizeof(float8) * n);
 	path_b = palloc(sizeof(float8) * n);
 	direct = palloc(sizeof(bool) * n);
+	/* children lists in node order: each node's children in one walk */
+	first_child = palloc(sizeof(int32) * n);
+	next_sibling = palloc(sizeof(int32) * n);
+	memset(first_child, -1, sizeof(int32) * n);
+	for (i = n - 1; i > 0; i--)
+	{
+		next_sibling[i] = first_child[a->nodes[i].parent];
+		first_child[a->nodes[i].parent] = i;
+	}
 #define VAL(sc, k) (((sc)->nodes[k].flags & SC_HAS_VALUE) ? (sc)->nodes[k].value : 0.0)
 	change = a->nodes[0].value;
 	change = b->nodes[0].value - change;
@@ -591,24 +562,21 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 			continue;
 		if (direct[i] && (method == FW_POINTS || method == FW_AMEAN))
 		{
-			for (k = i + 1; k < n; k++)
-				if (a->nodes[k].parent == i)
-				{
-					contrib[k] = path_b[k] * VAL(b, k) - path_a[k] * VAL(a, k);
-					direct[k] = true;
-				}
+			for (k = first_child[i]; k >= 0; k = next_sibling[k])
+			{
+				contrib[k] = path_b[k] * VAL(b, k) - path_a[k] * VAL(a, k);
+				direct[k] = true;
+			}
 			continue;
 		}
 		/* proportional split */
-		for (k = i + 1; k < n; k++)
+		for (k = first_child[i]; k >= 0; k = next_sibling[k])
 		{
 			float8		va,
 						vb,
 						w,
 						s;
 
-			if (a->nodes[k].parent != i)
-				continue;
 			nchildren++;
 			direct[k] = false;
 			va = VAL(a, k);
@@ -623,10 +591,9 @@ scorecard_explain_change(PG_FUNCTION_ARGS)
 			contrib[k] = s;
 			total += s;
 		}
-		for (k = i + 1; k < n; k++)
-			if (a->nodes[k].parent == i)
-				contrib[k] = (total != 0) ? contrib[i] * contrib[k] / total
-					: contrib[i] / nchildren;
+		for (k = first_child[i]; k >= 0; k = next_sibling[k])
+			contrib[k] = (total != 0) ? contrib[i] * contrib[k] / total
+				: contrib[i] / nchildren;
 	}
 
 	InitMaterializedSRF(fcinfo, 0);

@@ -142,16 +142,17 @@ scoring_rule_out(PG_FUNCTION_ARGS)
  * Binary input: version byte 1, kind byte, direction byte, int16 count,
  * float8 p1, float8 p2, then per point float8 x and float8 f (steps,
  * piecewise) or per grade float8 f, a length byte and the label's bytes.
- * The result is checked by the same sr_check as text input.
+ * sr_decode (scoring_rule_core.c) reads it with a bounds check on every
+ * field and checks the rule with the same sr_check as text input.
  */
 Datum
 scoring_rule_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int			version = pq_getmsgbyte(buf);
+	int			len = buf->len - buf->cursor;
 	SrSpec	   *spec;
 	SrError		err;
-	int			i;
 
 	if (version != SR_BINARY_VERSION)
 		ereport(ERROR,
@@ -159,46 +160,8 @@ scoring_rule_recv(PG_FUNCTION_ARGS)
 				 errmsg("unsupported binary format version %d for type %s",
 						version, "scoring_rule"),
 				 errdetail("This server reads version %d.", SR_BINARY_VERSION)));
-	spec = palloc0(sizeof(SrSpec));
-	spec->kind = pq_getmsgbyte(buf);
-	spec->direction = pq_getmsgbyte(buf);
-	spec->npoints = (int16) pq_getmsgint(buf, 2);
-	spec->p1 = pq_getmsgfloat8(buf);
-	spec->p2 = pq_getmsgfloat8(buf);
-	if (spec->npoints < 0 || spec->npoints > SR_MAX_POINTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", "scoring_rule"),
-				 errdetail("A rule has at most %d points or grades.", SR_MAX_POINTS)));
-	for (i = 0; i < spec->npoints; i++)
-	{
-		if (spec->kind == SR_GRADE)
-		{
-			int			len;
-
-			spec->f[i] = pq_getmsgfloat8(buf);
-			len = pq_getmsgbyte(buf);
-			if (len > SR_MAX_LABEL)
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-						 errmsg("invalid binary value for type %s", "scoring_rule"),
-						 errdetail("Grade label %d is longer than %d bytes.",
-								   i + 1, SR_MAX_LABEL)));
-			spec->label_len[i] = len;
-			memcpy(spec->label[i], pq_getmsgbytes(buf, len), len);
-		}
-		else
-		{
-			spec->x[i] = pq_getmsgfloat8(buf);
-			spec->f[i] = pq_getmsgfloat8(buf);
-		}
-	}
-	if (buf->cursor != buf->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", "scoring_rule"),
-				 errdetail("%d bytes follow the rule.", buf->len - buf->cursor)));
-	if (!sr_check(spec, &err))
+	spec = palloc(sizeof(SrSpec));
+	if (!sr_decode((const unsigned char *) pq_getmsgbytes(buf, len), len, spec, &err))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary value for type %s", "scoring_rule"),

@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire_core.h"
+
 static const char *const kind_names[SR_KIND_MAX + 1] = {
 	NULL, "ratio", "bool", "target", "linear", "steps", "piecewise", "grade",
 	"best", "minmax", "zscore", "goalposts", "rank", "prank", "borda"
@@ -679,6 +681,64 @@ sr_check(SrSpec *spec, SrError *err)
 			break;
 	}
 	return 1;
+}
+
+/* ---------- binary input ---------- */
+
+/*
+ * Decode the binary form after its version byte: kind byte, direction
+ * byte, int16 count, float8 p1, float8 p2, then per point float8 x and
+ * float8 f (steps, piecewise) or per grade float8 f, a length byte and the
+ * label's bytes; all in network byte order.  Every read is bounds-checked;
+ * the result goes through sr_check as text input does.  Positions in *err
+ * are 1-based byte offsets into buf.
+ */
+int
+sr_decode(const unsigned char *buf, size_t len, SrSpec *spec, SrError *err)
+{
+	WireReader	r;
+	int			i;
+
+	memset(spec, 0, sizeof(SrSpec));
+	wire_init(&r, buf, len);
+	spec->kind = wire_byte(&r);
+	spec->direction = wire_byte(&r);
+	spec->npoints = wire_int16(&r);
+	spec->p1 = wire_float8(&r);
+	spec->p2 = wire_float8(&r);
+	if (!r.ok)
+		return check_fail(err, "the rule is truncated", (int) r.len + 1);
+	if (spec->npoints < 0 || spec->npoints > SR_MAX_POINTS)
+		return check_fail(err, "a rule has at most 256 points or grades", 3);
+	for (i = 0; i < spec->npoints; i++)
+	{
+		spec->pos[i] = (int) r.pos + 1;
+		if (spec->kind == SR_GRADE)
+		{
+			int			llen;
+			const unsigned char *label;
+
+			spec->f[i] = wire_float8(&r);
+			llen = wire_byte(&r);
+			if (r.ok && llen > SR_MAX_LABEL)
+				return check_fail(err, "grade label longer than 63 bytes", (int) r.pos);
+			label = wire_bytes(&r, (size_t) llen);
+			if (label == NULL)
+				return check_fail(err, "the rule is truncated", (int) r.len + 1);
+			spec->label_len[i] = llen;
+			memcpy(spec->label[i], label, llen);
+		}
+		else
+		{
+			spec->x[i] = wire_float8(&r);
+			spec->f[i] = wire_float8(&r);
+		}
+		if (!r.ok)
+			return check_fail(err, "the rule is truncated", (int) r.len + 1);
+	}
+	if (wire_left(&r) != 0)
+		return check_fail(err, "bytes follow the rule", (int) r.pos + 1);
+	return sr_check(spec, err);
 }
 
 /* ---------- packing ---------- */

@@ -126,6 +126,14 @@ extern int	sr_parse(const char *s, size_t len, SrSpec *spec, SrError *err);
  */
 extern int	sr_check(SrSpec *spec, SrError *err);
 
+/*
+ * Decode the binary wire form that follows the version byte (see
+ * scoring_rule_recv) into *spec and check it.  Returns 1, or 0 with *err
+ * filled in; never reads outside buf[0..len).
+ */
+extern int	sr_decode(const unsigned char *buf, size_t len, SrSpec *spec,
+					  SrError *err);
+
 /* Size of the packed form of a checked spec. */
 extern size_t sr_packed_size(const SrSpec *spec);
 

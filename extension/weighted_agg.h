@@ -13,8 +13,7 @@
 
 #include "fmgr.h"
 
-/* Version byte in front of every serialized aggregate state. */
-#define WAGG_STATE_VERSION 1
+#include "weighted_agg_core.h"
 
 extern MemoryContext wagg_agg_context(FunctionCallInfo fcinfo, const char *fname);
 extern void wagg_report_bad_input(double x, double w, const char *aggname) pg_attribute_noreturn();

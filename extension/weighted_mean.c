@@ -32,9 +32,6 @@
 #include "compensated_sum.h"
 #include "weighted_agg.h"
 
-/* Size of a serialized state: version byte and four doubles. */
-#define WMEAN_SERIAL_SIZE (1 + 4 * sizeof(double))
-
 typedef enum WeightedMeanKind
 {
 	WMEAN_ARITHMETIC,
@@ -208,32 +205,22 @@ weighted_mean_serialize(PG_FUNCTION_ARGS)
 
 /*
  * weighted_mean_deserialize(bytea, internal): reads back what
- * weighted_mean_serialize wrote, checking the size, the version byte and
- * that the sums are finite with a non-negative weight total.
+ * weighted_mean_serialize wrote; wmean_state_decode (weighted_agg_core.c)
+ * checks the size, the version byte and that the sums are finite with a
+ * non-negative weight total.
  */
 Datum
 weighted_mean_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(data);
 	WeightedMeanState *state;
 	double		parts[4];
-	int			i;
+	const char *problem;
 
-	if (VARSIZE_ANY_EXHDR(data) != WMEAN_SERIAL_SIZE)
-		wagg_report_bad_state("weighted_mean",
-							  psprintf("The state has %zu bytes, not %zu.",
-									   (size_t) VARSIZE_ANY_EXHDR(data),
-									   (size_t) WMEAN_SERIAL_SIZE));
-	if (*p != WAGG_STATE_VERSION)
-		wagg_report_bad_state("weighted_mean",
-							  psprintf("Unknown state version %d.", (int) (unsigned char) *p));
-	memcpy(parts, p + 1, sizeof(parts));
-	for (i = 0; i < 4; i++)
-		if (isnan(parts[i]) || isinf(parts[i]))
-			wagg_report_bad_state("weighted_mean", "A sum is not finite.");
-	if (parts[0] + parts[1] < 0.0)
-		wagg_report_bad_state("weighted_mean", "The sum of the weights is negative.");
+	problem = wmean_state_decode((const unsigned char *) VARDATA_ANY(data),
+								 VARSIZE_ANY_EXHDR(data), parts);
+	if (problem != NULL)
+		wagg_report_bad_state("weighted_mean", psprintf("%s.", problem));
 
 	state = (WeightedMeanState *) palloc(sizeof(WeightedMeanState));
 	state->sum_w.sum = parts[0];

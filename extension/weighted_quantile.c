@@ -43,12 +43,6 @@
 #include "compensated_sum.h"
 #include "weighted_agg.h"
 
-typedef struct WeightedPair
-{
-	double		x;
-	double		w;
-} WeightedPair;
-
 typedef struct WeightedQuantileState
 {
 	double		q;				/* the quantile asked for */
@@ -60,34 +54,16 @@ typedef struct WeightedQuantileState
 	WeightedPair *pairs;		/* in the aggregate context, huge if need be */
 } WeightedQuantileState;
 
-/* Serialized state: version, flags, q, first_w, n, then n pairs. */
-#define WQ_SERIAL_HEADER (1 + 1 + 2 * sizeof(double) + sizeof(int64))
-#define WQ_FLAG_EQUAL_WEIGHTS 0x01
-#define WQ_FLAG_SORTED 0x02
-
 /* Pairs allocated when a state is created. */
 #define WQ_INITIAL_CAPACITY 16
 
 /* Pairs between two interrupt checks in the final walk. */
 #define WQ_INTERRUPT_INTERVAL 1048576
 
-/*
- * The order of the pairs: by value, then by weight.
- */
-static inline int
-compare_pairs(const WeightedPair *a, const WeightedPair *b)
-{
-	if (a->x != b->x)
-		return a->x < b->x ? -1 : 1;
-	if (a->w != b->w)
-		return a->w < b->w ? -1 : 1;
-	return 0;
-}
-
-/* A sort of the pairs in that order; interruptible. */
+/* A sort of the pairs by value, then weight; interruptible. */
 #define ST_SORT sort_weighted_pairs
 #define ST_ELEMENT_TYPE WeightedPair
-#define ST_COMPARE(a, b) compare_pairs(a, b)
+#define ST_COMPARE(a, b) wq_compare_pairs(a, b)
 #define ST_CHECK_FOR_INTERRUPTS
 #define ST_SCOPE static
 #define ST_DECLARE
@@ -276,7 +252,7 @@ wq_merge_sorted(WeightedQuantileState *into, const WeightedQuantileState *from)
 													 n * sizeof(WeightedPair));
 	while (i < into->n && j < from->n)
 	{
-		if (compare_pairs(&b[j], &a[i]) < 0)
+		if (wq_compare_pairs(&b[j], &a[i]) < 0)
 			merged[k++] = b[j++];
 		else
 			merged[k++] = a[i++];
@@ -399,76 +375,47 @@ weighted_quantile_serialize(PG_FUNCTION_ARGS)
 
 /*
  * weighted_quantile_deserialize(bytea, internal): reads back what
- * weighted_quantile_serialize wrote.  Checks the version, the flags, q, the
- * size against the number of pairs, and every pair (finite, weight > 0, in
- * order when flagged sorted).  The state is built in the current context; combine copies it if needed.
+ * weighted_quantile_serialize wrote.  wq_state_decode_header and
+ * wq_state_check_pairs (weighted_agg_core.c) check the version, the flags,
+ * q, the size against the number of pairs, and every pair (finite, weight
+ * > 0, in order when flagged sorted).  The state is built in the current
+ * context; combine copies it if needed.
  */
 Datum
 weighted_quantile_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	const char *p = VARDATA_ANY(data);
+	const unsigned char *p = (const unsigned char *) VARDATA_ANY(data);
 	Size		len = VARSIZE_ANY_EXHDR(data);
 	WeightedQuantileState *state;
-	double		q;
-	double		first_w;
-	int64		n;
-	int64		i;
-	unsigned char flags;
+	WqHeader	h;
+	const char *problem;
+	int64		from;
+	int64		bad = 0;
 
-	if (len < WQ_SERIAL_HEADER)
-		wagg_report_bad_state("weighted_quantile",
-							  psprintf("The state has %zu bytes, fewer than the %zu of its header.",
-									   len, (size_t) WQ_SERIAL_HEADER));
-	if (p[0] != WAGG_STATE_VERSION)
-		wagg_report_bad_state("weighted_quantile",
-							  psprintf("Unknown state version %d.", (int) (unsigned char) p[0]));
-	flags = (unsigned char) p[1];
-	if ((flags & ~(WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED)) != 0)
-		wagg_report_bad_state("weighted_quantile",
-							  psprintf("Unknown flags 0x%02x.", flags));
-	p += 2;
-	memcpy(&q, p, sizeof(double));
-	p += sizeof(double);
-	memcpy(&first_w, p, sizeof(double));
-	p += sizeof(double);
-	memcpy(&n, p, sizeof(int64));
-	p += sizeof(int64);
-	if (!(q >= 0.0 && q <= 1.0))
-		wagg_report_bad_state("weighted_quantile", "The quantile is not between 0 and 1.");
-	if (n < 0 || (Size) n != (len - WQ_SERIAL_HEADER) / sizeof(WeightedPair) ||
-		(len - WQ_SERIAL_HEADER) % sizeof(WeightedPair) != 0)
-		wagg_report_bad_state("weighted_quantile",
-							  psprintf("The state has %zu bytes, which does not fit %lld pairs.",
-									   len, (long long) n));
+	problem = wq_state_decode_header(p, len, &h);
+	if (problem != NULL)
+		wagg_report_bad_state("weighted_quantile", psprintf("%s.", problem));
 
 	state = (WeightedQuantileState *) palloc(sizeof(WeightedQuantileState));
-	state->q = q;
-	state->first_w = first_w;
-	state->equal_weights = (flags & WQ_FLAG_EQUAL_WEIGHTS) != 0;
-	state->sorted = (flags & WQ_FLAG_SORTED) != 0;
-	state->n = n;
-	state->capacity = n;
-	state->pairs = (WeightedPair *) palloc_extended(Max(n, 1) * sizeof(WeightedPair), MCXT_ALLOC_HUGE);
-	memcpy(state->pairs, p, n * sizeof(WeightedPair));
-	for (i = 0; i < n; i++)
+	state->q = h.q;
+	state->first_w = h.first_w;
+	state->equal_weights = (h.flags & WQ_FLAG_EQUAL_WEIGHTS) != 0;
+	state->sorted = (h.flags & WQ_FLAG_SORTED) != 0;
+	state->n = h.n;
+	state->capacity = h.n;
+	state->pairs = (WeightedPair *) palloc_extended(Max(h.n, 1) * sizeof(WeightedPair), MCXT_ALLOC_HUGE);
+	memcpy(state->pairs, p + WQ_SERIAL_HEADER, h.n * sizeof(WeightedPair));
+	for (from = 0; from < h.n; from += WQ_INTERRUPT_INTERVAL)
 	{
-		double		x = state->pairs[i].x;
-		double		w = state->pairs[i].w;
-
-		if (isnan(x) || isinf(x) || isnan(w) || isinf(w) || !(w > 0.0))
+		CHECK_FOR_INTERRUPTS();
+		problem = wq_state_check_pairs(state->pairs, from,
+									   Min(h.n, from + WQ_INTERRUPT_INTERVAL),
+									   &h, &bad);
+		if (problem != NULL)
 			wagg_report_bad_state("weighted_quantile",
-								  psprintf("Pair %lld is not a finite value with a positive weight.",
-										   (long long) i + 1));
-		if (state->equal_weights && w != first_w)
-			wagg_report_bad_state("weighted_quantile",
-								  "The weights are flagged equal but differ.");
-		if (state->sorted && i > 0 &&
-			compare_pairs(&state->pairs[i - 1], &state->pairs[i]) > 0)
-			wagg_report_bad_state("weighted_quantile",
-								  "The pairs are flagged sorted but are not.");
-		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
-			CHECK_FOR_INTERRUPTS();
+								  psprintf("Pair %lld: %s.", (long long) bad + 1,
+										   problem));
 	}
 	PG_RETURN_POINTER(state);
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL clusters for tests, benchmarks and the demo.
 #
-# Source this file, then:
+# Source this file (PG_BINDIR may name another server's bin directory), then:
 #   cluster_start            starts a cluster in a new temporary directory on a
 #                            free port and exports PGHOST, PGPORT, PGUSER;
 #   cluster_stop             stops it and removes the directory.
@@ -90,8 +90,10 @@ full_page_writes = off
 lc_messages = 'C'
 $extra_conf
 CONF
-	# the server must not inherit the caller's open files (the install lock)
-	_as_owner "'$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w -t 60 start >/dev/null" 9>&- ||
+	# the server must not inherit the caller's open files (the install lock);
+	# CLUSTER_SERVER_ENV (VAR=value ..., no spaces in values) goes into the
+	# server's environment (test/memcheck/run.sh preloads a sanitizer)
+	_as_owner "${CLUSTER_SERVER_ENV:-} '$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w -t 60 start >/dev/null" 9>&- ||
 		{ cat "$CLUSTER_DIR/server.log" >&2; return 1; }
 	export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres
 	unset PGDATABASE PGPASSWORD PGSERVICE

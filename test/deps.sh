@@ -15,6 +15,7 @@ pkgs=(
 	chromium                            # renders the demo report in its test
 	clang                               # libFuzzer harnesses
 	libclang-rt-14-dev                  # sanitizer and fuzzer runtimes
+	valgrind                            # make memcheck
 	make gcc
 )
 

@@ -1,0 +1,265 @@
+/*-------------------------------------------------------------------------
+ *
+ * indicator_stats_core.c
+ *	  Parsing and decoding of indicator_stats values and aggregate states,
+ *	  with no server dependency (see indicator_stats_core.h).
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "indicator_stats_core.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire_core.h"
+
+const char *
+istats_problem(const SrStats *s)
+{
+	if (s->n < 0)
+		return "The count n is negative";
+	if (!isfinite(s->min) || !isfinite(s->max) || !isfinite(s->mean) ||
+		!isfinite(s->sd))
+		return "Every field must be a finite number";
+	if (s->n == 0)
+	{
+		if (s->min != 0 || s->max != 0 || s->mean != 0 || s->sd != 0)
+			return "A summary of no values has every field 0";
+		return NULL;
+	}
+	if (s->min > s->max)
+		return "The minimum is greater than the maximum";
+	if (s->mean < s->min || s->mean > s->max)
+		return "The mean is outside [min, max]";
+	if (s->sd < 0)
+		return "The standard deviation sd is negative";
+	if (s->n == 1 && (s->sd != 0 || s->min != s->max))
+		return "A summary of one value has min = max and sd 0";
+	return NULL;
+}
+
+void
+istats_normalise(SrStats *s)
+{
+	if (s->min == 0)
+		s->min = 0;
+	if (s->max == 0)
+		s->max = 0;
+	if (s->mean == 0)
+		s->mean = 0;
+	if (s->sd == 0)
+		s->sd = 0;
+}
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int
+is_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Does the key s[0..len) (letters only) name the field, ignoring case? */
+static int
+key_is(const char *s, size_t len, const char *field)
+{
+	size_t		i;
+
+	if (strlen(field) != len)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((s[i] | 0x20) != field[i])
+			return 0;
+	return 1;
+}
+
+const char *
+istats_parse(const char *str, SrStats *s)
+{
+	static const char *const keys[5] = {"n", "min", "max", "mean", "sd"};
+	int			seen[5] = {0, 0, 0, 0, 0};
+	const char *p = str;
+	int			k;
+
+	memset(s, 0, sizeof(SrStats));
+	while (is_space(*p))
+		p++;
+	if (*p != '(')
+		return "Expected \"(\"";
+	p++;
+	for (;;)
+	{
+		const char *key;
+		char	   *end;
+		int			which = -1;
+
+		while (is_space(*p))
+			p++;
+		key = p;
+		while (is_letter(*p))
+			p++;
+		for (k = 0; k < 5; k++)
+			if (key_is(key, (size_t) (p - key), keys[k]))
+				which = k;
+		if (which < 0)
+			return "Expected one of n, min, max, mean, sd";
+		if (seen[which])
+			return "A field is given twice";
+		seen[which] = 1;
+		while (is_space(*p))
+			p++;
+		if (*p != '=')
+			return "Expected \"=\" after a field name";
+		p++;
+		while (is_space(*p))
+			p++;
+		errno = 0;
+		if (which == 0)
+		{
+			long long	v = strtoll(p, &end, 10);
+
+			if (end == p || errno != 0)
+				return "The count n must be an integer";
+			s->n = v;
+		}
+		else
+		{
+			double		v = strtod(p, &end);
+			double	   *field = which == 1 ? &s->min : which == 2 ? &s->max :
+				which == 3 ? &s->mean : &s->sd;
+
+			/*
+			 * ERANGE also flags an underflow to a subnormal number, which
+			 * output prints and input must read back; an overflow is
+			 * infinite.
+			 */
+			if (end == p || !isfinite(v))
+				return "Every field must be a finite number";
+			*field = v;
+		}
+		p = end;
+		while (is_space(*p))
+			p++;
+		if (*p == ',')
+		{
+			p++;
+			continue;
+		}
+		if (*p == ')')
+		{
+			p++;
+			while (is_space(*p))
+				p++;
+			if (*p != '\0')
+				return "Unexpected text after \")\"";
+			break;
+		}
+		return "Expected \",\" or \")\"";
+	}
+	for (k = 0; k < 5; k++)
+		if (!seen[k])
+			return "Every field of n, min, max, mean and sd is needed";
+	if (istats_problem(s) != NULL)
+		return istats_problem(s);
+	istats_normalise(s);
+	return NULL;
+}
+
+const char *
+istats_decode(const unsigned char *buf, size_t len, SrStats *s)
+{
+	WireReader	r;
+	const char *problem;
+
+	wire_init(&r, buf, len);
+	s->n = wire_int64(&r);
+	s->min = wire_float8(&r);
+	s->max = wire_float8(&r);
+	s->mean = wire_float8(&r);
+	s->sd = wire_float8(&r);
+	if (!r.ok)
+		return "The value is truncated";
+	if (wire_left(&r) != 0)
+		return "Bytes follow the value";
+	problem = istats_problem(s);
+	if (problem != NULL)
+		return problem;
+	istats_normalise(s);
+	return NULL;
+}
+
+/* Network byte order, as pq_sendint64 and pq_sendfloat8 write. */
+static unsigned char *
+put_uint64(unsigned char *p, uint64_t v)
+{
+	int			i;
+
+	for (i = 7; i >= 0; i--)
+	{
+		p[i] = (unsigned char) (v & 0xff);
+		v >>= 8;
+	}
+	return p + 8;
+}
+
+static unsigned char *
+put_float8(unsigned char *p, double d)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &d, sizeof(bits));
+	return put_uint64(p, bits);
+}
+
+void
+istats_state_encode(const IstatsState *st, unsigned char *buf)
+{
+	unsigned char *p = buf;
+
+	*p++ = ISTATS_STATE_VERSION;
+	p = put_uint64(p, (uint64_t) st->n);
+	p = put_float8(p, st->sum.sum);
+	p = put_float8(p, st->sum.comp);
+	p = put_float8(p, st->min);
+	p = put_float8(p, st->max);
+	p = put_float8(p, st->mean);
+	(void) put_float8(p, st->m2);
+}
+
+/*
+ * A state's sums, Welford mean and M2 may legitimately have overflowed
+ * (the final function copes), but the count is never negative and the
+ * extremes are finite values, the minimum not above the maximum, both 0
+ * while nothing has been counted.
+ */
+const char *
+istats_state_decode(const unsigned char *buf, size_t len, IstatsState *st)
+{
+	WireReader	r;
+
+	if (len != ISTATS_STATE_SIZE)
+		return "The state has the wrong size";
+	wire_init(&r, buf, len);
+	if (wire_byte(&r) != ISTATS_STATE_VERSION)
+		return "Unknown state version";
+	st->n = wire_int64(&r);
+	st->sum.sum = wire_float8(&r);
+	st->sum.comp = wire_float8(&r);
+	st->min = wire_float8(&r);
+	st->max = wire_float8(&r);
+	st->mean = wire_float8(&r);
+	st->m2 = wire_float8(&r);
+	if (st->n < 0)
+		return "The count is negative";
+	if (!isfinite(st->min) || !isfinite(st->max) || st->min > st->max)
+		return "The minimum and maximum are not finite numbers in order";
+	if (st->n == 0 && (st->min != 0 || st->max != 0))
+		return "A state of no values has minimum and maximum 0";
+	return NULL;
+}

@@ -1,0 +1,74 @@
+/*
+ * fuzz_weighted_state.c
+ *	  libFuzzer harness for the serialized states of the weighted
+ *	  aggregates (weighted_agg_core.c): wmean_state_decode, called by
+ *	  weighted_mean_deserialize, and wq_state_decode_header with
+ *	  wq_state_check_pairs, called by weighted_quantile_deserialize.
+ *
+ * The first byte picks the decoder, the rest is the state.  As the server
+ * does, the quantile pairs are copied to aligned memory after the header
+ * check and checked in chunks; a state that passes must have exactly n
+ * pairs of finite values with positive weights, sorted when so flagged.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "weighted_agg_core.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned char *body;
+	size_t		len;
+
+	if (size < 1)
+		return 0;
+	len = size - 1;
+	body = malloc(len ? len : 1);
+	memcpy(body, data + 1, len);
+	if (data[0] & 1)
+	{
+		double		parts[4];
+
+		if (wmean_state_decode(body, len, parts) == NULL &&
+			(!isfinite(parts[0] + parts[1]) || parts[0] + parts[1] < 0))
+			abort();
+	}
+	else
+	{
+		WqHeader	h;
+
+		if (wq_state_decode_header(body, len, &h) == NULL)
+		{
+			WeightedPair *pairs;
+			int64_t		from,
+						bad = -1,
+						i;
+			const char *problem = NULL;
+			int64_t		chunk = 1 + data[0] / 2 % 7;
+
+			if (h.n < 0 || WQ_SERIAL_HEADER + (size_t) h.n * sizeof(WeightedPair) != len)
+				abort();
+			pairs = malloc(sizeof(WeightedPair) * (h.n ? h.n : 1));
+			memcpy(pairs, body + WQ_SERIAL_HEADER, sizeof(WeightedPair) * h.n);
+			for (from = 0; from < h.n && problem == NULL; from += chunk)
+				problem = wq_state_check_pairs(pairs, from,
+											   from + chunk < h.n ? from + chunk : h.n,
+											   &h, &bad);
+			if (problem != NULL && (bad < 0 || bad >= h.n))
+				abort();
+			if (problem == NULL)
+				for (i = 0; i < h.n; i++)
+					if (!isfinite(pairs[i].x) || !(pairs[i].w > 0) ||
+						!isfinite(pairs[i].w) ||
+						((h.flags & WQ_FLAG_SORTED) && i > 0 &&
+						 wq_compare_pairs(&pairs[i - 1], &pairs[i]) > 0))
+						abort();
+			free(pairs);
+		}
+	}
+	free(body);
+	return 0;
+}
