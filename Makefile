@@ -78,4 +78,4 @@ fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
 
 test-scale:
-	@echo "test-scale: no scale suite yet (it arrives with the scale issue)"
+	@test/scale/run.sh
