@@ -73,6 +73,7 @@ bench:
 	@test/bench/rollup.sh
 	@test/bench/ranking.sh
 	@test/bench/refresh.sh
+	@test/bench/scale.sh
 
 fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
