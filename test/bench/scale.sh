@@ -101,18 +101,23 @@ map_fn=$(q "SELECT p.oid::regprocedure FROM pg_proc p
 	  AND (p.pronargs - p.pronargdefaults = 0
 		   OR (p.pronargs - p.pronargdefaults = 1 AND p.proargtypes[0] = 'text'::regtype))
 	ORDER BY p.pronargs - p.pronargdefaults DESC, p.proname LIMIT 1")
+map_call=
 if [ -n "$map_fn" ]; then
 	if [ "$(q "SELECT pronargs - pronargdefaults FROM pg_proc WHERE oid = '$map_fn'::regprocedure")" = 1 ]; then
-		Q_MAP="SELECT ${map_fn%%(*}('$PERIOD')"
+		map_call="${map_fn%%(*}('$PERIOD')"
 	else
-		Q_MAP="SELECT ${map_fn%%(*}()"
+		map_call="${map_fn%%(*}()"
 	fi
-	t_map=$(median_ms "$Q_MAP")
-	map_bytes=$(q "SELECT length(x::text) FROM ($Q_MAP) s(x)")
-	map_line="\`$Q_MAP\` $t_map ms ($map_bytes characters; the synthetic communes have no boundaries)"
-else
-	t_map=
+fi
+t_map=
+if [ -z "$map_call" ]; then
 	map_line="not available (the warehouse has no GeoJSON function yet)"
+elif ! map_info=$(q "SELECT coalesce(jsonb_array_length(to_jsonb(x) -> 'features')::text, '?') || ' features, '
+		|| length(x::text) || ' characters' FROM (SELECT $map_call) s(x)" 2>&1); then
+	map_line="\`SELECT $map_call\` failed: $(head -1 <<<"$map_info")"
+else
+	t_map=$(median_ms "SELECT $map_call")
+	map_line="\`SELECT $map_call\` $t_map ms ($map_info; the synthetic communes have no boundaries, so this is the function's cost on this database, not a drawn map of 10,000 units)"
 fi
 say "BI: top 10 $t_top ms, history $t_hist ms, score_long history $t_long ms, map: $map_line"
 
