@@ -1,6 +1,6 @@
 # dti: PGXS build of the C core (extension "dti").
 #
-# Targets: all install deps test demo bench fuzz test-scale (see README.md).
+# Targets: all install deps test demo bench fuzz reliability test-scale (see README.md).
 # The SQL install script of the current version is assembled from sql/src/*.sql
 # in file-name order; install scripts of released versions and upgrade scripts
 # (sql/dti--A--B.sql) are committed as they were released.
@@ -57,7 +57,7 @@ installdirs: remove-stale-scripts
 remove-stale-scripts:
 	rm -f '$(DESTDIR)$(datadir)/extension/dti--'*.sql '$(DESTDIR)$(datadir)/extension/dti_warehouse--'*.sql
 
-.PHONY: remove-stale-scripts deps test demo bench fuzz test-scale
+.PHONY: remove-stale-scripts deps test demo bench fuzz test-scale reliability
 
 deps:
 	@test/deps.sh
@@ -77,6 +77,9 @@ bench:
 
 fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
+
+reliability:
+	@test/reliability/run.sh
 
 test-scale:
 	@test/scale/run.sh

@@ -55,17 +55,4 @@ FROM (SELECT unit, share_online, indicator_stats(share_online) OVER () AS s
 ORDER BY share_online DESC;
 
 \echo
-\echo '-- The 922 framework: DTI 2022 of Đà Nẵng from its published main-indicator values.'
-CREATE TABLE framework922 AS SELECT framework_compile(
-	ARRAY['DTI', 'NT', 'TC', 'HT', 'NL', 'ATTT', 'DTTM', 'CQS', 'KTS', 'XHS']::indicator_code[],
-	ARRAY[NULL, 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI', 'DTI']::indicator_code[],
-	ARRAY[NULL, 100, 100, 100, 100, 100, 0, 200, 150, 150]::float8[]) AS fw;
-CREATE TABLE danang_2022 (code indicator_code, value float8);
-INSERT INTO danang_2022 VALUES ('NT', 1.0000), ('TC', 0.9000), ('HT', 0.8253), ('NL', 0.8487),
-	('ATTT', 0.7578), ('CQS', 0.8575), ('KTS', 0.7836), ('XHS', 0.5197);
-SELECT round(root_value(rollup(fw, code, value))::numeric, 4) AS "DTI 2022 (published: 0.8002)"
-FROM danang_2022, framework922;
-SELECT code, round(value::numeric, 4) AS value, round(points::numeric, 2) AS points, max_points
-FROM framework922, LATERAL (SELECT rollup(fw, code, value) AS sc FROM danang_2022) r,
-     LATERAL scorecard_nodes(r.sc)
-ORDER BY level, code;
+\echo '-- The warehouse follows (demo/warehouse.sql): it reproduces the published DTI 2022 of Đà Nẵng (0.8002).'

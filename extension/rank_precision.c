@@ -46,6 +46,7 @@ PG_FUNCTION_INFO_V1(rank_tolerant_competition);
 PG_FUNCTION_INFO_V1(rank_tolerant_dense);
 PG_FUNCTION_INFO_V1(rank_tolerant_ordinal);
 PG_FUNCTION_INFO_V1(rank_tolerant_fractional);
+PG_FUNCTION_INFO_V1(float8_round_decimal);
 
 #define RANK_MAX_DECIMALS 15
 
@@ -186,6 +187,27 @@ round_key(double x, int d)
 		}
 	}
 	return round_decimal_slow(x, d);
+}
+
+/*
+ * round_decimal(value, decimals): the key rank_rounded() compares, for
+ * callers that keep ranks up to date one change at a time (a rank is one
+ * more than the number of keys above it).
+ */
+Datum
+float8_round_decimal(PG_FUNCTION_ARGS)
+{
+	float8		x = PG_GETARG_FLOAT8(0);
+	int32		dec = PG_GETARG_INT32(1);
+
+	if (dec < 0 || dec > RANK_MAX_DECIMALS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("number of decimals must be between 0 and %d", RANK_MAX_DECIMALS),
+				 errdetail("The number given is %d.", dec)));
+	if (isnan(x) || isinf(x))
+		PG_RETURN_FLOAT8(x);
+	PG_RETURN_FLOAT8(round_key(x, dec));
 }
 
 /*

@@ -15,7 +15,12 @@
 
 #include <math.h>
 
+#include "executor/executor.h"
+#include "executor/nodeAgg.h"
 #include "fmgr.h"
+#include "nodes/nodeFuncs.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
@@ -29,7 +34,12 @@ PG_FUNCTION_INFO_V1(rollup_serialize);
 PG_FUNCTION_INFO_V1(rollup_deserialize);
 PG_FUNCTION_INFO_V1(rollup_final);
 
-#define ROLLUP_STATE_VERSION 1
+#define ROLLUP_STATE_VERSION 2
+
+/* How a serialized state carries its framework. */
+#define ROLLUP_FW_EMBEDDED	1	/* the whole framework follows */
+#define ROLLUP_FW_ARGUMENT	2	/* only its header: the reader evaluates the
+								 * aggregate's framework argument itself */
 
 typedef struct RollupState
 {
@@ -44,15 +54,20 @@ typedef struct RollupState
 static RollupState *
 state_new(MemoryContext aggcxt, CompiledFramework *cf)
 {
-	RollupState *st = MemoryContextAlloc(aggcxt, sizeof(RollupState));
 	int			n = cf->fw->nleaves;
+	Size		values_at = MAXALIGN(sizeof(RollupState));
+	Size		present_at = values_at + sizeof(float8) * n;
+	char	   *mem = MemoryContextAlloc(aggcxt, present_at + n);
+	RollupState *st = (RollupState *) mem;
 
+	/* one chunk per group: the header, the values, the presence flags */
 	st->cf = cf;
 	st->nleaves = n;
 	st->npresent = 0;
 	st->hint = -1;
-	st->present = MemoryContextAllocZero(aggcxt, sizeof(bool) * n);
-	st->values = MemoryContextAlloc(aggcxt, sizeof(float8) * n);
+	st->values = (float8 *) (mem + values_at);
+	st->present = (bool *) (mem + present_at);
+	memset(st->present, 0, n);
 	return st;
 }
 
@@ -90,7 +105,6 @@ duplicate_error(const Framework *fw, int leaf)
 Datum
 rollup_step(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_step");
 	RollupState *st = PG_ARGISNULL(0) ? NULL : (RollupState *) PG_GETARG_POINTER(0);
 	CompiledFramework *cf;
 	IndicatorCode *code;
@@ -109,7 +123,7 @@ rollup_step(PG_FUNCTION_ARGS)
 
 	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
 	if (st == NULL)
-		st = state_new(aggcxt, cf);
+		st = state_new(aggregate_context(fcinfo, "rollup_step"), cf);
 	else if (st->cf != cf && st->cf->fw->fingerprint != cf->fw->fingerprint)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -189,27 +203,94 @@ rollup_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * Serialized state: version byte, the framework (a varlena), the number of
- * leaves, then one presence byte per leaf and the values of present leaves.
+ * The framework argument of the aggregate whose serialize function is being
+ * called, found through the FmgrInfo the executor set up for that transition.  NULL outside a plain Agg node (a caller of our own,
+ * or an extension running the aggregate's support functions itself).
+ */
+static Expr *
+framework_argument(FunctionCallInfo fcinfo)
+{
+	AggState   *aggstate;
+	int			i;
+
+	if (fcinfo->context == NULL || !IsA(fcinfo->context, AggState))
+		return NULL;
+	aggstate = (AggState *) fcinfo->context;
+	for (i = 0; i < aggstate->numtrans; i++)
+	{
+		AggStatePerTrans pertrans = &aggstate->pertrans[i];
+		if (&pertrans->serialfn == fcinfo->flinfo && pertrans->aggref != NULL &&
+			list_length(pertrans->aggref->args) == 3)
+			return ((TargetEntry *) linitial(pertrans->aggref->args))->expr;
+	}
+	return NULL;
+}
+
+/*
+ * Is the framework argument the same for every row of the query?  Then a
+ * partial state need not carry the framework: whoever combines it has the
+ * same argument at hand.  Constants, query parameters and the outputs of
+ * initial subplans qualify (parallel-safe plans admit no other parameter);
+ * anything that reads a column does not.
+ */
+static bool
+framework_is_query_constant(Expr *arg)
+{
+	return arg != NULL &&
+		!contain_var_clause((Node *) arg) &&
+		!contain_volatile_functions((Node *) arg) &&
+		!contain_subplans((Node *) arg);
+}
+
+typedef struct SerializeCache
+{
+	bool		decided;
+	bool		embed;			/* embed the framework in each state */
+} SerializeCache;
+
+/*
+ * Serialized state: version byte, how the framework is carried (embedded
+ * whole, or only its header when the reader can evaluate the aggregate's
+ * framework argument), the framework or its header, the number of leaves,
+ * one presence byte per leaf, then the values of the present leaves.
+ *
+ * A framework is some kilobytes and a state of 100 leaves under one; with
+ * many groups, shipping the framework with every state made parallel plans
+ * move more framework than data.
  */
 Datum
 rollup_serialize(PG_FUNCTION_ARGS)
 {
 	RollupState *st = (RollupState *) PG_GETARG_POINTER(0);
 	Framework  *fw = st->cf->fw;
-	Size		size = VARHDRSZ + 1 + VARSIZE(fw) + sizeof(int32) +
-		st->nleaves + sizeof(float8) * st->npresent;
+	SerializeCache *cache = (SerializeCache *) fcinfo->flinfo->fn_extra;
+	Size		fw_bytes;
+	Size		size;
 	bytea	   *out;
 	char	   *p;
 	int			i;
 
 	aggregate_context(fcinfo, "rollup_serialize");
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SerializeCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	if (!cache->decided)
+	{
+		cache->embed = !framework_is_query_constant(framework_argument(fcinfo));
+		cache->decided = true;
+	}
+	fw_bytes = cache->embed ? VARSIZE(fw) : offsetof(Framework, nodes);
+	size = VARHDRSZ + 2 + fw_bytes + sizeof(int32) +
+		st->nleaves + sizeof(float8) * st->npresent;
 	out = (bytea *) palloc(size);
 	SET_VARSIZE(out, size);
 	p = VARDATA(out);
 	*p++ = ROLLUP_STATE_VERSION;
-	memcpy(p, fw, VARSIZE(fw));
-	p += VARSIZE(fw);
+	*p++ = cache->embed ? ROLLUP_FW_EMBEDDED : ROLLUP_FW_ARGUMENT;
+	memcpy(p, fw, fw_bytes);
+	p += fw_bytes;
 	memcpy(p, &st->nleaves, sizeof(int32));
 	p += sizeof(int32);
 	for (i = 0; i < st->nleaves; i++)
@@ -231,6 +312,94 @@ corrupt_state(const char *why)
 			 errmsg("invalid rollup state: %s", why)));
 }
 
+/* What find_partial_frameworks() looks for and what it found. */
+typedef struct PartialSearch
+{
+	Oid			aggfnoid;		/* the aggregate being combined */
+	const Framework *hdr;		/* the header the state carries */
+	Framework  *found;
+} PartialSearch;
+
+/*
+ * Walk the plan below a combining Agg node to the partial Agg nodes that
+ * produced its states (below Gather, Gather Merge, Sort or Append) and
+ * evaluate their framework arguments until one has the state's framework.
+ */
+static bool
+find_partial_frameworks(PlanState *ps, void *context)
+{
+	PartialSearch *search = (PartialSearch *) context;
+
+	if (ps == NULL || search->found != NULL)
+		return search->found != NULL;
+	if (IsA(ps, AggState) && DO_AGGSPLIT_SERIALIZE(((AggState *) ps)->aggsplit))
+	{
+		AggState   *partial = (AggState *) ps;
+		int			i;
+
+		for (i = 0; i < partial->numtrans; i++)
+		{
+			Aggref	   *aggref = partial->pertrans[i].aggref;
+			Expr	   *arg;
+			ExprState  *es;
+			Datum		d;
+			bool		isnull;
+			Framework  *fw;
+
+			if (aggref == NULL || aggref->aggfnoid != search->aggfnoid ||
+				list_length(aggref->args) != 3)
+				continue;
+			arg = ((TargetEntry *) linitial(aggref->args))->expr;
+			if (!framework_is_query_constant(arg))
+				continue;
+			es = ExecInitExpr(arg, ps);
+			d = ExecEvalExprSwitchContext(es, ps->ps_ExprContext, &isnull);
+			if (isnull)
+				continue;
+			fw = DatumGetFrameworkP(d);
+			if (fw->fingerprint == search->hdr->fingerprint &&
+				fw->nnodes == search->hdr->nnodes &&
+				VARSIZE(fw) == VARSIZE(search->hdr))
+			{
+				search->found = fw;
+				return true;
+			}
+		}
+	}
+	return planstate_tree_walker(ps, find_partial_frameworks, context);
+}
+
+/*
+ * The framework of a state that carries only its header.  Its serialize
+ * function ran in a partial Agg node of this very plan, whose framework
+ * argument is a constant of the query (see rollup_serialize): evaluate that
+ * argument here and check it is the framework the state was built with.
+ */
+static CompiledFramework *
+framework_from_plan(FunctionCallInfo fcinfo, const Framework *hdr)
+{
+	AggState   *aggstate = (AggState *) fcinfo->context;
+	PartialSearch search;
+	MemoryContext old;
+	int			i;
+
+	search.aggfnoid = InvalidOid;
+	search.hdr = hdr;
+	search.found = NULL;
+	for (i = 0; i < aggstate->numtrans; i++)
+		if (&aggstate->pertrans[i].deserialfn == fcinfo->flinfo)
+			search.aggfnoid = aggstate->pertrans[i].aggref->aggfnoid;
+	if (OidIsValid(search.aggfnoid))
+	{
+		old = MemoryContextSwitchTo(aggstate->ss.ps.state->es_query_cxt);
+		find_partial_frameworks(outerPlanState(aggstate), &search);
+		MemoryContextSwitchTo(old);
+	}
+	if (search.found == NULL)
+		corrupt_state("the state does not carry its framework, and no partial aggregate of this query has it");
+	return framework_prepare(search.found, fcinfo->flinfo->fn_mcxt);
+}
+
 Datum
 rollup_deserialize(PG_FUNCTION_ARGS)
 {
@@ -240,29 +409,39 @@ rollup_deserialize(PG_FUNCTION_ARGS)
 	const char *end = p + VARSIZE_ANY_EXHDR(in);
 	CompiledFramework *cf = (CompiledFramework *) fcinfo->flinfo->fn_extra;
 	Framework	hdr;
-	Framework  *fw;
 	RollupState *st;
 	int32		nleaves;
+	char		carried;
 	int			i;
 
-	if (end - p < 1 + (long) offsetof(Framework, nodes) || *p != ROLLUP_STATE_VERSION)
+	if (end - p < 2 + (long) offsetof(Framework, nodes) || p[0] != ROLLUP_STATE_VERSION)
 		corrupt_state("unknown version or truncated");
-	p++;
+	carried = p[1];
+	if (carried != ROLLUP_FW_EMBEDDED && carried != ROLLUP_FW_ARGUMENT)
+		corrupt_state("unknown framework form");
+	p += 2;
 	memcpy(&hdr, p, offsetof(Framework, nodes));
-	if (VARSIZE(&hdr) < offsetof(Framework, nodes) || VARSIZE(&hdr) > end - p ||
-		hdr.nnodes <= 0 || hdr.nnodes > FRAMEWORK_MAX_NODES)
+	if (VARSIZE(&hdr) < offsetof(Framework, nodes) ||
+		hdr.nnodes <= 0 || hdr.nnodes > FRAMEWORK_MAX_NODES ||
+		(carried == ROLLUP_FW_EMBEDDED && VARSIZE(&hdr) > end - p))
 		corrupt_state("bad framework size");
 	/* one compiled framework per query, kept in fn_extra */
 	if (cf == NULL || cf->fw->fingerprint != hdr.fingerprint ||
-		VARSIZE(cf->fw) != VARSIZE(&hdr))
+		cf->fw->nnodes != hdr.nnodes || VARSIZE(cf->fw) != VARSIZE(&hdr))
 	{
-		fw = (Framework *) palloc(VARSIZE(&hdr));
-		memcpy(fw, p, VARSIZE(&hdr));
-		framework_validate(fw, VARSIZE(&hdr));
-		cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
+		if (carried == ROLLUP_FW_EMBEDDED)
+		{
+			Framework  *fw = (Framework *) palloc(VARSIZE(&hdr));
+
+			memcpy(fw, p, VARSIZE(&hdr));
+			framework_validate(fw, VARSIZE(&hdr));
+			cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
+		}
+		else
+			cf = framework_from_plan(fcinfo, &hdr);
 		fcinfo->flinfo->fn_extra = cf;
 	}
-	p += VARSIZE(&hdr);
+	p += carried == ROLLUP_FW_EMBEDDED ? VARSIZE(&hdr) : offsetof(Framework, nodes);
 	if (end - p < (long) sizeof(int32))
 		corrupt_state("truncated");
 	memcpy(&nleaves, p, sizeof(int32));

@@ -15,6 +15,49 @@
 PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
 CLUSTER_DIRS=()
 
+# Does a process above us hold the install lock already (e.g. a caller that
+# ran "flock /tmp/dti-install.lock make demo")?  Then taking it again would
+# wait for ever.
+lock_held_above() {
+	local lock=$1 inode pid=$$ holders
+	[ -e "$lock" ] || return 1
+	inode=$(stat -c %i "$lock")
+	holders=$(awk -v i=":$inode" '$2 == "FLOCK" && substr($6, length($6) - length(i) + 1) == i { print $5 }' /proc/locks)
+	[ -n "$holders" ] || return 1
+	while [ "$pid" -gt 1 ]; do
+		pid=$(awk '{ print $4 }' "/proc/$pid/stat" 2>/dev/null) || return 1
+		case " $(echo $holders) " in *" $pid "*) return 0 ;; esac
+	done
+	return 1
+}
+
+# install_build: install the build for a run.  By default into the server's
+# own directories, one checkout at a time: an exclusive lock on fd 9 (the
+# install lock), held until the caller exits (unless a process above holds
+# it already).  With DTI_PG_TREE=<dir>, into a
+# private copy of the server's tree under <dir> (made on first use), whose
+# postgres finds the extension there (its directories are relative to its
+# binary): no lock, and the system installation is left alone.
+install_build() {
+	if [ -n "${DTI_PG_TREE:-}" ]; then
+		local d
+		if [ ! -x "$DTI_PG_TREE$(pg_config --bindir)/postgres" ]; then
+			for d in "$(pg_config --bindir)" "$(pg_config --pkglibdir)" "$(pg_config --sharedir)"; do
+				mkdir -p "$DTI_PG_TREE$(dirname "$d")" && cp -a "$d" "$DTI_PG_TREE$(dirname "$d")/" || return 1
+			done
+		fi
+		make -s install DESTDIR="$DTI_PG_TREE" || return 1
+		PG_BINDIR=$DTI_PG_TREE$(pg_config --bindir)
+		export PG_BINDIR
+	else
+		if ! lock_held_above "${TMPDIR:-/tmp}/dti-install.lock"; then
+			exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
+			flock 9
+		fi
+		make -s install
+	fi
+}
+
 _as_owner() {
 	if [ "$(id -u)" -eq 0 ]; then
 		su postgres -s /bin/sh -c "$*"

@@ -9,6 +9,10 @@ CREATE FUNCTION rank_rounded(value float8, decimals integer, lower_is_better boo
 	AS 'MODULE_PATHNAME', 'rank_rounded_competition' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION rank_rounded(float8, integer, boolean) IS
 	'Window function: competition rank ("1224", best = 1) of the value rounded half away from zero to the given decimals; NULL values get NULL and do not count';
+CREATE FUNCTION round_decimal(value float8, decimals integer) RETURNS float8
+	AS 'MODULE_PATHNAME', 'float8_round_decimal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION round_decimal(float8, integer) IS
+	'The value rounded half away from zero to the given decimals (0 to 15) on its shortest decimal form: the key rank_rounded() compares (a competition rank is one more than the number of greater keys)';
 CREATE FUNCTION dense_rank_rounded(value float8, decimals integer, lower_is_better boolean DEFAULT false)
 	RETURNS bigint
 	AS 'MODULE_PATHNAME', 'rank_rounded_dense' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;

@@ -1,8 +1,11 @@
 -- Boundaries (PostGIS): layers of unit geometries that users load from
 -- GeoJSON (e.g. geoBoundaries, or an official layer with the Hoàng Sa and
 -- Trường Sa archipelagos), joined to units by name; the 34-unit layer is the
--- dissolve of the 63-unit one through unit succession.  No geometry is
--- shipped.
+-- dissolve of the 63-unit one through unit succession, the 6 regions the
+-- dissolve of their provinces.  The extension ships one layer,
+-- "geoboundaries": geoBoundaries' 63 provinces (boundary year 2008,
+-- simplified; sql/data/geoboundaries_vnm_adm1.geojson), the 34 units of
+-- 2025 and the 6 regions derived from them.
 
 CREATE TABLE dti.unit_boundary (
 	layer text NOT NULL CHECK (layer ~ '^[A-Za-z0-9._-]+$'),
@@ -12,6 +15,7 @@ CREATE TABLE dti.unit_boundary (
 	source text,
 	loaded_by name NOT NULL DEFAULT current_user,
 	loaded_at timestamptz NOT NULL DEFAULT now(),
+	shipped boolean NOT NULL DEFAULT false,
 	PRIMARY KEY (layer, unit_id)
 );
 CREATE INDEX ON dti.unit_boundary USING gist (geom);
@@ -20,6 +24,7 @@ COMMENT ON TABLE dti.unit_boundary IS
 COMMENT ON COLUMN dti.unit_boundary.layer IS 'Name of the layer (e.g. geoboundaries-2008, official-2025)';
 COMMENT ON COLUMN dti.unit_boundary.parts IS 'Number of source features merged into the geometry (Côn Đảo joins Bà Rịa - Vũng Tàu)';
 COMMENT ON COLUMN dti.unit_boundary.source IS 'Source and attribution line of the layer';
+COMMENT ON COLUMN dti.unit_boundary.shipped IS 'True for the rows installed by the extension (layer geoboundaries; not dumped: CREATE EXTENSION recreates them)';
 
 CREATE FUNCTION dti.load_boundaries(layer text, features jsonb, valid_on date,
 									name_property text DEFAULT 'shapeName', source text DEFAULT NULL)
@@ -83,3 +88,83 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.dissolve_boundaries(text, text, date) IS
 	'Builds a layer of the units valid on a day from an older layer, each new unit as the union of its predecessors (e.g. the 34 units from the 63); returns the number of units';
+
+CREATE FUNCTION dti.dissolve_regions(from_layer text, to_layer text, valid_on date) RETURNS bigint
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+BEGIN
+	INSERT INTO dti.unit_boundary (layer, unit_id, geom, parts, source)
+	SELECT dissolve_regions.to_layer, r.id,
+		   ST_Multi(ST_CollectionExtract(ST_Union(b.geom), 3)), sum(b.parts)::integer,
+		   format('dissolve of layer %s', dissolve_regions.from_layer)
+	FROM dti.unit p
+	JOIN dti.unit r ON r.id = p.parent_id AND r.level = 'region'
+	JOIN dti.unit_boundary b ON b.layer = dissolve_regions.from_layer AND b.unit_id = p.id
+	WHERE p.level = 'province' AND dissolve_regions.valid_on BETWEEN p.valid_from AND p.valid_to
+	GROUP BY r.id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.dissolve_regions(text, text, date) IS
+	'Builds the socio-economic regions of a layer as the union of their provinces valid on a day (the 6 regions from the 63 provinces); returns the number of regions';
+
+CREATE FUNCTION dti.load_boundary_layer(layer text, features jsonb, valid_on date DEFAULT '2025-06-30',
+										name_property text DEFAULT 'shapeName', source text DEFAULT NULL)
+RETURNS TABLE (level text, units bigint)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	successor_day date;
+	n bigint;
+BEGIN
+	IF EXISTS (SELECT 1 FROM dti.unit_boundary b WHERE b.layer = load_boundary_layer.layer) THEN
+		RAISE EXCEPTION 'boundary layer % exists already', load_boundary_layer.layer
+			USING ERRCODE = 'unique_violation',
+				DETAIL = 'A layer is loaded once; its rows are kept as they were loaded.',
+				HINT = 'Choose another layer name, or delete the layer first: DELETE FROM dti.unit_boundary WHERE layer = ''...''.';
+	END IF;
+	SELECT count(*) INTO n FROM dti.load_boundaries(load_boundary_layer.layer, features, valid_on, name_property, source);
+	level := 'province';
+	units := n;
+	RETURN NEXT;
+	-- the units these provinces became (the 34 units of 2025), each the
+	-- union of its members, when every member is in the layer
+	FOR successor_day IN
+		SELECT DISTINCT s.effective FROM dti.unit_succession s
+		JOIN dti.unit_boundary b ON b.layer = load_boundary_layer.layer AND b.unit_id = s.predecessor_id
+		WHERE NOT EXISTS (SELECT 1 FROM dti.unit_succession m
+						  WHERE m.successor_id = s.successor_id
+							AND NOT EXISTS (SELECT 1 FROM dti.unit_boundary x
+											WHERE x.layer = load_boundary_layer.layer AND x.unit_id = m.predecessor_id))
+		ORDER BY 1
+	LOOP
+		level := format('province from %s', successor_day);
+		units := dti.dissolve_boundaries(load_boundary_layer.layer, load_boundary_layer.layer, successor_day);
+		RETURN NEXT;
+	END LOOP;
+	level := 'region';
+	units := dti.dissolve_regions(load_boundary_layer.layer, load_boundary_layer.layer, valid_on);
+	RETURN NEXT;
+END $$;
+COMMENT ON FUNCTION dti.load_boundary_layer(text, jsonb, date, text, text) IS
+	'One call to load a whole boundary layer from a GeoJSON FeatureCollection of provinces valid on valid_on (names in property name_property): the provinces (dti.load_boundaries), the units they became (dti.dissolve_boundaries, e.g. the 34 units of 2025) and the regions (dti.dissolve_regions), all in the one layer; returns the units per level';
+
+-- Territories named as parts of a province in official layers.
+INSERT INTO dti.unit_name (unit_id, name, kind, source, shipped)
+SELECT u.id, v.name, 'part', 'archipelago shown on official maps', true
+FROM (VALUES ('48', 'Hoàng Sa'), ('48', 'Quần đảo Hoàng Sa'), ('48', 'Huyện đảo Hoàng Sa'), ('48', 'Đặc khu Hoàng Sa'),
+			 ('56', 'Trường Sa'), ('56', 'Quần đảo Trường Sa'), ('56', 'Huyện đảo Trường Sa'), ('56', 'Đặc khu Trường Sa'))
+	 AS v (code, name)
+JOIN dti.unit u ON u.level = 'province' AND u.code = v.code
+ON CONFLICT DO NOTHING;
+
+-- The shipped layer: geoBoundaries VNM ADM1 (64 features: the 63 provinces
+-- and Côn Đảo), simplified, WGS 84, coordinates at 6 decimals.
+SELECT count(*) FROM dti.load_boundary_layer('geoboundaries',
+--@json geoboundaries_vnm_adm1.geojson
+	::jsonb, '2025-06-30', 'shapeName',
+	'Administrative boundaries courtesy of geoBoundaries.org (Runfola et al. 2020, PLoS ONE 15(4): e0231866); VNM ADM1, boundary year 2008, simplified; CC BY 4.0, source listed as public domain');
+UPDATE dti.unit_boundary SET shipped = true, loaded_by = 'dti_warehouse', loaded_at = '2023-12-12 00:00:00+00'
+WHERE layer = 'geoboundaries';

@@ -11,6 +11,17 @@ END;
 COMMENT ON FUNCTION dti.parse_number(text) IS
 	'The number in a raw value (decimal point, optional exponent of at most two digits, surrounding spaces allowed, at most 100 characters), or NULL when the text is not a plain finite number (decimal commas, percent signs, NaN, Infinity, empty)';
 
+-- Messages quote what was submitted; a field of megabytes is quoted by its
+-- first characters and its length.
+CREATE FUNCTION dti.clip(value text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT CASE WHEN length(value) <= 80 THEN value
+				ELSE left(value, 60) || format('... (%s characters)', length(value)) END;
+END;
+COMMENT ON FUNCTION dti.clip(text) IS
+	'The text itself when it has at most 80 characters, else its first 60 characters and its length: how messages quote submitted values';
+
 ------------------------------------------------------------------------------
 -- Loads, staging, rejects
 ------------------------------------------------------------------------------
@@ -65,7 +76,8 @@ CREATE TABLE dti.reject (
 	source text,
 	note text,
 	reason_code text NOT NULL CHECK (reason_code IN ('unknown_unit', 'unknown_period', 'unit_not_valid',
-		'unknown_indicator', 'unparseable_value', 'out_of_range', 'duplicate', 'not_granted', 'bad_status')),
+		'unknown_indicator', 'unparseable_value', 'out_of_range', 'duplicate', 'not_granted', 'bad_status',
+		'invalid_text')),
 	reason text NOT NULL,
 	rejected_by name NOT NULL DEFAULT current_user,
 	rejected_at timestamptz NOT NULL DEFAULT now(),
@@ -74,7 +86,7 @@ CREATE TABLE dti.reject (
 COMMENT ON TABLE dti.reject IS
 	'Staged rows that a load refused, kept as they were with the reason; fix them and stage them again';
 COMMENT ON COLUMN dti.reject.reason_code IS
-	'unknown_unit, unknown_period, unit_not_valid (not valid in that period), unknown_indicator (not in that year''s framework), unparseable_value (for the indicator''s rule), out_of_range, duplicate (same unit, period and indicator more than once in the load), not_granted (unit not granted to the loading role), bad_status';
+	'unknown_unit, unknown_period, unit_not_valid (not valid in that period), unknown_indicator (not in that year''s framework), unparseable_value (for the indicator''s rule), out_of_range, duplicate (same unit, period and indicator more than once in the load), not_granted (unit not granted to the loading role), bad_status, invalid_text (a field holds U+FFFD, the mark of a NUL byte or of bytes that were not UTF-8 in the file)';
 COMMENT ON COLUMN dti.reject.reason IS 'What is wrong, in words, with the values involved';
 
 ------------------------------------------------------------------------------
@@ -207,6 +219,7 @@ mine AS MATERIALIZED (
 checked AS (
 	SELECT r.*,
 		CASE
+		WHEN strpos(concat(r.unit_code, r.period, r.indicator, r.raw_value), U&'\FFFD') > 0 THEN 'invalid_text'
 		WHEN NOT r.code_known THEN 'unknown_unit'
 		WHEN r.p_label IS NULL THEN 'unknown_period'
 		WHEN r.u_id IS NULL THEN 'unit_not_valid'
@@ -231,18 +244,20 @@ counted AS (
 SELECT c.k, c.u_id AS unit_id, c.u_code AS unit_code, c.p_label AS period, c.fi_code AS indicator, c.raw_value,
 	coalesce(c.reason_code, CASE WHEN c.copies > 1 THEN 'duplicate' END) AS reason_code,
 	CASE coalesce(c.reason_code, CASE WHEN c.copies > 1 THEN 'duplicate' END)
-	WHEN 'unknown_unit' THEN format('unknown unit code "%%s"', c.unit_code)
-	WHEN 'unknown_period' THEN format('unknown period "%%s"', c.period)
+	WHEN 'invalid_text' THEN format('the row holds U+FFFD, the mark of a NUL byte or of bytes that are not UTF-8 (unit "%%s", period "%%s", indicator "%%s", value "%%s")',
+		dti.clip(c.unit_code), dti.clip(c.period), dti.clip(c.indicator), dti.clip(c.raw_value))
+	WHEN 'unknown_unit' THEN format('unknown unit code "%%s"', dti.clip(c.unit_code))
+	WHEN 'unknown_period' THEN format('unknown period "%%s"', dti.clip(c.period))
 	WHEN 'unit_not_valid' THEN format('unit %%s is not valid in period %%s', btrim(c.unit_code), c.p_label)
 	WHEN 'unknown_indicator' THEN
 		CASE WHEN c.framework_id IS NULL
 			 THEN format('no framework assesses level %%s in %%s', c.u_level, c.p_year)
 			 ELSE format('indicator "%%s" is not in framework %%s used for %%s in %%s',
-						 c.indicator, c.framework_code, c.u_level, c.p_year) END
+						 dti.clip(c.indicator), c.framework_code, c.u_level, c.p_year) END
 	WHEN 'unparseable_value' THEN
 		CASE WHEN c.rule_kind = 'grade'
-			 THEN format('value "%%s" is not a grade of rule %%s: %%s', c.raw_value, c.rule, c.grade_problem)
-			 ELSE format('value "%%s" is not a number (rule %%s); write it with a decimal point', c.raw_value,
+			 THEN format('value "%%s" is not a grade of rule %%s: %%s', dti.clip(c.raw_value), c.rule, c.grade_problem)
+			 ELSE format('value "%%s" is not a number (rule %%s); write it with a decimal point', dti.clip(c.raw_value),
 						 coalesce(c.rule::text, 'none')) END
 	WHEN 'out_of_range' THEN format('value %%s is outside the allowed range [%%s, %%s] of indicator %%s',
 		c.num, coalesce(c.value_min::text, '-infinity'), coalesce(c.value_max::text, 'infinity'), c.fi_code)
@@ -321,6 +336,7 @@ BEGIN
 					WHEN 'unit_not_valid' THEN 'check_violation'
 					WHEN 'unparseable_value' THEN 'invalid_text_representation'
 					WHEN 'out_of_range' THEN 'numeric_value_out_of_range'
+					WHEN 'invalid_text' THEN 'character_not_in_repertoire'
 					ELSE 'check_violation' END,
 				DETAIL = format('Reason %s; at least one of the %s inserted rows is invalid (submission id %s); nothing was inserted.',
 					bad.reason_code, n_all, bad.k),
@@ -331,6 +347,7 @@ BEGIN
 					WHEN 'unknown_indicator' THEN 'Use a code of the framework in dti.framework_in_use for that level and year.'
 					WHEN 'unparseable_value' THEN 'Grade rules take one of their grades as text; other rules take a number with a decimal point.'
 					WHEN 'out_of_range' THEN 'Check the value against value_min and value_max of the indicator in dti.framework_indicator.'
+					WHEN 'invalid_text' THEN 'Fix the text at its source: U+FFFD marks a NUL byte or bytes that were not UTF-8.'
 					ELSE 'Fix the row and insert it again.' END;
 	END IF;
 	-- A revision that replaces an earlier one says why.
@@ -421,7 +438,8 @@ BEGIN
 	END IF;
 
 	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
-		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.unit_code AS staged_unit_code '
+		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.unit_code AS staged_unit_code, '
+		'strpos(concat(s.source, s.note), U&''\FFFD'') > 0 AS bad_text '
 		'FROM (%s) v JOIN dti.staging s ON s.staged_by = current_user AND s.line = v.k',
 		dti.validation_query(format(
 			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
@@ -430,17 +448,20 @@ BEGIN
 
 	INSERT INTO dti.reject (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
 	SELECT lid, c.k, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,
-		   CASE WHEN c.reason_code IS NULL THEN 'bad_status' ELSE c.reason_code END,
-		   CASE WHEN c.reason_code IS NULL THEN format('status "%s" is not draft or submitted', c.status) ELSE c.reason END
+		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason_code WHEN c.bad_text THEN 'invalid_text' ELSE 'bad_status' END,
+		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason
+				WHEN c.bad_text THEN format('the source or note holds U+FFFD, the mark of a NUL byte or of bytes that are not UTF-8 (source "%s", note "%s")',
+											dti.clip(c.source), dti.clip(c.note))
+				ELSE format('status "%s" is not draft or submitted', dti.clip(c.status)) END
 	FROM pg_temp.dti_load_checked c
-	WHERE c.reason_code IS NOT NULL OR c.status NOT IN ('draft', 'submitted');
+	WHERE c.reason_code IS NOT NULL OR c.bad_text OR c.status NOT IN ('draft', 'submitted');
 	GET DIAGNOSTICS n_bad = ROW_COUNT;
 
 	INSERT INTO dti.submission (unit_code, unit_id, period, indicator, raw_value, status, source, note, reason, load_id)
 	SELECT c.unit_code, c.unit_id, c.period, c.indicator, btrim(c.raw_value), c.status, c.source, c.note,
 		   coalesce(load_staging.note, format('load %s', lid)), lid
 	FROM pg_temp.dti_load_checked c
-	WHERE c.reason_code IS NULL AND c.status IN ('draft', 'submitted')
+	WHERE c.reason_code IS NULL AND NOT c.bad_text AND c.status IN ('draft', 'submitted')
 	ORDER BY c.k;
 	GET DIAGNOSTICS n_ok = ROW_COUNT;
 

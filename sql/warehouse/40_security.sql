@@ -173,7 +173,8 @@ ALTER TABLE dti.reject FORCE ROW LEVEL SECURITY;
 CREATE POLICY reject_read ON dti.reject FOR SELECT
 	USING (rejected_by = CURRENT_USER OR (SELECT dti.may_read_all()));
 CREATE POLICY reject_write ON dti.reject FOR INSERT
-	WITH CHECK (rejected_by = CURRENT_USER);
+	WITH CHECK (rejected_by = CURRENT_USER
+				AND EXISTS (SELECT 1 FROM dti.load l WHERE l.id = load_id AND l.loaded_by = CURRENT_USER));
 
 ALTER TABLE dti.load ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dti.load FORCE ROW LEVEL SECURITY;

@@ -99,6 +99,22 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION dti.previous_period(text) IS 'The period before a period, of the same kind';
 
+-- The periods that have submissions, read from the period index one
+-- distinct value at a time (a few index probes instead of a scan).
+CREATE FUNCTION dti.submitted_periods() RETURNS SETOF text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	WITH RECURSIVE p(period) AS (
+		(SELECT s.period FROM dti.submission s ORDER BY s.period LIMIT 1)
+		UNION ALL
+		SELECT (SELECT s.period FROM dti.submission s WHERE s.period > p.period ORDER BY s.period LIMIT 1)
+		FROM p WHERE p.period IS NOT NULL
+	)
+	SELECT p.period FROM p WHERE p.period IS NOT NULL;
+END;
+COMMENT ON FUNCTION dti.submitted_periods() IS
+	'Internal to dti.refresh(): the distinct periods of dti.submission (that the caller may see)';
+
 ------------------------------------------------------------------------------
 -- Inputs: current verified values
 ------------------------------------------------------------------------------
@@ -106,23 +122,129 @@ COMMENT ON FUNCTION dti.previous_period(text) IS 'The period before a period, of
 -- The pipeline reads one period at a time.
 CREATE INDEX submission_period_idx ON dti.submission (period, unit_id, indicator, id);
 
+-- The current verified value of every (period, unit, indicator): the
+-- newest revision whose newest status is verified.  Resolving revisions and
+-- statuses over the whole history costs one status lookup per submission,
+-- so the result is kept in a table, brought up to date by a trigger on
+-- status changes (the only events that change it: a new revision counts
+-- once verified), and read a period at a time by its primary key.
+CREATE TABLE dti.current_value (
+	period text NOT NULL,
+	unit_id integer NOT NULL,
+	indicator indicator_code NOT NULL,
+	submission_id bigint NOT NULL,
+	raw_value text NOT NULL,
+	value float8,
+	PRIMARY KEY (period, unit_id, indicator)
+);
+COMMENT ON TABLE dti.current_value IS
+	'The current verified revision of each unit, period and indicator, derived from dti.submission and dti.submission_status by a trigger (rebuild it with dti.rebuild_current_values() after loading with triggers disabled); read by the scoring pipeline';
+COMMENT ON COLUMN dti.current_value.submission_id IS 'The revision (dti.submission.id) that is current';
+-- Derived rows are not dumped (WHERE false): restoring the statuses fires
+-- the trigger below, which computes them again.
+SELECT pg_catalog.pg_extension_config_dump('dti.current_value', 'WHERE false');
+
+-- Revisions whose newest status is verified.
+CREATE VIEW dti.verified_revision WITH (security_invoker = true) AS
+SELECT s.id, s.period, s.unit_id, s.indicator, s.raw_value, s.value
+FROM dti.submission s
+JOIN LATERAL (
+	SELECT t.status FROM dti.submission_status t
+	WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+WHERE st.status = 'verified';
+COMMENT ON VIEW dti.verified_revision IS
+	'Internal: the revisions whose newest status is verified (the newest of them per unit, period and indicator is current)';
+
+-- The current verified revisions of the given (period, unit, indicator)
+-- keys, resolved from the history.
+CREATE FUNCTION dti.resolve_current(periods text[], unit_ids integer[], indicators text[])
+RETURNS TABLE (period text, unit_id integer, indicator indicator_code, submission_id bigint, raw_value text, value float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT DISTINCT ON (r.period, r.unit_id, r.indicator) r.period, r.unit_id, r.indicator, r.id, r.raw_value, r.value
+	FROM unnest(resolve_current.periods, resolve_current.unit_ids, resolve_current.indicators) k(period, unit_id, indicator)
+	JOIN dti.verified_revision r ON r.unit_id = k.unit_id AND r.period = k.period
+		AND r.indicator = k.indicator::indicator_code
+	ORDER BY r.period, r.unit_id, r.indicator, r.id DESC;
+END;
+COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
+	'Internal: the current verified revision of each given (period, unit, indicator), from the history';
+
+-- Trigger function: status changes bring their keys' current values up to
+-- date.  Changes to one key take turns: a statement locks its keys (an
+-- advisory lock per key, taken in a fixed order; a statement of more than
+-- 100 keys locks the whole table instead) until the end of its transaction,
+-- then resolves them with a snapshot that sees the statuses committed
+-- before it.  Changes to different keys do not wait for each other.
+CREATE FUNCTION dti.sync_current_value() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+	k_period text[];
+	k_unit integer[];
+	k_indicator text[];
+BEGIN
+	SELECT array_agg(k.period ORDER BY k.period, k.unit_id, k.indicator),
+		   array_agg(k.unit_id ORDER BY k.period, k.unit_id, k.indicator),
+		   array_agg(k.indicator ORDER BY k.period, k.unit_id, k.indicator)
+	INTO k_period, k_unit, k_indicator
+	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
+		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id) k;
+	IF k_period IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF cardinality(k_period) > 100 THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+		FROM unnest(k_period, k_unit, k_indicator) WITH ORDINALITY k(period, unit_id, indicator, i)
+		ORDER BY k.i;
+	END IF;
+	DELETE FROM dti.current_value c
+	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
+	WHERE c.period = k.period AND c.unit_id = k.unit_id AND c.indicator::text = k.indicator;
+	INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+	SELECT * FROM dti.resolve_current(k_period, k_unit, k_indicator);
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.sync_current_value() IS
+	'Trigger function: brings dti.current_value up to date for the units, periods and indicators of new status changes';
+CREATE TRIGGER submission_status_current AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.sync_current_value();
+
+-- Recompute the whole table from the history.
+CREATE FUNCTION dti.rebuild_current_values() RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+BEGIN
+	LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	DELETE FROM dti.current_value;
+	INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+	SELECT DISTINCT ON (r.period, r.unit_id, r.indicator) r.period, r.unit_id, r.indicator, r.id, r.raw_value, r.value
+	FROM dti.verified_revision r
+	ORDER BY r.period, r.unit_id, r.indicator, r.id DESC;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'current values rebuilt');
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.rebuild_current_values() IS
+	'Recomputes dti.current_value from the whole history (after a load with triggers disabled) and queues every period for dti.refresh(); returns the number of current values';
+
+REVOKE EXECUTE ON FUNCTION dti.resolve_current(text[], integer[], text[]), dti.rebuild_current_values() FROM PUBLIC;
+GRANT SELECT ON dti.current_value TO dti_admin;
+
 -- The current verified value of each indicator of the given units (all
--- units when unit_ids is NULL) in one period: the newest revision whose
--- newest status is verified.  Reads the tables directly, using the indexes
--- on (unit_id, period, indicator, id) and (submission_id, id).
+-- units when unit_ids is NULL) in one period.
 CREATE FUNCTION dti.verified_values(period text, unit_ids integer[] DEFAULT NULL)
 RETURNS TABLE (unit_id integer, indicator indicator_code, raw_value text, value float8)
 LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 BEGIN ATOMIC
-	SELECT DISTINCT ON (s.unit_id, s.indicator) s.unit_id, s.indicator, s.raw_value, s.value
-	FROM dti.submission s
-	JOIN LATERAL (
-		SELECT t.status FROM dti.submission_status t
-		WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
-	WHERE s.period = verified_values.period
-	  AND (verified_values.unit_ids IS NULL OR s.unit_id = ANY (verified_values.unit_ids))
-	  AND st.status = 'verified'
-	ORDER BY s.unit_id, s.indicator, s.id DESC;
+	SELECT c.unit_id, c.indicator, c.raw_value, c.value
+	FROM dti.current_value c
+	WHERE c.period = verified_values.period
+	  AND (verified_values.unit_ids IS NULL OR c.unit_id = ANY (verified_values.unit_ids));
 END;
 COMMENT ON FUNCTION dti.verified_values(text, integer[]) IS
 	'Current verified raw and numeric values per unit and indicator in one period (newest revision whose newest status is verified)';
@@ -147,10 +269,13 @@ COMMENT ON COLUMN dti.result_scorecard.scorecard IS 'The whole index tree of the
 COMMENT ON COLUMN dti.result_scorecard.root_value IS 'The index value, unrounded';
 COMMENT ON COLUMN dti.result_scorecard.run_id IS 'The refresh run that wrote the row (dti.refresh_log)';
 
+-- Derived rows written only by dti.refresh() from the scorecards (which
+-- reference their unit and framework): no foreign keys of their own, whose
+-- checks would cost more than writing the rows.
 CREATE TABLE dti.result_rank (
 	period text NOT NULL,
-	unit_id integer NOT NULL REFERENCES dti.unit (id),
-	framework_id integer NOT NULL REFERENCES dti.framework (id),
+	unit_id integer NOT NULL,
+	framework_id integer NOT NULL,
 	code indicator_code NOT NULL,
 	level integer NOT NULL,
 	value float8,
@@ -158,7 +283,8 @@ CREATE TABLE dti.result_rank (
 	group_rank integer,
 	PRIMARY KEY (period, unit_id, code)
 );
-CREATE INDEX ON dti.result_rank (period, framework_id, code, rank);
+CREATE INDEX result_rank_value_idx ON dti.result_rank (period, framework_id, code, value);
+CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, code, rank);
 COMMENT ON TABLE dti.result_rank IS
 	'Published ranks of the index and of every inner node and main indicator per unit and period, written by dti.refresh() only';
 COMMENT ON COLUMN dti.result_rank.rank IS
@@ -168,14 +294,22 @@ COMMENT ON COLUMN dti.result_rank.group_rank IS
 
 -- Score the leaves of the given units (all when NULL) in one period and
 -- write their scorecards.  Relative rules see every unit of the period, so
--- callers pass NULL for frameworks with relative rules.
+-- callers pass NULL for frameworks with relative rules.  The leaves and
+-- their rules go to a small analysed temporary table first, so that the
+-- planner joins them to the period's values by hashing; the statistics of
+-- relative rules are computed (a window over the period) only when the
+-- framework has such rules.  JIT is off: the work is in the C functions.
 CREATE FUNCTION dti.compute_scorecards(period text, framework_id integer, unit_ids integer[], run_id bigint)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path FROM CURRENT AS $$
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
 #variable_conflict use_column
 DECLARE
 	written bigint;
+	fw_level text;
+	score_expr text;
 BEGIN
 	IF unit_ids IS NULL THEN
 		DELETE FROM dti.result_scorecard r
@@ -184,59 +318,64 @@ BEGIN
 		DELETE FROM dti.result_scorecard r
 		WHERE r.period = compute_scorecards.period AND r.unit_id = ANY (unit_ids);
 	END IF;
-	INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
-	SELECT compute_scorecards.period, s.unit_id, compute_scorecards.framework_id, s.sc, root_value(s.sc),
-		   compute_scorecards.run_id
-	FROM (
-		SELECT l.unit_id, rollup((SELECT dti.framework_tree(compute_scorecards.framework_id)), l.indicator, l.score) AS sc
+	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_scorecards.framework_id;
+
+	CREATE TEMP TABLE dti_leaf ON COMMIT DROP AS
+	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = compute_scorecards.framework_id
+	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
+	ANALYZE pg_temp.dti_leaf;
+
+	IF dti.framework_is_relative(framework_id) THEN
+		-- window functions run for every row: give rank_score a rank rule
+		-- everywhere, and use it only where it applies
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind IN ('rank', 'prank', 'borda')
+				THEN rank_score(CASE WHEN l.kind IN ('rank', 'prank', 'borda') THEN l.rule
+									 ELSE 'rank'::scoring_rule END, v.value) OVER w
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			ELSE score(l.rule, v.value, indicator_stats(v.value) OVER w)
+		END$q$;
+	ELSE
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			ELSE score(l.rule, v.value)
+		END$q$;
+	END IF;
+	EXECUTE format($q$
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT $1, s.unit_id, $2, s.sc, root_value(s.sc), $4
 		FROM (
-			SELECT v.unit_id, v.indicator,
-				   CASE
-					   WHEN i.rule IS NULL THEN v.value
-					   -- window functions run for every row: give rank_score a
-					   -- rank rule everywhere, and use it only where it applies
-					   WHEN scoring_rule_kind(i.rule) IN ('rank', 'prank', 'borda')
-						   THEN rank_score(CASE WHEN scoring_rule_kind(i.rule) IN ('rank', 'prank', 'borda')
-												THEN i.rule ELSE 'rank'::scoring_rule END, v.value) OVER w
-					   WHEN scoring_rule_kind(i.rule) = 'grade' THEN score(i.rule, v.raw_value)
-					   ELSE score(i.rule, v.value, indicator_stats(v.value) OVER w)
-				   END AS score
-			FROM dti.verified_values(compute_scorecards.period, unit_ids) v
-			JOIN dti.unit u ON u.id = v.unit_id
-			JOIN dti.framework f ON f.id = compute_scorecards.framework_id AND f.level = u.level
-			JOIN dti.framework_indicator i ON i.framework_id = f.id AND i.code = v.indicator
-			WHERE NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
-							  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code)
-			WINDOW w AS (PARTITION BY v.indicator)
-		) l
-		GROUP BY l.unit_id
-	) s;
+			SELECT x.unit_id, rollup($5, x.indicator, x.score) AS sc
+			FROM (
+				SELECT v.unit_id, v.indicator, %s AS score
+				FROM dti.verified_values($1, $3) v
+				JOIN pg_temp.dti_leaf l ON l.code = v.indicator
+				WHERE v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = $6)
+				WINDOW w AS (PARTITION BY v.indicator)
+			) x
+			GROUP BY x.unit_id
+		) s$q$, score_expr)
+	USING period, framework_id, unit_ids, run_id, dti.framework_tree(framework_id), fw_level;
 	GET DIAGNOSTICS written = ROW_COUNT;
+	DROP TABLE pg_temp.dti_leaf;
 	RETURN written;
 END $$;
 COMMENT ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint) IS
 	'Internal to dti.refresh(): scores the leaves and writes the scorecards of one period and framework (of the given units, or all)';
 
--- Rank every inner node (and every main indicator) of every unit of one
--- period and framework, at the published 4 decimals (rank_rounded, the
--- core's competition rank of rounded values).  When only some units
--- changed, the others' values are read from the published ranks instead of
--- their scorecards.  Only rows whose rank changed are written, so that a
--- change to one unit touches few rows.
-CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path FROM CURRENT AS $$
-#variable_conflict use_column
-DECLARE
-	changed bigint;
-	removed bigint;
-BEGIN
-	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
-		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
-	END IF;
-	TRUNCATE pg_temp.dti_new_rank;
-	INSERT INTO pg_temp.dti_new_rank
+-- The ranked nodes of one period and framework, ranked from the published
+-- scorecards: every inner node and every main indicator of every unit,
+-- at the published 4 decimals (rank_rounded, the core's competition rank
+-- of rounded values), nationally and within the unit's parent group.
+CREATE FUNCTION dti.ranked_nodes(period text, framework_id integer)
+RETURNS SETOF dti.result_rank
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
 	SELECT x.period, x.unit_id, x.framework_id, x.code, x.level, x.value,
 		   rank_rounded(x.value, 4) OVER (PARTITION BY x.code),
 		   rank_rounded(x.value, 4) OVER (PARTITION BY x.code, x.parent_id)
@@ -245,17 +384,178 @@ BEGIN
 		FROM dti.result_scorecard r
 		JOIN dti.unit u ON u.id = r.unit_id
 		CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
-		WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
-		  AND (compute_ranks.changed_units IS NULL OR r.unit_id = ANY (compute_ranks.changed_units))
+		WHERE r.period = ranked_nodes.period AND r.framework_id = ranked_nodes.framework_id
 		  AND (n.method IS NOT NULL OR n.level <= 2)
-		UNION ALL
-		SELECT o.period, o.unit_id, o.framework_id, o.code, o.level, o.value, u.parent_id
-		FROM dti.result_rank o
-		JOIN dti.unit u ON u.id = o.unit_id
-		WHERE compute_ranks.changed_units IS NOT NULL
-		  AND o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-		  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
 	) x;
+END;
+COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
+	'Internal to dti.refresh(): every inner node and main indicator of the published scorecards of one period and framework, with its national and group rank';
+
+-- Rank every inner node (and every main indicator) of every unit of one
+-- period and framework, at the published 4 decimals (rank_rounded, the
+-- core's competition rank of rounded values).  Only rows whose rank or value
+-- changed are written, so that a change to one unit touches few rows.
+--
+-- When a few units changed, their ranks are kept up to date without
+-- re-ranking the period: a competition rank is one more than the number of
+-- greater keys (round_decimal(value, 4)), so a unit whose key moves from k
+-- to k' moves every other unit whose key lies between them by one place,
+-- and its own rank is counted from the keys above k'.  Both searches are
+-- range scans of the (period, framework_id, code, value) index (a key is
+-- within 0.5e-4 of its value).  Many changed units, or none given, re-rank
+-- the whole period with the window function.
+CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	changed bigint;
+	removed bigint;
+	shifted bigint;
+BEGIN
+	IF changed_units IS NOT NULL AND cardinality(changed_units) <= 64 THEN
+		-- old and new values of the changed units' ranked nodes
+		CREATE TEMP TABLE dti_rank_change ON COMMIT DROP AS
+		SELECT k.*,
+			   -- the values whose keys may lie between the two keys (a key is
+			   -- within 0.5e-4 of its value)
+			   CASE WHEN k.old_key IS NULL OR k.new_key IS NULL THEN '-Infinity'
+					ELSE least(k.old_key, k.new_key) - 1e-4 END AS lo,
+			   greatest(k.old_key, k.new_key) + 1e-4 AS hi
+		FROM (
+		SELECT coalesce(n.unit_id, o.unit_id) AS unit_id, coalesce(n.code, o.code) AS code,
+			   coalesce(n.level, o.level) AS level, u.parent_id,
+			   n.unit_id IS NOT NULL AS kept, n.value AS new_value,
+			   round_decimal(o.value, 4) AS old_key, round_decimal(n.value, 4) AS new_key
+		FROM (SELECT r.unit_id, x.code, x.level, x.value
+			  FROM dti.result_scorecard r
+			  CROSS JOIN LATERAL scorecard_nodes(r.scorecard) x
+			  WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
+				AND r.unit_id = ANY (compute_ranks.changed_units)
+				AND (x.method IS NOT NULL OR x.level <= 2)) n
+		FULL JOIN (SELECT o.unit_id, o.code, o.level, o.value FROM dti.result_rank o
+				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+					 AND o.unit_id = ANY (compute_ranks.changed_units)) o
+			ON o.unit_id = n.unit_id AND o.code = n.code
+		JOIN dti.unit u ON u.id = coalesce(n.unit_id, o.unit_id)) k;
+		ANALYZE pg_temp.dti_rank_change;
+
+		-- every other unit between a changed unit's old and new key moves
+		-- one place (NULL keys do not count)
+		UPDATE dti.result_rank t
+		SET rank = t.rank + d.by_rank, group_rank = t.group_rank + d.by_group
+		FROM (
+			SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
+				   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
+			FROM (
+				SELECT o.unit_id, o.code,
+					   coalesce((c.new_key > round_decimal(o.value, 4))::int, 0)
+					   - coalesce((c.old_key > round_decimal(o.value, 4))::int, 0) AS step,
+					   c.parent_id IS NOT DISTINCT FROM ou.parent_id AS same_group
+				FROM pg_temp.dti_rank_change c
+				JOIN dti.result_rank o ON o.period = compute_ranks.period
+					AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
+					AND o.value > c.lo AND o.value < c.hi
+				JOIN dti.unit ou ON ou.id = o.unit_id
+				WHERE c.old_key IS DISTINCT FROM c.new_key
+				  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+			) x
+			WHERE x.step <> 0
+			GROUP BY x.unit_id, x.code
+		) d
+		WHERE t.period = compute_ranks.period AND t.unit_id = d.unit_id AND t.code = d.code;
+		GET DIAGNOSTICS shifted = ROW_COUNT;
+
+		DELETE FROM dti.result_rank o
+		USING pg_temp.dti_rank_change c
+		WHERE o.period = compute_ranks.period AND o.unit_id = c.unit_id AND o.code = c.code AND NOT c.kept;
+		GET DIAGNOSTICS removed = ROW_COUNT;
+		INSERT INTO dti.result_rank AS o (period, unit_id, framework_id, code, level, value, rank, group_rank)
+		SELECT compute_ranks.period, c.unit_id, compute_ranks.framework_id, c.code, c.level, c.new_value, NULL, NULL
+		FROM pg_temp.dti_rank_change c WHERE c.kept
+		ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
+			SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value
+			WHERE (o.framework_id, o.level, o.value) IS DISTINCT FROM (excluded.framework_id, excluded.level, excluded.value);
+
+		-- the changed units' own ranks: the old rank, less the changed units
+		-- that were above the old key, plus those above the new key, plus
+		-- the others the unit passed or fell behind (a range scan between
+		-- its two keys); counted from scratch for a new row
+		UPDATE dti.result_rank t
+		SET rank = r.rank, group_rank = r.group_rank
+		FROM (
+			SELECT c.unit_id, c.code,
+				   CASE WHEN c.new_key IS NULL THEN NULL
+						WHEN c.old_key IS NULL OR p.rank IS NULL THEN
+							1 + (SELECT count(*) FROM dti.result_rank o
+								 WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+								   AND o.code = c.code AND o.value > c.new_key - 1e-4
+								   AND round_decimal(o.value, 4) > c.new_key)
+						ELSE p.rank + x.passed
+							 + (SELECT count(*) FILTER (WHERE v.new_key > c.new_key)
+									   - count(*) FILTER (WHERE v.old_key > c.old_key)
+								FROM pg_temp.dti_rank_change v
+								WHERE v.code = c.code AND v.unit_id <> c.unit_id)
+				   END AS rank,
+				   CASE WHEN c.new_key IS NULL THEN NULL
+						WHEN c.old_key IS NULL OR p.group_rank IS NULL THEN
+							1 + (SELECT count(*) FROM dti.result_rank o
+								 JOIN dti.unit ou ON ou.id = o.unit_id
+								 WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+								   AND o.code = c.code AND o.value > c.new_key - 1e-4
+								   AND round_decimal(o.value, 4) > c.new_key
+								   AND ou.parent_id IS NOT DISTINCT FROM c.parent_id)
+						ELSE p.group_rank + x.passed_in_group
+							 + (SELECT count(*) FILTER (WHERE v.new_key > c.new_key)
+									   - count(*) FILTER (WHERE v.old_key > c.old_key)
+								FROM pg_temp.dti_rank_change v
+								WHERE v.code = c.code AND v.unit_id <> c.unit_id
+								  AND v.parent_id IS NOT DISTINCT FROM c.parent_id)
+				   END AS group_rank
+			FROM pg_temp.dti_rank_change c
+			JOIN dti.result_rank p ON p.period = compute_ranks.period AND p.unit_id = c.unit_id AND p.code = c.code
+			CROSS JOIN LATERAL (
+				SELECT coalesce(sum(y.step), 0) AS passed,
+					   coalesce(sum(y.step) FILTER (WHERE y.same_group), 0) AS passed_in_group
+				FROM (
+					SELECT (round_decimal(o.value, 4) > c.new_key)::int
+						   - (round_decimal(o.value, 4) > c.old_key)::int AS step,
+						   ou.parent_id IS NOT DISTINCT FROM c.parent_id AS same_group
+					FROM dti.result_rank o
+					JOIN dti.unit ou ON ou.id = o.unit_id
+					WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+					  AND o.code = c.code AND o.value > c.lo AND o.value < c.hi
+					  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+				) y
+			) x
+			WHERE c.kept
+		) r
+		WHERE t.period = compute_ranks.period AND t.unit_id = r.unit_id AND t.code = r.code
+		  AND (t.rank, t.group_rank) IS DISTINCT FROM (r.rank, r.group_rank);
+		GET DIAGNOSTICS changed = ROW_COUNT;
+		DROP TABLE pg_temp.dti_rank_change;
+		RETURN shifted + removed + changed;
+	END IF;
+
+	-- a period ranked for the first time: write every row
+	IF NOT EXISTS (SELECT 1 FROM dti.result_rank o
+				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) THEN
+		INSERT INTO dti.result_rank
+		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
+		GET DIAGNOSTICS changed = ROW_COUNT;
+		RETURN changed;
+	END IF;
+
+	-- re-ranking a whole period: write only what changed
+	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
+		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
+	END IF;
+	TRUNCATE pg_temp.dti_new_rank;
+	INSERT INTO pg_temp.dti_new_rank
+	SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 	ANALYZE pg_temp.dti_new_rank;
 	DELETE FROM dti.result_rank o
 	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
@@ -276,4 +576,4 @@ BEGIN
 	RETURN changed + removed;
 END $$;
 COMMENT ON FUNCTION dti.compute_ranks(text, integer, integer[]) IS
-	'Internal to dti.refresh(): ranks every inner node and main indicator of one period and framework (re-reading only the changed units'' scorecards), writing only the rows that changed';
+	'Internal to dti.refresh(): ranks every inner node and main indicator of one period and framework; with a few changed units, moves the others between their old and new values by one place instead of re-ranking the period; writes only the rows that changed';

@@ -143,7 +143,15 @@ BEGIN
 	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
 	VALUES (clock_timestamp(), refresh.period, refresh.framework_id, 'running')
 	RETURNING id INTO run;
-	SELECT coalesce(max(q.id), 0) INTO max_queued FROM dti.refresh_queue q;
+	-- The queue rows this run handles: those committed now.  A row with a
+	-- lower id may still commit later (ids are drawn before commit), so the
+	-- run works on and removes exactly these rows, never "every id up to".
+	IF to_regclass('pg_temp.dti_refresh_seen') IS NULL THEN
+		CREATE TEMP TABLE dti_refresh_seen (id bigint PRIMARY KEY) ON COMMIT DROP;
+	END IF;
+	TRUNCATE pg_temp.dti_refresh_seen;
+	INSERT INTO pg_temp.dti_refresh_seen SELECT q.id FROM dti.refresh_queue q;
+	SELECT coalesce(max(q.id), 0) INTO max_queued FROM pg_temp.dti_refresh_seen q;
 
 	BEGIN
 		-- The work: (period, framework) pairs with the units to redo (NULL: all).
@@ -155,18 +163,20 @@ BEGIN
 		INSERT INTO pg_temp.dti_refresh_work
 		WITH requested AS (
 			-- explicit period or framework: those periods, whole
-			SELECT DISTINCT s.period, NULL::integer AS unit_id, true AS whole
-			FROM dti.submission s
+			SELECT s.period, NULL::integer AS unit_id, true AS whole
+			FROM dti.submitted_periods() s(period)
 			WHERE (refresh.period IS NOT NULL OR refresh.framework_id IS NOT NULL)
 			  AND (refresh.period IS NULL OR s.period = refresh.period)
 			UNION ALL
 			-- queued changes; "everything" expands to every period with submissions
 			SELECT q.period, q.unit_id, q.whole FROM dti.refresh_queue q
 			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL AND q.id <= max_queued AND q.period IS NOT NULL
+			  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
 			UNION ALL
-			SELECT DISTINCT s.period, NULL::integer, true FROM dti.submission s
+			SELECT s.period, NULL::integer, true FROM dti.submitted_periods() s(period)
 			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL
-			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL)
+			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL
+						  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id))
 		), per_unit AS (
 			SELECT r.period, p.year, u.level, r.unit_id, r.whole
 			FROM requested r
@@ -205,13 +215,23 @@ BEGIN
 			END IF;
 		END LOOP;
 
+		-- Publish statistics with the results, so that the dashboards' first
+		-- queries after a large refresh are planned well (only the tables'
+		-- owner may analyse them; others leave it to autovacuum).
+		IF n_cards + n_ranks > 10000 AND pg_has_role(
+				(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'dti.result_rank'::regclass), 'USAGE') THEN
+			ANALYZE dti.result_scorecard, dti.result_rank;
+		END IF;
+
 		-- done with the queue, except what waits for a locked period
 		DELETE FROM dti.refresh_queue q
 		WHERE q.id <= max_queued
+		  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
 		  AND (refresh.period IS NULL AND refresh.framework_id IS NULL)
 		  AND NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = q.period);
 		IF refresh.period IS NOT NULL THEN
-			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period;
+			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period
+				AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id);
 		END IF;
 		DROP TABLE pg_temp.dti_refresh_work;
 	EXCEPTION WHEN OTHERS THEN
@@ -245,7 +265,10 @@ SET search_path FROM CURRENT AS $$
 DECLARE
 	job bigint;
 BEGIN
-	IF to_regnamespace('cron') IS NULL THEN
+	-- the schema cron of the extension pg_cron, not any schema of that name
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+				   WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = to_regnamespace('cron')
+					 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'pg_cron') THEN
 		RAISE EXCEPTION 'pg_cron is not installed in this database'
 			USING ERRCODE = 'feature_not_supported',
 				DETAIL = 'dti.schedule_refresh() schedules through pg_cron, which works in the database named by cron.database_name.',
@@ -265,7 +288,9 @@ SET search_path FROM CURRENT AS $$
 DECLARE
 	done boolean;
 BEGIN
-	IF to_regnamespace('cron') IS NULL THEN
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+				   WHERE d.classid = 'pg_catalog.pg_namespace'::regclass AND d.objid = to_regnamespace('cron')
+					 AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e' AND e.extname = 'pg_cron') THEN
 		RETURN false;
 	END IF;
 	EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.job WHERE jobname = $1)', 'cron') INTO done USING 'dti-refresh';

@@ -51,7 +51,7 @@ LEFT JOIN LATERAL (
 	LIMIT 1) prev ON true;
 
 CREATE VIEW dti.ranking AS
-SELECT r.period,
+SELECT rk.period,
 	   u.level AS unit_level,
 	   f.code AS framework,
 	   rk.rank,
@@ -68,15 +68,15 @@ SELECT r.period,
 			WHEN rk.value >= 0.25 THEN 'Trung bình'
 			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
 	   (SELECT gs.grade FROM dti.framework_grade gs
-		WHERE gs.framework_id = r.framework_id AND rk.value >= gs.min_value
+		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
 		ORDER BY gs.min_value DESC LIMIT 1) AS grade
-FROM dti.result_scorecard r
-JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id AND rk.code = 'DTI'
-JOIN dti.unit u ON u.id = r.unit_id
+FROM dti.result_rank rk
+JOIN dti.unit u ON u.id = rk.unit_id
 LEFT JOIN dti.unit g ON g.id = u.parent_id
-JOIN dti.framework f ON f.id = r.framework_id
-LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(r.period)
-	AND prev.unit_id = r.unit_id AND prev.code = 'DTI';
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
+	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
+WHERE rk.code = 'DTI';
 
 CREATE VIEW dti.province_ranking AS
 SELECT * FROM dti.ranking WHERE unit_level = 'province';
@@ -209,6 +209,7 @@ LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	fw_ids integer[];
+	member boolean;
 	cols text := '';
 	r record;
 	sql text;
@@ -238,15 +239,27 @@ LEFT JOIN dti.unit g ON g.id = u.parent_id
 LEFT JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id AND rk.code = 'DTI'
 CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
 GROUP BY u.code, u.name_vi, g.name_vi, r.period, f.code, r.root_value$v$, cols, framework_code);
+	-- the view shipped by the extension stays a member of it when rebuilt
+	member := EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+					  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = to_regclass('dti.score_wide')
+						AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+						AND e.extname = 'dti_warehouse');
+	IF member THEN
+		EXECUTE 'ALTER EXTENSION dti_warehouse DROP VIEW dti.score_wide';
+	END IF;
 	EXECUTE 'DROP VIEW IF EXISTS dti.score_wide';
 	EXECUTE sql;
 	EXECUTE format('COMMENT ON VIEW dti.score_wide IS %L',
 				   format('One row per unit and period of framework %s: the index (dti) and each main indicator as a column named after its code, values rounded to 4 decimals', framework_code));
 	EXECUTE 'GRANT SELECT ON dti.score_wide TO dti_reader, dti_admin';
+	IF member THEN
+		EXECUTE 'ALTER EXTENSION dti_warehouse ADD VIEW dti.score_wide';
+	END IF;
 	RETURN sql;
 END $$;
 COMMENT ON FUNCTION dti.build_score_wide(text) IS
-	'Builds (or rebuilds) the view dti.score_wide for a framework code: one column per main indicator; returns the view definition';
+	'Builds (or rebuilds) the view dti.score_wide for a framework code: one column per main indicator; returns the view definition (superusers only: the view belongs to the extension)';
+REVOKE EXECUTE ON FUNCTION dti.build_score_wide(text) FROM PUBLIC;
 SELECT dti.build_score_wide();
 
 -- Comments on every column of the BI views.
@@ -353,6 +366,15 @@ REVOKE EXECUTE ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigi
 	FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE dti.refresh(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE dti.refresh(text, integer) TO dti_admin;
+-- dti.refresh() runs with the caller's rights: an admin writes the results,
+-- the log and the queue through it (and through nothing else: readers see
+-- the results only through the views).
+GRANT INSERT, UPDATE, DELETE ON dti.result_scorecard, dti.result_rank TO dti_admin;
+GRANT INSERT, UPDATE ON dti.refresh_log TO dti_admin;
+GRANT DELETE ON dti.refresh_queue TO dti_admin;
+GRANT USAGE ON SEQUENCE dti.refresh_log_id_seq TO dti_admin;
+GRANT EXECUTE ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint),
+	dti.compute_ranks(text, integer, integer[]) TO dti_admin;
 GRANT EXECUTE ON FUNCTION dti.lock_period(text, text), dti.unlock_period(text) TO dti_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('dti.result_scorecard', '');

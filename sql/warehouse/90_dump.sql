@@ -20,7 +20,7 @@ SELECT pg_catalog.pg_extension_config_dump('dti.frozen_framework', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.framework_use', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.indicator_map', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.target', 'WHERE NOT shipped');
-SELECT pg_catalog.pg_extension_config_dump('dti.unit_boundary', '');
+SELECT pg_catalog.pg_extension_config_dump('dti.unit_boundary', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.loader_grant', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.load', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.staging', '');

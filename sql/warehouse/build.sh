@@ -3,7 +3,8 @@
 # then sql/warehouse/*.sql in name order.  A line "--@csv FILE ALIAS" in those
 # files is replaced by "(VALUES (...), ...) AS ALIAS (columns)" built from
 # sql/data/FILE (the CSV header gives the column names; every field becomes a
-# text literal) by sql/warehouse/csv2values.pl.
+# text literal) by sql/warehouse/csv2values.pl; a line "--@json FILE" becomes
+# the file as a dollar-quoted literal (the shipped GeoJSON boundaries).
 set -euo pipefail
 version=${1:?usage: build.sh VERSION}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -6,6 +6,8 @@
 # a quoted field may hold commas, newlines and doubled quotes ("").  The first
 # record names the columns.  Every field becomes a text literal with single
 # quotes doubled; an empty field becomes ''.  Input must be UTF-8.
+# A line "--@json FILE" is replaced by the contents of DIR/FILE (a JSON
+# document such as a GeoJSON layer) as a dollar-quoted literal $json$...$json$.
 use strict;
 use warnings;
 
@@ -96,6 +98,17 @@ while (my $line = <STDIN>) {
 			print "\t", ($n++ ? ',' : ' '), '(', join(', ', map { literal($_) } @$r), ")\n";
 		}
 		print ") AS $alias (", join(', ', map { "\"$_\"" } @cols), ")\n";
+	} elsif ($line =~ /^\s*--\@json\s+(\S+)\s*$/) {
+		my $file = $1;
+		die "csv2values: bad file name $file\n" unless $file =~ /^[A-Za-z0-9_.-]+\.(geo)?json$/;
+		open(my $fh, '<:raw', "$dir/$file") or die "csv2values: cannot open $dir/$file: $!\n";
+		local $/;
+		my $text = <$fh>;
+		close $fh;
+		$text =~ s/^\xEF\xBB\xBF//;
+		$text =~ s/\s+\z//;
+		die "csv2values: $file contains \$json\$\n" if index($text, '$json$') >= 0;
+		print '$json$', $text, '$json$', "\n";
 	} else {
 		print $line;
 	}

@@ -26,10 +26,8 @@ RUNS=${BENCH_RUNS:-3}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 DB=dti_bench_ranking
 
-exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-flock 9
 make -s all >/dev/null
-make -s install >/dev/null
+install_build >/dev/null
 
 cluster_start "shared_buffers = '1GB'
 work_mem = '1GB'

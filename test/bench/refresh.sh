@@ -13,10 +13,8 @@ UNITS=${REFRESH_UNITS:-10000}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 DB=dti_bench_refresh
 
-exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-flock 9
 make -s all >/dev/null
-make -s install >/dev/null
+install_build >/dev/null
 cluster_start "shared_buffers = '2GB'
 work_mem = '256MB'
 maintenance_work_mem = '1GB'

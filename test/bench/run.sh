@@ -17,11 +17,8 @@ RUNS=${BENCH_RUNS:-3}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 DB=dti_bench
 
-exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-flock 9
-
 make -s all >/dev/null
-make -s install >/dev/null
+install_build >/dev/null
 
 # Enough memory that neither side spills: the SQL median sorts, the C
 # quantiles keep every (x, w) pair, 16 bytes each.

@@ -14,9 +14,11 @@
 #   test/bench/scale.sh                      # the full 10 million (minutes)
 #   SCALE_UNITS=500 BENCH_OUT=/tmp/b.md test/bench/scale.sh   # a quick run
 #
-# The install lock is held while anything loads the installed build
-# (generation, refresh, BI queries, the C pipeline); the plain-SQL runs use
-# bench-only tables of built-in types and run after it is released.
+# The install lock (install_build, test/cluster.sh) is held while anything
+# loads the installed build (generation, refresh, BI queries, the C
+# pipeline, the settings); the plain-SQL runs use bench-only tables of
+# built-in types and run after it is released.  DTI_PG_TREE=<dir> installs
+# into a private copy of the server instead, without the lock.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/cluster.sh
@@ -30,10 +32,12 @@ UNIT=X$(printf '%05d' $((UNITS < 42 ? 1 : 42)))
 say() { echo "bench scale: $*"; }
 elapsed() { awk -v a="$1" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }'; }
 
-exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-flock 9
 make -s all >/dev/null
-make -s install >/dev/null
+own_lock=no
+if [ -z "${DTI_PG_TREE:-}" ] && ! lock_held_above "${TMPDIR:-/tmp}/dti-install.lock"; then
+	own_lock=yes
+fi
+install_build >/dev/null
 SETTINGS="shared_buffers = '2GB'
 work_mem = '256MB'
 maintenance_work_mem = '1GB'
@@ -136,9 +140,10 @@ say "input: $(q "SELECT count(*) FROM bench.leaf_input") current verified values
 # The C pipeline: what dti.refresh() computes (leaf scores with score(),
 # one rollup() per unit and period, every inner node ranked with
 # rank_rounded at 4 decimals), in one statement.
+fw_text=$(q "SELECT dti.framework_tree($fid)::text")
 C_Q="CREATE UNLOGGED TABLE bench.c_result AS
 WITH card AS (
-	SELECT l.period, l.unit_id, rollup((SELECT dti.framework_tree($fid)), l.indicator, score(i.rule, l.value)) AS sc
+	SELECT l.period, l.unit_id, rollup('$fw_text'::framework, l.indicator, score(i.rule, l.value)) AS sc
 	FROM bench.leaf_input l
 	JOIN dti.framework_indicator i ON i.framework_id = $fid AND i.code = l.indicator
 	GROUP BY l.period, l.unit_id
@@ -190,33 +195,28 @@ for mwm in 64MB 1GB; do
 	say "REINDEX submission_period_idx with maintenance_work_mem $mwm: ${mwm_ms[$mwm]} ms"
 	mwm_ms[$mwm]=$(median ${mwm_ms[$mwm]})
 done
-# A bench-only copy of the submissions partitioned by period (the warehouse
-# table is not partitioned): the current verified values of one period, the
-# query dti.verified_values() runs, on the table and on the copy.
+# A bench-only copy of the current values (dti.current_value, what
+# dti.verified_values() reads a period at a time by its primary key)
+# partitioned by period: one period read from the table and from the copy.
 t0=$(date +%s.%N)
-q "CREATE TABLE bench.submission_by_period (id bigint NOT NULL, unit_id integer NOT NULL, period text NOT NULL,
-	indicator indicator_code NOT NULL, raw_value text, value float8) PARTITION BY LIST (period)"
-for per in $(q "SELECT DISTINCT period FROM dti.submission ORDER BY 1"); do
-	q "CREATE TABLE bench.submission_$per PARTITION OF bench.submission_by_period FOR VALUES IN ('$per')"
+q "CREATE TABLE bench.current_by_period (LIKE dti.current_value) PARTITION BY LIST (period)"
+for per in $(q "SELECT DISTINCT period FROM dti.current_value ORDER BY 1"); do
+	q "CREATE TABLE bench.current_$per PARTITION OF bench.current_by_period FOR VALUES IN ('$per')"
 done
-q "INSERT INTO bench.submission_by_period SELECT id, unit_id, period, indicator, raw_value, value FROM dti.submission"
-q "CREATE INDEX ON bench.submission_by_period (unit_id, indicator, id)"
-q "VACUUM ANALYZE bench.submission_by_period"
+q "INSERT INTO bench.current_by_period SELECT * FROM dti.current_value"
+q "ALTER TABLE bench.current_by_period ADD PRIMARY KEY (period, unit_id, indicator)"
+q "VACUUM ANALYZE bench.current_by_period"
 t_part=$(elapsed "$t0")
 vv_q() {
-	echo "SELECT count(*) FROM (
-	SELECT DISTINCT ON (s.unit_id, s.indicator) s.unit_id, s.indicator, s.raw_value, s.value
-	FROM $1 s
-	JOIN LATERAL (SELECT t.status FROM dti.submission_status t WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
-	WHERE s.period = '$PERIOD' AND st.status = 'verified'
-	ORDER BY s.unit_id, s.indicator, s.id DESC) v"
+	echo "SELECT count(*) || ' ' || sum(value) FROM $1 WHERE period = '$PERIOD'"
 }
-vv_plain=$(median_ms "$(vv_q dti.submission)")
-vv_part=$(median_ms "$(vv_q bench.submission_by_period)")
-n_plain=$(q "$(vv_q dti.submission)")
-n_part=$(q "$(vv_q bench.submission_by_period)")
-[ "$n_plain" = "$n_part" ] || { say "FAILED: the partitioned copy gives $n_part current values, the table $n_plain"; exit 1; }
-say "current verified values of $PERIOD: table $vv_plain ms, partitioned by period $vv_part ms ($n_plain rows; copy built in $t_part s)"
+vv_plain=$(median_ms "$(vv_q dti.current_value)")
+vv_part=$(median_ms "$(vv_q bench.current_by_period)")
+n_plain=$(q "$(vv_q dti.current_value)")
+n_part=$(q "$(vv_q bench.current_by_period)")
+[ "$n_plain" = "$n_part" ] || { say "FAILED: the partitioned copy gives $n_part, the table $n_plain"; exit 1; }
+n_plain=${n_plain%% *}
+say "current values of $PERIOD: table $vv_plain ms, partitioned by period $vv_part ms ($n_plain rows; copy built in $t_part s)"
 
 # The plain-SQL inputs: the framework's leaves with their rules taken apart
 # into numbers, and every inner node's maximum points (missing leaves count
@@ -243,10 +243,14 @@ if [ "$(q "SELECT count(*) FROM bench.leaf_input l WHERE l.value IS NULL")" != 0
 	say "FAILED: the plain-SQL pipeline expects numeric values everywhere"; exit 1
 fi
 
-# Everything that loads the installed build is done.
-flock -u 9
-exec 9>&-
-say "install lock released"
+# Everything that loads the installed build is done: let other checkouts
+# install (install_build holds the lock on fd 9 unless a caller holds it or
+# DTI_PG_TREE gave a private tree).
+if [ "$own_lock" = yes ]; then
+	flock -u 9
+	exec 9>&-
+	say "install lock released"
+fi
 
 # The plain-SQL pipeline: the same leaf scores with CASE (ratio, target,
 # linear, steps with 2 thresholds, piecewise with 2 or 3 points), points
@@ -372,12 +376,12 @@ section=$(mktemp)
 	for mwm in 64MB 1GB; do
 		echo "| \`REINDEX INDEX dti.submission_period_idx\` ($rows rows) | maintenance_work_mem $mwm | ${mwm_ms[$mwm]} | |"
 	done
-	echo "| current verified values of $PERIOD from \`dti.submission\` | not partitioned (index on period first) | $vv_plain | |"
+	echo "| current values of $PERIOD from \`dti.current_value\` | not partitioned (primary key period first) | $vv_plain | |"
 	echo "| the same from a copy partitioned by period | 10 list partitions | $vv_part | |"
 	echo
 	echo "Each time is the median of $RUNS runs, the settings taking turns. The partitioned copy is"
-	echo "bench-only (\`bench.submission_by_period\`, built in $t_part s); both give the same $n_plain"
-	echo "rows. The warehouse table is not partitioned."
+	echo "bench-only (\`bench.current_by_period\`, built in $t_part s); both give the same $n_plain"
+	echo "rows and sum. The warehouse table is not partitioned."
 	echo "<!-- scale:end -->"
 } >"$section"
 touch "$OUT"

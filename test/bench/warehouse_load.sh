@@ -12,9 +12,7 @@ cd "$(dirname "$0")/../.."
 rows=${1:-1000000}
 . test/cluster.sh
 
-exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-flock 9
-make -s all >/dev/null && make -s install >/dev/null
+make -s all >/dev/null && install_build >/dev/null
 
 
 cluster_start "work_mem = '64MB'

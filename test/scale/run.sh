@@ -24,31 +24,10 @@ LOG=test/scale/scale.log
 
 test/deps.sh || exit 1
 
-# The clusters load the installed build: install it and keep the lock until
-# the clusters are gone, like make test.  When a calling process already
-# holds it (flock /tmp/dti-install.lock make test-scale), taking it again
-# would wait forever: use the caller's.
-LOCK=${TMPDIR:-/tmp}/dti-install.lock
-lock_held_by_caller() {
-	local ino holder p
-	[ -e "$LOCK" ] && [ -r /proc/locks ] || return 1
-	ino=$(stat -c %i "$LOCK")
-	holder=$(awk -v ino="$ino" '$2 == "FLOCK" && $4 == "WRITE" { n = split($6, f, ":"); if (f[n] == ino) print $5 }' /proc/locks)
-	[ -n "$holder" ] || return 1
-	p=$PPID
-	while [ -n "$p" ] && [ "$p" -gt 1 ]; do
-		for h in $holder; do [ "$p" = "$h" ] && return 0; done
-		p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
-	done
-	return 1
-}
-if lock_held_by_caller; then
-	echo "the install lock is held by the caller; using it"
-else
-	exec 9>"$LOCK"
-	flock 9
-fi
-if ! make -s all >test/scale/build.log 2>&1 || ! make -s install >>test/scale/build.log 2>&1; then
+# The clusters load the installed build: install_build (test/cluster.sh)
+# takes the install lock until this script exits, like make test, or
+# installs into the private tree of DTI_PG_TREE.
+if ! make -s all >test/scale/build.log 2>&1 || ! install_build >>test/scale/build.log 2>&1; then
 	cat test/scale/build.log
 	echo "build: 0 passed, 1 failed"
 	exit 1

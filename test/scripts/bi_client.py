@@ -9,7 +9,8 @@ import sqlalchemy
 from sqlalchemy import types
 
 VIEWS = ["score_long", "score_wide", "ranking", "province_ranking", "top_contributors",
-         "data_quality", "merged_series", "target_attainment", "refresh_history"]
+         "data_quality", "merged_series", "target_attainment", "refresh_history",
+         "region_summary", "published_comparison"]
 STANDARD = (types.Text, types.String, types.Integer, types.BigInteger, types.Numeric,
             types.Date, types.DateTime, types.Boolean, types.JSON)
 

@@ -16,6 +16,12 @@ trap cleanup EXIT
 cleanup
 psql -X -q -v ON_ERROR_STOP=1 -d $db -c "CREATE EXTENSION pg_cron"
 psql -X -q -v ON_ERROR_STOP=1 -d $db -f test/scripts/pipeline_fixture.sql >/dev/null
+# a schedule with SQL in it reaches pg_cron as a value (pg_cron reads the
+# first five fields): nothing runs but CALL dti.refresh()
+hostile=$(psql -X -At -d $db -c "SELECT dti.schedule_refresh(\$\$* * * * *'); DROP TABLE dti.submission; --\$\$)" 2>&1) || true
+echo "a schedule with SQL in it: $hostile; jobs: $(psql -X -At -d $db -c "SELECT string_agg(command, ', ') FROM cron.job")"
+[ "$(psql -X -At -d $db -c "SELECT count(*) FROM cron.job WHERE command <> 'CALL dti.refresh()'")" = 0 ] || { echo "another command was scheduled"; exit 1; }
+[ "$(psql -X -At -d $db -c "SELECT to_regclass('dti.submission') IS NOT NULL")" = t ] || { echo "dti.submission is gone"; exit 1; }
 job=$(psql -X -At -v ON_ERROR_STOP=1 -d $db -c "SELECT dti.schedule_refresh('* * * * *')")
 echo "scheduled pg_cron job $job: $(psql -X -At -d $db -c "SELECT schedule || ' ' || command FROM cron.job WHERE jobid = $job")"
 for i in $(seq 1 150); do

@@ -37,6 +37,13 @@ SELECT id, x, round(x::numeric, 4) AS numeric_4, rank_rounded(x, 4) OVER () AS r
 	rank() OVER (ORDER BY round(x::numeric, 4) DESC) AS sql_r4,
 	rank() OVER (ORDER BY round(x::numeric, 2) DESC) AS sql_r2
 FROM rank_round ORDER BY id;
+-- round_decimal() is the key rank_rounded() compares: a competition rank is
+-- one more than the number of greater keys.
+SELECT id, round_decimal(x, 4) AS key_4, round_decimal(x, 2) AS key_2,
+	1 + (SELECT count(*) FROM rank_round o WHERE round_decimal(o.x, 4) > round_decimal(r.x, 4)) AS r4_from_keys
+FROM rank_round r ORDER BY id;
+SELECT round_decimal('NaN', 2) AS nan, round_decimal('-Infinity', 2) AS minus_infinity;
+SELECT round_decimal(1.5, 16);
 SET extra_float_digits = 0;
 -- On values whose decimal form has at most 15 digits (so that x::numeric is
 -- exact), the ranks agree with rank() over numeric round() at every

@@ -45,6 +45,12 @@ INSERT INTO fw SELECT 'comp922', framework_compile(
 	(1000::float8 || array_agg(m.max_points ORDER BY m.code)) || (SELECT array_agg(max_points ORDER BY code) FROM comp))
 FROM f922 m;
 SELECT count(*) AS nodes, count(*) FILTER (WHERE is_leaf) AS leaves FROM framework_nodes((SELECT fw FROM fw WHERE name = 'comp922'));
+-- the same tree with 500 points at the root (for the parallel plans below)
+INSERT INTO fw SELECT 'comp922_root500', framework_compile(
+	('DTI'::indicator_code || array_agg(m.code ORDER BY m.code)) || (SELECT array_agg(code ORDER BY code) FROM comp),
+	(NULL::indicator_code || array_agg('DTI'::indicator_code ORDER BY m.code)) || (SELECT array_agg(parent ORDER BY code) FROM comp),
+	(500::float8 || array_agg(m.max_points ORDER BY m.code)) || (SELECT array_agg(max_points ORDER BY code) FROM comp))
+FROM f922 m;
 CREATE TABLE comp_values AS
 SELECT u AS unit, c.code, c.parent, c.max_points, c.unscored,
        CASE WHEN (u * 7 + row_number() OVER (PARTITION BY u ORDER BY c.code)) % 13 = 0 THEN NULL
@@ -187,8 +193,31 @@ SELECT rollup((SELECT fw FROM fw WHERE name = 'comp922'), m.code, m.value) FROM 
 SELECT root_value(rollup((SELECT fw FROM fw WHERE name = 'comp922'), m.code, m.value)) =
        (SELECT root_value(sc::scorecard) FROM serial WHERE unit = 7) AS one_unit_split_across_workers
 FROM many m WHERE unit = 7;
+-- A framework that is a constant of the query (above: an initial subplan) is
+-- not shipped with every partial state; the combining node evaluates the
+-- argument again.  A framework read from a column travels with each state.
+-- Two rollups over two frameworks in one query each find their own.
+SET enable_hashagg = on;
+CREATE TABLE many_fw AS SELECT m.*, f.fw FROM many m, fw f WHERE f.name = 'comp922';
+ANALYZE many_fw;
+EXPLAIN (COSTS OFF)
+SELECT unit, rollup(fw, code, value) FROM many_fw GROUP BY unit;
+CREATE TABLE parallel_column AS
+SELECT unit, rollup(fw, code, value)::text AS sc FROM many_fw GROUP BY unit;
+SELECT fw AS comp922 FROM fw WHERE name = 'comp922' \gset
+PREPARE by_param(framework) AS SELECT unit, rollup($1, m.code, m.value)::text AS sc FROM many m GROUP BY unit;
+SET plan_cache_mode = force_generic_plan;
+CREATE TABLE parallel_param AS EXECUTE by_param(:'comp922');
+EXPLAIN (COSTS OFF) EXECUTE by_param(:'comp922');
+CREATE TABLE parallel_two AS
+SELECT unit, rollup((SELECT fw FROM fw WHERE name = 'comp922'), m.code, m.value)::text AS a,
+       rollup((SELECT fw FROM fw WHERE name = 'comp922_root500'), m.code, m.value) AS b
+FROM many m GROUP BY unit;
 RESET ALL;
 SELECT count(*) AS units, count(*) FILTER (WHERE s.sc = p.sc) AS identical FROM serial s JOIN parallel p USING (unit);
+SELECT count(*) AS units, count(*) FILTER (WHERE s.sc = c.sc AND s.sc = p.sc AND s.sc = t.a) AS identical,
+       count(*) FILTER (WHERE root_value(t.b) = root_value(t.a::scorecard) AND points(t.b, 'DTI') = 500 * root_value(t.b)) AS second_framework
+FROM serial s JOIN parallel_column c USING (unit) JOIN parallel_param p USING (unit) JOIN parallel_two t USING (unit);
 
 -- explain_change: contributions of the leaves sum to the change of the root.
 CREATE TABLE two AS

@@ -4,36 +4,27 @@
 # install it, run ALTER EXTENSION ... UPDATE, and compare the database's
 # objects with a fresh install of the current version.  Objects are compared
 # through pg_dump --binary-upgrade, which dumps each member of an extension;
-# only the OID-setting lines differ between the two databases and are dropped.
+# only the OID-setting lines differ between the two databases and are dropped
+# (test/upgrade/lib/dump_objects.sh).  test/upgrade/data.sh does the same with
+# data loaded, and checks that the data and the results survive.
 # Runs against the cluster described by PGHOST/PGPORT/PGUSER.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists dti_upgraded >/dev/null 2>&1; dropdb --if-exists dti_fresh >/dev/null 2>&1' EXIT
-
-dump_objects() {
-	{
-		pg_dump --schema-only --binary-upgrade --no-owner -d "$1" |
-			grep -vE "binary_upgrade_set_next|binary_upgrade_set_type_oids|binary_upgrade_create_empty_extension|^WHERE oid = '[0-9]+';\$|^-- |^SET |^SELECT pg_catalog.set_config|^\\\\(un)?restrict |^\$"
-		# the extensions' configuration tables, in an order that does not
-		# depend on the order they were registered in
-		psql -X -At -d "$1" -c "SELECT e.extname, c.tab::regclass, c.cond FROM pg_extension e,
-			unnest(e.extconfig::regclass[], e.extcondition) AS c(tab, cond) ORDER BY e.extname, c.tab::text"
-	} >"$2"
-}
+. test/upgrade/lib/dump_objects.sh
 
 checked=0
 for control in *.control; do
 	ext=${control%.control}
-	current=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$control")
+	current=$(current_version "$ext")
 	dropdb --if-exists dti_fresh >/dev/null 2>&1
 	createdb dti_fresh
 	psql -X -q -v ON_ERROR_STOP=1 -d dti_fresh -c "SET client_min_messages = warning" \
 		-c "CREATE EXTENSION $ext VERSION '$current' CASCADE"
 	dump_objects dti_fresh "$work/fresh.sql"
-	for v in $(ls sql/"$ext"--*--*.sql 2>/dev/null | sed -n "s/^sql\/$ext--\([0-9.]*\)--.*/\1/p" | sort -uV); do
-		[ "$v" != "$current" ] || continue
+	for v in $(released_versions "$ext"); do
 		dropdb --if-exists dti_upgraded >/dev/null 2>&1
 		createdb dti_upgraded
 		psql -X -q -v ON_ERROR_STOP=1 -d dti_upgraded -c "SET client_min_messages = warning" \

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# docs/reference.md lists every type, function, window function, aggregate,
+# procedure and view of both extensions: install them in a fresh database,
+# read their signatures from the catalog (as regprocedure / regtype /
+# regclass spell them) and check that each one appears in the page.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+db=dti_scenario_reference
+dropdb --if-exists $db >/dev/null 2>&1
+createdb $db
+trap 'dropdb --if-exists $db >/dev/null 2>&1' EXIT
+psql -X -q -v ON_ERROR_STOP=1 -d $db -c 'SET client_min_messages = warning' -c 'CREATE EXTENSION dti_warehouse CASCADE'
+missing=0 n=0
+while IFS= read -r sig; do
+	n=$((n + 1))
+	if ! grep -qF -- "\`$sig\`" docs/reference.md; then
+		echo "docs/reference.md does not list $sig"
+		missing=$((missing + 1))
+	fi
+done < <(psql -X -At -d $db -c "
+	SELECT p.oid::regprocedure::text FROM pg_proc p
+	JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+	JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname IN ('dti', 'dti_warehouse')
+	UNION ALL
+	SELECT t.oid::regtype::text FROM pg_type t
+	JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
+	JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname IN ('dti', 'dti_warehouse')
+	UNION ALL
+	SELECT c.oid::regclass::text FROM pg_class c
+	JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
+	JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname IN ('dti', 'dti_warehouse') AND c.relkind = 'v'
+	ORDER BY 1")
+echo "docs/reference.md: $((n - missing)) of $n objects listed"
+[ "$missing" -eq 0 ] && [ "$n" -gt 100 ]

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Upgrade check with data.  For every released version of each extension:
+# install it, store data of the types and tables it has, update to the
+# current version, and check that
+#   - every stored value reads back the same (text, binary send, and the
+#     functions of that version applied to it), and every row of the
+#     warehouse's tables is still there, unchanged;
+#   - the warehouse's results after a refresh are the same as before the
+#     update (0.2.0 on) and the same as a fresh install with the same data;
+#   - the database's objects equal those of a fresh install of the current
+#     version loaded with the same data (test/upgrade/lib/dump_objects.sh,
+#     shared with test/upgrade/check.sh).
+# Runs against the cluster described by PGHOST/PGPORT/PGUSER.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. test/upgrade/lib/dump_objects.sh
+work=$(mktemp -d)
+old=dti_upgrade_data_old fresh=dti_upgrade_data_fresh
+cleanup() { rm -rf "$work"; dropdb --if-exists $old >/dev/null 2>&1 || true; dropdb --if-exists $fresh >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+q() { psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+newer_or_same() { [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -1)" = "$2" ]; }   # $1 >= $2
+fail() { echo "FAILED: $*"; exit 1; }
+compare() {  # compare FILE1 FILE2 WHAT
+	if ! diff -u "$1" "$2" >"$work/diff"; then head -40 "$work/diff"; fail "$3"; fi
+}
+
+# --- dti: values of each type of version v, read back after the update ---
+core_load() {  # DB VERSION
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
+CREATE TABLE up_code (id integer PRIMARY KEY, c indicator_code);
+INSERT INTO up_code SELECT n, c::indicator_code FROM unnest(ARRAY['DTI', 'CQS', 'CQS.1', 'CQS.1.a', 'CQS.2', 'CQS.9', 'CQS.10',
+	'KTS.3.b_2', 'XHS.10.1', 'NT.01.a', 'A.B.C.D.E.F.G.H']) WITH ORDINALITY AS t(c, n);
+CREATE INDEX ON up_code (c);
+SQL
+	if newer_or_same "$2" 0.2.0; then
+		psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
+CREATE TABLE up_rule (id integer PRIMARY KEY, r scoring_rule, v float8, g text);
+INSERT INTO up_rule VALUES (1, 'ratio', 0.4, NULL), (2, 'target(80)', 60, NULL), (3, 'linear(10, 20)', 12, NULL),
+	(4, 'steps(50:0.5, 100:1)', 70, NULL), (5, 'piecewise(0:0, 50:0.6, 100:1)', 75, NULL), (6, 'bool', 1, NULL),
+	(7, 'grade(A:1, B:0.75, C:0.5)', NULL, 'B'), (8, 'target(5, lower)', 10, NULL);
+CREATE TABLE up_stats AS SELECT indicator_stats(x::float8) AS s FROM generate_series(1, 10) x;
+SQL
+	fi
+	if newer_or_same "$2" 0.3.0; then
+		psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
+CREATE TABLE up_fw AS SELECT framework_compile(
+	ARRAY['DTI', 'CQS', 'KTS', 'CQS.1', 'CQS.2', 'KTS.1']::indicator_code[],
+	ARRAY[NULL, 'DTI', 'DTI', 'CQS', 'CQS', 'KTS']::indicator_code[],
+	ARRAY[NULL, NULL, NULL, 60, 40, 100]::float8[]) AS fw;
+CREATE TABLE up_card AS SELECT u.unit, rollup(fw, l.code, l.v) AS sc
+FROM up_fw, (VALUES ('a', 'CQS.1'::indicator_code, 1.0::float8), ('a', 'CQS.2', 0.5), ('a', 'KTS.1', 0.25),
+	('b', 'CQS.1', 0.2), ('b', 'KTS.1', 0.9)) l(unit, code, v), LATERAL (SELECT l.unit) u GROUP BY u.unit;
+SQL
+	fi
+}
+core_read() {  # DB VERSION: every stored value and what that version's functions say of it
+	{
+		q "$1" "SELECT id, c, nlevel(c), parent(c), encode(indicator_code_send(c), 'hex') FROM up_code ORDER BY c"
+		q "$1" "SET enable_seqscan = off; SELECT string_agg(c::text, ' ' ORDER BY c) FROM up_code WHERE c <@ 'CQS'"
+		if newer_or_same "$2" 0.2.0; then
+			q "$1" "SELECT id, r, encode(scoring_rule_send(r), 'hex'), CASE WHEN g IS NULL THEN score(r, v) ELSE score(r, g) END FROM up_rule ORDER BY id"
+			q "$1" "SELECT s, encode(indicator_stats_send(s), 'hex') FROM up_stats"
+		fi
+		if newer_or_same "$2" 0.3.0; then
+			q "$1" "SELECT fw, encode(framework_send(fw), 'hex') FROM up_fw"
+			q "$1" "SELECT unit, sc, root_value(sc), sc -> 'CQS', coverage(sc, 'DTI'), encode(scorecard_send(sc), 'hex') FROM up_card ORDER BY unit"
+		fi
+	} >"$work/core.$3"
+}
+
+checked=0
+current=$(current_version dti)
+for v in $(released_versions dti); do
+	for db in $old $fresh; do dropdb --if-exists $db >/dev/null 2>&1; createdb $db; done
+	q $old "CREATE EXTENSION dti VERSION '$v'"
+	core_load $old "$v"
+	core_read $old "$v" before
+	q $old "ALTER EXTENSION dti UPDATE"
+	core_read $old "$v" after
+	compare "$work/core.before" "$work/core.after" "dti $v -> $current: stored values read differently after the update"
+	q $fresh "CREATE EXTENSION dti"
+	core_load $fresh "$v"
+	dump_objects $old "$work/old.sql"; dump_objects $fresh "$work/fresh.sql"
+	compare "$work/fresh.sql" "$work/old.sql" "dti $v -> $current with data: objects differ from a fresh install"
+	echo "dti: $v -> $current with data: $(grep -c . "$work/core.after") lines of stored values and results identical; same objects as a fresh install"
+	checked=$((checked + 1))
+done
+
+# --- dti_warehouse: a loaded warehouse, updated, refreshed ---
+wh_load() {  # DB: the scenario fixture, a load with rejects, a revision, a rejection
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -f test/scripts/pipeline_fixture.sql >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
+INSERT INTO dti.staging (unit_code, year, indicator_code, raw_value, source) VALUES
+	('92', '2031', 'A.1', '70', 'portal'), ('92', '2031', 'B', '0.4', 'portal'), ('92', '2031', 'A.2', '1', 'portal'),
+	('99', '2031', 'A.1', '70', 'portal'), ('79', '2031', 'B', '12,5', 'portal'), ('79', '2031', 'Q', '1', 'portal');
+SELECT * FROM dti.load_staging('upgrade check load');
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason) VALUES ('48', '2030', 'B', '0.95', 'appeal');
+SELECT dti.set_status(id, 'verified') FROM dti.submission WHERE status = 'submitted' AND id NOT IN (SELECT submission_id FROM dti.submission_status) ORDER BY id;
+SELECT dti.set_status((SELECT max(id) FROM dti.submission WHERE unit_code = '01' AND period = '2031'), 'rejected', 'no evidence');
+SQL
+}
+wh_tables() {  # DB: the registered tables and their columns, as "table|col,col,..." (not the queue)
+	q "$1" "SELECT c.oid::regclass, string_agg(quote_ident(a.attname), ',' ORDER BY a.attnum)
+		FROM pg_extension e, unnest(e.extconfig) AS t(oid) JOIN pg_class c ON c.oid = t.oid
+		JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		WHERE e.extname = 'dti_warehouse' AND c.relkind = 'r' AND c.relname <> 'refresh_queue' GROUP BY c.oid ORDER BY 1"
+}
+wh_rows() {  # DB TABLES-FILE: every row of those tables (those columns)
+	while IFS='|' read -r t cols; do
+		echo "== $t"
+		q "$1" "SELECT ROW($cols)::text FROM $t ORDER BY 1"
+	done <"$2"
+}
+wh_results() {  # DB: the published results, without run ids
+	q "$1" "SELECT r.period, u.code, f.code, r.scorecard, r.root_value FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id JOIN dti.framework f ON f.id = r.framework_id ORDER BY 1, 2"
+	q "$1" "SELECT r.period, u.code, r.code, r.level, r.value, r.rank, r.group_rank FROM dti.result_rank r JOIN dti.unit u ON u.id = r.unit_id ORDER BY 1, 2, 3"
+	q "$1" "SELECT period, unit_code, rank, value, rank_prev, rank_change, region_rank FROM dti.ranking ORDER BY 1, 2"
+}
+
+current=$(current_version dti_warehouse)
+for v in $(released_versions dti_warehouse); do
+	for db in $old $fresh; do dropdb --if-exists $db >/dev/null 2>&1; createdb $db; done
+	q $old "SET client_min_messages = warning; CREATE EXTENSION dti_warehouse VERSION '$v' CASCADE"
+	wh_load $old
+	refreshed_before=no
+	if q $old "SELECT to_regprocedure('dti.refresh(text, integer)') IS NOT NULL" | grep -qx t; then
+		q $old "CALL dti.refresh()"
+		wh_results $old >"$work/results.before"
+		refreshed_before=yes
+	fi
+	wh_tables $old >"$work/tables"
+	wh_rows $old "$work/tables" >"$work/rows.before"
+	q $old "SET client_min_messages = warning; ALTER EXTENSION dti_warehouse UPDATE"
+	[ "$(q $old "SELECT extversion FROM pg_extension WHERE extname = 'dti_warehouse'")" = "$current" ] || fail "dti_warehouse $v did not update to $current"
+	wh_rows $old "$work/tables" >"$work/rows.after"
+	compare "$work/rows.before" "$work/rows.after" "dti_warehouse $v -> $current: rows changed by the update"
+	if [ $refreshed_before = yes ]; then
+		wh_results $old >"$work/results.after"
+		compare "$work/results.before" "$work/results.after" "dti_warehouse $v -> $current: published results changed by the update"
+		q $old "CALL dti.refresh(period => '2030'); CALL dti.refresh(period => '2031')"
+	else
+		q $old "CALL dti.refresh()"
+	fi
+	wh_results $old >"$work/results.upgraded"
+	[ $refreshed_before = no ] || compare "$work/results.before" "$work/results.upgraded" "dti_warehouse $v -> $current: a recompute after the update gives other results"
+	q $fresh "SET client_min_messages = warning; CREATE EXTENSION dti_warehouse CASCADE"
+	wh_load $fresh
+	q $fresh "CALL dti.refresh()"
+	wh_results $fresh >"$work/results.fresh"
+	compare "$work/results.fresh" "$work/results.upgraded" "dti_warehouse $v -> $current: results differ from a fresh install with the same data"
+	# (sequence positions of the registered sequences differ with the history)
+	dump_objects $old "$work/old.sql"; dump_objects $fresh "$work/fresh.sql"
+	sed -i '/^SELECT pg_catalog.setval(/d' "$work/old.sql" "$work/fresh.sql"
+	compare "$work/fresh.sql" "$work/old.sql" "dti_warehouse $v -> $current with data: objects differ from a fresh install"
+	echo "dti_warehouse: $v -> $current with data: $(grep -vc '^==' "$work/rows.after") rows of $(wc -l <"$work/tables") tables unchanged;" \
+		"results ($(grep -c . "$work/results.upgraded") lines) $( [ $refreshed_before = yes ] && echo "same before and after, ")same as a fresh install; same objects"
+	checked=$((checked + 1))
+done
+echo "upgrade paths checked with data: $checked"
