@@ -208,7 +208,7 @@ q "ALTER TABLE bench.current_by_period ADD PRIMARY KEY (period, unit_id, indicat
 q "VACUUM ANALYZE bench.current_by_period"
 t_part=$(elapsed "$t0")
 vv_q() {
-	echo "SELECT count(*) || ' ' || sum(value) FROM $1 WHERE period = '$PERIOD'"
+	echo "SELECT count(*) || ' ' || round(sum(value)::numeric, 6) FROM $1 WHERE period = '$PERIOD'"
 }
 vv_plain=$(median_ms "$(vv_q dti.current_value)")
 vv_part=$(median_ms "$(vv_q bench.current_by_period)")
