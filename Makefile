@@ -73,6 +73,7 @@ bench:
 	@test/bench/rollup.sh
 	@test/bench/ranking.sh
 	@test/bench/refresh.sh
+	@test/bench/scale.sh
 
 FUZZ_SECONDS ?= 10
 fuzz:
@@ -85,4 +86,4 @@ memcheck:
 	@test/memcheck/run.sh
 
 test-scale:
-	@echo "test-scale: no scale suite yet (it arrives with the scale issue)"
+	@test/scale/run.sh

@@ -4,12 +4,16 @@
 # Source this file (PG_BINDIR may name another server's bin directory), then:
 #   cluster_start            starts a cluster in a new temporary directory on a
 #                            free port and exports PGHOST, PGPORT, PGUSER;
-#   cluster_stop             stops it and removes the directory.
+#   cluster_stop             stops it and removes the directory;
+#   cluster_stop_all         stops every cluster this shell started (several
+#                            can run side by side: save PGPORT and CLUSTER_DIR
+#                            after each cluster_start, as test/scale/run.sh does).
 # As root, initdb and pg_ctl run as the postgres user, which owns the directory.
 # Local connections are trusted, so that pg_cron and postgres_fdw loopback
 # connections work without passwords.  pg_cron is preloaded.
 
 PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
+CLUSTER_DIRS=()
 
 # Does a process above us hold the install lock already (e.g. a caller that
 # ran "flock /tmp/dti-install.lock make demo")?  Then taking it again would
@@ -96,6 +100,7 @@ CONF
 	_as_owner "${CLUSTER_SERVER_ENV:-} '$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -l '$CLUSTER_DIR/server.log' -w -t 60 start >/dev/null" 9>&- ||
 		{ cat "$CLUSTER_DIR/server.log" >&2; return 1; }
 	export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres
+	CLUSTER_DIRS+=("$CLUSTER_DIR")
 	unset PGDATABASE PGPASSWORD PGSERVICE
 }
 
@@ -103,5 +108,14 @@ cluster_stop() {
 	[ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR" ] || return 0
 	_as_owner "'$PG_BINDIR/pg_ctl' -D '$CLUSTER_DIR/data' -m fast -w stop >/dev/null 2>&1" || true
 	rm -rf "$CLUSTER_DIR"
+	CLUSTER_DIR=
+}
+
+cluster_stop_all() {
+	local d
+	for d in "${CLUSTER_DIRS[@]}"; do
+		CLUSTER_DIR=$d cluster_stop
+	done
+	CLUSTER_DIRS=()
 	CLUSTER_DIR=
 }

@@ -60,7 +60,9 @@ CREATE FUNCTION rank_intervals(fw framework, units text[], cards scorecard[],
 COMMENT ON FUNCTION rank_intervals(framework, text[], scorecard[], integer, float8, bigint, boolean) IS
 	'Per unit: nominal competition rank and the mean, median, 5th and 95th percentile (type 7) rank and the share of draws keeping the nominal rank, over draws of weights each multiplied by a uniform factor in [1 - f, 1 + f] (seeded xoshiro256**), optionally swapping arithmetic and geometric means on a coin flip per draw';
 
--- Sensitivity: each node of a level left out in turn.
+-- Sensitivity: each node of a level left out in turn.  The SQL functions
+-- here have bodies bound at creation (BEGIN ATOMIC), so they work under any
+-- search_path (postgres_fdw and Citus sessions run with pg_catalog only).
 CREATE FUNCTION drop_one(fw framework, units text[], cards scorecard[], level integer)
 	RETURNS TABLE (dropped indicator_code, unit text, nominal_rank integer,
 		rank_without integer, rank_change integer)
@@ -71,13 +73,14 @@ COMMENT ON FUNCTION drop_one(framework, text[], scorecard[], integer) IS
 CREATE FUNCTION drop_one_summary(fw framework, units text[], cards scorecard[], level integer)
 	RETURNS TABLE (dropped indicator_code, mean_abs_change float8, max_abs_change integer,
 		units_moved bigint)
-	AS $$
+	LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
 	SELECT d.dropped, avg(abs(d.rank_change))::float8, max(abs(d.rank_change)),
 		count(*) FILTER (WHERE d.rank_change <> 0)
 	FROM drop_one(fw, units, cards, level) d
 	GROUP BY d.dropped
-	ORDER BY 2 DESC, 1
-	$$ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE;
+	ORDER BY 2 DESC, 1;
+END;
 COMMENT ON FUNCTION drop_one_summary(framework, text[], scorecard[], integer) IS
 	'Per node of the level: the mean and largest absolute rank change when it is dropped and how many units move, the node that moves the ranking most first';
 
@@ -85,14 +88,15 @@ COMMENT ON FUNCTION drop_one_summary(framework, text[], scorecard[], integer) IS
 CREATE FUNCTION top_contributors(a scorecard, b scorecard, n integer DEFAULT 5, level integer DEFAULT NULL)
 	RETURNS TABLE (code indicator_code, value_a float8, value_b float8, contribution float8,
 		points float8, share float8)
-	AS $$
+	LANGUAGE sql IMMUTABLE PARALLEL SAFE
+BEGIN ATOMIC
 	SELECT e.code, e.value_a, e.value_b, e.contribution,
 		e.contribution * (SELECT s.max_points FROM scorecard_nodes(b) s WHERE s.level = 1),
 		e.share
 	FROM explain_change(a, b) e
 	WHERE CASE WHEN top_contributors.level IS NULL THEN e.is_leaf ELSE e.level = top_contributors.level END
 	ORDER BY abs(e.contribution) DESC, e.code
-	LIMIT n
-	$$ LANGUAGE sql IMMUTABLE PARALLEL SAFE;
+	LIMIT n;
+END;
 COMMENT ON FUNCTION top_contributors(scorecard, scorecard, integer, integer) IS
 	'The n indicators (leaves, or the nodes of a level) that contributed most to the change of the root from a to b: contribution in value, in points (times the root''s max points, NULL without them) and as a share of the change';
