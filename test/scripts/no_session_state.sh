@@ -19,12 +19,12 @@ fi
 # File-scope variables that are not const (function-local statics included):
 # state that would survive from one call to the next.
 if grep -nE '^\s*static\s+[^(]*[;=]\s*$' extension/*.c | grep -vE '\bconst\b[^*]*[;=]|\*\s*const\b' |
-	grep -vE 'static const NodeSpec \*sort_specs;'; then
+	grep -vE 'static const FwNodeSpec \*sort_specs;'; then
 	echo "the lines above declare static variables that are not const"
 	status=1
 fi
-# sort_specs (framework.c) is the comparison context of one qsort() call: set
+# sort_specs (framework_core.c) is the comparison context of one qsort() call: set
 # right before the call, not read after it.
-grep -q 'sort_specs = ' extension/framework.c || { echo "framework.c: sort_specs is no longer set before qsort"; status=1; }
+grep -q 'sort_specs = ' extension/framework_core.c || { echo "framework_core.c: sort_specs is no longer set before qsort"; status=1; }
 [ $status -eq 0 ] && echo "no session state in extension/*.c"
 exit $status
