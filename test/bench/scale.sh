@@ -336,7 +336,7 @@ section=$(mktemp)
 	echo "| top 10 of $PERIOD from \`dti.ranking\` | $t_top ms | < 100 ms | $(met "$t_top" 100) |"
 	echo "| one unit's history from \`dti.ranking\` ($UNIT, 10 periods) | $t_hist ms | < 100 ms | $(met "$t_hist" 100) |"
 	echo "| one unit's history from \`dti.score_long\` (levels 1-2) | $t_long ms | | |"
-	echo "| the map GeoJSON | ${t_map:+$t_map ms}${t_map:-not available} | < 100 ms | ${t_map:+$(met "$t_map" 100)} |"
+	echo "| the map GeoJSON | $([ -n "$t_map" ] && echo "$t_map ms" || echo "not available") | < 100 ms | ${t_map:+$(met "$t_map" 100)} |"
 	echo
 	echo "The refresh: $refresh_log. BI queries: median of $RUNS runs after a warm-up. Map:"
 	echo "$map_line. Sizes after the refresh: $sizes."
