@@ -438,6 +438,8 @@ scorecard_nodes(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	/* scorecard_nodes(sc, leaf_level): leaves below that level left out */
+	int32		leaf_level = PG_NARGS() > 1 ? PG_GETARG_INT32(1) : PG_INT32_MAX;
 	int			i;
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -446,6 +448,9 @@ scorecard_nodes(PG_FUNCTION_ARGS)
 		ScorecardNode *s = &sc->nodes[i];
 		Datum		values[10];
 		bool		nulls[10] = {0};
+
+		if (s->method == FW_LEAF && s->level > leaf_level)
+			continue;
 
 		values[0] = PointerGetDatum(indicator_code_make(SC_CODE(sc, i), s->code_len));
 		if (s->parent >= 0)

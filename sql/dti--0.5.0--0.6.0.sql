@@ -2,7 +2,8 @@
 -- bound at creation (BEGIN ATOMIC) instead of SQL text resolved through the
 -- caller's search_path, which failed in sessions whose search_path does not
 -- hold the extension's schema (postgres_fdw and Citus sessions run with
--- search_path = pg_catalog).
+-- search_path = pg_catalog); scorecard_nodes(sc, leaf_level) for the inner
+-- nodes without a row per leaf.
 \echo Use "ALTER EXTENSION dti UPDATE TO '0.6.0'" to load this file. \quit
 
 DROP FUNCTION drop_one_summary(framework, text[], scorecard[], integer);
@@ -36,3 +37,13 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION top_contributors(scorecard, scorecard, integer, integer) IS
 	'The n indicators (leaves, or the nodes of a level) that contributed most to the change of the root from a to b: contribution in value, in points (times the root''s max points, NULL without them) and as a share of the change';
+
+-- Inner nodes without a row per leaf.
+CREATE FUNCTION scorecard_nodes(sc scorecard, leaf_level integer,
+	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT method text,
+	OUT value float8, OUT points float8, OUT max_points float8, OUT weight float8,
+	OUT present integer, OUT expected integer)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'scorecard_nodes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scorecard_nodes(scorecard, integer) IS
+	'The inner nodes of a scorecard and its leaves down to the given level (0: inner nodes only), in preorder, with the columns of scorecard_nodes(sc): what ranks and reports of inner nodes read, without a row per leaf';

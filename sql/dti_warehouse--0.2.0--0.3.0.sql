@@ -215,9 +215,8 @@ BEGIN ATOMIC
 		SELECT r.period, r.unit_id, r.framework_id, n.code, n.level, n.value, u.parent_id
 		FROM dti.result_scorecard r
 		JOIN dti.unit u ON u.id = r.unit_id
-		CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
+		CROSS JOIN LATERAL scorecard_nodes(r.scorecard, 2) n
 		WHERE r.period = ranked_nodes.period AND r.framework_id = ranked_nodes.framework_id
-		  AND (n.method IS NOT NULL OR n.level <= 2)
 	) x;
 END;
 COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
@@ -250,10 +249,9 @@ BEGIN
 			   round_decimal(o.value, 4) AS old_key, round_decimal(n.value, 4) AS new_key
 		FROM (SELECT r.unit_id, x.code, x.level, x.value
 			  FROM dti.result_scorecard r
-			  CROSS JOIN LATERAL scorecard_nodes(r.scorecard) x
+			  CROSS JOIN LATERAL scorecard_nodes(r.scorecard, 2) x
 			  WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
-				AND r.unit_id = ANY (compute_ranks.changed_units)
-				AND (x.method IS NOT NULL OR x.level <= 2)) n
+				AND r.unit_id = ANY (compute_ranks.changed_units)) n
 		FULL JOIN (SELECT o.unit_id, o.code, o.level, o.value FROM dti.result_rank o
 				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 					 AND o.unit_id = ANY (compute_ranks.changed_units)) o

@@ -98,6 +98,14 @@ CREATE FUNCTION scorecard_nodes(sc scorecard,
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION scorecard_nodes(scorecard) IS
 	'One row per node of a scorecard, in preorder; weight is the normalised weight used in the parent';
+CREATE FUNCTION scorecard_nodes(sc scorecard, leaf_level integer,
+	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT method text,
+	OUT value float8, OUT points float8, OUT max_points float8, OUT weight float8,
+	OUT present integer, OUT expected integer)
+	RETURNS SETOF record
+	AS 'MODULE_PATHNAME', 'scorecard_nodes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scorecard_nodes(scorecard, integer) IS
+	'The inner nodes of a scorecard and its leaves down to the given level (0: inner nodes only), in preorder, with the columns of scorecard_nodes(sc): what ranks and reports of inner nodes read, without a row per leaf';
 CREATE FUNCTION unnest(sc scorecard,
 	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT method text,
 	OUT value float8, OUT points float8, OUT max_points float8, OUT weight float8,

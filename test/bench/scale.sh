@@ -150,8 +150,7 @@ WITH card AS (
 )
 SELECT c.period, c.unit_id, n.code::text AS code, n.value,
 	   rank_rounded(n.value, 4) OVER (PARTITION BY c.period, n.code) AS rank
-FROM card c CROSS JOIN LATERAL scorecard_nodes(c.sc) n
-WHERE n.method IS NOT NULL"
+FROM card c CROSS JOIN LATERAL scorecard_nodes(c.sc, 2) n"
 declare -A ms mem
 for w in 0 2; do
 	q "SET client_min_messages = warning; DROP TABLE IF EXISTS bench.c_result"

@@ -219,6 +219,14 @@ SELECT count(*) AS units, count(*) FILTER (WHERE s.sc = c.sc AND s.sc = p.sc AND
        count(*) FILTER (WHERE root_value(t.b) = root_value(t.a::scorecard) AND points(t.b, 'DTI') = 500 * root_value(t.b)) AS second_framework
 FROM serial s JOIN parallel_column c USING (unit) JOIN parallel_param p USING (unit) JOIN parallel_two t USING (unit);
 
+-- scorecard_nodes(sc, leaf_level): the inner nodes and the leaves down to a level.
+SELECT count(*) AS units,
+       bool_and((SELECT array_agg(n ORDER BY n.code) FROM scorecard_nodes(sc, 0) n) =
+                (SELECT array_agg(n ORDER BY n.code) FROM scorecard_nodes(sc) n WHERE n.method IS NOT NULL)) AS inner_only,
+       bool_and((SELECT array_agg(n ORDER BY n.code) FROM scorecard_nodes(sc, 2) n) =
+                (SELECT array_agg(n ORDER BY n.code) FROM scorecard_nodes(sc) n WHERE n.method IS NOT NULL OR n.level <= 2)) AS down_to_level_2,
+       min((SELECT count(*) FROM scorecard_nodes(sc, 2))) AS nodes_to_level_2
+FROM by_rollup;
 -- explain_change: contributions of the leaves sum to the change of the root.
 CREATE TABLE two AS
 SELECT 'a' AS k, sc FROM by_rollup WHERE unit = 1 UNION ALL SELECT 'b', sc FROM by_rollup WHERE unit = 2;
