@@ -6,8 +6,9 @@
 #     (the baseline) and with 8 clients for 60 s;
 #   - bad input: test/reliability/bad_input.sh with 1,000,000 rows;
 #   - crashes: test/scripts/reliability_crash.sh with a load of 200,000 rows.
-# Builds and installs the checkout, holding the shared install lock for the
-# whole run (about 5 minutes), and runs in a throwaway cluster.  With
+# Builds and installs the checkout (install_build in test/cluster.sh: under
+# the shared install lock for the whole run, about 5 minutes, or into the
+# private tree DTI_PG_TREE names), and runs in a throwaway cluster.  With
 # RELIABILITY_INSTALL=no it uses the extensions installed for the server of
 # PG_BINDIR as they are (no build, no install, no lock).
 set -euo pipefail
@@ -17,10 +18,8 @@ OUT=${RELIABILITY_OUT:-docs/reliability.md}
 work=$(mktemp -d)
 
 if [ "${RELIABILITY_INSTALL:-yes}" != no ]; then
-	exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
-	flock 9
 	make -s all >/dev/null
-	make -s install >/dev/null
+	install_build >/dev/null
 fi
 cluster_start "shared_buffers = '256MB'
 work_mem = '64MB'
