@@ -31,6 +31,22 @@ lock_held_above() {
 	return 1
 }
 
+# replace_section NAME FILE OUT: put FILE, which begins and ends with the
+# markers <!-- NAME:start --> and <!-- NAME:end -->, in place of the lines
+# between those markers in OUT (at its end when OUT has none), so that each
+# benchmark or check rewrites only its own section of a shared page.
+replace_section() {
+	local name=$1 file=$2 out=$3
+	touch "$out"
+	awk -v sec="$file" -v start="<!-- $name:start -->" -v end="<!-- $name:end -->" '
+		BEGIN { while ((getline l < sec) > 0) s = s l "\n" }
+		index($0, start) { skip = 1; printf "%s", s; done = 1; next }
+		index($0, end) { skip = 0; next }
+		!skip { print }
+		END { if (!done) printf "\n%s", s }
+	' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
+}
+
 # install_build: install the build for a run.  By default into the server's
 # own directories, one checkout at a time: an exclusive lock on fd 9 (the
 # install lock), held until the caller exits (unless a process above holds

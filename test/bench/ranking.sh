@@ -180,13 +180,6 @@ section=$(mktemp)
 	echo "<!-- ranking:end -->"
 } >"$section"
 
-touch "$OUT"
-awk -v sec="$section" '
-	BEGIN { while ((getline l < sec) > 0) s = s l "\n" }
-	/<!-- ranking:start -->/ { skip = 1; printf "%s", s; done = 1; next }
-	/<!-- ranking:end -->/ { skip = 0; next }
-	!skip { print }
-	END { if (!done) printf "\n%s", s }
-' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+replace_section ranking "$section" "$OUT"
 rm -f "$section"
 echo "bench ranking: wrote its section of $OUT"

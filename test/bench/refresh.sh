@@ -74,13 +74,6 @@ section=$(mktemp)
 	echo "Top 3 of 2024: $top. Sizes: $sizes."
 	echo "<!-- refresh:end -->"
 } >"$section"
-touch "$OUT"
-awk -v sec="$section" '
-	BEGIN { while ((getline l < sec) > 0) s = s l "\n" }
-	/<!-- refresh:start -->/ { skip = 1; printf "%s", s; done = 1; next }
-	/<!-- refresh:end -->/ { skip = 0; next }
-	!skip { print }
-	END { if (!done) printf "\n%s", s }
-' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+replace_section refresh "$section" "$OUT"
 rm -f "$section"
 echo "bench refresh: wrote its section of $OUT"

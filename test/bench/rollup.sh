@@ -167,13 +167,6 @@ section=$(mktemp)
 	echo "<!-- rollup:end -->"
 } >"$section"
 
-touch "$OUT"
-awk -v sec="$section" '
-	BEGIN { while ((getline l < sec) > 0) s = s l "\n" }
-	/<!-- rollup:start -->/ { skip = 1; printf "%s", s; done = 1; next }
-	/<!-- rollup:end -->/ { skip = 0; next }
-	!skip { print }
-	END { if (!done) printf "\n%s", s }
-' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+replace_section rollup "$section" "$OUT"
 rm -f "$section"
 echo "bench rollup: wrote its section of $OUT"

@@ -383,13 +383,6 @@ section=$(mktemp)
 	echo "rows and sum. The warehouse table is not partitioned."
 	echo "<!-- scale:end -->"
 } >"$section"
-touch "$OUT"
-awk -v sec="$section" '
-	BEGIN { while ((getline l < sec) > 0) s = s l "\n" }
-	/<!-- scale:start -->/ { skip = 1; printf "%s", s; done = 1; next }
-	/<!-- scale:end -->/ { skip = 0; next }
-	!skip { print }
-	END { if (!done) printf "\n%s", s }
-' "$OUT" >"$OUT.tmp" && mv "$OUT.tmp" "$OUT"
+replace_section scale "$section" "$OUT"
 rm -f "$section"
 say "wrote its section of $OUT"

@@ -63,13 +63,5 @@ tps8=$(field "$work/c8.log" 'tps: ' | xargs printf '%.1f')
 	echo "| crash during COPY / load_staging | $(field "$work/crash.log" 'load: ') |"
 	echo "<!-- reliability:end -->"
 } >"$work/section.md"
-if grep -q '<!-- reliability:start -->' "$OUT" 2>/dev/null; then
-	awk -v f="$work/section.md" '
-		/<!-- reliability:start -->/ { while ((getline l < f) > 0) print l; skip = 1; next }
-		/<!-- reliability:end -->/ { skip = 0; next }
-		!skip { print }' "$OUT" >"$work/out.md"
-	cat "$work/out.md" >"$OUT"
-else
-	cat "$work/section.md" >>"$OUT"
-fi
+replace_section reliability "$work/section.md" "$OUT"
 echo "reliability figures written to $OUT"
