@@ -47,24 +47,48 @@ replace_section() {
 	' "$out" >"$out.tmp" && mv "$out.tmp" "$out"
 }
 
+# private_tree DIR: a private copy of the server's installation under DIR,
+# made on first use.  The server binaries are real copies (PostgreSQL finds
+# its share and lib directories relative to its own executable); every other
+# file is linked, except this project's, which "make install DESTDIR=DIR"
+# then writes there.  Prints the bin directory (for PG_BINDIR).
+_link_entries() {	# link the entries of $1 into $2, except names matching $3
+	local e
+	for e in "$1"/*; do
+		case $(basename "$e") in $3) continue ;; esac
+		[ -e "$2/$(basename "$e")" ] || ln -s "$e" "$2/"
+	done
+}
+private_tree() {
+	local tree=$1 bindir libdir sharedir b
+	bindir=$(pg_config --bindir)
+	libdir=$(pg_config --pkglibdir)
+	sharedir=$(pg_config --sharedir)
+	if [ ! -x "$tree$bindir/postgres" ]; then
+		mkdir -p "$tree$bindir" "$tree$libdir/bitcode" "$tree$sharedir/extension" || return 1
+		for b in postgres initdb pg_ctl; do
+			cp "$bindir/$b" "$tree$bindir/$b" || return 1
+		done
+		_link_entries "$libdir" "$tree$libdir" 'dti*|bitcode'
+		[ ! -d "$libdir/bitcode" ] || _link_entries "$libdir/bitcode" "$tree$libdir/bitcode" 'dti*'
+		_link_entries "$sharedir" "$tree$sharedir" 'extension'
+		_link_entries "$sharedir/extension" "$tree$sharedir/extension" 'dti*'
+		chmod -R a+rX "$tree"
+	fi
+	echo "$tree$bindir"
+}
+
 # install_build: install the build for a run.  By default into the server's
 # own directories, one checkout at a time: an exclusive lock on fd 9 (the
 # install lock), held until the caller exits (unless a process above holds
-# it already).  With DTI_PG_TREE=<dir>, into a
-# private copy of the server's tree under <dir> (made on first use), whose
-# postgres finds the extension there (its directories are relative to its
-# binary): no lock, and the system installation is left alone.
+# it already).  With DTI_PG_TREE=<dir>, into a private copy of the server's
+# installation there (private_tree): no lock, and the system installation
+# is left alone.
 install_build() {
 	if [ -n "${DTI_PG_TREE:-}" ]; then
-		local d
-		if [ ! -x "$DTI_PG_TREE$(pg_config --bindir)/postgres" ]; then
-			for d in "$(pg_config --bindir)" "$(pg_config --pkglibdir)" "$(pg_config --sharedir)"; do
-				mkdir -p "$DTI_PG_TREE$(dirname "$d")" && cp -a "$d" "$DTI_PG_TREE$(dirname "$d")/" || return 1
-			done
-		fi
-		make -s install DESTDIR="$DTI_PG_TREE" || return 1
-		PG_BINDIR=$DTI_PG_TREE$(pg_config --bindir)
+		PG_BINDIR=$(private_tree "$DTI_PG_TREE") || return 1
 		export PG_BINDIR
+		make -s install DESTDIR="$DTI_PG_TREE"
 	else
 		if ! lock_held_above "${TMPDIR:-/tmp}/dti-install.lock"; then
 			exec 9>"${TMPDIR:-/tmp}/dti-install.lock"
