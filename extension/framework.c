@@ -589,6 +589,17 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 		if (fw->nodes[i].first_child < 0)
 			h = (uint32) i;
 	}
+	cf->leaf_node = palloc(sizeof(int32) * Max(fw->nleaves, 1));
+	cf->inner = palloc(sizeof(int32) * fw->nnodes);
+	cf->ninner = 0;
+	for (i = 0; i < fw->nnodes; i++)
+	{
+		if (fw->nodes[i].first_child < 0)
+			cf->leaf_node[fw->nodes[i].leaf_index] = i;
+		else
+			cf->inner[cf->ninner++] = i;
+	}
+	cf->skeleton = scorecard_skeleton(cf->fw);
 	MemoryContextSwitchTo(old);
 	return cf;
 }
@@ -619,11 +630,23 @@ framework_find(const CompiledFramework *cf, const char *code, int len)
  * from the (sliced) header, so a framework is detoasted and compiled once
  * per query rather than once per row.
  */
+/*
+ * A framework stored in a table is usually compressed inline (a few
+ * kilobytes).  Reading its header then means decompressing a slice; instead
+ * the cache keeps the first bytes of the compressed datum.  The header is
+ * the first FW_HEADER_SIZE bytes of the raw value, which neither pglz nor
+ * LZ4 encodes in more than FW_PREFIX_BYTES of compressed data, so equal
+ * prefixes mean equal headers, hence (by the fingerprint) equal frameworks.
+ */
+#define FW_PREFIX_BYTES	(VARHDRSZ_COMPRESSED + 64)
+
 typedef struct FrameworkCache
 {
 	Pointer		last_ptr;
 	bool		ext_valid;
 	struct varatt_external last_ext;
+	Size		prefix_len;		/* 0: no compressed datum seen */
+	char		prefix[FW_PREFIX_BYTES];
 	uint64		fingerprint;
 	int32		nnodes;
 	CompiledFramework *cf;
@@ -654,6 +677,13 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 				*cfp = cache->cf;
 				return cache->cf->fw;
 			}
+		}
+		if (VARATT_IS_COMPRESSED(ptr) && cache->prefix_len > 0 &&
+			Min(VARSIZE(ptr), FW_PREFIX_BYTES) == cache->prefix_len &&
+			memcmp(ptr, cache->prefix, cache->prefix_len) == 0)
+		{
+			*cfp = cache->cf;
+			return cache->cf->fw;
 		}
 		if (VARATT_IS_EXTERNAL_ONDISK(ptr) && cache->ext_valid)
 		{
@@ -696,6 +726,12 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 		cache->nnodes = nnodes;
 	}
 	cache->last_ptr = ptr;
+	cache->prefix_len = 0;
+	if (VARATT_IS_COMPRESSED(ptr))
+	{
+		cache->prefix_len = Min(VARSIZE(ptr), FW_PREFIX_BYTES);
+		memcpy(cache->prefix, ptr, cache->prefix_len);
+	}
 	cache->ext_valid = VARATT_IS_EXTERNAL_ONDISK(ptr);
 	if (cache->ext_valid)
 		VARATT_EXTERNAL_GET_POINTER(cache->last_ext, ptr);

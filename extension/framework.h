@@ -26,6 +26,10 @@ typedef struct CompiledFramework
 	int32	   *slots;			/* open-addressing table of node indexes */
 	uint32		mask;
 	int32	   *next_leaf;		/* per node: the next leaf in preorder, or -1 */
+	int32	   *leaf_node;		/* per leaf: its node */
+	int32	   *inner;			/* the inner nodes, in preorder */
+	int32		ninner;
+	struct Scorecard *skeleton; /* what every scorecard starts from */
 } CompiledFramework;
 
 extern void framework_validate(const Framework *fw, Size size);
@@ -36,7 +40,8 @@ extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 struct JsonbContainer;
 extern struct JsonbContainer *framework_json_array(const char *str, const char *type,
 												   int *n);
-extern Scorecard *framework_evaluate(const Framework *fw, const float8 *values,
-									 const bool *present);
+extern Scorecard *scorecard_skeleton(const Framework *fw);
+extern Scorecard *framework_evaluate(const CompiledFramework *cf,
+									 const float8 *values, const bool *present);
 
 #endif							/* DTI_FRAMEWORK_H */

@@ -56,7 +56,7 @@ PG_FUNCTION_INFO_V1(scorecard_explain_change);
  * Points of a node are its value times its max points.
  */
 Scorecard *
-framework_evaluate(const Framework *fw, const float8 *values, const bool *present)
+scorecard_skeleton(const Framework *fw)
 {
 	int			n = fw->nnodes;
 	Size		code_bytes = VARSIZE(fw) - offsetof(Framework, nodes) -
@@ -77,6 +77,7 @@ framework_evaluate(const Framework *fw, const float8 *values, const bool *presen
 
 		s->parent = f->parent;
 		s->level = f->level;
+		s->expected = f->nleaves;
 		s->code_offset = f->code_offset;
 		s->code_len = f->code_len;
 		s->method = f->method;
@@ -85,9 +86,45 @@ framework_evaluate(const Framework *fw, const float8 *values, const bool *presen
 		if (!isnan(f->max_points))
 			s->flags |= SC_HAS_MAX;
 	}
+	return sc;
+}
 
-	for (i = n - 1; i >= 0; i--)
+/*
+ * The scorecard of one unit: a copy of the framework's skeleton (see
+ * scorecard_skeleton), filled by one backward pass.
+ */
+Scorecard *
+framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool *present)
+{
+	const Framework *fw = cf->fw;
+	Scorecard  *sc = (Scorecard *) palloc(VARSIZE(cf->skeleton));
+	int			l,
+				j;
+
+	memcpy(sc, cf->skeleton, VARSIZE(cf->skeleton));
+
+	/* the leaves, in the order of the state's arrays */
+	for (l = 0; l < fw->nleaves; l++)
 	{
+		ScorecardNode *s;
+
+		if (!present[l])
+			continue;
+		s = &sc->nodes[cf->leaf_node[l]];
+		s->present = 1;
+		s->value = values[l];
+		s->flags |= SC_HAS_VALUE;
+		if (s->flags & SC_HAS_MAX)
+		{
+			s->points = s->value * s->max_points;
+			s->flags |= SC_HAS_POINTS;
+		}
+	}
+
+	/* the inner nodes, children before parents */
+	for (j = cf->ninner - 1; j >= 0; j--)
+	{
+		int			i = cf->inner[j];
 		const FrameworkNode *f = &fw->nodes[i];
 		ScorecardNode *s = &sc->nodes[i];
 		int			k;
@@ -98,25 +135,12 @@ framework_evaluate(const Framework *fw, const float8 *values, const bool *presen
 		bool		zero = false;
 		float8		v = 0;
 
-		if (f->first_child < 0)
-		{
-			s->expected = 1;
-			if (present[f->leaf_index])
-			{
-				s->present = 1;
-				s->value = values[f->leaf_index];
-				s->flags |= SC_HAS_VALUE;
-			}
-			goto points;
-		}
-
 		csum_init(&wsum);
 		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
 		{
 			ScorecardNode *c = &sc->nodes[k];
 
 			s->present += c->present;
-			s->expected += c->expected;
 			if (!(fw->nodes[k].weight > 0))
 				continue;
 			counted++;
@@ -129,7 +153,7 @@ framework_evaluate(const Framework *fw, const float8 *values, const bool *presen
 				csum_add(&wsum, fw->nodes[k].weight);
 		}
 		if (npresent == 0 || (float8) npresent < f->threshold * counted)
-			goto points;
+			continue;
 
 		csum_init(&acc);
 		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
@@ -185,9 +209,7 @@ framework_evaluate(const Framework *fw, const float8 *values, const bool *presen
 		}
 		s->value = v;
 		s->flags |= SC_HAS_VALUE;
-
-points:
-		if ((s->flags & SC_HAS_VALUE) && (s->flags & SC_HAS_MAX))
+		if (s->flags & SC_HAS_MAX)
 		{
 			s->points = s->value * s->max_points;
 			s->flags |= SC_HAS_POINTS;
