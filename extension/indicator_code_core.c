@@ -205,6 +205,9 @@ icode_compare(const char *a, size_t alen, const char *b, size_t blen)
 	size_t		i = 0,
 				j = 0;
 
+	/* equal bytes are the only way to compare equal: settle that first */
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return 0;
 	for (;;)
 	{
 		size_t		an,

@@ -98,6 +98,11 @@ COMMENT ON OPERATOR <> (indicator_code, indicator_code) IS 'Not equal';
 COMMENT ON OPERATOR >= (indicator_code, indicator_code) IS 'Sorts after or equal, in natural order';
 COMMENT ON OPERATOR > (indicator_code, indicator_code) IS 'Sorts after, in natural order';
 
+CREATE FUNCTION indicator_code_sortsupport(internal) RETURNS void
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION indicator_code_sortsupport(internal) IS
+	'B-tree sort support for indicator codes: sorts call the natural-order comparison directly';
+
 CREATE OPERATOR CLASS indicator_code_ops
 	DEFAULT FOR TYPE indicator_code USING btree AS
 	OPERATOR 1 <,
@@ -105,7 +110,8 @@ CREATE OPERATOR CLASS indicator_code_ops
 	OPERATOR 3 =,
 	OPERATOR 4 >=,
 	OPERATOR 5 >,
-	FUNCTION 1 indicator_code_cmp(indicator_code, indicator_code);
+	FUNCTION 1 indicator_code_cmp(indicator_code, indicator_code),
+	FUNCTION 2 indicator_code_sortsupport(internal);
 COMMENT ON OPERATOR CLASS indicator_code_ops USING btree IS 'Natural order of indicator codes';
 
 CREATE OPERATOR CLASS indicator_code_ops

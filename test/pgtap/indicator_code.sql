@@ -1,7 +1,7 @@
 -- indicator_code contracts: function properties, errors with SQLSTATE, and a
 -- round trip of 100,000 random codes through text and binary I/O.
 BEGIN;
-SELECT plan(35);
+SELECT plan(37);
 
 SELECT has_type('indicator_code');
 SELECT has_function('nlevel', ARRAY['indicator_code']);
@@ -84,6 +84,19 @@ SELECT is(
 	(SELECT indicator_code_send('CQS.3')),
 	'\x014351532e33'::bytea,
 	'binary form: version byte 1, then the code');
+
+-- Sorts go through the sort support function: same order as indicator_code_cmp().
+SELECT is(
+	(SELECT p.amproc::text FROM pg_amproc p
+	 JOIN pg_opfamily f ON f.oid = p.amprocfamily
+	 JOIN pg_am a ON a.oid = f.opfmethod
+	 WHERE f.opfname = 'indicator_code_ops' AND a.amname = 'btree' AND p.amprocnum = 2),
+	'indicator_code_sortsupport',
+	'the btree operator family has sort support (function 2)');
+SELECT is(count(*), 0::bigint, 'ORDER BY (sort support) puts 100,000 random codes in indicator_code_cmp() order')
+FROM (SELECT c, lag(c) OVER (ORDER BY c) AS prev FROM rt_code) s
+WHERE indicator_code_cmp(prev, c) > 0
+   OR (indicator_code_cmp(prev, c) = 0 AND prev::text <> c::text);
 
 SELECT * FROM finish();
 ROLLBACK;
