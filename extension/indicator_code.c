@@ -13,6 +13,7 @@
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_type_d.h"
 #include "common/hashfn.h"
+#include "lib/hyperloglog.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "libpq/pqformat.h"
@@ -260,12 +261,84 @@ sortsupport_compare(Datum x, Datum y, SortSupport ssup)
 	return c;
 }
 
+/*
+ * Abbreviated keys (icode_abbrev): most comparisons of a sort become
+ * integer comparisons that read no code.  The number of distinct codes and
+ * of distinct keys are estimated on the first rows; when keys separate
+ * codes poorly (codes sharing their first labels), abbreviation is given up.
+ */
+typedef struct AbbrevState
+{
+	hyperLogLogState full_card;
+	hyperLogLogState abbr_card;
+	bool		estimating;
+} AbbrevState;
+
+static Datum
+abbrev_convert(Datum original, SortSupport ssup)
+{
+	AbbrevState *st = (AbbrevState *) ssup->ssup_extra;
+	IndicatorCode *c = DatumGetIndicatorCodeP(original);
+	uint64		key = icode_abbrev(ICODE_DATA(c), ICODE_LEN(c));
+
+	if (st->estimating)
+	{
+		addHyperLogLog(&st->full_card,
+					   DatumGetUInt32(hash_any((const unsigned char *) ICODE_DATA(c),
+											   ICODE_LEN(c))));
+		addHyperLogLog(&st->abbr_card, DatumGetUInt32(hash_uint32((uint32) (key ^ (key >> 32)))));
+	}
+	if ((Pointer) c != DatumGetPointer(original))
+		pfree(c);
+#if SIZEOF_DATUM == 8
+	return UInt64GetDatum(key);
+#else
+	return UInt32GetDatum((uint32) (key >> 32));
+#endif
+}
+
+static bool
+abbrev_abort(int memtupcount, SortSupport ssup)
+{
+	AbbrevState *st = (AbbrevState *) ssup->ssup_extra;
+	double		full;
+	double		abbr;
+
+	if (memtupcount < 1000 || !st->estimating)
+		return false;
+	full = Max(estimateHyperLogLog(&st->full_card), 1.0);
+	abbr = Max(estimateHyperLogLog(&st->abbr_card), 1.0);
+	if (abbr >= full * 0.2)
+	{
+		/* good enough on a sample of this size: stop counting */
+		if (memtupcount >= 10000)
+			st->estimating = false;
+		return false;
+	}
+	return true;
+}
+
 Datum
 indicator_code_sortsupport(PG_FUNCTION_ARGS)
 {
 	SortSupport ssup = (SortSupport) PG_GETARG_POINTER(0);
 
 	ssup->comparator = sortsupport_compare;
+	if (ssup->abbreviate)
+	{
+		MemoryContext old = MemoryContextSwitchTo(ssup->ssup_cxt);
+		AbbrevState *st = palloc(sizeof(AbbrevState));
+
+		initHyperLogLog(&st->full_card, 10);
+		initHyperLogLog(&st->abbr_card, 10);
+		st->estimating = true;
+		MemoryContextSwitchTo(old);
+		ssup->ssup_extra = st;
+		ssup->abbrev_full_comparator = sortsupport_compare;
+		ssup->comparator = ssup_datum_unsigned_cmp;
+		ssup->abbrev_converter = abbrev_convert;
+		ssup->abbrev_abort = abbrev_abort;
+	}
 	PG_RETURN_VOID();
 }
 

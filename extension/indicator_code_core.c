@@ -279,3 +279,79 @@ icode_successor_char(const char *s, size_t len)
 	 */
 	return is_digit(s[len - 1]) ? 'A' : '0';
 }
+
+/*
+ * The abbreviated key is the first 8 bytes, read big-endian, of a byte
+ * string whose byte-wise order (a prefix first) is the natural order:
+ *
+ *   label end      0x00 (after every label, the last one included)
+ *   digit run      0x01 + the number of significant digits (1..63), the
+ *                  significant digits as packed decimal (two per byte, the
+ *                  last nibble 0 when odd), the number of leading zeros
+ *   other run      0x80, then its bytes (letters and '_', all >= 0x41)
+ *
+ * Digit runs sort before other runs (0x02..0x40 < 0x80); a number with fewer
+ * significant digits is smaller, then the digits decide, then fewer leading
+ * zeros first, as compare_digit_runs() does; an other run that is a prefix
+ * of another is followed by a digit run or a label end, both below any of
+ * its bytes; a label or a code that ends sorts before one that goes on.
+ * Truncating such strings to 8 bytes and padding with zeros keeps "a < b
+ * implies key(a) <= key(b)".
+ */
+uint64_t
+icode_abbrev(const char *s, size_t len)
+{
+	uint8_t		key[8] = {0};
+	int			n = 0;
+	size_t		i = 0;
+	uint64_t	k = 0;
+	int			j;
+
+#define PUT(b) do { key[n++] = (uint8_t) (b); if (n == 8) goto full; } while (0)
+	while (i < len)
+	{
+		size_t		run;
+
+		if (s[i] == '.')
+		{
+			PUT(0x00);
+			i++;
+			continue;
+		}
+		run = run_length(s + i, len - i);
+		if (is_digit(s[i]))
+		{
+			size_t		z = 0;
+			size_t		sig;
+			size_t		d;
+
+			while (z < run - 1 && s[i + z] == '0')
+				z++;
+			sig = run - z;
+			PUT(0x01 + sig);
+			for (d = 0; d < sig; d += 2)
+			{
+				int			hi = s[i + z + d] - '0';
+				int			lo = (d + 1 < sig) ? s[i + z + d + 1] - '0' : 0;
+
+				PUT((hi << 4) | lo);
+			}
+			PUT(z);
+		}
+		else
+		{
+			size_t		c;
+
+			PUT(0x80);
+			for (c = 0; c < run; c++)
+				PUT(s[i + c]);
+		}
+		i += run;
+	}
+	PUT(0x00);
+#undef PUT
+full:
+	for (j = 0; j < 8; j++)
+		k = (k << 8) | key[j];
+	return k;
+}

@@ -13,6 +13,7 @@
 #define INDICATOR_CODE_CORE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ICODE_MAX_LEVELS	32
 #define ICODE_MAX_LABEL		63
@@ -69,5 +70,12 @@ extern int	icode_label_span(const char *s, size_t len, int n,
  * after it too.  Used to turn "x <@ p" into a btree range.
  */
 extern char icode_successor_char(const char *s, size_t len);
+
+/*
+ * An abbreviated key for sorting: a < b in natural order implies
+ * icode_abbrev(a) <= icode_abbrev(b) as unsigned integers, and equal codes
+ * give equal keys.  Ties need the full comparison.
+ */
+extern uint64_t icode_abbrev(const char *s, size_t len);
 
 #endif							/* INDICATOR_CODE_CORE_H */

@@ -157,7 +157,10 @@ rollup_step(PG_FUNCTION_ARGS)
 		st->fw_ptr = fw_ptr;
 	}
 
-	code = PG_GETARG_INDICATOR_CODE_P(2);
+	/* a short inline code needs no detoasting: skip the call for it */
+	code = (IndicatorCode *) PG_GETARG_POINTER(2);
+	if (VARATT_IS_COMPRESSED(code) || VARATT_IS_EXTERNAL(code))
+		code = PG_GETARG_INDICATOR_CODE_P(2);
 	node = st->hint;
 	if (node < 0 || cf->fw->nodes[node].code_len != ICODE_LEN(code) ||
 		!same_bytes(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)))
@@ -473,12 +476,19 @@ rollup_deserialize(PG_FUNCTION_ARGS)
 	if (view.nleaves != cf->fw->nleaves)
 		corrupt_state("the number of leaves does not match the framework");
 	st = state_new(aggcxt, cf);
-	for (i = 0, k = 0; i < view.nleaves; i++)
-		if (view.present[i] != 0)
-		{
-			st->present[i] = true;
-			memcpy(&st->values[i], view.values + sizeof(float8) * k++, sizeof(float8));
-		}
+	if (view.npresent == view.nleaves)
+	{
+		/* every leaf present: the values are the array itself */
+		memset(st->present, true, view.nleaves);
+		memcpy(st->values, view.values, sizeof(float8) * view.nleaves);
+	}
+	else
+		for (i = 0, k = 0; i < view.nleaves; i++)
+			if (view.present[i] != 0)
+			{
+				st->present[i] = true;
+				memcpy(&st->values[i], view.values + sizeof(float8) * k++, sizeof(float8));
+			}
 	st->npresent = view.npresent;
 	PG_RETURN_POINTER(st);
 }

@@ -1,6 +1,7 @@
 -- dti 0.6.0 -> 0.7.0: sort support for indicator codes, so that sorts,
 -- window partitions and merge joins on indicator_code compare without a
--- function call per comparison.
+-- function call per comparison and with abbreviated keys; transition state
+-- sizes (SSPACE) of the aggregates with internal states.
 \echo Use "ALTER EXTENSION dti UPDATE TO '0.7.0'" to load this file. \quit
 
 CREATE FUNCTION indicator_code_sortsupport(internal) RETURNS void
@@ -10,3 +11,17 @@ COMMENT ON FUNCTION indicator_code_sortsupport(internal) IS
 
 ALTER OPERATOR FAMILY indicator_code_ops USING btree
 	ADD FUNCTION 2 (indicator_code, indicator_code) indicator_code_sortsupport(internal);
+
+-- Transition state sizes for the planner.  Without them it assumes 8 kB per
+-- group for an internal state and prefers sorting 10 million rows to a hash
+-- aggregate whose states take a tenth of that.  ALTER AGGREGATE cannot set
+-- them and the aggregates have dependants (views of the warehouse), so the
+-- catalog is updated; a fresh install declares the same SSPACE values.
+UPDATE pg_catalog.pg_aggregate SET aggtransspace = 1024
+WHERE aggfnoid = 'rollup(framework, indicator_code, float8)'::regprocedure;
+UPDATE pg_catalog.pg_aggregate SET aggtransspace = 80
+WHERE aggfnoid = 'indicator_stats(float8)'::regprocedure;
+UPDATE pg_catalog.pg_aggregate SET aggtransspace = 48
+WHERE aggfnoid IN ('weighted_mean(float8, float8)'::regprocedure,
+				   'weighted_geomean(float8, float8)'::regprocedure,
+				   'weighted_harmonic(float8, float8)'::regprocedure);

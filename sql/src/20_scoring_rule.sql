@@ -129,7 +129,7 @@ CREATE AGGREGATE indicator_stats(float8) (
 	SFUNC = indicator_stats_step, STYPE = internal,
 	COMBINEFUNC = indicator_stats_combine,
 	SERIALFUNC = indicator_stats_serialize, DESERIALFUNC = indicator_stats_deserialize,
-	FINALFUNC = indicator_stats_final, PARALLEL = SAFE);
+	FINALFUNC = indicator_stats_final, SSPACE = 80, PARALLEL = SAFE);
 COMMENT ON AGGREGATE indicator_stats(float8) IS
 	'Summary (n, min, max, mean, sample sd) of the non-NULL values for relative scoring rules; NULL when there are none; NaN or infinity is an error';
 

@@ -45,17 +45,17 @@ CREATE AGGREGATE weighted_mean(float8, float8) (
 	SFUNC = weighted_mean_step, STYPE = internal,
 	COMBINEFUNC = weighted_mean_combine,
 	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
-	FINALFUNC = weighted_mean_final, PARALLEL = SAFE);
+	FINALFUNC = weighted_mean_final, SSPACE = 48, PARALLEL = SAFE);
 CREATE AGGREGATE weighted_geomean(float8, float8) (
 	SFUNC = weighted_geomean_step, STYPE = internal,
 	COMBINEFUNC = weighted_mean_combine,
 	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
-	FINALFUNC = weighted_geomean_final, PARALLEL = SAFE);
+	FINALFUNC = weighted_geomean_final, SSPACE = 48, PARALLEL = SAFE);
 CREATE AGGREGATE weighted_harmonic(float8, float8) (
 	SFUNC = weighted_harmonic_step, STYPE = internal,
 	COMBINEFUNC = weighted_mean_combine,
 	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
-	FINALFUNC = weighted_harmonic_final, PARALLEL = SAFE);
+	FINALFUNC = weighted_harmonic_final, SSPACE = 48, PARALLEL = SAFE);
 COMMENT ON AGGREGATE weighted_mean(float8, float8) IS
 	'Weighted arithmetic mean sum(w*x)/sum(w) with compensated sums; NULL value or weight skips the row, all weights 0 gives NULL';
 COMMENT ON AGGREGATE weighted_geomean(float8, float8) IS

@@ -145,6 +145,7 @@ CREATE AGGREGATE rollup(framework, indicator_code, float8) (
 	SERIALFUNC = rollup_serialize,
 	DESERIALFUNC = rollup_deserialize,
 	FINALFUNC = rollup_final,
+	SSPACE = 1024,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE rollup(framework, indicator_code, float8) IS

@@ -4,6 +4,7 @@
  * The input is split at its first NUL byte into two candidate codes.  Each
  * is validated; for valid codes the harness checks that the order is
  * reflexive and antisymmetric, that equality is byte equality, that the
+ * abbreviated sort keys agree with the order, that the
  * label functions agree with the parser, and that the btree range used for
  * "x <@ p" (from p up to p extended by icode_successor_char) holds exactly
  * the descendants of p.
@@ -89,6 +90,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if ((ab == 0) != same)
 			abort();
+		/* the abbreviated keys never contradict the order */
+		{
+			uint64_t	ka = icode_abbrev(a, alen);
+			uint64_t	kb = icode_abbrev(b, blen);
+
+			if ((ab < 0 && ka > kb) || (ab > 0 && ka < kb) || (ab == 0 && ka != kb))
+				abort();
+		}
 	}
 
 	/* the range [a, a + successor) holds exactly the descendants of a */

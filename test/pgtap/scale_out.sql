@@ -10,7 +10,7 @@
 -- results), so every type has send and receive functions.  See
 -- docs/scale-out.md.
 BEGIN;
-SELECT plan(16);
+SELECT plan(17);
 
 CREATE TEMP VIEW dti_member AS
 SELECT d.classid, d.objid FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid
@@ -45,6 +45,19 @@ SELECT is((SELECT array_agg(format('%s: %s %s', s.aggfnoid::regprocedure, s.role
 		   FROM dti_aggregate_support s JOIN pg_proc p ON p.oid = s.fn
 		   WHERE p.proparallel <> 's' OR p.provolatile <> 'i'),
 	NULL, 'every support function of every aggregate is PARALLEL SAFE and IMMUTABLE');
+-- The planner sizes hash aggregates with the state size: an internal state
+-- without one counts 8 kB per group.  Only the quantile states grow with the
+-- rows; the others declare their size.
+SELECT is((SELECT array_agg(aggfnoid::regprocedure::text || ' ' || aggtransspace ORDER BY aggfnoid::regprocedure::text) FROM dti_aggregate
+		   WHERE aggtranstype = 'internal'::regtype),
+	ARRAY['indicator_stats(double precision) 80',
+		  'rollup(framework,indicator_code,double precision) 1024',
+		  'weighted_geomean(double precision,double precision) 48',
+		  'weighted_harmonic(double precision,double precision) 48',
+		  'weighted_mean(double precision,double precision) 48',
+		  'weighted_median(double precision,double precision) 0',
+		  'weighted_quantile(double precision,double precision,double precision) 0'],
+	'aggregates with internal states declare their state size (SSPACE), except the quantiles');
 SELECT is((SELECT array_agg(aggfnoid::regprocedure::text ORDER BY 1) FROM dti_aggregate WHERE aggkind <> 'n'),
 	NULL, 'every aggregate is a normal aggregate (no ordered-set aggregate, which cannot be split)');
 SELECT is((SELECT array_agg(aggfnoid::regprocedure::text ORDER BY 1) FROM dti_aggregate WHERE aggfinalmodify = 'w'),
