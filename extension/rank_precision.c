@@ -33,6 +33,8 @@
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "catalog/pg_type_d.h"
+#include "utils/array.h"
 #include "utils/memutils.h"
 #include "windowapi.h"
 
@@ -47,6 +49,7 @@ PG_FUNCTION_INFO_V1(rank_tolerant_dense);
 PG_FUNCTION_INFO_V1(rank_tolerant_ordinal);
 PG_FUNCTION_INFO_V1(rank_tolerant_fractional);
 PG_FUNCTION_INFO_V1(float8_round_decimal);
+PG_FUNCTION_INFO_V1(rank_rounded_array);
 
 #define RANK_MAX_DECIMALS 15
 
@@ -289,6 +292,22 @@ current_lower(WindowObject winobj)
 }
 
 /*
+ * The first argument on row i of the partition; false past its end.  Checks
+ * for interrupts every 1024 rows.
+ */
+static bool
+partition_value(WindowObject winobj, int64 i, Datum *d, bool *isnull)
+{
+	bool		isout;
+
+	if ((i & 1023) == 0)
+		CHECK_FOR_INTERRUPTS();
+	*d = WinGetFuncArgInPartition(winobj, 0, (int) i, WINDOW_SEEK_HEAD,
+								  false, isnull, &isout);
+	return !isout;
+}
+
+/*
  * Read the partition once: keys of the non-NULL values (rounded, and
  * negated when higher is better so that the best sorts first), sorted
  * with ties in row order; then each row's place and the tie groups.
@@ -308,16 +327,11 @@ load_partition(WindowObject winobj, PrecisionPartition *part, bool tolerant)
 	part->place = MemoryContextAllocHuge(cxt, sizeof(int64) * Max(rows, 1));
 	for (i = 0; i < rows; i++)
 	{
-		bool		isnull,
-					isout;
+		bool		isnull;
 		Datum		d;
 		double		x;
 
-		if ((i & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
-		d = WinGetFuncArgInPartition(winobj, 0, (int) i, WINDOW_SEEK_HEAD,
-									 false, &isnull, &isout);
-		if (isout)
+		if (!partition_value(winobj, i, &d, &isnull))
 			break;
 		part->place[i] = -1;
 		if (isnull)
@@ -452,4 +466,177 @@ Datum
 rank_tolerant_fractional(PG_FUNCTION_ARGS)
 {
 	return precision_rank(fcinfo, true, RANK_FRACTIONAL);
+}
+
+/*
+ * rank_rounded_each(values float8[], decimals, lower_is_better): competition
+ * ranks of every position of the arrays across the partition, as
+ * rank_rounded(values[i], decimals) OVER (PARTITION BY ..., i) would give
+ * them, without a window partition (and a sort) per position.  All arrays
+ * of a partition have the same length; a NULL element gets a NULL rank, a
+ * NULL array a NULL result.
+ */
+typedef struct ArrayRankPartition
+{
+	bool		ready;
+	bool		lower;
+	int			decimals;
+	int			width;
+	int64		rows;
+	bool	   *row_null;		/* per row: the array is NULL */
+	int64	   *rank;			/* rows x width, 0 for a NULL element */
+} ArrayRankPartition;
+
+static Datum *
+array_row(Datum d, int *width, bool **nulls)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+
+	if (ARR_ELEMTYPE(a) != FLOAT8OID)
+		elog(ERROR, "rank_rounded_each() called with an array of type %u", ARR_ELEMTYPE(a));
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("the values ranked by rank_rounded_each() must be a one-dimensional array"),
+				 errdetail("The array has %d dimensions.", ARR_NDIM(a))));
+	deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE,
+					  &elems, nulls, width);
+	return elems;
+}
+
+static void
+load_array_partition(WindowObject winobj, ArrayRankPartition *part)
+{
+	MemoryContext cxt = GetMemoryChunkContext(part);
+	int64		rows = WinGetPartitionRowCount(winobj);
+	double	   *keys = NULL;
+	bool	   *isnull_key = NULL;
+	RankEntry  *entries;
+	int64		i;
+	int			j;
+
+	part->width = -1;
+	part->row_null = MemoryContextAllocZero(cxt, sizeof(bool) * Max(rows, 1));
+	for (i = 0; i < rows; i++)
+	{
+		bool		isnull;
+		Datum		d;
+		Datum	   *vals;
+		bool	   *nulls;
+		int			width;
+
+		if (!partition_value(winobj, i, &d, &isnull))
+			break;
+		if (isnull)
+		{
+			part->row_null[i] = true;
+			continue;
+		}
+		vals = array_row(d, &width, &nulls);
+		if (part->width < 0)
+		{
+			part->width = width;
+			keys = MemoryContextAllocHuge(cxt, sizeof(double) * Max(rows * width, 1));
+			isnull_key = MemoryContextAllocHuge(cxt, sizeof(bool) * Max(rows * width, 1));
+			memset(isnull_key, true, sizeof(bool) * Max(rows * width, 1));
+		}
+		else if (width != part->width)
+			ereport(ERROR,
+					(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+					 errmsg("the arrays ranked by rank_rounded_each() must all have the same length in a partition"),
+					 errdetail("One has %d elements, another %d.", part->width, width)));
+		for (j = 0; j < width; j++)
+		{
+			double		x;
+
+			if (nulls[j])
+				continue;
+			x = DatumGetFloat8(vals[j]);
+			dti_check_value(x);
+			x = round_key(x, part->decimals);
+			keys[i * width + j] = part->lower ? x : -x;
+			isnull_key[i * width + j] = false;
+		}
+		pfree(vals);
+		pfree(nulls);
+	}
+	part->rows = rows;
+	if (part->width < 0)
+		part->width = 0;
+	part->rank = MemoryContextAllocHuge(cxt, sizeof(int64) * Max(rows * part->width, 1));
+	entries = palloc(sizeof(RankEntry) * Max(rows, 1));
+	for (j = 0; j < part->width; j++)
+	{
+		int64		n = 0;
+		int64		k;
+		int64		start = 0;
+
+		CHECK_FOR_INTERRUPTS();
+		for (i = 0; i < rows; i++)
+		{
+			part->rank[i * part->width + j] = 0;
+			if (part->row_null[i] || isnull_key[i * part->width + j])
+				continue;
+			entries[n].key = keys[i * part->width + j];
+			entries[n].row = i;
+			n++;
+		}
+		qsort(entries, n, sizeof(RankEntry), compare_entries);
+		for (k = 0; k < n; k++)
+		{
+			if (k > 0 && entries[k - 1].key != entries[k].key)
+				start = k;
+			part->rank[entries[k].row * part->width + j] = start + 1;
+		}
+	}
+	pfree(entries);
+	part->ready = true;
+}
+
+Datum
+rank_rounded_array(PG_FUNCTION_ARGS)
+{
+	WindowObject winobj = PG_WINDOW_OBJECT();
+	ArrayRankPartition *part;
+	int			decimals = (int) current_param(winobj, false);
+	bool		lower = current_lower(winobj);
+	int64		pos;
+	Datum	   *elems;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			j;
+
+	part = (ArrayRankPartition *)
+		WinGetPartitionLocalMemory(winobj, sizeof(ArrayRankPartition));
+	if (!part->ready)
+	{
+		part->decimals = decimals;
+		part->lower = lower;
+		load_array_partition(winobj, part);
+	}
+	else if (decimals != part->decimals || lower != part->lower)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the number of decimals and direction of a precision rank must be the same on every row of a partition"),
+				 errhint("Partition by the column that decides them, or pass constants.")));
+
+	pos = WinGetCurrentPosition(winobj);
+	if (pos < 0 || pos >= part->rows)
+		elog(ERROR, "window row %lld outside its partition", (long long) pos);
+	if (part->row_null[pos])
+		PG_RETURN_NULL();
+	elems = palloc(sizeof(Datum) * Max(part->width, 1));
+	nulls = palloc(sizeof(bool) * Max(part->width, 1));
+	for (j = 0; j < part->width; j++)
+	{
+		int64		r = part->rank[pos * part->width + j];
+
+		elems[j] = Int64GetDatum(r);
+		nulls[j] = (r == 0);
+	}
+	dims[0] = part->width;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, 1, dims, lbs, INT8OID,
+											 sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }

@@ -18,7 +18,10 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
+#include "catalog/pg_type_d.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/float.h"
 #include "utils/jsonb.h"
 
@@ -35,6 +38,8 @@ PG_FUNCTION_INFO_V1(scorecard_points);
 PG_FUNCTION_INFO_V1(scorecard_coverage);
 PG_FUNCTION_INFO_V1(scorecard_root_value);
 PG_FUNCTION_INFO_V1(scorecard_nodes);
+PG_FUNCTION_INFO_V1(scorecard_codes);
+PG_FUNCTION_INFO_V1(scorecard_values);
 PG_FUNCTION_INFO_V1(scorecard_explain_change);
 
 
@@ -451,6 +456,13 @@ scorecard_root_value(PG_FUNCTION_ARGS)
 	PG_RETURN_FLOAT8(sc->nodes[0].value);
 }
 
+/* Is node s a row of scorecard_nodes(sc, leaf_level)? */
+static bool
+node_listed(const ScorecardNode *s, int32 leaf_level)
+{
+	return !(s->method == FW_LEAF && s->level > leaf_level);
+}
+
 /*
  * scorecard_nodes(sc): one row per node, in preorder: code, parent,
  * level, method, value, points, max_points, weight, present, expected.
@@ -471,7 +483,7 @@ scorecard_nodes(PG_FUNCTION_ARGS)
 		Datum		values[10];
 		bool		nulls[10] = {0};
 
-		if (s->method == FW_LEAF && s->level > leaf_level)
+		if (!node_listed(s, leaf_level))
 			continue;
 
 		values[0] = PointerGetDatum(indicator_code_make(SC_CODE(sc, i), s->code_len));
@@ -497,6 +509,63 @@ scorecard_nodes(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * scorecard_codes(sc, leaf_level) and scorecard_values(sc, leaf_level): the
+ * codes and values of the rows scorecard_nodes(sc, leaf_level) returns, as
+ * two arrays in the same order, for ranking every node at once
+ * (rank_rounded_each()) without a row per node before the ranks.
+ */
+Datum
+scorecard_codes(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	int32		leaf_level = PG_GETARG_INT32(1);
+	Oid			code_type = get_fn_expr_rettype(fcinfo->flinfo);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(sc->nnodes, 1));
+	int			n = 0;
+	int			i;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	code_type = OidIsValid(code_type) ? get_element_type(code_type) : InvalidOid;
+	if (!OidIsValid(code_type))
+		elog(ERROR, "could not determine the element type of scorecard_codes()");
+	get_typlenbyvalalign(code_type, &typlen, &typbyval, &typalign);
+	for (i = 0; i < sc->nnodes; i++)
+		if (node_listed(&sc->nodes[i], leaf_level))
+			elems[n++] = PointerGetDatum(indicator_code_make(SC_CODE(sc, i),
+															 sc->nodes[i].code_len));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, code_type, typlen, typbyval, typalign));
+}
+
+Datum
+scorecard_values(PG_FUNCTION_ARGS)
+{
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	int32		leaf_level = PG_GETARG_INT32(1);
+	Datum	   *elems = palloc(sizeof(Datum) * Max(sc->nnodes, 1));
+	bool	   *nulls = palloc(sizeof(bool) * Max(sc->nnodes, 1));
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			n = 0;
+	int			i;
+
+	for (i = 0; i < sc->nnodes; i++)
+	{
+		const ScorecardNode *s = &sc->nodes[i];
+
+		if (!node_listed(s, leaf_level))
+			continue;
+		elems[n] = Float8GetDatum(s->value);
+		nulls[n] = !(s->flags & SC_HAS_VALUE);
+		n++;
+	}
+	dims[0] = n;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(elems, nulls, 1, dims, lbs, FLOAT8OID,
+											 sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
 /*

@@ -106,6 +106,14 @@ CREATE FUNCTION scorecard_nodes(sc scorecard, leaf_level integer,
 	AS 'MODULE_PATHNAME', 'scorecard_nodes' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION scorecard_nodes(scorecard, integer) IS
 	'The inner nodes of a scorecard and its leaves down to the given level (0: inner nodes only), in preorder, with the columns of scorecard_nodes(sc): what ranks and reports of inner nodes read, without a row per leaf';
+CREATE FUNCTION scorecard_codes(sc scorecard, leaf_level integer) RETURNS indicator_code[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scorecard_codes(scorecard, integer) IS
+	'The codes of the rows of scorecard_nodes(sc, leaf_level), in the same order, as an array';
+CREATE FUNCTION scorecard_values(sc scorecard, leaf_level integer) RETURNS float8[]
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION scorecard_values(scorecard, integer) IS
+	'The values of the rows of scorecard_nodes(sc, leaf_level), in the same order, as an array (NULL where a node has no value): what rank_rounded_each() ranks';
 CREATE FUNCTION unnest(sc scorecard,
 	OUT code indicator_code, OUT parent indicator_code, OUT level integer, OUT method text,
 	OUT value float8, OUT points float8, OUT max_points float8, OUT weight float8,

@@ -9,6 +9,11 @@ CREATE FUNCTION rank_rounded(value float8, decimals integer, lower_is_better boo
 	AS 'MODULE_PATHNAME', 'rank_rounded_competition' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION rank_rounded(float8, integer, boolean) IS
 	'Window function: competition rank ("1224", best = 1) of the value rounded half away from zero to the given decimals; NULL values get NULL and do not count';
+CREATE FUNCTION rank_rounded_each(vals float8[], decimals integer, lower_is_better boolean DEFAULT false)
+	RETURNS bigint[]
+	AS 'MODULE_PATHNAME', 'rank_rounded_array' LANGUAGE C WINDOW IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION rank_rounded_each(float8[], integer, boolean) IS
+	'Window function: for arrays of the same length, the competition rank of each element among the elements at the same position in the partition, as rank_rounded() would give per position; NULL elements get NULL ranks';
 CREATE FUNCTION round_decimal(value float8, decimals integer) RETURNS float8
 	AS 'MODULE_PATHNAME', 'float8_round_decimal' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION round_decimal(float8, integer) IS

@@ -1,7 +1,7 @@
 -- Ranking contracts: functions, volatility, strictness, window kinds, errors
 -- with SQLSTATEs, and results.
 BEGIN;
-SELECT plan(35);
+SELECT plan(42);
 
 SELECT has_function('rank_rounded', ARRAY['double precision', 'integer', 'boolean']);
 SELECT has_function('dense_rank_rounded', ARRAY['double precision', 'integer', 'boolean']);
@@ -92,6 +92,37 @@ SELECT throws_ok($$SELECT rank_tolerant(x, -1) OVER () FROM (VALUES (1.0)) v(x)$
 	'22023', 'tolerance must be a finite number of at least 0');
 SELECT throws_ok($$SELECT rank_rounded(x, NULL) OVER () FROM (VALUES (1.0)) v(x)$$,
 	'22004', 'the number of decimals of a precision rank must not be NULL');
+
+-- rank_rounded_each(): the ranks rank_rounded() gives, position by position
+CREATE TEMP TABLE t_each AS
+SELECT g % 3 AS part, g AS id,
+	ARRAY[round((g * 7919 % 1000) / 1000.0, 3)::float8,
+		  CASE WHEN g % 7 = 0 THEN NULL ELSE (g % 5)::float8 END,
+		  (g * 104729 % 997) / 997.0]::float8[] AS v
+FROM generate_series(1, 3000) g;
+SELECT results_eq(
+	$$SELECT s.part, s.id, u.j::int, u.r FROM (SELECT part, id, rank_rounded_each(v, 2) OVER (PARTITION BY part) AS r FROM t_each) s,
+		unnest(s.r) WITH ORDINALITY u(r, j) ORDER BY 1, 2, 3$$,
+	$$SELECT part, id, j, rank_rounded(v[j], 2) OVER (PARTITION BY part, j) FROM t_each, generate_series(1, 3) j ORDER BY 1, 2, 3$$,
+	'rank_rounded_each() ranks each position as rank_rounded() ranks it (3,000 rows, 3 partitions, NULL elements)');
+SELECT results_eq(
+	$$SELECT s.id, u.j::int, u.r FROM (SELECT id, rank_rounded_each(v, 1, true) OVER () AS r FROM t_each) s,
+		unnest(s.r) WITH ORDINALITY u(r, j) ORDER BY 1, 2$$,
+	$$SELECT id, j, rank_rounded(v[j], 1, true) OVER (PARTITION BY j) FROM t_each, generate_series(1, 3) j ORDER BY 1, 2$$,
+	'rank_rounded_each(..., lower_is_better => true) agrees too');
+SELECT is((SELECT rank_rounded_each(v, 2) OVER () FROM (VALUES (NULL::float8[])) x(v)), NULL,
+	'a NULL array gets a NULL result');
+SELECT throws_ok($$SELECT rank_rounded_each(v, 2) OVER () FROM (VALUES ('{1,2}'::float8[]), ('{1,2,3}')) x(v)$$,
+	'2202E', NULL, 'arrays of different lengths in one partition are an error');
+SELECT throws_ok($$SELECT rank_rounded_each('{{1,2},{3,4}}'::float8[], 2) OVER ()$$,
+	'2202E', NULL, 'a two-dimensional array is an error');
+SELECT throws_ok($$SELECT rank_rounded_each('{1,NaN}'::float8[], 2) OVER ()$$,
+	'22023', NULL, 'NaN is an error, as for rank_rounded()');
+-- scorecard_codes() and scorecard_values(): the rows of scorecard_nodes(sc, level)
+SELECT results_eq(
+	$$SELECT u, c, v FROM t_cards, unnest(scorecard_codes(sc, 1), scorecard_values(sc, 1)) WITH ORDINALITY x(c, v, o) ORDER BY u, o$$,
+	$$SELECT u, n.code, n.value FROM t_cards, scorecard_nodes(sc, 1) WITH ORDINALITY n ORDER BY u, n.ordinality$$,
+	'scorecard_codes() and scorecard_values() list the rows of scorecard_nodes(sc, level) in order');
 
 SELECT * FROM finish();
 ROLLBACK;
