@@ -626,17 +626,17 @@ framework_find(const CompiledFramework *cf, const char *code, int len)
  * The compiled form of the framework datum d, cached in fn_extra.  Rows of
  * an aggregate usually carry the same framework: a constant, a parameter,
  * or the same toasted value of a joined row.  The cache is checked by
- * datum pointer, by TOAST pointer, and finally by the fingerprint read
- * from the (sliced) header, so a framework is detoasted and compiled once
- * per query rather than once per row.
- */
-/*
+ * datum pointer, by the first bytes of a compressed inline datum, by TOAST
+ * pointer, and finally by the fingerprint read from the (sliced) header, so
+ * a framework is detoasted and compiled once per query rather than once
+ * per row.
+ *
  * A framework stored in a table is usually compressed inline (a few
- * kilobytes).  Reading its header then means decompressing a slice; instead
- * the cache keeps the first bytes of the compressed datum.  The header is
- * the first FW_HEADER_SIZE bytes of the raw value, which neither pglz nor
- * LZ4 encodes in more than FW_PREFIX_BYTES of compressed data, so equal
- * prefixes mean equal headers, hence (by the fingerprint) equal frameworks.
+ * kilobytes), and reading its header would mean decompressing a slice per
+ * row.  The header is the first FW_HEADER_SIZE bytes of the raw value,
+ * which neither pglz nor LZ4 encodes in more than FW_PREFIX_BYTES of
+ * compressed data, so equal prefixes mean equal headers, hence (by the
+ * fingerprint) equal frameworks.
  */
 #define FW_PREFIX_BYTES	(VARHDRSZ_COMPRESSED + 64)
 

@@ -15,7 +15,20 @@
 
 typedef struct varlena IndicatorCode;
 
-#define DatumGetIndicatorCodeP(X)	((IndicatorCode *) PG_DETOAST_DATUM_PACKED(X))
+/*
+ * Codes are short and stored inline: only a compressed or external datum
+ * needs pg_detoast_datum_packed(), so the common case makes no call (rollup()
+ * and sorts read a code per row or per comparison).
+ */
+static inline IndicatorCode *
+DatumGetIndicatorCodeP(Datum d)
+{
+	struct varlena *p = (struct varlena *) DatumGetPointer(d);
+
+	if (VARATT_IS_COMPRESSED(p) || VARATT_IS_EXTERNAL(p))
+		return (IndicatorCode *) pg_detoast_datum_packed(p);
+	return (IndicatorCode *) p;
+}
 #define PG_GETARG_INDICATOR_CODE_P(n)	DatumGetIndicatorCodeP(PG_GETARG_DATUM(n))
 #define ICODE_DATA(c)	VARDATA_ANY(c)
 #define ICODE_LEN(c)	VARSIZE_ANY_EXHDR(c)

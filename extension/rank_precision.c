@@ -585,7 +585,7 @@ load_array_partition(WindowObject winobj, ArrayRankPartition *part)
 		qsort(entries, n, sizeof(RankEntry), compare_entries);
 		for (k = 0; k < n; k++)
 		{
-			if (k > 0 && entries[k - 1].key != entries[k].key)
+			if (k > 0 && !tied(entries[k - 1].key, entries[k].key, 0))
 				start = k;
 			part->rank[entries[k].row * part->width + j] = start + 1;
 		}

@@ -37,7 +37,6 @@ PG_FUNCTION_INFO_V1(rollup_final);
 typedef struct RollupState
 {
 	CompiledFramework *cf;
-	Pointer		fw_ptr;			/* the framework datum of the last row */
 	int32		nleaves;
 	int32		npresent;
 	int32		hint;			/* node expected in the next row */
@@ -56,7 +55,6 @@ state_new(MemoryContext aggcxt, CompiledFramework *cf)
 
 	/* one chunk per group: the header, the values, the presence flags */
 	st->cf = cf;
-	st->fw_ptr = NULL;
 	st->nleaves = n;
 	st->npresent = 0;
 	st->hint = -1;
@@ -97,36 +95,11 @@ duplicate_error(const Framework *fw, int leaf)
 			 errhint("Group rollup() by unit and period, and feed one current value per indicator.")));
 }
 
-/* Codes are a few bytes: compare them here rather than in memcmp(). */
-static inline bool
-same_bytes(const char *a, const char *b, int len)
-{
-	while (len-- > 0)
-		if (*a++ != *b++)
-			return false;
-	return true;
-}
-
-/*
- * Is the plain (not toasted) datum at ptr the framework fw was copied
- * from?  Memory of a freed datum may hold another one later, hence the
- * check of the header and not only of the pointer.
- */
-static inline bool
-same_framework(Pointer ptr, const Framework *fw)
-{
-	const Framework *h = (const Framework *) ptr;
-
-	return !VARATT_IS_EXTENDED(ptr) && h->fingerprint == fw->fingerprint &&
-		h->nnodes == fw->nnodes;
-}
-
 Datum
 rollup_step(PG_FUNCTION_ARGS)
 {
 	RollupState *st = PG_ARGISNULL(0) ? NULL : (RollupState *) PG_GETARG_POINTER(0);
 	CompiledFramework *cf;
-	Pointer		fw_ptr;
 	IndicatorCode *code;
 	int			node;
 	int			leaf;
@@ -141,29 +114,19 @@ rollup_step(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("the indicator code given to rollup() must not be NULL")));
 
-	fw_ptr = DatumGetPointer(PG_GETARG_DATUM(1));
-	if (st != NULL && fw_ptr == st->fw_ptr && same_framework(fw_ptr, st->cf->fw))
-		cf = st->cf;			/* the same datum as the last row's */
-	else
-	{
-		framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
-		if (st == NULL)
-			st = state_new(aggregate_context(fcinfo, "rollup_step"), cf);
-		else if (st->cf != cf && st->cf->fw->fingerprint != cf->fw->fingerprint)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the rows of one scorecard use different frameworks"),
-					 errhint("Group rollup() so that each group has one framework.")));
-		st->fw_ptr = fw_ptr;
-	}
+	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
+	if (st == NULL)
+		st = state_new(aggregate_context(fcinfo, "rollup_step"), cf);
+	else if (st->cf != cf && st->cf->fw->fingerprint != cf->fw->fingerprint)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rows of one scorecard use different frameworks"),
+				 errhint("Group rollup() so that each group has one framework.")));
 
-	/* a short inline code needs no detoasting: skip the call for it */
-	code = (IndicatorCode *) PG_GETARG_POINTER(2);
-	if (VARATT_IS_COMPRESSED(code) || VARATT_IS_EXTERNAL(code))
-		code = PG_GETARG_INDICATOR_CODE_P(2);
+	code = PG_GETARG_INDICATOR_CODE_P(2);
 	node = st->hint;
 	if (node < 0 || cf->fw->nodes[node].code_len != ICODE_LEN(code) ||
-		!same_bytes(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)))
+		memcmp(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)) != 0)
 		node = framework_find(cf, ICODE_DATA(code), ICODE_LEN(code));
 	if (node < 0)
 		ereport(ERROR,
@@ -476,19 +439,12 @@ rollup_deserialize(PG_FUNCTION_ARGS)
 	if (view.nleaves != cf->fw->nleaves)
 		corrupt_state("the number of leaves does not match the framework");
 	st = state_new(aggcxt, cf);
-	if (view.npresent == view.nleaves)
-	{
-		/* every leaf present: the values are the array itself */
-		memset(st->present, true, view.nleaves);
-		memcpy(st->values, view.values, sizeof(float8) * view.nleaves);
-	}
-	else
-		for (i = 0, k = 0; i < view.nleaves; i++)
-			if (view.present[i] != 0)
-			{
-				st->present[i] = true;
-				memcpy(&st->values[i], view.values + sizeof(float8) * k++, sizeof(float8));
-			}
+	for (i = 0, k = 0; i < view.nleaves; i++)
+		if (view.present[i] != 0)
+		{
+			st->present[i] = true;
+			memcpy(&st->values[i], view.values + sizeof(float8) * k++, sizeof(float8));
+		}
 	st->npresent = view.npresent;
 	PG_RETURN_POINTER(st);
 }

@@ -44,21 +44,8 @@ PG_FUNCTION_INFO_V1(scorecard_explain_change);
 
 
 /*
- * Evaluate a framework over leaf values (values[i] counts only where
- * present[i]).  Nodes are in preorder, so a backwards pass sees every
- * child before its parent.
- *
- * A child takes part in its parent when its weight (max points under the
- * points method) is positive; a node with max points 0 is computed and
- * reported but left out of its parent.  Among those children, if the
- * share present is below the parent's threshold, or none is present, the
- * parent is NULL.  Otherwise the normalised weights alpha are w / sum(w)
- * over the present children (missing = drop) or over all of them (missing
- * = zero, where a missing child counts as 0), and the value is
- *   points, amean: sum(alpha * v)
- *   gmean:         exp(sum(alpha * ln v)), 0 when a counted value is 0
- *   hmean:         1 / sum(alpha / v),     0 when a counted value is 0
- * Points of a node are its value times its max points.
+ * What every scorecard of a framework starts from: codes, parents, levels,
+ * methods, maximum points and expected leaves; no value yet.
  */
 Scorecard *
 scorecard_skeleton(const Framework *fw)
@@ -95,9 +82,38 @@ scorecard_skeleton(const Framework *fw)
 }
 
 /*
- * The scorecard of one unit: a copy of the framework's skeleton (see
- * scorecard_skeleton), filled by one backward pass.
+ * Evaluate a framework over leaf values (values[i] counts only where
+ * present[i]).  Nodes are in preorder, so a backwards pass sees every
+ * child before its parent.
+ *
+ * A child takes part in its parent when its weight (max points under the
+ * points method) is positive; a node with max points 0 is computed and
+ * reported but left out of its parent.  Among those children, if the
+ * share present is below the parent's threshold, or none is present, the
+ * parent is NULL.  Otherwise the normalised weights alpha are w / sum(w)
+ * over the present children (missing = drop) or over all of them (missing
+ * = zero, where a missing child counts as 0), and the value is
+ *   points, amean: sum(alpha * v)
+ *   gmean:         exp(sum(alpha * ln v)), 0 when a counted value is 0
+ *   hmean:         1 / sum(alpha / v),     0 when a counted value is 0
+ * Points of a node are its value times its max points.
+ *
+ * The scorecard is a copy of the framework's skeleton (scorecard_skeleton)
+ * with the leaves filled in, then the inner nodes.
  */
+/* A node's value, and its points where it has maximum points. */
+static inline void
+set_value(ScorecardNode *s, float8 v)
+{
+	s->value = v;
+	s->flags |= SC_HAS_VALUE;
+	if (s->flags & SC_HAS_MAX)
+	{
+		s->points = v * s->max_points;
+		s->flags |= SC_HAS_POINTS;
+	}
+}
+
 Scorecard *
 framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool *present)
 {
@@ -117,13 +133,7 @@ framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool
 			continue;
 		s = &sc->nodes[cf->leaf_node[l]];
 		s->present = 1;
-		s->value = values[l];
-		s->flags |= SC_HAS_VALUE;
-		if (s->flags & SC_HAS_MAX)
-		{
-			s->points = s->value * s->max_points;
-			s->flags |= SC_HAS_POINTS;
-		}
+		set_value(s, values[l]);
 	}
 
 	/* the inner nodes, children before parents */
@@ -212,13 +222,7 @@ framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool
 				v = csum_total(&acc);
 				break;
 		}
-		s->value = v;
-		s->flags |= SC_HAS_VALUE;
-		if (s->flags & SC_HAS_MAX)
-		{
-			s->points = s->value * s->max_points;
-			s->flags |= SC_HAS_POINTS;
-		}
+		set_value(s, v);
 	}
 	return sc;
 }
@@ -517,28 +521,41 @@ scorecard_nodes(PG_FUNCTION_ARGS)
  * two arrays in the same order, for ranking every node at once
  * (rank_rounded_each()) without a row per node before the ranks.
  */
+typedef struct CodeArrayType
+{
+	Oid			type;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+} CodeArrayType;
+
 Datum
 scorecard_codes(PG_FUNCTION_ARGS)
 {
 	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
 	int32		leaf_level = PG_GETARG_INT32(1);
-	Oid			code_type = get_fn_expr_rettype(fcinfo->flinfo);
+	CodeArrayType *t = (CodeArrayType *) fcinfo->flinfo->fn_extra;
 	Datum	   *elems = palloc(sizeof(Datum) * Max(sc->nnodes, 1));
 	int			n = 0;
 	int			i;
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
 
-	code_type = OidIsValid(code_type) ? get_element_type(code_type) : InvalidOid;
-	if (!OidIsValid(code_type))
-		elog(ERROR, "could not determine the element type of scorecard_codes()");
-	get_typlenbyvalalign(code_type, &typlen, &typbyval, &typalign);
+	/* the element type, looked up once per query */
+	if (t == NULL)
+	{
+		Oid			rettype = get_fn_expr_rettype(fcinfo->flinfo);
+
+		t = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(CodeArrayType));
+		t->type = OidIsValid(rettype) ? get_element_type(rettype) : InvalidOid;
+		if (!OidIsValid(t->type))
+			elog(ERROR, "could not determine the element type of scorecard_codes()");
+		get_typlenbyvalalign(t->type, &t->typlen, &t->typbyval, &t->typalign);
+		fcinfo->flinfo->fn_extra = t;
+	}
 	for (i = 0; i < sc->nnodes; i++)
 		if (node_listed(&sc->nodes[i], leaf_level))
 			elems[n++] = PointerGetDatum(indicator_code_make(SC_CODE(sc, i),
 															 sc->nodes[i].code_len));
-	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, code_type, typlen, typbyval, typalign));
+	PG_RETURN_ARRAYTYPE_P(construct_array(elems, n, t->type, t->typlen, t->typbyval, t->typalign));
 }
 
 Datum
