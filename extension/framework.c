@@ -600,6 +600,7 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 			cf->inner[cf->ninner++] = i;
 	}
 	cf->skeleton = scorecard_skeleton(cf->fw);
+	scorecard_plan(cf);
 	MemoryContextSwitchTo(old);
 	return cf;
 }

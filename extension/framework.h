@@ -30,6 +30,16 @@ typedef struct CompiledFramework
 	int32	   *inner;			/* the inner nodes, in preorder */
 	int32		ninner;
 	struct Scorecard *skeleton; /* what every scorecard starts from */
+
+	/*
+	 * Per inner node (in the order of inner[]): its children that take part
+	 * (weight > 0) in sibling order, kids[kid_start[j] .. kid_start[j + 1]),
+	 * and their normalised weights when all of them have a value
+	 * (scorecard_plan).
+	 */
+	int32	   *kid_start;
+	int32	   *kids;
+	float8	   *kid_alpha;
 } CompiledFramework;
 
 extern void framework_validate(const Framework *fw, Size size);
@@ -41,7 +51,9 @@ struct JsonbContainer;
 extern struct JsonbContainer *framework_json_array(const char *str, const char *type,
 												   int *n);
 extern Scorecard *scorecard_skeleton(const Framework *fw);
+extern void scorecard_plan(CompiledFramework *cf);
 extern Scorecard *framework_evaluate(const CompiledFramework *cf,
-									 const float8 *values, const bool *present);
+									 const float8 *values, const bool *present,
+									 int32 npresent);
 
 #endif							/* DTI_FRAMEWORK_H */

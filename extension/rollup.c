@@ -458,5 +458,6 @@ rollup_final(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (RollupState *) PG_GETARG_POINTER(0);
-	PG_RETURN_POINTER(framework_evaluate(st->cf, st->values, st->present));
+	PG_RETURN_POINTER(framework_evaluate(st->cf, st->values, st->present,
+									  st->npresent));
 }

@@ -82,9 +82,48 @@ scorecard_skeleton(const Framework *fw)
 }
 
 /*
+ * What the evaluation of every scorecard of a framework can work out once:
+ * per inner node, the children that take part in it (weight > 0) in
+ * sibling order, and their normalised weights alpha = w / sum(w) for the
+ * usual case where all of them have a value.  The sums are the ones
+ * framework_evaluate() makes (same terms, same order, same compensated
+ * sum), so the shortcut gives the same bits as the general rule.
+ */
+void
+scorecard_plan(CompiledFramework *cf)
+{
+	const Framework *fw = cf->fw;
+	int			j,
+				k,
+				m = 0;
+
+	cf->kid_start = palloc(sizeof(int32) * (cf->ninner + 1));
+	cf->kids = palloc(sizeof(int32) * Max(fw->nnodes, 1));
+	cf->kid_alpha = palloc(sizeof(float8) * Max(fw->nnodes, 1));
+	for (j = 0; j < cf->ninner; j++)
+	{
+		const FrameworkNode *f = &fw->nodes[cf->inner[j]];
+		CompensatedSum wsum;
+		int			first = m;
+
+		cf->kid_start[j] = m;
+		csum_init(&wsum);
+		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
+			if (fw->nodes[k].weight > 0)
+			{
+				cf->kids[m++] = k;
+				csum_add(&wsum, fw->nodes[k].weight);
+			}
+		for (k = first; k < m; k++)
+			cf->kid_alpha[k] = fw->nodes[cf->kids[k]].weight / csum_total(&wsum);
+	}
+	cf->kid_start[cf->ninner] = m;
+}
+
+/*
  * Evaluate a framework over leaf values (values[i] counts only where
- * present[i]).  Nodes are in preorder, so a backwards pass sees every
- * child before its parent.
+ * present[i]; nvalues of them are).  Nodes are in preorder, so a
+ * backwards pass sees every child before its parent.
  *
  * A child takes part in its parent when its weight (max points under the
  * points method) is positive; a node with max points 0 is computed and
@@ -99,7 +138,9 @@ scorecard_skeleton(const Framework *fw)
  * Points of a node are its value times its max points.
  *
  * The scorecard is a copy of the framework's skeleton (scorecard_skeleton)
- * with the leaves filled in, then the inner nodes.
+ * with the leaves filled in, then the inner nodes.  A points or amean node
+ * whose children all have a value takes its weights from scorecard_plan;
+ * the other nodes follow the rule above step by step.
  */
 /* A node's value, and its points where it has maximum points. */
 static inline void
@@ -114,11 +155,39 @@ set_value(ScorecardNode *s, float8 v)
 	}
 }
 
+/* The value of a points or amean node whose taking-part children all have one. */
+static bool
+evaluate_planned(const CompiledFramework *cf, Scorecard *sc, int j, float8 *v)
+{
+	int			first = cf->kid_start[j],
+				last = cf->kid_start[j + 1];
+	int			m;
+	CompensatedSum acc;
+
+	if (first == last)
+		return false;
+	for (m = first; m < last; m++)
+		if (!(sc->nodes[cf->kids[m]].flags & SC_HAS_VALUE))
+			return false;
+	csum_init(&acc);
+	for (m = first; m < last; m++)
+	{
+		ScorecardNode *c = &sc->nodes[cf->kids[m]];
+
+		c->alpha = cf->kid_alpha[m];
+		csum_add(&acc, cf->kid_alpha[m] * c->value);
+	}
+	*v = csum_total(&acc);
+	return true;
+}
+
 Scorecard *
-framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool *present)
+framework_evaluate(const CompiledFramework *cf, const float8 *values,
+				   const bool *present, int32 nvalues)
 {
 	const Framework *fw = cf->fw;
 	Scorecard  *sc = (Scorecard *) palloc(VARSIZE(cf->skeleton));
+	bool		all = (nvalues == fw->nleaves);
 	int			l,
 				j;
 
@@ -129,7 +198,7 @@ framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool
 	{
 		ScorecardNode *s;
 
-		if (!present[l])
+		if (!all && !present[l])
 			continue;
 		s = &sc->nodes[cf->leaf_node[l]];
 		s->present = 1;
@@ -150,12 +219,24 @@ framework_evaluate(const CompiledFramework *cf, const float8 *values, const bool
 		bool		zero = false;
 		float8		v = 0;
 
+		if (all)
+			s->present = s->expected;
+		else
+			for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
+				s->present += sc->nodes[k].present;
+
+		if ((f->method == FW_POINTS || f->method == FW_AMEAN) &&
+			evaluate_planned(cf, sc, j, &v))
+		{
+			set_value(s, v);
+			continue;
+		}
+
 		csum_init(&wsum);
 		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
 		{
 			ScorecardNode *c = &sc->nodes[k];
 
-			s->present += c->present;
 			if (!(fw->nodes[k].weight > 0))
 				continue;
 			counted++;

@@ -7,8 +7,9 @@
 # million rows, 4 levels (index -> 4 pillars -> 20 main indicators -> 100
 # leaves), points method throughout, no missing values (so that every SQL
 # formulation computes the same thing).  Each time is the median of
-# BENCH_RUNS runs after a warm-up run.  Writes its section of
-# docs/benchmarks.md between the rollup markers (BENCH_OUT elsewhere).
+# BENCH_RUNS runs after a warm-up run, the queries of a mode taking turns.
+# Writes its section of docs/benchmarks.md between the rollup markers
+# (BENCH_OUT elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/cluster.sh
@@ -56,11 +57,8 @@ time_once() {
 	psql -X -q -v ON_ERROR_STOP=1 -d $DB -o /dev/null -c "$1" -c '\timing on' -c "$2" |
 		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
 }
-time_median() {
-	local i times=()
-	time_once "$1" "$2" >/dev/null
-	for ((i = 0; i < RUNS; i++)); do times+=("$(time_once "$1" "$2")"); done
-	printf '%s\n' "${times[@]}" | sort -g | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
+median() {
+	tr ' ' '\n' | grep . | sort -g | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
 }
 plan_kind() {
 	if psql -X -q -At -d $DB -c "$1" -c "EXPLAIN (COSTS OFF) $2" | grep -q Partial; then echo parallel; else echo serial; fi
@@ -99,15 +97,27 @@ agree=yes
 
 SERIAL="SET max_parallel_workers_per_gather = 0"
 PARALLEL="SET max_parallel_workers_per_gather = 2"
+# The queries of a mode take turns (a warm-up of each, then RUNS rounds of
+# all of them), so that other work on the machine slows them alike.
+CASES=("rollup()|$C_Q" "GROUP BY chain|$CHAIN_Q" "leaf-to-ancestor join|$ANC_Q" "GROUPING SETS|$GS_Q" "floor: sum(v) GROUP BY unit|$FLOOR_Q")
 rows=()
 for mode in serial parallel; do
 	if [ $mode = serial ]; then set=$SERIAL; else set=$PARALLEL; fi
-	for case in "rollup()|$C_Q" "GROUP BY chain|$CHAIN_Q" "leaf-to-ancestor join|$ANC_Q" "GROUPING SETS|$GS_Q" "floor: sum(v) GROUP BY unit|$FLOOR_Q"; do
-		name=${case%%|*}
-		query=${case#*|}
-		t=$(time_median "$set" "$query")
-		kind=$(plan_kind "$set" "$query")
-		echo "bench rollup: $name, $mode: $t ms ($kind plan)"
+	times=()
+	for i in "${!CASES[@]}"; do
+		time_once "$set" "${CASES[$i]#*|}" >/dev/null
+		times[$i]=""
+	done
+	for ((r = 0; r < RUNS; r++)); do
+		for i in "${!CASES[@]}"; do
+			times[$i]="${times[$i]} $(time_once "$set" "${CASES[$i]#*|}")"
+		done
+	done
+	for i in "${!CASES[@]}"; do
+		name=${CASES[$i]%%|*}
+		t=$(echo "${times[$i]}" | median)
+		kind=$(plan_kind "$set" "${CASES[$i]#*|}")
+		echo "bench rollup: $name, $mode: $t ms ($kind plan; runs:${times[$i]})"
 		rows+=("$mode|$name|$t|$kind")
 	done
 done
@@ -125,8 +135,9 @@ section=$(mktemp)
 	echo "leaves = $((NGROUPS * 100)) rows; 4 levels (index, 4 pillars, 20 main indicators, 100 leaves),"
 	echo "points method. Every formulation computes every inner node; they agree on the sum of"
 	echo "all inner values: $agree (rollup $c_all, chain $chain_all, ancestor join $anc_all,"
-	echo "GROUPING SETS $gs_all). Median of $RUNS runs, milliseconds; work_mem = 2GB so that"
-	echo "nothing spills. Same machine and server settings as the tables above."
+	echo "GROUPING SETS $gs_all). Median of $RUNS runs, milliseconds, the queries of a mode"
+	echo "taking turns (one run of each per round) so that other work slows them alike;"
+	echo "work_mem = 2GB so that nothing spills. Same machine and server settings as the tables above."
 	echo
 	echo "| mode | query | ms | plan | time / rollup() time |"
 	echo "|---|---|---:|---|---:|"

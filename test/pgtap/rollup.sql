@@ -1,6 +1,6 @@
 -- framework, scorecard and rollup contracts.
 BEGIN;
-SELECT plan(24);
+SELECT plan(27);
 
 SELECT has_type('framework');
 SELECT has_type('scorecard');
@@ -55,6 +55,35 @@ SELECT is(
 	'published DTI 2022 of Da Nang from its main-indicator values')
 FROM (VALUES ('NT'::indicator_code, 1.0::float8), ('TC', 0.9), ('HT', 0.8253), ('NL', 0.8487),
 	('ATTT', 0.7578), ('CQS', 0.8575), ('KTS', 0.7836), ('XHS', 0.5197)) v(code, v);
+
+-- Nodes whose children all have a value take their weights from the
+-- framework's evaluation plan; the others follow the general rule.  Both
+-- must give the same bits: M below is computed by the general rule when D
+-- is missing and dropped, and by the plan when D is not in the framework.
+-- The weights 3, 3, 14 are ones where w * (1 / 20) and w / 20 differ in the
+-- last bit, so a plan that computed its weights differently would show.
+CREATE TEMP TABLE plan_fw AS
+SELECT framework_compile(ARRAY['R','M','N','A','B','C','D','E']::indicator_code[],
+		ARRAY[NULL,'R','R','M','M','M','M','N']::indicator_code[],
+		ARRAY[NULL,NULL,NULL,3,3,14,11,2]::float8[],
+		missing => ARRAY[NULL,'drop','drop',NULL,NULL,NULL,NULL,NULL]) AS with_d,
+	framework_compile(ARRAY['R','M','N','A','B','C','E']::indicator_code[],
+		ARRAY[NULL,'R','R','M','M','M','N']::indicator_code[],
+		ARRAY[NULL,NULL,NULL,3,3,14,2]::float8[]) AS without_d;
+CREATE TEMP TABLE plan_rows (code indicator_code, x float8);
+INSERT INTO plan_rows VALUES ('A', 0.1234567891), ('B', 0.7777777), ('C', 0.3141592653589793), ('E', 0.1);
+SELECT is((SELECT rollup(with_d, code, x) FROM plan_fw, plan_rows) -> 'M',
+	(SELECT rollup(without_d, code, x) FROM plan_fw, plan_rows) -> 'M',
+	'a node with a dropped child gets the bits of the same node without that child');
+SELECT ok(abs(((SELECT rollup(with_d, code, x) FROM plan_fw, plan_rows) -> 'M')
+	- (0.1234567891::float8 * 3 + 0.7777777 * 3 + 0.3141592653589793 * 14) / 20) < 1e-15,
+	'that value is the weighted mean of the present children');
+SELECT results_eq(
+	$$SELECT n.code::text, n.present, n.expected
+	  FROM plan_fw, LATERAL (SELECT rollup(with_d, code, x) AS sc FROM (SELECT * FROM plan_rows UNION ALL SELECT 'D', 0.5) r) s,
+	       scorecard_nodes(s.sc) n ORDER BY 1$$,
+	$$VALUES ('A', 1, 1), ('B', 1, 1), ('C', 1, 1), ('D', 1, 1), ('E', 1, 1), ('M', 4, 4), ('N', 1, 1), ('R', 5, 5)$$,
+	'a complete scorecard counts every leaf present at every node');
 
 SELECT * FROM finish();
 ROLLBACK;
