@@ -176,6 +176,44 @@ CREATE TRIGGER framework_indicator_guard BEFORE INSERT OR UPDATE OR DELETE ON dt
 CREATE TRIGGER frozen_framework_append_only BEFORE UPDATE OR DELETE ON dti.frozen_framework
 	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
 
+-- An indicator's parent (its code without the last part) must be an
+-- indicator of the same framework, and a removed indicator must not leave
+-- children behind.  Checked at commit, so that the rows of a framework may
+-- arrive in any order (COPY of a CSV file).
+CREATE FUNCTION dti.framework_indicator_parent_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	fw record;
+	child indicator_code;
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		SELECT c.code INTO child FROM dti.framework_indicator c
+		WHERE c.framework_id = OLD.framework_id AND parent(c.code) = OLD.code LIMIT 1;
+		IF FOUND THEN
+			SELECT f.code, f.version INTO fw FROM dti.framework f WHERE f.id = OLD.framework_id;
+			RAISE EXCEPTION 'indicator "%" of framework % version % was removed, but its child "%" was not',
+				OLD.code, fw.code, fw.version, child
+				USING ERRCODE = 'foreign_key_violation',
+					HINT = 'Remove its children in the same transaction, or keep it.';
+		END IF;
+	ELSIF nlevel(NEW.code) > 1 AND NOT EXISTS (
+			SELECT 1 FROM dti.framework_indicator p
+			WHERE p.framework_id = NEW.framework_id AND p.code = parent(NEW.code)) THEN
+		SELECT f.code, f.version INTO fw FROM dti.framework f WHERE f.id = NEW.framework_id;
+		RAISE EXCEPTION 'indicator "%" of framework % version % has no parent "%"',
+			NEW.code, fw.code, fw.version, parent(NEW.code)
+			USING ERRCODE = 'foreign_key_violation',
+				DETAIL = 'The parent of an indicator is its code without the last part; it must be an indicator of the same framework.',
+				HINT = 'Add the parent indicator in the same transaction, or correct the code.';
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.framework_indicator_parent_check() IS
+	'Trigger function: an indicator''s parent must be in its framework, and a removed indicator must not leave children (checked at commit)';
+CREATE CONSTRAINT TRIGGER framework_indicator_parent AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
+	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dti.framework_indicator_parent_check();
+
 CREATE SEQUENCE dti.framework_use_id_seq AS integer;
 COMMENT ON SEQUENCE dti.framework_use_id_seq IS 'Identifiers of dti.framework_use';
 

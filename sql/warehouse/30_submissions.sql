@@ -389,6 +389,11 @@ BEGIN
 				DETAIL = 'dti.submission has no such row, or it belongs to a unit you may not see.',
 				HINT = 'Look the id up in dti.current_submission.';
 	END IF;
+	IF NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
+			USING ERRCODE = 'check_violation',
+				HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
+	END IF;
 	IF (current, NEW.status) NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
 									 ('verified', 'rejected'), ('rejected', 'verified')) THEN
 		RAISE EXCEPTION 'submission % cannot go from % to %', NEW.submission_id, current, NEW.status

@@ -131,6 +131,16 @@ DECLARE
 	msg text;
 	state text;
 BEGIN
+	IF refresh.framework_id IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.id = refresh.framework_id) THEN
+		RAISE EXCEPTION 'no framework with id %', refresh.framework_id
+			USING ERRCODE = 'no_data_found', HINT = 'Look the id up in dti.framework.';
+	END IF;
+	IF refresh.period IS NOT NULL AND dti.period_kind(refresh.period) IS NULL THEN
+		RAISE EXCEPTION 'invalid period "%"', refresh.period
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'A period is a year (2024), a quarter (2024-Q1) or a month (2024-03).';
+	END IF;
 	-- One refresh at a time: a second call leaves at once with a notice.
 	IF NOT pg_try_advisory_xact_lock(hashtext('dti.refresh')) THEN
 		INSERT INTO dti.refresh_log (started_at, ended_at, requested_period, requested_framework, outcome, error)

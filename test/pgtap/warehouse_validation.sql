@@ -2,7 +2,7 @@
 -- revision history, the status workflow, append-only history, frozen
 -- frameworks.
 BEGIN;
-SELECT plan(51);
+SELECT plan(56);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs with dti and postgis');
 
@@ -20,6 +20,17 @@ SELECT is((SELECT count(*) FROM dti.framework_indicator i JOIN dti.framework f O
 		   WHERE f.code = 'test-province'), 5::bigint, 'indicators take the framework of the transaction by default');
 SELECT is((SELECT code FROM dti.framework_in_use WHERE level = 'province' AND year = 2024), 'test-province',
 	'the new framework is used for 2024');
+
+-- The tree is checked at commit; here at once.  An indicator's parent must
+-- be in its framework, and a removed indicator must not leave children.
+SET CONSTRAINTS dti.framework_indicator_parent IMMEDIATE;
+SELECT throws_ok($$INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule) VALUES ('B.1', 'Mồ côi', 10, 'ratio')$$,
+	'23503', 'indicator "B.1" of framework test-province version 1 has no parent "B"',
+	'an indicator whose parent is not in its framework is refused');
+SELECT throws_ok($$DELETE FROM dti.framework_indicator WHERE code = 'A'$$,
+	'23503', 'indicator "A" of framework test-province version 1 was removed, but its child "A.1" was not',
+	'removing an indicator that still has children is refused');
+SET CONSTRAINTS dti.framework_indicator_parent DEFERRED;
 
 -- A load with one row per reject reason, and good rows.
 INSERT INTO dti.staging (unit_code, year, indicator_code, raw_value, source, note) VALUES
@@ -122,6 +133,8 @@ SELECT lives_ok(format('SELECT dti.set_status(%s, %L)', (SELECT id FROM dti.subm
 	'submitted -> verified');
 SELECT throws_ok(format('SELECT dti.set_status(%s, %L)', (SELECT max(id) FROM dti.submission WHERE unit_code = '01' AND indicator = 'A.1'), 'rejected'),
 	'23514', NULL, 'a rejection needs a reason');
+SELECT throws_like(format('SELECT dti.set_status(%s, %L, %L)', (SELECT max(id) FROM dti.submission WHERE unit_code = '01' AND indicator = 'A.1'), 'rejected', '  '),
+	'a rejection of submission % needs a reason', 'and says so, also for a blank reason');
 SELECT lives_ok(format('SELECT dti.set_status(%s, %L, %L)', (SELECT min(id) FROM dti.submission WHERE unit_code = '01' AND indicator = 'A.1'), 'verified', NULL),
 	'the first revision is verified');
 SELECT results_eq($$SELECT raw_value, revision FROM dti.current_verified WHERE unit_code = '01' AND indicator = 'A.1'$$,
@@ -157,6 +170,12 @@ SELECT lives_ok($$UPDATE dti.framework_indicator SET max_points = 30 WHERE code 
 	AND framework_id = (SELECT id FROM dti.framework WHERE code = 'test-province' AND version = 2)$$, 'the new version can change');
 SELECT is((SELECT count(*) FROM dti.framework_indicator i JOIN dti.framework f ON f.id = i.framework_id
 	WHERE f.code = 'test-province' AND f.version = 2), 5::bigint, 'the new version copies the indicator tree');
+
+-- dti.refresh() refuses arguments that name nothing.
+SELECT throws_ok('CALL dti.refresh(framework_id => -1)', 'P0002', 'no framework with id -1',
+	'refresh refuses an unknown framework id');
+SELECT throws_ok($$CALL dti.refresh(period => '2024/1')$$, '22023', 'invalid period "2024/1"',
+	'refresh refuses a malformed period');
 
 SELECT * FROM finish();
 ROLLBACK;
