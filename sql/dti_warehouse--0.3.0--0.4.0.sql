@@ -1,9 +1,50 @@
 -- dti_warehouse 0.3.0 -> 0.4.0: clearer refusals of bad input.  An
 -- indicator whose parent is not in its framework is refused at commit
--- (it used to be hung under the root); dti.refresh() refuses an unknown
--- framework id or a malformed period (it used to log an empty success); a
--- rejection without a reason gets its own message.
+-- (it used to be hung under the root), and so is an indicator row without
+-- a framework; dti.refresh() refuses an unknown framework id or a malformed
+-- period (it used to log an empty success); dti.create_framework() checks
+-- the level and the code before inserting; dti.map_geojson() refuses an
+-- unknown framework code (it used to return an empty map); a rejection
+-- without a reason gets its own message; hints for unknown units and for
+-- years no framework assesses.
 \echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.4.0'" to load this file. \quit
+
+CREATE OR REPLACE FUNCTION dti.framework_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	fw_id integer;
+	fw dti.framework;
+	fz dti.frozen_framework;
+BEGIN
+	IF TG_TABLE_NAME = 'framework' THEN
+		fw_id := OLD.id;
+	ELSIF TG_OP = 'INSERT' THEN
+		fw_id := NEW.framework_id;
+		IF fw_id IS NULL THEN
+			RAISE EXCEPTION 'indicator "%" has no framework', NEW.code
+				USING ERRCODE = 'not_null_violation',
+					DETAIL = 'framework_id was not given, and dti.create_framework() was not called in this transaction.',
+					HINT = 'Call dti.create_framework() in the same transaction as the COPY or INSERT, or give framework_id.';
+		END IF;
+	ELSE
+		fw_id := OLD.framework_id;
+		IF TG_OP = 'UPDATE' AND NEW.framework_id <> OLD.framework_id
+		   AND EXISTS (SELECT 1 FROM dti.frozen_framework z WHERE z.framework_id = NEW.framework_id) THEN
+			fw_id := NEW.framework_id;
+		END IF;
+	END IF;
+	SELECT * INTO fz FROM dti.frozen_framework z WHERE z.framework_id = fw_id;
+	IF NOT FOUND THEN
+		RETURN CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
+	END IF;
+	SELECT * INTO fw FROM dti.framework f WHERE f.id = fw_id;
+	RAISE EXCEPTION 'framework % version % is frozen', fw.code, fw.version
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+			DETAIL = format('It was frozen at %s by %s (%s); %s on %I is refused.',
+				fz.frozen_at, fz.frozen_by, fz.reason, TG_OP, TG_TABLE_NAME),
+			HINT = format('Create a new version with SELECT dti.new_framework_version(%s) and change that one.', fw.id);
+END $$;
 
 -- An indicator's parent (its code without the last part) must be an
 -- indicator of the same framework, and a removed indicator must not leave
@@ -42,6 +83,126 @@ COMMENT ON FUNCTION dti.framework_indicator_parent_check() IS
 	'Trigger function: an indicator''s parent must be in its framework, and a removed indicator must not leave children (checked at commit)';
 CREATE CONSTRAINT TRIGGER framework_indicator_parent AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
 	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dti.framework_indicator_parent_check();
+
+CREATE OR REPLACE FUNCTION dti.create_framework(code text, level text, years integer[], title_vi text,
+									 decision text DEFAULT NULL, title_en text DEFAULT NULL,
+									 max_points float8 DEFAULT NULL,
+									 aggregation text DEFAULT 'sum_points')
+RETURNS integer
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	new_id integer;
+	new_version integer;
+BEGIN
+	IF create_framework.level IS NULL OR create_framework.level <> ALL (ARRAY['nation', 'province', 'ministry', 'commune']) THEN
+		RAISE EXCEPTION 'unknown unit level "%"', create_framework.level
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'A framework assesses one level: nation, province, ministry or commune.';
+	END IF;
+	IF create_framework.code IS NULL OR create_framework.code !~ '^[A-Za-z0-9._-]+$' THEN
+		RAISE EXCEPTION 'invalid framework code "%"', create_framework.code
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Use letters, digits, dots, hyphens and underscores, e.g. 405-province.';
+	END IF;
+	SELECT coalesce(max(f.version), 0) + 1 INTO new_version FROM dti.framework f WHERE f.code = create_framework.code;
+	INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points)
+	VALUES (create_framework.code, new_version, create_framework.level, create_framework.decision,
+			create_framework.title_vi, create_framework.title_en, create_framework.aggregation,
+			create_framework.max_points)
+	RETURNING id INTO new_id;
+	INSERT INTO dti.framework_use (level, year, framework_id)
+	SELECT create_framework.level, y, new_id FROM unnest(years) AS y;
+	PERFORM set_config('dti.framework_id', new_id::text, true);
+	RETURN new_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION dti.submission_resolve_unit() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	NEW.unit_code := btrim(NEW.unit_code);
+	SELECT u.id INTO NEW.unit_id
+	FROM dti.unit u JOIN dti.period p ON p.label = NEW.period
+	WHERE u.code = NEW.unit_code AND p.ends BETWEEN u.valid_from AND u.valid_to;
+	IF NEW.unit_id IS NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = NEW.unit_code) THEN
+			RAISE EXCEPTION 'unknown unit code "%"', NEW.unit_code
+				USING ERRCODE = 'foreign_key_violation',
+					DETAIL = 'No unit in dti.unit has this code.',
+					HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name, date) finds it by name on a date of the period.';
+		ELSIF NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = NEW.period) THEN
+			RAISE EXCEPTION 'unknown period "%"', NEW.period
+				USING ERRCODE = 'foreign_key_violation',
+					DETAIL = 'dti.period has no such label.',
+					HINT = 'Write the period as 2024, 2024-Q1 or 2024-03; add other periods to dti.period.';
+		ELSE
+			RAISE EXCEPTION 'unit % is not valid in period %', NEW.unit_code, NEW.period
+				USING ERRCODE = 'check_violation',
+					DETAIL = format('No unit with code %s is valid on %s, the last day of the period.',
+						NEW.unit_code, dti.period_end(NEW.period)),
+					HINT = 'Provinces changed on 2025-07-01: use the codes valid in that period (see dti.province).';
+		END IF;
+	END IF;
+	RETURN NEW;
+END $$;
+
+CREATE OR REPLACE FUNCTION dti.submission_validate() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	bad record;
+	n_all bigint;
+	no_reason record;
+BEGIN
+	-- Several rows of one unit, period and indicator in one statement are
+	-- revisions in order (a restore replays them so); each later one needs a
+	-- reason, checked below.  Loads refuse such duplicates before inserting.
+	EXECUTE format('SELECT v.* FROM (%s) v WHERE v.reason_code IS NOT NULL AND v.reason_code <> %L ORDER BY v.k LIMIT 1',
+		dti.validation_query(
+			'SELECT s.id AS k, s.unit_code, s.unit_id, s.period, s.indicator::text AS indicator, s.raw_value FROM new_rows s',
+			false, false), 'duplicate')
+	INTO bad;
+	IF bad.k IS NOT NULL THEN
+		SELECT count(*) INTO n_all FROM new_rows;
+		RAISE EXCEPTION 'invalid submission: %', bad.reason
+			USING ERRCODE = CASE bad.reason_code
+					WHEN 'unknown_unit' THEN 'foreign_key_violation'
+					WHEN 'unknown_period' THEN 'foreign_key_violation'
+					WHEN 'unknown_indicator' THEN 'foreign_key_violation'
+					WHEN 'unit_not_valid' THEN 'check_violation'
+					WHEN 'unparseable_value' THEN 'invalid_text_representation'
+					WHEN 'out_of_range' THEN 'numeric_value_out_of_range'
+					WHEN 'invalid_text' THEN 'character_not_in_repertoire'
+					ELSE 'check_violation' END,
+				DETAIL = format('Reason %s; at least one of the %s inserted rows is invalid (submission id %s); nothing was inserted.',
+					bad.reason_code, n_all, bad.k),
+				HINT = CASE bad.reason_code
+					WHEN 'unknown_unit' THEN 'Use an official unit code; dti.unit_code(name, date) finds it by name on a date of the period.'
+					WHEN 'unknown_period' THEN 'Write the period as 2024, 2024-Q1 or 2024-03.'
+					WHEN 'unit_not_valid' THEN 'Use the unit codes valid in that period (provinces changed on 2025-07-01).'
+					WHEN 'unknown_indicator' THEN 'Use a code of the framework in dti.framework_in_use for that level and year; where no framework assesses them, create one (dti.create_framework) or use one (dti.use_framework).'
+					WHEN 'unparseable_value' THEN 'Grade rules take one of their grades as text; other rules take a number with a decimal point.'
+					WHEN 'out_of_range' THEN 'Check the value against value_min and value_max of the indicator in dti.framework_indicator.'
+					WHEN 'invalid_text' THEN 'Fix the text at its source: U+FFFD marks a NUL byte or bytes that were not UTF-8.'
+					ELSE 'Fix the row and insert it again.' END;
+	END IF;
+	-- A revision that replaces an earlier one says why.
+	SELECT n.id, n.unit_code, n.period, n.indicator::text AS indicator INTO no_reason
+	FROM new_rows n
+	WHERE nullif(btrim(n.reason), '') IS NULL
+	  AND EXISTS (SELECT 1 FROM dti.submission s
+				  WHERE s.unit_id = n.unit_id AND s.period = n.period AND s.indicator = n.indicator AND s.id < n.id)
+	LIMIT 1;
+	IF no_reason.id IS NOT NULL THEN
+		RAISE EXCEPTION 'a revision of unit %, period %, indicator % needs a reason',
+				no_reason.unit_code, no_reason.period, no_reason.indicator
+			USING ERRCODE = 'not_null_violation',
+				DETAIL = 'The unit already has a value for this indicator and period; the new row would replace it.',
+				HINT = 'Say why in the reason column.';
+	END IF;
+	RETURN NULL;
+END $$;
 
 CREATE OR REPLACE FUNCTION dti.submission_status_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -219,4 +380,59 @@ BEGIN
 		whole_periods = ARRAY(SELECT DISTINCT unnest(v_whole) ORDER BY 1),
 		pending_periods = pending, scorecards = n_cards, ranks = n_ranks
 	WHERE id = run;
+END $$;
+
+CREATE OR REPLACE FUNCTION dti.map_geojson(period text, framework text DEFAULT NULL, indicator text DEFAULT 'DTI',
+								layer text DEFAULT 'geoboundaries', merged boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	doc jsonb;
+BEGIN
+	IF dti.period_kind(map_geojson.period) IS NULL THEN
+		RAISE EXCEPTION 'invalid period "%"', map_geojson.period
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Periods look like 2024, 2024-Q1 or 2024-03.';
+	END IF;
+	IF map_geojson.framework IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.code = map_geojson.framework) THEN
+		RAISE EXCEPTION 'no framework with code "%"', map_geojson.framework
+			USING ERRCODE = 'no_data_found',
+				DETAIL = format('Frameworks: %s.', (SELECT string_agg(DISTINCT f.code, ', ') FROM dti.framework f)),
+				HINT = 'Leave it out to map the framework each unit was ranked with.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM dti.unit_boundary b WHERE b.layer = map_geojson.layer) THEN
+		RAISE EXCEPTION 'no boundary layer "%"', map_geojson.layer
+			USING ERRCODE = 'no_data_found',
+				DETAIL = format('Layers: %s.', (SELECT string_agg(DISTINCT b.layer, ', ') FROM dti.unit_boundary b)),
+				HINT = 'Load one with dti.load_boundary_layer(), or use the shipped layer geoboundaries.';
+	END IF;
+	IF merged THEN
+		SELECT jsonb_agg(jsonb_build_object(
+				   'type', 'Feature',
+				   'id', m.unit_code,
+				   'properties', jsonb_build_object(
+					   'unit_code', m.unit_code, 'unit', m.unit, 'period', m.period,
+					   'indicator', m.code, 'value', m.value, 'rank', m.rank, 'class', m.class,
+					   'members', m.member_units),
+				   'geometry', ST_AsGeoJSON(m.geom, 5)::jsonb) ORDER BY m.unit_code)
+		INTO doc
+		FROM dti.merged_map m
+		WHERE m.layer = map_geojson.layer AND m.period = map_geojson.period AND m.code = map_geojson.indicator;
+	ELSE
+		SELECT jsonb_agg(jsonb_build_object(
+				   'type', 'Feature',
+				   'id', s.unit_code,
+				   'properties', jsonb_build_object(
+					   'unit_code', s.unit_code, 'unit', s.unit, 'region', s.region, 'period', s.period,
+					   'framework', s.framework, 'indicator', s.code, 'name_vi', s.name_vi,
+					   'value', s.value, 'rank', s.rank, 'rank_change', s.rank_change, 'class', s.class),
+				   'geometry', ST_AsGeoJSON(s.geom, 5)::jsonb) ORDER BY s.unit_code)
+		INTO doc
+		FROM dti.score_map s
+		WHERE s.layer = map_geojson.layer AND s.period = map_geojson.period AND s.code = map_geojson.indicator
+		  AND (map_geojson.framework IS NULL OR s.framework = map_geojson.framework);
+	END IF;
+	RETURN jsonb_build_object('type', 'FeatureCollection', 'features', coalesce(doc, '[]'::jsonb));
 END $$;

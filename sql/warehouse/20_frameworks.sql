@@ -149,6 +149,12 @@ BEGIN
 		fw_id := OLD.id;
 	ELSIF TG_OP = 'INSERT' THEN
 		fw_id := NEW.framework_id;
+		IF fw_id IS NULL THEN
+			RAISE EXCEPTION 'indicator "%" has no framework', NEW.code
+				USING ERRCODE = 'not_null_violation',
+					DETAIL = 'framework_id was not given, and dti.create_framework() was not called in this transaction.',
+					HINT = 'Call dti.create_framework() in the same transaction as the COPY or INSERT, or give framework_id.';
+		END IF;
 	ELSE
 		fw_id := OLD.framework_id;
 		IF TG_OP = 'UPDATE' AND NEW.framework_id <> OLD.framework_id
@@ -267,6 +273,16 @@ DECLARE
 	new_id integer;
 	new_version integer;
 BEGIN
+	IF create_framework.level IS NULL OR create_framework.level <> ALL (ARRAY['nation', 'province', 'ministry', 'commune']) THEN
+		RAISE EXCEPTION 'unknown unit level "%"', create_framework.level
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'A framework assesses one level: nation, province, ministry or commune.';
+	END IF;
+	IF create_framework.code IS NULL OR create_framework.code !~ '^[A-Za-z0-9._-]+$' THEN
+		RAISE EXCEPTION 'invalid framework code "%"', create_framework.code
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Use letters, digits, dots, hyphens and underscores, e.g. 405-province.';
+	END IF;
 	SELECT coalesce(max(f.version), 0) + 1 INTO new_version FROM dti.framework f WHERE f.code = create_framework.code;
 	INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points)
 	VALUES (create_framework.code, new_version, create_framework.level, create_framework.decision,

@@ -288,7 +288,7 @@ BEGIN
 			RAISE EXCEPTION 'unknown unit code "%"', NEW.unit_code
 				USING ERRCODE = 'foreign_key_violation',
 					DETAIL = 'No unit in dti.unit has this code.',
-					HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name) finds it by name.';
+					HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name, date) finds it by name on a date of the period.';
 		ELSIF NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = NEW.period) THEN
 			RAISE EXCEPTION 'unknown period "%"', NEW.period
 				USING ERRCODE = 'foreign_key_violation',
@@ -341,10 +341,10 @@ BEGIN
 				DETAIL = format('Reason %s; at least one of the %s inserted rows is invalid (submission id %s); nothing was inserted.',
 					bad.reason_code, n_all, bad.k),
 				HINT = CASE bad.reason_code
-					WHEN 'unknown_unit' THEN 'Use an official unit code; dti.unit_code(name) finds it by name.'
+					WHEN 'unknown_unit' THEN 'Use an official unit code; dti.unit_code(name, date) finds it by name on a date of the period.'
 					WHEN 'unknown_period' THEN 'Write the period as 2024, 2024-Q1 or 2024-03.'
 					WHEN 'unit_not_valid' THEN 'Use the unit codes valid in that period (provinces changed on 2025-07-01).'
-					WHEN 'unknown_indicator' THEN 'Use a code of the framework in dti.framework_in_use for that level and year.'
+					WHEN 'unknown_indicator' THEN 'Use a code of the framework in dti.framework_in_use for that level and year; where no framework assesses them, create one (dti.create_framework) or use one (dti.use_framework).'
 					WHEN 'unparseable_value' THEN 'Grade rules take one of their grades as text; other rules take a number with a decimal point.'
 					WHEN 'out_of_range' THEN 'Check the value against value_min and value_max of the indicator in dti.framework_indicator.'
 					WHEN 'invalid_text' THEN 'Fix the text at its source: U+FFFD marks a NUL byte or bytes that were not UTF-8.'

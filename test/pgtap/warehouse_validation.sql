@@ -2,7 +2,7 @@
 -- revision history, the status workflow, append-only history, frozen
 -- frameworks.
 BEGIN;
-SELECT plan(56);
+SELECT plan(59);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs with dti and postgis');
 
@@ -31,6 +31,14 @@ SELECT throws_ok($$DELETE FROM dti.framework_indicator WHERE code = 'A'$$,
 	'23503', 'indicator "A" of framework test-province version 1 was removed, but its child "A.1" was not',
 	'removing an indicator that still has children is refused');
 SET CONSTRAINTS dti.framework_indicator_parent DEFERRED;
+SELECT set_config('dti.framework_id', '', true);
+SELECT throws_ok($$INSERT INTO dti.framework_indicator (code, name_vi, max_points) VALUES ('Z', 'Không khung', 10)$$,
+	'23502', 'indicator "Z" has no framework', 'an indicator row without a framework is refused with a hint');
+SELECT set_config('dti.framework_id', (SELECT id FROM dti.framework WHERE code = 'test-province')::text, true);
+SELECT throws_ok($$SELECT dti.create_framework('x-provinces', 'provinces', ARRAY[2035], 'x')$$,
+	'22023', 'unknown unit level "provinces"', 'create_framework names a wrong level');
+SELECT throws_ok($$SELECT dti.create_framework('bad fw', 'province', ARRAY[2035], 'x')$$,
+	'22023', 'invalid framework code "bad fw"', 'create_framework names a bad code');
 
 -- A load with one row per reject reason, and good rows.
 INSERT INTO dti.staging (unit_code, year, indicator_code, raw_value, source, note) VALUES
