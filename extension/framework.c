@@ -18,11 +18,13 @@
 #include "access/detoast.h"
 #include "catalog/pg_type_d.h"
 #include "common/hashfn.h"
+#include "common/jsonapi.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -418,7 +420,24 @@ json_string(JsonbContainer *obj, const char *key, const char *code, int *len)
 JsonbContainer *
 framework_json_array(const char *str, const char *type, int *n)
 {
-	Jsonb	   *jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	JsonLexContext *lex;
+	JsonParseErrorType err;
+	Jsonb	   *jb;
+
+	/* a syntax error names our type and says where, not "type json" */
+#if PG_VERSION_NUM >= 170000
+	lex = makeJsonLexContextCstringLen(NULL, str, strlen(str), GetDatabaseEncoding(), false);
+#else
+	lex = makeJsonLexContextCstringLen((char *) str, strlen(str), GetDatabaseEncoding(), false);
+#endif
+	err = pg_parse_json(lex, &nullSemAction);
+	if (err != JSON_SUCCESS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s", type),
+				 errdetail("The value is not valid JSON: %s", json_errdetail(err, lex)),
+				 errhint("Write a JSON array of node objects, as the %s's text output does.", type)));
+	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
 
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
 		ereport(ERROR,

@@ -1,6 +1,6 @@
 -- framework, scorecard and rollup contracts.
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 
 SELECT has_type('framework');
 SELECT has_type('scorecard');
@@ -42,7 +42,10 @@ SELECT throws_ok($$SELECT rollup(framework_compile(ARRAY['R','A']::indicator_cod
 	FROM (VALUES ('A'::indicator_code), ('A')) v(c)$$,
 	'21000', 'indicator "A" has more than one value in one scorecard');
 SELECT throws_ok($$SELECT '[{"code": "R"}, {"code": "A"}]'::framework$$, '22023');
-SELECT throws_ok($$SELECT 'not json'::scorecard$$, '22P02');
+SELECT throws_ok($$SELECT 'not json'::scorecard$$, '22P02', 'invalid input syntax for type scorecard',
+	'a scorecard that is not JSON is reported as a scorecard, not as json');
+SELECT throws_ok($$SELECT '[{"code": "R"},'::framework$$, '22P02', 'invalid input syntax for type framework',
+	'and so is a framework');
 
 -- the Decision 922 worked example: Da Nang 2022
 SELECT is(
