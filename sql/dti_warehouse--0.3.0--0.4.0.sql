@@ -4,7 +4,8 @@
 -- a framework; dti.refresh() refuses an unknown framework id or a malformed
 -- period (it used to log an empty success); dti.create_framework() checks
 -- the level and the code before inserting; dti.map_geojson() refuses an
--- unknown framework code (it used to return an empty map); a rejection
+-- unknown framework code (it used to return an empty map);
+-- dti.load_boundaries() says when no feature has the name property; a rejection
 -- without a reason gets its own message; hints for unknown units and for
 -- years no framework assesses.
 \echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.4.0'" to load this file. \quit
@@ -435,4 +436,56 @@ BEGIN
 		  AND (map_geojson.framework IS NULL OR s.framework = map_geojson.framework);
 	END IF;
 	RETURN jsonb_build_object('type', 'FeatureCollection', 'features', coalesce(doc, '[]'::jsonb));
+END $$;
+
+CREATE OR REPLACE FUNCTION dti.load_boundaries(layer text, features jsonb, valid_on date,
+									name_property text DEFAULT 'shapeName', source text DEFAULT NULL)
+RETURNS TABLE (unit_code text, parts integer)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	problems text;
+BEGIN
+	IF jsonb_typeof(features -> 'features') IS DISTINCT FROM 'array' THEN
+		RAISE EXCEPTION 'not a GeoJSON FeatureCollection'
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'The document has no "features" array.',
+				HINT = 'Pass the whole file, e.g. pg_read_file(''layer.geojson'')::jsonb.';
+	END IF;
+	IF jsonb_array_length(features -> 'features') > 0 AND NOT EXISTS (
+			SELECT 1 FROM jsonb_array_elements(features -> 'features') AS f
+			WHERE jsonb_typeof(f -> 'properties') = 'object' AND f -> 'properties' ? load_boundaries.name_property) THEN
+		RAISE EXCEPTION 'no feature has the property "%"', load_boundaries.name_property
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('The first feature''s properties: %s.',
+					coalesce((SELECT string_agg(format('"%s"', k), ', ')
+							  FROM jsonb_object_keys(CASE WHEN jsonb_typeof(features -> 'features' -> 0 -> 'properties') = 'object'
+														  THEN features -> 'features' -> 0 -> 'properties' END) AS k), 'none')),
+				HINT = 'Pass the property that holds the province names as name_property.';
+	END IF;
+	CREATE TEMP TABLE dti_boundary_feature ON COMMIT DROP AS
+	SELECT f -> 'properties' ->> load_boundaries.name_property AS name,
+		   (SELECT array_agg(DISTINCT u.unit_id) FROM dti.find_units(f -> 'properties' ->> load_boundaries.name_property, valid_on) u
+			WHERE u.level = 'province') AS units,
+		   f -> 'geometry' AS geometry
+	FROM jsonb_array_elements(features -> 'features') AS f;
+	SELECT string_agg(format('"%s" (%s)', coalesce(b.name, '<no name>'),
+						  CASE WHEN b.units IS NULL THEN 'no unit' ELSE cardinality(b.units) || ' units' END), ', ')
+	INTO problems
+	FROM dti_boundary_feature b WHERE b.units IS NULL OR cardinality(b.units) <> 1;
+	IF problems IS NOT NULL THEN
+		RAISE EXCEPTION 'some features do not name exactly one province valid on %', valid_on
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('Features: %s.', problems),
+				HINT = 'Add the missing names to dti.unit_name (kind variant or part), or check valid_on and name_property.';
+	END IF;
+	RETURN QUERY
+	INSERT INTO dti.unit_boundary AS t (layer, unit_id, geom, parts, source)
+	SELECT load_boundaries.layer, b.units[1],
+		   ST_Multi(ST_CollectionExtract(ST_Union(ST_SetSRID(ST_GeomFromGeoJSON(b.geometry::text), 4326)), 3)),
+		   count(*)::integer, load_boundaries.source
+	FROM dti_boundary_feature b
+	GROUP BY b.units[1]
+	RETURNING (SELECT u.code FROM dti.unit u WHERE u.id = t.unit_id), t.parts;
+	DROP TABLE dti_boundary_feature;
 END $$;

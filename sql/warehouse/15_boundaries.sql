@@ -40,6 +40,17 @@ BEGIN
 				DETAIL = 'The document has no "features" array.',
 				HINT = 'Pass the whole file, e.g. pg_read_file(''layer.geojson'')::jsonb.';
 	END IF;
+	IF jsonb_array_length(features -> 'features') > 0 AND NOT EXISTS (
+			SELECT 1 FROM jsonb_array_elements(features -> 'features') AS f
+			WHERE jsonb_typeof(f -> 'properties') = 'object' AND f -> 'properties' ? load_boundaries.name_property) THEN
+		RAISE EXCEPTION 'no feature has the property "%"', load_boundaries.name_property
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = format('The first feature''s properties: %s.',
+					coalesce((SELECT string_agg(format('"%s"', k), ', ')
+							  FROM jsonb_object_keys(CASE WHEN jsonb_typeof(features -> 'features' -> 0 -> 'properties') = 'object'
+														  THEN features -> 'features' -> 0 -> 'properties' END) AS k), 'none')),
+				HINT = 'Pass the property that holds the province names as name_property.';
+	END IF;
 	CREATE TEMP TABLE dti_boundary_feature ON COMMIT DROP AS
 	SELECT f -> 'properties' ->> load_boundaries.name_property AS name,
 		   (SELECT array_agg(DISTINCT u.unit_id) FROM dti.find_units(f -> 'properties' ->> load_boundaries.name_property, valid_on) u

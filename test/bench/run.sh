@@ -3,7 +3,8 @@
 # same results, on the same generated data, serial and with 2 parallel
 # workers, grouped by indicator and over the whole table.  Each time is the
 # median of BENCH_RUNS runs (default 3) after one warm-up run.  Writes the
-# table and the machine description to docs/benchmarks.md (BENCH_OUT to put
+# table and the machine description to docs/benchmarks.md, keeping the
+# sections the other benchmark scripts wrote there (BENCH_OUT to put
 # it elsewhere).  BENCH_ROWS (default 10000000) makes a quick run smaller.
 #
 # Installs the extension and runs a throwaway cluster, holding the install
@@ -193,6 +194,10 @@ pgset=$(q "SELECT string_agg(name || ' = ' || setting || coalesce(unit, ''), ', 
 dtiver=$(q "SELECT extversion FROM pg_extension WHERE extname = 'dti'")
 
 mkdir -p "$(dirname "$OUT")"
+# The sections the other benchmark scripts wrote (between their markers)
+# are kept after this script's part.
+sections=$(mktemp)
+[ -f "$OUT" ] && sed -n '/^<!-- [a-z-]*:start -->$/,$p' "$OUT" >"$sections"
 {
 	echo "# Benchmarks"
 	echo
@@ -248,7 +253,13 @@ mkdir -p "$(dirname "$OUT")"
 	else
 		echo "Every target was met in this run."
 	fi
-} >"$OUT"
+	if [ -s "$sections" ]; then
+		echo
+		cat "$sections"
+	fi
+} >"$OUT.tmp"
+mv "$OUT.tmp" "$OUT"
+rm -f "$sections"
 echo "bench: wrote $OUT"
 if [ ${#verdicts[@]} -gt 0 ]; then
 	printf 'bench: missed: %s\n' "${verdicts[@]}"

@@ -27,3 +27,7 @@ SELECT * FROM dti.load_boundaries('bad', jsonb_build_object('type', 'FeatureColl
 	jsonb_build_object('type', 'Feature', 'properties', jsonb_build_object('shapeName', 'Lào Cai'),
 		'geometry', ST_AsGeoJSON(ST_MakeEnvelope(0, 0, 1, 1, 4326))::jsonb))), NULL);
 SELECT * FROM dti.load_boundaries('bad', '{"type": "Feature"}', '2022-12-31');
+-- A name property that no feature has is named, with the properties there are.
+SELECT * FROM dti.load_boundaries('bad', jsonb_build_object('type', 'FeatureCollection', 'features', jsonb_build_array(
+	jsonb_build_object('type', 'Feature', 'properties', jsonb_build_object('shapeName', 'Lào Cai', 'shapeISO', 'VN-02'),
+		'geometry', ST_AsGeoJSON(ST_MakeEnvelope(0, 0, 1, 1, 4326))::jsonb))), '2022-12-31', 'name');
