@@ -3,12 +3,31 @@
 -- (it used to be hung under the root), and so is an indicator row without
 -- a framework; dti.refresh() refuses an unknown framework id or a malformed
 -- period (it used to log an empty success); dti.create_framework() checks
--- the level and the code before inserting; dti.map_geojson() refuses an
--- unknown framework code (it used to return an empty map);
--- dti.load_boundaries() says when no feature has the name property; a rejection
--- without a reason gets its own message; hints for unknown units and for
--- years no framework assesses.
+-- the level and the code before inserting; dti.load_boundaries() says when
+-- no feature has the name property; a rejection without a reason gets its
+-- own message; hints for unknown units and for years no framework assesses.
 \echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.4.0'" to load this file. \quit
+
+-- Indicators loaded before 0.4.0 whose parent is missing stay as they are
+-- (hung under the root); list them, because from now on such rows are
+-- refused, also when a dump of this database is restored.
+DO $$
+DECLARE
+	orphans text;
+BEGIN
+	SELECT string_agg(format('%s version %s: %s', f.code, f.version, i.code), ', '
+					  ORDER BY f.code, f.version, i.code)
+	INTO orphans
+	FROM dti.framework_indicator i
+	JOIN dti.framework f ON f.id = i.framework_id
+	WHERE nlevel(i.code) > 1
+	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+					  WHERE p.framework_id = i.framework_id AND p.code = parent(i.code));
+	IF orphans IS NOT NULL THEN
+		RAISE WARNING 'indicators without their parent in their framework: %', orphans
+			USING HINT = 'dti_warehouse 0.4.0 refuses such rows from now on, and when a dump is restored: add the parents or correct the codes.';
+	END IF;
+END $$;
 
 CREATE OR REPLACE FUNCTION dti.framework_guard() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -48,9 +67,12 @@ BEGIN
 END $$;
 
 -- An indicator's parent (its code without the last part) must be an
--- indicator of the same framework, and a removed indicator must not leave
--- children behind.  Checked at commit, so that the rows of a framework may
--- arrive in any order (COPY of a CSV file).
+-- indicator of the same framework, and an indicator removed (deleted, or
+-- recoded or moved to another framework) must not leave children behind.
+-- Checked at commit, so that the rows of a framework may arrive in any
+-- order (COPY of a CSV file); like a foreign key, a check looks at the rows
+-- as they are at commit, so a row corrected later in the transaction is
+-- judged in its final form.
 CREATE FUNCTION dti.framework_indicator_parent_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
@@ -58,7 +80,10 @@ DECLARE
 	fw record;
 	child indicator_code;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
+	-- the old key is gone: no child may still point to it
+	IF TG_OP IN ('DELETE', 'UPDATE')
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator x
+					   WHERE x.framework_id = OLD.framework_id AND x.code = OLD.code) THEN
 		SELECT c.code INTO child FROM dti.framework_indicator c
 		WHERE c.framework_id = OLD.framework_id AND parent(c.code) = OLD.code LIMIT 1;
 		IF FOUND THEN
@@ -66,11 +91,15 @@ BEGIN
 			RAISE EXCEPTION 'indicator "%" of framework % version % was removed, but its child "%" was not',
 				OLD.code, fw.code, fw.version, child
 				USING ERRCODE = 'foreign_key_violation',
-					HINT = 'Remove its children in the same transaction, or keep it.';
+					HINT = 'Remove or recode its children in the same transaction, or keep it.';
 		END IF;
-	ELSIF nlevel(NEW.code) > 1 AND NOT EXISTS (
-			SELECT 1 FROM dti.framework_indicator p
-			WHERE p.framework_id = NEW.framework_id AND p.code = parent(NEW.code)) THEN
+	END IF;
+	-- the new key, if it is still there, needs its parent
+	IF TG_OP IN ('INSERT', 'UPDATE') AND nlevel(NEW.code) > 1
+	   AND EXISTS (SELECT 1 FROM dti.framework_indicator x
+				   WHERE x.framework_id = NEW.framework_id AND x.code = NEW.code)
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+					   WHERE p.framework_id = NEW.framework_id AND p.code = parent(NEW.code)) THEN
 		SELECT f.code, f.version INTO fw FROM dti.framework f WHERE f.id = NEW.framework_id;
 		RAISE EXCEPTION 'indicator "%" of framework % version % has no parent "%"',
 			NEW.code, fw.code, fw.version, parent(NEW.code)
@@ -82,7 +111,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.framework_indicator_parent_check() IS
 	'Trigger function: an indicator''s parent must be in its framework, and a removed indicator must not leave children (checked at commit)';
-CREATE CONSTRAINT TRIGGER framework_indicator_parent AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
+CREATE CONSTRAINT TRIGGER framework_indicator_parent
+	AFTER INSERT OR DELETE OR UPDATE OF framework_id, code ON dti.framework_indicator
 	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dti.framework_indicator_parent_check();
 
 CREATE OR REPLACE FUNCTION dti.create_framework(code text, level text, years integer[], title_vi text,
@@ -381,61 +411,6 @@ BEGIN
 		whole_periods = ARRAY(SELECT DISTINCT unnest(v_whole) ORDER BY 1),
 		pending_periods = pending, scorecards = n_cards, ranks = n_ranks
 	WHERE id = run;
-END $$;
-
-CREATE OR REPLACE FUNCTION dti.map_geojson(period text, framework text DEFAULT NULL, indicator text DEFAULT 'DTI',
-								layer text DEFAULT 'geoboundaries', merged boolean DEFAULT false)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
-SET search_path FROM CURRENT AS $$
-DECLARE
-	doc jsonb;
-BEGIN
-	IF dti.period_kind(map_geojson.period) IS NULL THEN
-		RAISE EXCEPTION 'invalid period "%"', map_geojson.period
-			USING ERRCODE = 'invalid_parameter_value',
-				HINT = 'Periods look like 2024, 2024-Q1 or 2024-03.';
-	END IF;
-	IF map_geojson.framework IS NOT NULL
-	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.code = map_geojson.framework) THEN
-		RAISE EXCEPTION 'no framework with code "%"', map_geojson.framework
-			USING ERRCODE = 'no_data_found',
-				DETAIL = format('Frameworks: %s.', (SELECT string_agg(DISTINCT f.code, ', ') FROM dti.framework f)),
-				HINT = 'Leave it out to map the framework each unit was ranked with.';
-	END IF;
-	IF NOT EXISTS (SELECT 1 FROM dti.unit_boundary b WHERE b.layer = map_geojson.layer) THEN
-		RAISE EXCEPTION 'no boundary layer "%"', map_geojson.layer
-			USING ERRCODE = 'no_data_found',
-				DETAIL = format('Layers: %s.', (SELECT string_agg(DISTINCT b.layer, ', ') FROM dti.unit_boundary b)),
-				HINT = 'Load one with dti.load_boundary_layer(), or use the shipped layer geoboundaries.';
-	END IF;
-	IF merged THEN
-		SELECT jsonb_agg(jsonb_build_object(
-				   'type', 'Feature',
-				   'id', m.unit_code,
-				   'properties', jsonb_build_object(
-					   'unit_code', m.unit_code, 'unit', m.unit, 'period', m.period,
-					   'indicator', m.code, 'value', m.value, 'rank', m.rank, 'class', m.class,
-					   'members', m.member_units),
-				   'geometry', ST_AsGeoJSON(m.geom, 5)::jsonb) ORDER BY m.unit_code)
-		INTO doc
-		FROM dti.merged_map m
-		WHERE m.layer = map_geojson.layer AND m.period = map_geojson.period AND m.code = map_geojson.indicator;
-	ELSE
-		SELECT jsonb_agg(jsonb_build_object(
-				   'type', 'Feature',
-				   'id', s.unit_code,
-				   'properties', jsonb_build_object(
-					   'unit_code', s.unit_code, 'unit', s.unit, 'region', s.region, 'period', s.period,
-					   'framework', s.framework, 'indicator', s.code, 'name_vi', s.name_vi,
-					   'value', s.value, 'rank', s.rank, 'rank_change', s.rank_change, 'class', s.class),
-				   'geometry', ST_AsGeoJSON(s.geom, 5)::jsonb) ORDER BY s.unit_code)
-		INTO doc
-		FROM dti.score_map s
-		WHERE s.layer = map_geojson.layer AND s.period = map_geojson.period AND s.code = map_geojson.indicator
-		  AND (map_geojson.framework IS NULL OR s.framework = map_geojson.framework);
-	END IF;
-	RETURN jsonb_build_object('type', 'FeatureCollection', 'features', coalesce(doc, '[]'::jsonb));
 END $$;
 
 CREATE OR REPLACE FUNCTION dti.load_boundaries(layer text, features jsonb, valid_on date,

@@ -141,7 +141,9 @@ CONF
 		{ cat "$CLUSTER_DIR/server.log" >&2; return 1; }
 	export PGHOST=$CLUSTER_DIR PGPORT=$port PGUSER=postgres
 	CLUSTER_DIRS+=("$CLUSTER_DIR")
-	unset PGDATABASE PGPASSWORD PGSERVICE
+	# the tests expect the server's defaults: a caller's PGOPTIONS (e.g.
+	# client_min_messages = warning) would hide the notices they check
+	unset PGDATABASE PGPASSWORD PGSERVICE PGOPTIONS
 }
 
 cluster_stop() {

@@ -183,9 +183,12 @@ CREATE TRIGGER frozen_framework_append_only BEFORE UPDATE OR DELETE ON dti.froze
 	FOR EACH ROW EXECUTE FUNCTION dti.forbid_change();
 
 -- An indicator's parent (its code without the last part) must be an
--- indicator of the same framework, and a removed indicator must not leave
--- children behind.  Checked at commit, so that the rows of a framework may
--- arrive in any order (COPY of a CSV file).
+-- indicator of the same framework, and an indicator removed (deleted, or
+-- recoded or moved to another framework) must not leave children behind.
+-- Checked at commit, so that the rows of a framework may arrive in any
+-- order (COPY of a CSV file); like a foreign key, a check looks at the rows
+-- as they are at commit, so a row corrected later in the transaction is
+-- judged in its final form.
 CREATE FUNCTION dti.framework_indicator_parent_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
@@ -193,7 +196,10 @@ DECLARE
 	fw record;
 	child indicator_code;
 BEGIN
-	IF TG_OP = 'DELETE' THEN
+	-- the old key is gone: no child may still point to it
+	IF TG_OP IN ('DELETE', 'UPDATE')
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator x
+					   WHERE x.framework_id = OLD.framework_id AND x.code = OLD.code) THEN
 		SELECT c.code INTO child FROM dti.framework_indicator c
 		WHERE c.framework_id = OLD.framework_id AND parent(c.code) = OLD.code LIMIT 1;
 		IF FOUND THEN
@@ -201,11 +207,15 @@ BEGIN
 			RAISE EXCEPTION 'indicator "%" of framework % version % was removed, but its child "%" was not',
 				OLD.code, fw.code, fw.version, child
 				USING ERRCODE = 'foreign_key_violation',
-					HINT = 'Remove its children in the same transaction, or keep it.';
+					HINT = 'Remove or recode its children in the same transaction, or keep it.';
 		END IF;
-	ELSIF nlevel(NEW.code) > 1 AND NOT EXISTS (
-			SELECT 1 FROM dti.framework_indicator p
-			WHERE p.framework_id = NEW.framework_id AND p.code = parent(NEW.code)) THEN
+	END IF;
+	-- the new key, if it is still there, needs its parent
+	IF TG_OP IN ('INSERT', 'UPDATE') AND nlevel(NEW.code) > 1
+	   AND EXISTS (SELECT 1 FROM dti.framework_indicator x
+				   WHERE x.framework_id = NEW.framework_id AND x.code = NEW.code)
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+					   WHERE p.framework_id = NEW.framework_id AND p.code = parent(NEW.code)) THEN
 		SELECT f.code, f.version INTO fw FROM dti.framework f WHERE f.id = NEW.framework_id;
 		RAISE EXCEPTION 'indicator "%" of framework % version % has no parent "%"',
 			NEW.code, fw.code, fw.version, parent(NEW.code)
@@ -217,7 +227,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.framework_indicator_parent_check() IS
 	'Trigger function: an indicator''s parent must be in its framework, and a removed indicator must not leave children (checked at commit)';
-CREATE CONSTRAINT TRIGGER framework_indicator_parent AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
+CREATE CONSTRAINT TRIGGER framework_indicator_parent
+	AFTER INSERT OR DELETE OR UPDATE OF framework_id, code ON dti.framework_indicator
 	DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION dti.framework_indicator_parent_check();
 
 CREATE SEQUENCE dti.framework_use_id_seq AS integer;

@@ -116,13 +116,6 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'Periods look like 2024, 2024-Q1 or 2024-03.';
 	END IF;
-	IF map_geojson.framework IS NOT NULL
-	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.code = map_geojson.framework) THEN
-		RAISE EXCEPTION 'no framework with code "%"', map_geojson.framework
-			USING ERRCODE = 'no_data_found',
-				DETAIL = format('Frameworks: %s.', (SELECT string_agg(DISTINCT f.code, ', ') FROM dti.framework f)),
-				HINT = 'Leave it out to map the framework each unit was ranked with.';
-	END IF;
 	IF NOT EXISTS (SELECT 1 FROM dti.unit_boundary b WHERE b.layer = map_geojson.layer) THEN
 		RAISE EXCEPTION 'no boundary layer "%"', map_geojson.layer
 			USING ERRCODE = 'no_data_found',

@@ -58,7 +58,7 @@ time_once() {
 		sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
 }
 median() {
-	tr ' ' '\n' | grep . | sort -g | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }'
+	tr ' ' '\n' | awk 'NF' | sort -g | awk '{ t[NR] = $1 } END { if (NR == 0) { print "bench rollup: a query printed no time" > "/dev/stderr"; exit 1 } print t[int((NR + 1) / 2)] }'
 }
 plan_kind() {
 	if psql -X -q -At -d $DB -c "$1" -c "EXPLAIN (COSTS OFF) $2" | grep -q Partial; then echo parallel; else echo serial; fi

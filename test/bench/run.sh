@@ -27,7 +27,8 @@ SETTINGS="shared_buffers = '2GB'
 work_mem = '1GB'
 max_parallel_workers_per_gather = 2"
 cluster_start "$SETTINGS"
-trap cluster_stop EXIT
+sections=
+trap 'cluster_stop; rm -f "${sections:-}" "$OUT.tmp"' EXIT
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 -d $DB -c 'CREATE EXTENSION dti' >/dev/null
@@ -197,7 +198,7 @@ mkdir -p "$(dirname "$OUT")"
 # The sections the other benchmark scripts wrote (between their markers)
 # are kept after this script's part.
 sections=$(mktemp)
-[ -f "$OUT" ] && sed -n '/^<!-- [a-z-]*:start -->$/,$p' "$OUT" >"$sections"
+[ -f "$OUT" ] && sed -n '/^<!-- [a-z0-9_-]*:start -->$/,$p' "$OUT" >"$sections"
 {
 	echo "# Benchmarks"
 	echo

@@ -29,6 +29,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d dti_bench <<SQL
 CREATE EXTENSION dti_warehouse CASCADE;
 BEGIN;
 SELECT dti.create_framework('bench-province', 'province', ARRAY[2024], 'Khung đo tốc độ', max_points => $nind) > 0;
+INSERT INTO dti.framework_indicator (code, name_vi, max_points) VALUES ('L', 'Nhóm chỉ số', $nind);
 INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule, value_min, value_max)
 SELECT ('L.' || i)::indicator_code, 'Chỉ số ' || i, 1,
 	   CASE WHEN i % 10 = 0 THEN 'grade(A:1, B:0.75, C:0.5, D:0.25, E:0)'::scoring_rule ELSE 'target(80)'::scoring_rule END,

@@ -57,7 +57,7 @@ sleep 2
 during=$(q "SELECT string_agg(unit_code || '=' || value, ',' ORDER BY unit_code) FROM dti.ranking WHERE period = '2030'")
 echo "during a held refresh, a reader sees: $during"
 [ "$during" = "$after" ] || { echo "a reader saw unpublished results"; exit 1; }
-notice=$(psql -X -q -d $db -c "SET lock_timeout = '2s'" -c 'CALL dti.refresh()' 2>&1)
+notice=$(psql -X -q -d $db -c "SET lock_timeout = '2s'" -c 'SET client_min_messages = notice' -c 'CALL dti.refresh()' 2>&1)
 echo "second refresh: $notice"
 echo "$notice" | grep -q 'another refresh is running' || { echo "a concurrent refresh did not leave with a notice"; exit 1; }
 wait $writer
