@@ -1,8 +1,13 @@
 -- dti_warehouse frameworks: the indicator tree is checked at commit, like a
 -- foreign key: rows may arrive in any order and be corrected within the
 -- transaction; what is left at commit must be a tree.
-SET client_min_messages = warning;  -- the NOTICEs depend on which test runs first
-CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE;
+-- The transactions commit, so they run in a database of their own, which
+-- the other tests do not see.
+\set regress_db :DBNAME
+CREATE DATABASE dti_regress_tree;
+\c dti_regress_tree
+SET client_min_messages = warning;
+CREATE EXTENSION dti_warehouse CASCADE;
 RESET client_min_messages;
 \set VERBOSITY default
 
@@ -46,3 +51,6 @@ SELECT id, 'A', 'Cha mới', 20 FROM dti.framework WHERE code = 'tree-test' AND 
 COMMIT;
 SELECT code, name_vi FROM dti.framework_indicator
 WHERE framework_id = (SELECT id FROM dti.framework WHERE code = 'tree-test' AND version = 1) ORDER BY code;
+
+\c :regress_db
+DROP DATABASE dti_regress_tree;
