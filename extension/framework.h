@@ -54,6 +54,6 @@ extern Scorecard *scorecard_skeleton(const Framework *fw);
 extern void scorecard_plan(CompiledFramework *cf);
 extern Scorecard *framework_evaluate(const CompiledFramework *cf,
 									 const float8 *values, const bool *present,
-									 int32 npresent);
+									 int32 nvalues);
 
 #endif							/* DTI_FRAMEWORK_H */

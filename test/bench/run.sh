@@ -260,7 +260,6 @@ sections=$(mktemp)
 	fi
 } >"$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
-rm -f "$sections"
 echo "bench: wrote $OUT"
 if [ ${#verdicts[@]} -gt 0 ]; then
 	printf 'bench: missed: %s\n' "${verdicts[@]}"
