@@ -194,42 +194,19 @@ istats_decode(const unsigned char *buf, size_t len, SrStats *s)
 	return NULL;
 }
 
-/* Network byte order, as pq_sendint64 and pq_sendfloat8 write. */
-static unsigned char *
-put_uint64(unsigned char *p, uint64_t v)
-{
-	int			i;
-
-	for (i = 7; i >= 0; i--)
-	{
-		p[i] = (unsigned char) (v & 0xff);
-		v >>= 8;
-	}
-	return p + 8;
-}
-
-static unsigned char *
-put_float8(unsigned char *p, double d)
-{
-	uint64_t	bits;
-
-	memcpy(&bits, &d, sizeof(bits));
-	return put_uint64(p, bits);
-}
-
 void
 istats_state_encode(const IstatsState *st, unsigned char *buf)
 {
 	unsigned char *p = buf;
 
 	*p++ = ISTATS_STATE_VERSION;
-	p = put_uint64(p, (uint64_t) st->n);
-	p = put_float8(p, st->sum.sum);
-	p = put_float8(p, st->sum.comp);
-	p = put_float8(p, st->min);
-	p = put_float8(p, st->max);
-	p = put_float8(p, st->mean);
-	(void) put_float8(p, st->m2);
+	p = wire_put_uint(p, (uint64_t) st->n, 8);
+	p = wire_put_float8(p, st->sum.sum);
+	p = wire_put_float8(p, st->sum.comp);
+	p = wire_put_float8(p, st->min);
+	p = wire_put_float8(p, st->max);
+	p = wire_put_float8(p, st->mean);
+	(void) wire_put_float8(p, st->m2);
 }
 
 /*
