@@ -3,7 +3,7 @@
 -- wrong.  (The sums are scaled by a power of two: extension/compensated_sum.h,
 -- extension/indicator_stats_core.c.)
 BEGIN;
-SELECT plan(31);
+SELECT plan(35);
 
 CREATE FUNCTION pg_temp.rel(a float8, b float8) RETURNS float8
 LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN a = b THEN 0 ELSE abs(a - b) / greatest(abs(a), abs(b)) END $$;
@@ -91,6 +91,20 @@ SELECT is(weighted_harmonic(x, w), 5e-324::float8, 'weighted_harmonic of subnorm
 FROM (VALUES (5e-324::float8, 1::float8), (5e-324, 1)) t(x, w);
 SELECT is(weighted_mean(x, w), 2.5::float8, 'ordinary data as before')
 FROM (VALUES (1::float8, 1::float8), (2, 1), (3, 1), (4, 1)) t(x, w);
+
+-- weighted quantiles: only the ratios of the weights count, at any size
+SELECT is(weighted_quantile(x, w, 0.3), 1.75::float8,
+	'weighted_quantile 0.3 with weights 1e308, 1e308, 2e308 (their total overflows): as with 1, 1, 2')
+FROM (VALUES (1::float8, 1e308::float8), (2, 1e308), (3, 1.7e308), (3, 0.3e308)) t(x, w);
+SELECT is(weighted_median(x, w), (SELECT weighted_median(x, w) FROM (VALUES (1::float8, 1::float8), (2, 1), (3, 2)) t(x, w)),
+	'weighted_median with subnormal weights 5e-324, 5e-324, 1e-323: as with 1, 1, 2')
+FROM (VALUES (1::float8, 5e-324::float8), (2, 5e-324), (3, 1e-323)) t(x, w);
+SELECT is(weighted_median(x, w), 0::float8,
+	'weighted_median between -1.7e308 and 1.7e308 (their difference overflows)')
+FROM (VALUES (-1.7e308::float8, 1::float8), (1.7e308, 1)) t(x, w);
+SELECT is(weighted_median(x, 1), 0::float8,
+	'equal weights between -1.7e308 and 1.7e308')
+FROM (VALUES (-1.7e308::float8), (1.7e308)) t(x);
 
 -- parallel workers: the same statistics as one process, within 1e-12,
 -- over values of every magnitude (partial states at different scales); a
