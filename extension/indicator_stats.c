@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "compensated_sum.h"
+#include "dti_util.h"
 #include "indicator_stats_core.h"
 #include "scoring_rule.h"
 
@@ -185,11 +186,8 @@ indicator_stats_sd(PG_FUNCTION_ARGS)
 static StatsState *
 new_state(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "indicator_stats state function called in non-aggregate context");
-	return (StatsState *) MemoryContextAllocZero(aggcontext, sizeof(StatsState));
+	return (StatsState *) MemoryContextAllocZero(dti_aggregate_context(fcinfo, "indicator_stats state function"),
+												 sizeof(StatsState));
 }
 
 /*
