@@ -26,6 +26,7 @@ fw_tree_from_framework(const Framework *fw, FwAlloc alloc)
 	uint8_t    *missing = alloc(sizeof(uint8_t) * n);
 	double	   *weight = alloc(sizeof(double) * n);
 	double	   *threshold = alloc(sizeof(double) * n);
+	double	   *full_alpha = alloc(sizeof(double) * n);
 	int			i;
 
 	for (i = 0; i < n; i++)
@@ -51,7 +52,38 @@ fw_tree_from_framework(const Framework *fw, FwAlloc alloc)
 	t->missing = missing;
 	t->weight = weight;
 	t->threshold = threshold;
+	fw_tree_plan(t, full_alpha);
 	return t;
+}
+
+/*
+ * Each node's normalised weight in its parent when every weighted child of
+ * the parent has a value: w / sum(w), the sum compensated, in sibling order,
+ * as fw_tree_evaluate() computes it.
+ */
+void
+fw_tree_plan(FwTree *t, double *full_alpha)
+{
+	int			i,
+				k;
+
+	for (i = 0; i < t->nnodes; i++)
+		full_alpha[i] = 0.0;
+	for (i = 0; i < t->nnodes; i++)
+	{
+		CompensatedSum wsum;
+
+		if (t->first_child[i] < 0)
+			continue;
+		csum_init(&wsum);
+		for (k = t->first_child[i]; k >= 0; k = t->next_sibling[k])
+			if (t->weight[k] > 0)
+				csum_add(&wsum, t->weight[k]);
+		for (k = t->first_child[i]; k >= 0; k = t->next_sibling[k])
+			if (t->weight[k] > 0)
+				full_alpha[k] = t->weight[k] / csum_total(&wsum);
+	}
+	t->full_alpha = full_alpha;
 }
 
 /* Evaluate the tree bottom-up; see tree_eval_core.h for the rules. */
@@ -60,6 +92,7 @@ fw_tree_evaluate(const FwTree *t, const double *weight, const uint8_t *method,
 				 const double *values, const uint8_t *present, double *val,
 				 uint8_t *has, double *alpha, double *root, int *bad_node)
 {
+	bool		planned = (weight == t->weight && t->full_alpha != NULL);
 	int			i;
 
 	for (i = t->nnodes - 1; i >= 0; i--)
@@ -86,6 +119,34 @@ fw_tree_evaluate(const FwTree *t, const double *weight, const uint8_t *method,
 			val[i] = present[l] ? values[l] : 0.0;
 			continue;
 		}
+		m = method[i];
+		if (planned && (m == FW_POINTS || m == FW_AMEAN))
+		{
+			bool		all = true;
+
+			/* every counted child has a value: the weights are known */
+			for (k = first; k >= 0 && all; k = t->next_sibling[k])
+				if (weight[k] > 0)
+				{
+					counted++;
+					all = has[k] != 0;
+				}
+			if (all && counted > 0)
+			{
+				csum_init(&acc);
+				for (k = first; k >= 0; k = t->next_sibling[k])
+					if (weight[k] > 0)
+					{
+						if (alpha)
+							alpha[k] = t->full_alpha[k];
+						csum_add(&acc, t->full_alpha[k] * val[k]);
+					}
+				val[i] = csum_total(&acc);
+				has[i] = 1;
+				continue;
+			}
+			counted = 0;
+		}
 		zero_missing = (t->missing[i] == FW_MISSING_ZERO);
 		csum_init(&wsum);
 		for (k = first; k >= 0; k = t->next_sibling[k])
@@ -108,7 +169,6 @@ fw_tree_evaluate(const FwTree *t, const double *weight, const uint8_t *method,
 			continue;
 		}
 		total = csum_total(&wsum);
-		m = method[i];
 		csum_init(&acc);
 		for (k = first; k >= 0; k = t->next_sibling[k])
 		{

@@ -34,6 +34,15 @@ typedef struct FwTree
 	const uint8_t *missing;		/* FwMissing */
 	const double *weight;		/* weight in the parent */
 	const double *threshold;	/* least share of counted children present */
+
+	/*
+	 * Per node, its normalised weight in its parent when every child of
+	 * the parent that takes part (weight > 0) has a value, worked out once
+	 * from the tree's own weights with the sum, terms and order of the
+	 * general rule; 0 for the root and for nodes that do not take part.
+	 * May be NULL.
+	 */
+	const double *full_alpha;
 } FwTree;
 
 /* outcome of an evaluation */
@@ -46,6 +55,12 @@ typedef struct FwTree
  * with alloc.
  */
 extern FwTree *fw_tree_from_framework(const Framework *fw, FwAlloc alloc);
+
+/*
+ * Work out t->full_alpha from the tree's own weights into full_alpha (nnodes
+ * elements) and point t at it (fw_tree_from_framework does this).
+ */
+extern void fw_tree_plan(FwTree *t, double *full_alpha);
 
 /*
  * Evaluate the tree over one unit's leaf values (values[l] counts only
@@ -62,7 +77,11 @@ extern FwTree *fw_tree_from_framework(const Framework *fw, FwAlloc alloc);
  *   points, amean: sum(alpha * v)
  *   gmean:         exp(sum(alpha * ln v)), 0 when a counted value is 0
  *   hmean:         1 / sum(alpha / v),     0 when a counted value is 0
- * Sums are compensated (compensated_sum.h), in sibling order.
+ * Sums are compensated (compensated_sum.h), in sibling order.  With the
+ * tree's own weights (weight == t->weight) and t->full_alpha set, a
+ * points or amean node whose counted children all have a value takes their
+ * normalised weights from full_alpha instead of summing them again: the
+ * same bits, one pass fewer.
  *
  * Out: val[i] and has[i] per node (val 0 where has is 0), and, when alpha
  * is not NULL, alpha[i]: the normalised weight node i got in its parent (1

@@ -79,6 +79,7 @@ main(int argc, char **argv)
 	static uint8_t present[NUNITS * NLEAVES];
 	RcUnitResult res[NUNITS];
 	FwTree		t;
+	static double full_alpha[NNODES];
 	RcProblem	p;
 	int			n = 0,
 				nl = 0;
@@ -171,6 +172,7 @@ main(int argc, char **argv)
 	t.missing = missing;
 	t.weight = weight;
 	t.threshold = threshold;
+	fw_tree_plan(&t, full_alpha);
 	p.tree = &t;
 	p.nunits = NUNITS;
 	p.values = values;

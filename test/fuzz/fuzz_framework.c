@@ -179,6 +179,7 @@ evaluate(const Framework *fw, const unsigned char *present_bytes,
 	free((void *) t->missing);
 	free((void *) t->weight);
 	free((void *) t->threshold);
+	free((void *) t->full_alpha);
 	free(t);
 	free(val);
 	free(alpha);

@@ -38,6 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	RcUnitResult r1[MAXU],
 				r2[MAXU];
 	FwTree		t;
+	double		full_alpha[MAXN];
 	RcProblem	p;
 	int			n,
 				nu,
@@ -104,6 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.missing = missing;
 	t.weight = weight;
 	t.threshold = threshold;
+	fw_tree_plan(&t, full_alpha);
 	p.tree = &t;
 	p.nunits = nu;
 	p.values = values;

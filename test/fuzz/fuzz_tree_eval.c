@@ -13,8 +13,9 @@
  * normalised weights of a node's counted children sum to 1 and are 0
  * elsewhere; every mean lies between the least and the greatest value it
  * averages; a negative value is reported only under gmean or hmean; the
- * root's outcome matches the root node; and evaluating again, with or
- * without the weights out, gives the same bits.
+ * root's outcome matches the root node; and the shortcut for nodes whose
+ * children all have a value (fw_tree_plan) gives the bits of the general
+ * rule, with or without the weights out.
  */
 #include <math.h>
 #include <stdint.h>
@@ -44,10 +45,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				values[MAXN],
 				val[MAXN],
 				val2[MAXN],
-				alpha[MAXN];
+				alpha[MAXN],
+				full_alpha[MAXN];
 	double		root = 0,
 				root2 = 0;
-	FwTree		t;
+	FwTree		t,
+				t2;
 	int			n,
 				nl = 0,
 				i,
@@ -106,10 +109,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.missing = missing;
 	t.weight = weight;
 	t.threshold = threshold;
+	t.full_alpha = NULL;
+	t2 = t;
+	fw_tree_plan(&t, full_alpha);
 
+	/* with the plan and the weights out, and by the general rule alone */
 	rc = fw_tree_evaluate(&t, weight, method, values, present, val, has,
 						  alpha, &root, &bad);
-	rc2 = fw_tree_evaluate(&t, weight, method, values, present, val2, has2,
+	rc2 = fw_tree_evaluate(&t2, weight, method, values, present, val2, has2,
 						   NULL, &root2, &bad2);
 	if (rc != rc2 || bad != bad2)
 		abort();
