@@ -7,7 +7,7 @@
 # must pass the suite first.  Prints one line per mutant, the survivors,
 # and the score; exits non-zero when a mutant survives.  On demand only
 # (not in .ci/run): each mutant costs a full build and suite run.
-#   usage: test/mutation/run.sh [LABEL-SUBSTRING]   (run only matching mutants)
+#   usage: test/mutation/run.sh [REGEX]   (run only the mutants whose label matches)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -43,7 +43,7 @@ n=0 killed=0 stale=0
 survivors=()
 while IFS=$'\t' read -r file nth find replace what; do
 	case $file in '' | '#'*) continue ;; esac
-	[ -z "$only" ] || [[ $what == *"$only"* ]] || continue
+	[ -z "$only" ] || [[ $what =~ $only ]] || continue
 	n=$((n + 1))
 	m=$work/m$n
 	rm -rf "$m"
