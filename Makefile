@@ -1,6 +1,6 @@
 # dti: PGXS build of the C core (extension "dti").
 #
-# Targets: all install deps test demo bench fuzz memcheck reliability test-scale (see README.md).
+# Targets: all install deps test demo bench fuzz memcheck reliability test-scale mutation (see README.md).
 # The SQL install script of the current version is assembled from sql/src/*.sql
 # in file-name order; install scripts of released versions and upgrade scripts
 # (sql/dti--A--B.sql) are committed as they were released.
@@ -30,7 +30,7 @@ PGFILEDESC   = "dti - composite-indicator scoring"
 REGRESS      = $(patsubst test/sql/%.sql,%,$(sort $(wildcard test/sql/*.sql)))
 REGRESS_OPTS = --inputdir=test --outputdir=test --load-extension=dti
 EXTRA_CLEAN  = test/results test/regression.diffs test/regression.out \
-               test/fuzz/build
+               test/fuzz/build test/mutation.log
 
 # PostgreSQL's headers trip -Wunused-parameter under -Wextra.  The rank
 # interval code must give the same bits at every optimisation level, hence
@@ -57,7 +57,7 @@ installdirs: remove-stale-scripts
 remove-stale-scripts:
 	rm -f '$(DESTDIR)$(datadir)/extension/dti--'*.sql '$(DESTDIR)$(datadir)/extension/dti_warehouse--'*.sql
 
-.PHONY: remove-stale-scripts deps test demo bench fuzz memcheck test-scale reliability
+.PHONY: remove-stale-scripts deps test demo bench fuzz memcheck test-scale reliability mutation
 
 deps:
 	@test/deps.sh
@@ -87,3 +87,8 @@ memcheck:
 
 test-scale:
 	@test/scale/run.sh
+
+# On demand, not in .ci/run: each mutant of test/mutation/mutants is built
+# and run against the suite (MUTATION_SUITE=full for the whole make test).
+mutation:
+	@test/mutation/run.sh

@@ -17,14 +17,11 @@
 
 #include "access/detoast.h"
 #include "catalog/pg_type_d.h"
-#include "common/hashfn.h"
-#include "common/jsonapi.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
-#include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -32,6 +29,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
+#include "dti_util.h"
 #include "framework.h"
 #include "indicator_code.h"
 #include "indicator_code_core.h"
@@ -414,45 +412,13 @@ json_string(JsonbContainer *obj, const char *key, const char *code, int *len)
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
-/* The array of objects of a JSON text, for the text inputs. */
-JsonbContainer *
-framework_json_array(const char *str, const char *type, int *n)
-{
-	JsonLexContext *lex;
-	JsonParseErrorType err;
-	Jsonb	   *jb;
-
-	/* a syntax error names our type and says where, not "type json" */
-#if PG_VERSION_NUM >= 170000
-	lex = makeJsonLexContextCstringLen(NULL, str, strlen(str), GetDatabaseEncoding(), false);
-#else
-	lex = makeJsonLexContextCstringLen((char *) str, strlen(str), GetDatabaseEncoding(), false);
-#endif
-	err = pg_parse_json(lex, &nullSemAction);
-	if (err != JSON_SUCCESS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s", type),
-				 errdetail("The value is not valid JSON: %s", json_errdetail(err, lex)),
-				 errhint("Write a JSON array of node objects, as the %s's text output does.", type)));
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
-
-	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-				 errmsg("invalid input syntax for type %s", type),
-				 errdetail("The value must be a JSON array of node objects.")));
-	*n = JB_ROOT_COUNT(jb);
-	return &jb->root;
-}
-
 Datum
 framework_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	int			n,
 				i;
-	JsonbContainer *arr = framework_json_array(str, "framework", &n);
+	JsonbContainer *arr = dti_json_array(str, "framework", &n);
 	NodeSpec   *specs = palloc0(sizeof(NodeSpec) * Max(n, 1));
 
 	for (i = 0; i < n; i++)
@@ -532,79 +498,6 @@ framework_recv(PG_FUNCTION_ARGS)
 }
 
 /*
- * Take the rest of a recv buffer (framework_recv, scorecard_recv): false
- * with the bytes for the current binary form, true when the value is in
- * version 1 (the text form), which tree_recv_text then reads.
- */
-bool
-tree_recv_bytes(StringInfo buf, const unsigned char **bytes, size_t *len)
-{
-	*len = buf->len - buf->cursor;
-	if (*len > 0 && buf->data[buf->cursor] == TREE_WIRE_TEXT_VERSION)
-	{
-		buf->cursor++;
-		return true;
-	}
-	*bytes = (const unsigned char *) pq_getmsgbytes(buf, *len);
-	return false;
-}
-
-/*
- * Version 1 of the binary form: the text form behind the version byte, as
- * dti 0.7.0 and earlier wrote it.  It is read by the text input function;
- * the errors that input raises over the data are reported as invalid
- * binary data, as a recv function must (other errors pass unchanged).
- */
-Datum
-tree_recv_text(StringInfo buf, PGFunction in, const char *type)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	Datum		result = (Datum) 0;
-
-	PG_TRY();
-	{
-		int			nbytes;
-		char	   *str = pq_getmsgtext(buf, buf->len - buf->cursor, &nbytes);
-
-		result = DirectFunctionCall1(in, CStringGetDatum(str));
-	}
-	PG_CATCH();
-	{
-		ErrorData  *e;
-
-		MemoryContextSwitchTo(cxt);
-		e = CopyErrorData();
-		if (ERRCODE_TO_CATEGORY(e->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
-			PG_RE_THROW();
-		FlushErrorState();
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", type),
-				 errdetail("The value is in binary format version 1, the text form: %s%s%s",
-						   e->message, e->detail ? " " : "", e->detail ? e->detail : "")));
-	}
-	PG_END_TRY();
-	return result;
-}
-
-/* A problem the binary decoder found, as an error. */
-void
-tree_recv_fail(const char *type, const char *problem, int bad_node)
-{
-	if (bad_node > 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", type),
-				 errdetail("Node %d: %s.", bad_node, problem)));
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-			 errmsg("invalid binary value for type %s", type),
-			 errdetail("%s.", problem),
-			 errhint("This server reads binary format versions %d and %d.",
-					 TREE_WIRE_TEXT_VERSION, TREE_WIRE_VERSION)));
-}
-
-/*
  * framework_nodes(fw): the compiled tree, one row per node in preorder.
  */
 Datum
@@ -654,78 +547,72 @@ framework_nodes(PG_FUNCTION_ARGS)
 
 /* Lookups */
 
+/* palloc for the server-free cores. */
+static void *
+core_alloc(size_t size)
+{
+	return palloc(Max(size, 1));
+}
+
+/*
+ * A framework ready for lookups and evaluation, in cxt: a private copy,
+ * its tree as plain arrays (fw_tree_evaluate), the code lookup table
+ * (fw_table_*, the one fw_compile uses) and the next-leaf hints.
+ */
 CompiledFramework *
 framework_prepare(Framework *fw, MemoryContext cxt)
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	CompiledFramework *cf = palloc(sizeof(CompiledFramework));
+	int			n = fw->nnodes;
 	int			i;
-	uint32		h;
+	int32		next;
 
 	cf->fw = (Framework *) palloc(VARSIZE(fw));
 	memcpy(cf->fw, fw, VARSIZE(fw));
-	cf->mask = fw_table_mask_for(fw->nnodes);
+	cf->tree = fw_tree_from_framework(cf->fw, core_alloc);
+	cf->codes = palloc(sizeof(const char *) * n);
+	cf->lens = palloc(sizeof(int) * n);
+	for (i = 0; i < n; i++)
+	{
+		cf->codes[i] = FW_CODE(cf->fw, i);
+		cf->lens[i] = cf->fw->nodes[i].code_len;
+	}
+	cf->mask = fw_table_mask_for(n);
 	cf->slots = palloc(sizeof(int32) * (cf->mask + 1));
 	memset(cf->slots, -1, sizeof(int32) * (cf->mask + 1));
-	for (i = 0; i < fw->nnodes; i++)
-	{
-		h = hash_bytes((const unsigned char *) FW_CODE(cf->fw, i),
-					   fw->nodes[i].code_len) & cf->mask;
-
-		while (cf->slots[h] >= 0)
-			h = (h + 1) & cf->mask;
-		cf->slots[h] = i;
-	}
+	for (i = 0; i < n; i++)
+		fw_table_insert(cf->slots, cf->mask, cf->codes, cf->lens, i);
 	/* rows usually arrive in code order: predict the next leaf */
-	cf->next_leaf = palloc(sizeof(int32) * fw->nnodes);
-	for (i = fw->nnodes - 1, h = (uint32) -1; i >= 0; i--)
+	cf->next_leaf = palloc(sizeof(int32) * n);
+	for (i = n - 1, next = -1; i >= 0; i--)
 	{
-		cf->next_leaf[i] = (int32) h;
+		cf->next_leaf[i] = next;
 		if (fw->nodes[i].first_child < 0)
-			h = (uint32) i;
+			next = i;
 	}
-	cf->leaf_node = palloc(sizeof(int32) * Max(fw->nleaves, 1));
-	cf->inner = palloc(sizeof(int32) * fw->nnodes);
-	cf->ninner = 0;
-	for (i = 0; i < fw->nnodes; i++)
-	{
-		if (fw->nodes[i].first_child < 0)
-			cf->leaf_node[fw->nodes[i].leaf_index] = i;
-		else
-			cf->inner[cf->ninner++] = i;
-	}
-	cf->skeleton = scorecard_skeleton(cf->fw);
-	scorecard_plan(cf);
 	MemoryContextSwitchTo(old);
 	return cf;
 }
 
+/* The node of a code, or -1. */
 int
 framework_find(const CompiledFramework *cf, const char *code, int len)
 {
-	uint32		h = hash_bytes((const unsigned char *) code, len) & cf->mask;
-
-	for (;;)
-	{
-		int			j = cf->slots[h];
-
-		if (j < 0)
-			return -1;
-		if (cf->fw->nodes[j].code_len == len &&
-			memcmp(FW_CODE(cf->fw, j), code, len) == 0)
-			return j;
-		h = (h + 1) & cf->mask;
-	}
+	return fw_table_lookup(cf->slots, cf->mask, cf->codes, cf->lens, code, len);
 }
 
 /*
  * The compiled form of the framework datum d, cached in fn_extra.  Rows of
- * an aggregate usually carry the same framework: a constant, a parameter,
- * or the same toasted value of a joined row.  The cache is checked by
- * datum pointer, by the first bytes of a compressed inline datum, by TOAST
- * pointer, and finally by the fingerprint read from the (sliced) header, so
- * a framework is detoasted and compiled once per query rather than once
- * per row.
+ * an aggregate usually carry one framework, or a few (a query rolling up
+ * several frameworks at once): a constant, a parameter, or the same
+ * toasted value of a joined row.  The cache keeps the FW_CACHE_SLOTS
+ * frameworks used last, keyed by fingerprint (and node count).  A slot is
+ * recognised by datum pointer, by the first bytes of a compressed inline
+ * datum, by TOAST pointer, and finally by the fingerprint read from the
+ * (sliced) header, so a framework is detoasted and compiled once per query
+ * rather than once per row, however the rows of several frameworks
+ * interleave.
  *
  * A framework stored in a table is usually compressed inline (a few
  * kilobytes), and reading its header would mean decompressing a slice per
@@ -733,67 +620,108 @@ framework_find(const CompiledFramework *cf, const char *code, int len)
  * which neither pglz nor LZ4 encodes in more than FW_PREFIX_BYTES of
  * compressed data, so equal prefixes mean equal headers, hence (by the
  * fingerprint) equal frameworks.
+ *
+ * Aggregate states point at their compiled framework, so a framework that
+ * leaves the slots cannot be freed: it moves to a list of retired ones,
+ * which a framework coming back takes from instead of compiling again.  A
+ * query thus holds at most one compiled copy per distinct framework.
  */
 #define FW_PREFIX_BYTES	(VARHDRSZ_COMPRESSED + 64)
+#define FW_CACHE_SLOTS	8
 
-typedef struct FrameworkCache
+typedef struct FrameworkSlot
 {
+	CompiledFramework *cf;		/* NULL: the slot is free */
+	uint64		fingerprint;
+	int32		nnodes;
+	uint64		used;			/* the cache's clock when last used */
 	Pointer		last_ptr;
 	bool		ext_valid;
 	struct varatt_external last_ext;
 	Size		prefix_len;		/* 0: no compressed datum seen */
 	char		prefix[FW_PREFIX_BYTES];
-	uint64		fingerprint;
-	int32		nnodes;
+} FrameworkSlot;
+
+typedef struct RetiredFramework
+{
 	CompiledFramework *cf;
+	struct RetiredFramework *next;
+} RetiredFramework;
+
+typedef struct FrameworkCache
+{
+	uint64		clock;
+	FrameworkSlot slots[FW_CACHE_SLOTS];
+	RetiredFramework *retired;
 } FrameworkCache;
+
+/* Does slot s hold the framework of datum ptr, judged without reading it? */
+static bool
+slot_matches_datum(const FrameworkSlot *s, Pointer ptr)
+{
+	if (s->cf == NULL)
+		return false;
+	if (ptr == s->last_ptr && !VARATT_IS_EXTENDED(ptr))
+	{
+		const Framework *h = (const Framework *) ptr;
+
+		return h->fingerprint == s->fingerprint && h->nnodes == s->nnodes;
+	}
+	if (VARATT_IS_COMPRESSED(ptr) && s->prefix_len > 0 &&
+		Min(VARSIZE(ptr), FW_PREFIX_BYTES) == s->prefix_len &&
+		memcmp(ptr, s->prefix, s->prefix_len) == 0)
+		return true;
+	if (VARATT_IS_EXTERNAL_ONDISK(ptr) && s->ext_valid)
+	{
+		struct varatt_external ext;
+
+		VARATT_EXTERNAL_GET_POINTER(ext, ptr);
+		return ext.va_valueid == s->last_ext.va_valueid &&
+			ext.va_toastrelid == s->last_ext.va_toastrelid;
+	}
+	return false;
+}
+
+/* Remember how datum ptr looks, for slot_matches_datum. */
+static void
+slot_remember_datum(FrameworkSlot *s, Pointer ptr)
+{
+	s->last_ptr = ptr;
+	s->prefix_len = 0;
+	if (VARATT_IS_COMPRESSED(ptr))
+	{
+		s->prefix_len = Min(VARSIZE(ptr), FW_PREFIX_BYTES);
+		memcpy(s->prefix, ptr, s->prefix_len);
+	}
+	s->ext_valid = VARATT_IS_EXTERNAL_ONDISK(ptr);
+	if (s->ext_valid)
+		VARATT_EXTERNAL_GET_POINTER(s->last_ext, ptr);
+}
 
 Framework *
 framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 {
 	FrameworkCache *cache = (FrameworkCache *) fcinfo->flinfo->fn_extra;
 	Pointer		ptr = DatumGetPointer(d);
+	FrameworkSlot *s = NULL;
 	uint64		fingerprint;
 	int32		nnodes;
-	Framework  *fw;
+	int			i;
 
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FrameworkCache));
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	if (cache->cf != NULL)
-	{
-		if (ptr == cache->last_ptr && !VARATT_IS_EXTENDED(ptr))
+	cache->clock++;
+	for (i = 0; i < FW_CACHE_SLOTS; i++)
+		if (slot_matches_datum(&cache->slots[i], ptr))
 		{
-			const Framework *h = (const Framework *) ptr;
-
-			if (h->fingerprint == cache->fingerprint && h->nnodes == cache->nnodes)
-			{
-				*cfp = cache->cf;
-				return cache->cf->fw;
-			}
+			s = &cache->slots[i];
+			s->used = cache->clock;
+			*cfp = s->cf;
+			return s->cf->fw;
 		}
-		if (VARATT_IS_COMPRESSED(ptr) && cache->prefix_len > 0 &&
-			Min(VARSIZE(ptr), FW_PREFIX_BYTES) == cache->prefix_len &&
-			memcmp(ptr, cache->prefix, cache->prefix_len) == 0)
-		{
-			*cfp = cache->cf;
-			return cache->cf->fw;
-		}
-		if (VARATT_IS_EXTERNAL_ONDISK(ptr) && cache->ext_valid)
-		{
-			struct varatt_external ext;
-
-			VARATT_EXTERNAL_GET_POINTER(ext, ptr);
-			if (ext.va_valueid == cache->last_ext.va_valueid &&
-				ext.va_toastrelid == cache->last_ext.va_toastrelid)
-			{
-				*cfp = cache->cf;
-				return cache->cf->fw;
-			}
-		}
-	}
 
 	/* read the header only */
 	if (!VARATT_IS_EXTENDED(ptr))
@@ -809,30 +737,60 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 		fingerprint = h->fingerprint;
 		nnodes = h->nnodes;
 	}
-	if (cache->cf == NULL || fingerprint != cache->fingerprint ||
-		nnodes != cache->nnodes)
+	for (i = 0; i < FW_CACHE_SLOTS && s == NULL; i++)
+		if (cache->slots[i].cf != NULL &&
+			cache->slots[i].fingerprint == fingerprint &&
+			cache->slots[i].nnodes == nnodes)
+			s = &cache->slots[i];
+	if (s == NULL)
 	{
-		fw = DatumGetFrameworkP(d);
-		if (fw->version != FRAMEWORK_VERSION)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("framework value has unknown version %d", fw->version)));
-		cache->cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
-		cache->fingerprint = fingerprint;
-		cache->nnodes = nnodes;
+		RetiredFramework **r;
+		CompiledFramework *cf = NULL;
+
+		/* a free slot, else the one used longest ago */
+		s = &cache->slots[0];
+		for (i = 1; i < FW_CACHE_SLOTS && s->cf != NULL; i++)
+			if (cache->slots[i].cf == NULL || cache->slots[i].used < s->used)
+				s = &cache->slots[i];
+		/* a framework that was here before is taken back */
+		for (r = &cache->retired; *r != NULL; r = &(*r)->next)
+			if ((*r)->cf->fw->fingerprint == fingerprint &&
+				(*r)->cf->fw->nnodes == nnodes)
+			{
+				RetiredFramework *found = *r;
+
+				cf = found->cf;
+				*r = found->next;
+				pfree(found);
+				break;
+			}
+		if (cf == NULL)
+		{
+			Framework  *fw = DatumGetFrameworkP(d);
+
+			if (fw->version != FRAMEWORK_VERSION)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATA_CORRUPTED),
+						 errmsg("framework value has unknown version %d", fw->version)));
+			cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
+		}
+		if (s->cf != NULL)
+		{
+			RetiredFramework *old = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+													   sizeof(RetiredFramework));
+
+			old->cf = s->cf;
+			old->next = cache->retired;
+			cache->retired = old;
+		}
+		s->cf = cf;
+		s->fingerprint = fingerprint;
+		s->nnodes = nnodes;
 	}
-	cache->last_ptr = ptr;
-	cache->prefix_len = 0;
-	if (VARATT_IS_COMPRESSED(ptr))
-	{
-		cache->prefix_len = Min(VARSIZE(ptr), FW_PREFIX_BYTES);
-		memcpy(cache->prefix, ptr, cache->prefix_len);
-	}
-	cache->ext_valid = VARATT_IS_EXTERNAL_ONDISK(ptr);
-	if (cache->ext_valid)
-		VARATT_EXTERNAL_GET_POINTER(cache->last_ext, ptr);
-	*cfp = cache->cf;
-	return cache->cf->fw;
+	s->used = cache->clock;
+	slot_remember_datum(s, ptr);
+	*cfp = s->cf;
+	return s->cf->fw;
 }
 
 /*

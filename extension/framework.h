@@ -1,10 +1,13 @@
 /*-------------------------------------------------------------------------
  *
  * framework.h
- *	  Compiled index frameworks, scorecards and the evaluation that turns a
- *	  unit's leaf values into a scorecard.
+ *	  The framework type: a compiled, immutable index tree, and its form
+ *	  ready for lookups and evaluation within a query.
  *
- * The stored layouts of frameworks and scorecards are in framework_core.h.
+ * The stored layout is in framework_core.h, the evaluation of the tree in
+ * tree_eval_core.h.  Dependencies run one way: the server-free cores, then
+ * the types (framework.c, then scorecard.c, which uses this header), then
+ * the aggregates and ranking (rollup.c, rank_intervals.c).
  *
  *-------------------------------------------------------------------------
  */
@@ -12,35 +15,22 @@
 #define DTI_FRAMEWORK_H
 
 #include "fmgr.h"
-#include "lib/stringinfo.h"
 
 #include "framework_core.h"
+#include "tree_eval_core.h"
 
 #define DatumGetFrameworkP(X)	((Framework *) PG_DETOAST_DATUM(X))
 
-#define DatumGetScorecardP(X)	((Scorecard *) PG_DETOAST_DATUM(X))
-
-/* A framework ready for lookups: leaf code -> leaf index. */
+/* A framework ready for lookups and evaluation. */
 typedef struct CompiledFramework
 {
 	Framework  *fw;				/* private copy */
-	int32	   *slots;			/* open-addressing table of node indexes */
+	FwTree	   *tree;			/* the tree as plain arrays */
+	const char **codes;			/* per node: its code's bytes in fw */
+	int		   *lens;			/* per node: their length */
+	int32	   *slots;			/* fw_table_* table of node indexes */
 	uint32		mask;
 	int32	   *next_leaf;		/* per node: the next leaf in preorder, or -1 */
-	int32	   *leaf_node;		/* per leaf: its node */
-	int32	   *inner;			/* the inner nodes, in preorder */
-	int32		ninner;
-	struct Scorecard *skeleton; /* what every scorecard starts from */
-
-	/*
-	 * Per inner node (in the order of inner[]): its children that take part
-	 * (weight > 0) in sibling order, kids[kid_start[j] .. kid_start[j + 1]),
-	 * and their normalised weights when all of them have a value
-	 * (scorecard_plan).
-	 */
-	int32	   *kid_start;
-	int32	   *kids;
-	float8	   *kid_alpha;
 } CompiledFramework;
 
 extern void framework_validate(const Framework *fw, Size size);
@@ -48,17 +38,5 @@ extern CompiledFramework *framework_prepare(Framework *fw, MemoryContext cxt);
 extern int	framework_find(const CompiledFramework *cf, const char *code, int len);
 extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 								   CompiledFramework **cf);
-struct JsonbContainer;
-extern struct JsonbContainer *framework_json_array(const char *str, const char *type,
-												   int *n);
-extern bool tree_recv_bytes(StringInfo buf, const unsigned char **bytes, size_t *len);
-extern Datum tree_recv_text(StringInfo buf, PGFunction in, const char *type);
-extern void tree_recv_fail(const char *type, const char *problem, int bad_node)
-			pg_attribute_noreturn();
-extern Scorecard *scorecard_skeleton(const Framework *fw);
-extern void scorecard_plan(CompiledFramework *cf);
-extern Scorecard *framework_evaluate(const CompiledFramework *cf,
-									 const float8 *values, const bool *present,
-									 int32 nvalues);
 
 #endif							/* DTI_FRAMEWORK_H */

@@ -26,13 +26,11 @@
 #include "utils/lsyscache.h"
 #include "utils/sortsupport.h"
 
+#include "dti_util.h"
 #include "indicator_code.h"
 #include "indicator_code_core.h"
 
 #define ICODE_BINARY_VERSION 1
-
-/* How much of a rejected input an error message quotes. */
-#define ICODE_QUOTE_MAX 80
 
 PG_FUNCTION_INFO_V1(indicator_code_in);
 PG_FUNCTION_INFO_V1(indicator_code_out);
@@ -69,21 +67,6 @@ indicator_code_make(const char *s, size_t len)
 	SET_VARSIZE(result, VARHDRSZ + len);
 	memcpy(VARDATA(result), s, len);
 	return result;
-}
-
-/*
- * The rejected input as an error message quotes it: at most ICODE_QUOTE_MAX
- * bytes, cut at a character boundary, with "..." when cut.
- */
-static char *
-quote_input(const char *s, size_t len)
-{
-	int			keep;
-
-	if (len <= ICODE_QUOTE_MAX)
-		return pnstrdup(s, len);
-	keep = pg_mbcliplen(s, (int) len, ICODE_QUOTE_MAX);
-	return psprintf("%s...", pnstrdup(s, keep));
 }
 
 /* The character at s[pos], printable, for an error detail. */
@@ -142,7 +125,7 @@ indicator_code_parse(const char *s, size_t len)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%s\"",
-						"indicator_code", quote_input(s, len)),
+						"indicator_code", dti_quote_input(s, len)),
 				 errdetail_internal("%s", describe_problem(s, len, &err)),
 				 errhint("Indicator codes are labels of letters, digits and \"_\" separated by dots, such as \"CQS.3.2\".")));
 	return indicator_code_make(s, len);
@@ -531,8 +514,8 @@ join_codes(const char *a, size_t alen, const char *b, size_t blen)
 				 errmsg("indicator code would have more than %d labels",
 						ICODE_MAX_LEVELS),
 				 errdetail("\"%s\" has %d labels and \"%s\" has %d.",
-						   quote_input(a, alen), icode_nlevels(a, alen),
-						   quote_input(b, blen), icode_nlevels(b, blen))));
+						   dti_quote_input(a, alen), icode_nlevels(a, alen),
+						   dti_quote_input(b, blen), icode_nlevels(b, blen))));
 	result = (IndicatorCode *) palloc(VARHDRSZ + alen + 1 + blen);
 	SET_VARSIZE(result, VARHDRSZ + alen + 1 + blen);
 	memcpy(VARDATA(result), a, alen);

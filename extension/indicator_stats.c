@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "compensated_sum.h"
+#include "dti_util.h"
 #include "indicator_stats_core.h"
 #include "scoring_rule.h"
 
@@ -185,12 +186,9 @@ indicator_stats_sd(PG_FUNCTION_ARGS)
 static StatsState *
 new_state(FunctionCallInfo fcinfo)
 {
-	MemoryContext aggcontext;
-	StatsState *st;
+	StatsState *st = (StatsState *) MemoryContextAlloc(dti_aggregate_context(fcinfo, "indicator_stats state function"),
+													   sizeof(StatsState));
 
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "indicator_stats state function called in non-aggregate context");
-	st = (StatsState *) MemoryContextAlloc(aggcontext, sizeof(StatsState));
 	istats_init(st);
 	return st;
 }

@@ -1,13 +1,12 @@
 /*-------------------------------------------------------------------------
  *
  * rank_core.c
- *	  Seeded PRNG, root evaluation, competition ranks and the Monte Carlo
+ *	  Seeded PRNG, competition ranks and the Monte Carlo
  *	  of rank intervals, with no server dependency (see rank_core.h).
  *
- * The evaluation follows framework_evaluate() in scorecard.c step for step
- * (same weights test, same threshold test, same compensated sums, same
- * order of additions), so with the framework's own weights and methods it
- * gives the root value that rollup() stores, to the bit.
+ * Units are evaluated by fw_tree_evaluate() (tree_eval_core.c), the
+ * evaluator rollup() uses too, so with the framework's own weights and
+ * methods a unit's root is the value that rollup() stores, to the bit.
  *
  *-------------------------------------------------------------------------
  */
@@ -17,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "compensated_sum.h"
 
 /* splitmix64: expands the 64-bit seed into the xoshiro state. */
 static uint64_t
@@ -69,104 +67,6 @@ double
 rc_rng_uniform(RcRng *rng)
 {
 	return (double) (rc_rng_next(rng) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-/*
- * Root value of one unit.  Nodes are in preorder, so a backwards pass sees
- * every child before its parent.  See framework_evaluate() for the rules.
- */
-int
-rc_eval_root(const RcTree *t, const double *weight, const uint8_t *method,
-			 const double *values, const uint8_t *present, double *val,
-			 uint8_t *has, double *root, int *bad_node)
-{
-	int			i;
-
-	for (i = t->nnodes - 1; i >= 0; i--)
-	{
-		int			first = t->first_child[i];
-		int			k;
-		int			counted = 0,
-					npresent = 0;
-		int			m;
-		bool		zero_missing;
-		bool		zero = false;
-		double		total;
-		CompensatedSum wsum;
-		CompensatedSum acc;
-
-		if (first < 0)
-		{
-			int			l = t->leaf_index[i];
-
-			has[i] = present[l];
-			val[i] = present[l] ? values[l] : 0.0;
-			continue;
-		}
-		zero_missing = (t->missing[i] == RC_MISSING_ZERO);
-		csum_init(&wsum);
-		for (k = first; k >= 0; k = t->next_sibling[k])
-		{
-			if (!(weight[k] > 0))
-				continue;
-			counted++;
-			if (has[k])
-			{
-				npresent++;
-				csum_add(&wsum, weight[k]);
-			}
-			else if (zero_missing)
-				csum_add(&wsum, weight[k]);
-		}
-		if (npresent == 0 || (double) npresent < t->threshold[i] * counted)
-		{
-			has[i] = 0;
-			val[i] = 0.0;
-			continue;
-		}
-		total = csum_total(&wsum);
-		m = method[i];
-		csum_init(&acc);
-		for (k = first; k >= 0; k = t->next_sibling[k])
-		{
-			double		a,
-						x;
-
-			if (!(weight[k] > 0))
-				continue;
-			if (!has[k] && !zero_missing)
-				continue;
-			a = weight[k] / total;
-			x = has[k] ? val[k] : 0.0;
-			if (m == RC_POINTS || m == RC_AMEAN)
-				csum_add(&acc, a * x);
-			else
-			{
-				if (x < 0)
-				{
-					*bad_node = k;
-					return RC_NEGATIVE;
-				}
-				if (x == 0)
-					zero = true;
-				else if (m == RC_GMEAN)
-					csum_add(&acc, a * log(x));
-				else
-					csum_add(&acc, a / x);
-			}
-		}
-		if (m == RC_GMEAN)
-			val[i] = zero ? 0.0 : exp(csum_total(&acc));
-		else if (m == RC_HMEAN)
-			val[i] = zero ? 0.0 : 1.0 / csum_total(&acc);
-		else
-			val[i] = csum_total(&acc);
-		has[i] = 1;
-	}
-	if (!has[0])
-		return RC_NULL;
-	*root = val[0];
-	return RC_OK;
 }
 
 /* Descending by value; equal values by unit, so the sort is deterministic. */
@@ -267,7 +167,7 @@ compare_int32(const void *a, const void *b)
  * uniform per node below the root, in preorder.
  */
 static void
-draw_weights(RcRng *rng, const RcTree *t, double factor, bool alternate,
+draw_weights(RcRng *rng, const FwTree *t, double factor, bool alternate,
 			 double *w, uint8_t *m)
 {
 	int			i;
@@ -281,10 +181,10 @@ draw_weights(RcRng *rng, const RcTree *t, double factor, bool alternate,
 
 		if (swap)
 		{
-			if (mi == RC_POINTS || mi == RC_AMEAN)
-				mi = RC_GMEAN;
-			else if (mi == RC_GMEAN)
-				mi = RC_AMEAN;
+			if (mi == FW_POINTS || mi == FW_AMEAN)
+				mi = FW_GMEAN;
+			else if (mi == FW_GMEAN)
+				mi = FW_AMEAN;
 		}
 		m[i] = mi;
 		if (i == 0)
@@ -304,7 +204,7 @@ int
 rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 				  RcUnitResult *out, int *bad_node)
 {
-	const RcTree *t = p->tree;
+	const FwTree *t = p->tree;
 	int			n = p->nunits;
 	int			nl = t->nleaves;
 	double	   *val = alloc(sizeof(double) * t->nnodes);
@@ -333,14 +233,13 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 
 		if (tick && (u & (RC_TICK_UNITS - 1)) == 0)
 			tick();
-		rc = rc_eval_root(t, t->weight, t->method,
-									  p->values + (size_t) u * nl,
-									  p->present + (size_t) u * nl,
-									  val, has, &roots[u], bad_node);
-
-		if (rc == RC_NEGATIVE)
+		rc = fw_tree_evaluate(t, t->weight, t->method,
+							  p->values + (size_t) u * nl,
+							  p->present + (size_t) u * nl,
+							  val, has, NULL, &roots[u], bad_node);
+		if (rc == FW_EVAL_NEGATIVE)
 			return rc;
-		valid[u] = (rc == RC_OK);
+		valid[u] = (rc == FW_EVAL_OK);
 		nranked += valid[u];
 		sum[u] = 0;
 		kept[u] = 0;
@@ -367,13 +266,13 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 				continue;
 			if (tick && u > 0 && (u & (RC_TICK_UNITS - 1)) == 0)
 				tick();
-			rc = rc_eval_root(t, w, m, p->values + (size_t) u * nl,
-							  p->present + (size_t) u * nl, val, has,
-							  &roots[u], bad_node);
-			if (rc == RC_NEGATIVE)
+			rc = fw_tree_evaluate(t, w, m, p->values + (size_t) u * nl,
+								  p->present + (size_t) u * nl, val, has,
+								  NULL, &roots[u], bad_node);
+			if (rc == FW_EVAL_NEGATIVE)
 				return rc;
 			/* weights stay positive, so a unit with a root keeps one */
-			if (rc != RC_OK)
+			if (rc != FW_EVAL_OK)
 				roots[u] = -HUGE_VAL;
 		}
 		rc_competition_ranks(roots, valid, n, scratch, ranks);
@@ -417,5 +316,5 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 			r->p95 = histogram_quantile7(s, (int) width, p->draws, 0.95);
 		}
 	}
-	return RC_OK;
+	return FW_EVAL_OK;
 }

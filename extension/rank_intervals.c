@@ -23,9 +23,9 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "framework.h"
 #include "indicator_code.h"
 #include "rank_core.h"
+#include "scorecard.h"
 
 PG_FUNCTION_INFO_V1(framework_rank_intervals);
 PG_FUNCTION_INFO_V1(framework_drop_one);
@@ -50,48 +50,6 @@ static void
 core_tick(void)
 {
 	CHECK_FOR_INTERRUPTS();
-}
-
-/* The framework as the core's plain arrays (pointing into fw). */
-static RcTree *
-tree_from_framework(const Framework *fw)
-{
-	RcTree	   *t = palloc(sizeof(RcTree));
-	int			n = fw->nnodes;
-	int32	   *parent = palloc(sizeof(int32) * n);
-	int32	   *first = palloc(sizeof(int32) * n);
-	int32	   *next = palloc(sizeof(int32) * n);
-	int32	   *leaf = palloc(sizeof(int32) * n);
-	uint8	   *method = palloc(sizeof(uint8) * n);
-	uint8	   *missing = palloc(sizeof(uint8) * n);
-	double	   *weight = palloc(sizeof(double) * n);
-	double	   *threshold = palloc(sizeof(double) * n);
-	int			i;
-
-	for (i = 0; i < n; i++)
-	{
-		const FrameworkNode *f = &fw->nodes[i];
-
-		parent[i] = f->parent;
-		first[i] = f->first_child;
-		next[i] = f->next_sibling;
-		leaf[i] = f->leaf_index;
-		method[i] = f->method;
-		missing[i] = f->missing;
-		weight[i] = f->weight;
-		threshold[i] = f->threshold;
-	}
-	t->nnodes = n;
-	t->nleaves = fw->nleaves;
-	t->parent = parent;
-	t->first_child = first;
-	t->next_sibling = next;
-	t->leaf_index = leaf;
-	t->method = method;
-	t->missing = missing;
-	t->weight = weight;
-	t->threshold = threshold;
-	return t;
 }
 
 /*
@@ -233,7 +191,7 @@ framework_rank_intervals(PG_FUNCTION_ARGS)
 				 errhint("Each weight is multiplied by a uniform factor in [1 - f, 1 + f]; 0.25 is usual.")));
 	units = read_units(fcinfo, fw, "rank_intervals");
 
-	p.tree = tree_from_framework(fw);
+	p.tree = fw_tree_from_framework(fw, core_alloc);
 	p.nunits = units->n;
 	p.values = units->values;
 	p.present = units->present;
@@ -242,7 +200,7 @@ framework_rank_intervals(PG_FUNCTION_ARGS)
 	p.seed = (uint64) seed;
 	p.alternate_methods = alternate;
 	res = palloc0(sizeof(RcUnitResult) * units->n);
-	if (rc_rank_intervals(&p, core_alloc, core_tick, res, &bad_node) != RC_OK)
+	if (rc_rank_intervals(&p, core_alloc, core_tick, res, &bad_node) != FW_EVAL_OK)
 		negative_error(fw, bad_node);
 
 	InitMaterializedSRF(fcinfo, 0);
@@ -272,7 +230,7 @@ framework_rank_intervals(PG_FUNCTION_ARGS)
 
 /* Roots of every unit under the given weights, and their ranks. */
 static void
-rank_units(const Framework *fw, const RcTree *t, const RankUnits *u,
+rank_units(const Framework *fw, const FwTree *t, const RankUnits *u,
 		   const double *weight, double *val, uint8 *has, double *roots,
 		   uint8 *valid, RcPair *scratch, int32 *ranks)
 {
@@ -285,14 +243,14 @@ rank_units(const Framework *fw, const RcTree *t, const RankUnits *u,
 
 		if ((i & (RC_TICK_UNITS - 1)) == 0)
 			CHECK_FOR_INTERRUPTS();
-		rc = rc_eval_root(t, weight, t->method,
-						  u->values + (Size) i * t->nleaves,
-						  u->present + (Size) i * t->nleaves,
-						  val, has, &roots[i], &bad_node);
+		rc = fw_tree_evaluate(t, weight, t->method,
+							  u->values + (Size) i * t->nleaves,
+							  u->present + (Size) i * t->nleaves,
+							  val, has, NULL, &roots[i], &bad_node);
 
-		if (rc == RC_NEGATIVE)
+		if (rc == FW_EVAL_NEGATIVE)
 			negative_error(fw, bad_node);
-		valid[i] = (rc == RC_OK);
+		valid[i] = (rc == FW_EVAL_OK);
 	}
 	rc_competition_ranks(roots, valid, u->n, scratch, ranks);
 }
@@ -312,7 +270,7 @@ framework_drop_one(PG_FUNCTION_ARGS)
 	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
 	int32		level = PG_GETARG_INT32(3);
 	RankUnits  *u;
-	RcTree	   *t;
+	FwTree	   *t;
 	double	   *weight;
 	double	   *val;
 	uint8	   *has;
@@ -335,7 +293,7 @@ framework_drop_one(PG_FUNCTION_ARGS)
 				 level == 1 ? errdetail("The root is level 1 and cannot be dropped.") :
 				 errdetail("The level given is %d.", level)));
 	u = read_units(fcinfo, fw, "drop_one");
-	t = tree_from_framework(fw);
+	t = fw_tree_from_framework(fw, core_alloc);
 	weight = palloc(sizeof(double) * fw->nnodes);
 	memcpy(weight, t->weight, sizeof(double) * fw->nnodes);
 	val = palloc(sizeof(double) * fw->nnodes);

@@ -25,8 +25,9 @@
 #include "utils/float.h"
 #include "utils/memutils.h"
 
-#include "framework.h"
+#include "dti_util.h"
 #include "indicator_code.h"
+#include "scorecard.h"
 
 PG_FUNCTION_INFO_V1(rollup_step);
 PG_FUNCTION_INFO_V1(rollup_combine);
@@ -62,16 +63,6 @@ state_new(MemoryContext aggcxt, CompiledFramework *cf)
 	st->present = (bool *) (mem + present_at);
 	memset(st->present, 0, n);
 	return st;
-}
-
-static MemoryContext
-aggregate_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcxt;
-
-	if (!AggCheckCallContext(fcinfo, &aggcxt))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcxt;
 }
 
 static char *
@@ -116,7 +107,7 @@ rollup_step(PG_FUNCTION_ARGS)
 
 	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
 	if (st == NULL)
-		st = state_new(aggregate_context(fcinfo, "rollup_step"), cf);
+		st = state_new(dti_aggregate_context(fcinfo, "rollup_step"), cf);
 	else if (st->cf != cf && st->cf->fw->fingerprint != cf->fw->fingerprint)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -163,7 +154,7 @@ rollup_step(PG_FUNCTION_ARGS)
 Datum
 rollup_combine(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_combine");
+	MemoryContext aggcxt = dti_aggregate_context(fcinfo, "rollup_combine");
 	RollupState *a = PG_ARGISNULL(0) ? NULL : (RollupState *) PG_GETARG_POINTER(0);
 	RollupState *b = PG_ARGISNULL(1) ? NULL : (RollupState *) PG_GETARG_POINTER(1);
 	int			i;
@@ -266,7 +257,7 @@ rollup_serialize(PG_FUNCTION_ARGS)
 	char	   *p;
 	int			i;
 
-	aggregate_context(fcinfo, "rollup_serialize");
+	dti_aggregate_context(fcinfo, "rollup_serialize");
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SerializeCache));
@@ -405,7 +396,7 @@ framework_from_plan(FunctionCallInfo fcinfo, const Framework *hdr)
 Datum
 rollup_deserialize(PG_FUNCTION_ARGS)
 {
-	MemoryContext aggcxt = aggregate_context(fcinfo, "rollup_deserialize");
+	MemoryContext aggcxt = dti_aggregate_context(fcinfo, "rollup_deserialize");
 	bytea	   *in = PG_GETARG_BYTEA_PP(0);
 	CompiledFramework *cf = (CompiledFramework *) fcinfo->flinfo->fn_extra;
 	RollupStateView view;
@@ -454,10 +445,9 @@ rollup_final(PG_FUNCTION_ARGS)
 {
 	RollupState *st;
 
-	aggregate_context(fcinfo, "rollup_final");
+	dti_aggregate_context(fcinfo, "rollup_final");
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = (RollupState *) PG_GETARG_POINTER(0);
-	PG_RETURN_POINTER(framework_evaluate(st->cf, st->values, st->present,
-									  st->npresent));
+	PG_RETURN_POINTER(scorecard_evaluate(st->cf, st->values, st->present));
 }

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * scorecard.c
- *	  The scorecard type: one unit's whole index tree for one period, the
- *	  evaluation that builds it from leaf values, accessors, and
+ *	  The scorecard type: one unit's whole index tree for one period, built
+ *	  from leaf values by the core's evaluator (tree_eval_core.c), accessors, and
  *	  explain_change() that splits the change of the root between two
  *	  scorecards into per-indicator contributions.
  *
@@ -25,9 +25,9 @@
 #include "utils/float.h"
 #include "utils/jsonb.h"
 
-#include "compensated_sum.h"
-#include "framework.h"
+#include "dti_util.h"
 #include "indicator_code.h"
+#include "scorecard.h"
 #include "tree_wire_core.h"
 
 PG_FUNCTION_INFO_V1(scorecard_in);
@@ -82,67 +82,6 @@ scorecard_skeleton(const Framework *fw)
 	return sc;
 }
 
-/*
- * What the evaluation of every scorecard of a framework can work out once:
- * per inner node, the children that take part in it (weight > 0) in
- * sibling order, and their normalised weights alpha = w / sum(w) for the
- * usual case where all of them have a value.  The sums are the ones
- * framework_evaluate() makes (same terms, same order, same compensated
- * sum), so the shortcut gives the same bits as the general rule.
- */
-void
-scorecard_plan(CompiledFramework *cf)
-{
-	const Framework *fw = cf->fw;
-	int			j,
-				k,
-				m = 0;
-
-	cf->kid_start = palloc(sizeof(int32) * (cf->ninner + 1));
-	cf->kids = palloc(sizeof(int32) * Max(fw->nnodes, 1));
-	cf->kid_alpha = palloc(sizeof(float8) * Max(fw->nnodes, 1));
-	for (j = 0; j < cf->ninner; j++)
-	{
-		const FrameworkNode *f = &fw->nodes[cf->inner[j]];
-		CompensatedSum wsum;
-		int			first = m;
-
-		cf->kid_start[j] = m;
-		csum_init(&wsum);
-		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
-			if (fw->nodes[k].weight > 0)
-			{
-				cf->kids[m++] = k;
-				csum_add(&wsum, fw->nodes[k].weight);
-			}
-		for (k = first; k < m; k++)
-			cf->kid_alpha[k] = fw->nodes[cf->kids[k]].weight / csum_total(&wsum);
-	}
-	cf->kid_start[cf->ninner] = m;
-}
-
-/*
- * Evaluate a framework over leaf values (values[i] counts only where
- * present[i]; nvalues of them are).  Nodes are in preorder, so a
- * backwards pass sees every child before its parent.
- *
- * A child takes part in its parent when its weight (max points under the
- * points method) is positive; a node with max points 0 is computed and
- * reported but left out of its parent.  Among those children, if the
- * share present is below the parent's threshold, or none is present, the
- * parent is NULL.  Otherwise the normalised weights alpha are w / sum(w)
- * over the present children (missing = drop) or over all of them (missing
- * = zero, where a missing child counts as 0), and the value is
- *   points, amean: sum(alpha * v)
- *   gmean:         exp(sum(alpha * ln v)), 0 when a counted value is 0
- *   hmean:         1 / sum(alpha / v),     0 when a counted value is 0
- * Points of a node are its value times its max points.
- *
- * The scorecard is a copy of the framework's skeleton (scorecard_skeleton)
- * with the leaves filled in, then the inner nodes.  A points or amean node
- * whose children all have a value takes its weights from scorecard_plan;
- * the other nodes follow the rule above step by step.
- */
 /* A node's value, and its points where it has maximum points. */
 static inline void
 set_value(ScorecardNode *s, float8 v)
@@ -156,156 +95,63 @@ set_value(ScorecardNode *s, float8 v)
 	}
 }
 
-/* The value of a points or amean node whose taking-part children all have one. */
-static bool
-evaluate_planned(const CompiledFramework *cf, Scorecard *sc, int j, float8 *v)
-{
-	int			first = cf->kid_start[j],
-				last = cf->kid_start[j + 1];
-	int			m;
-	CompensatedSum acc;
-
-	if (first == last)
-		return false;
-	for (m = first; m < last; m++)
-		if (!(sc->nodes[cf->kids[m]].flags & SC_HAS_VALUE))
-			return false;
-	csum_init(&acc);
-	for (m = first; m < last; m++)
-	{
-		ScorecardNode *c = &sc->nodes[cf->kids[m]];
-
-		c->alpha = cf->kid_alpha[m];
-		csum_add(&acc, cf->kid_alpha[m] * c->value);
-	}
-	*v = csum_total(&acc);
-	return true;
-}
-
+/*
+ * The scorecard of a framework over one unit's leaf values (values[l]
+ * counts only where present[l]).  fw_tree_evaluate (tree_eval_core.c), the
+ * evaluator rank_intervals() and drop_one() use too, computes every node's
+ * value and normalised weight by the rules documented there; this fills
+ * them into a copy of the framework's skeleton (scorecard_skeleton) with
+ * the points (value times max points) and the leaves present under each
+ * node.
+ */
 Scorecard *
-framework_evaluate(const CompiledFramework *cf, const float8 *values,
-				   const bool *present, int32 nvalues)
+scorecard_evaluate(const CompiledFramework *cf, const float8 *values,
+				   const bool *present)
 {
 	const Framework *fw = cf->fw;
-	Scorecard  *sc = (Scorecard *) palloc(VARSIZE(cf->skeleton));
-	bool		all = (nvalues == fw->nleaves);
-	int			l,
-				j;
+	const FwTree *t = cf->tree;
+	int			n = fw->nnodes;
+	Scorecard  *sc = scorecard_skeleton(fw);
+	float8	   *val = palloc(sizeof(float8) * n);
+	float8	   *alpha = palloc(sizeof(float8) * n);
+	uint8	   *has = palloc(sizeof(uint8) * n);
+	float8		root;
+	int			bad_node = -1;
+	int			i;
 
-	memcpy(sc, cf->skeleton, VARSIZE(cf->skeleton));
-
-	/* the leaves, in the order of the state's arrays */
-	for (l = 0; l < fw->nleaves; l++)
+	if (fw_tree_evaluate(t, t->weight, t->method, values,
+						 (const uint8 *) present, val, has, alpha, &root,
+						 &bad_node) == FW_EVAL_NEGATIVE)
 	{
-		ScorecardNode *s;
+		int			p = fw->nodes[bad_node].parent;
 
-		if (!all && !present[l])
-			continue;
-		s = &sc->nodes[cf->leaf_node[l]];
-		s->present = 1;
-		set_value(s, values[l]);
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("indicator \"%s\" has a negative value, which its parent \"%s\" cannot average with the %s method",
+						pnstrdup(FW_CODE(fw, bad_node), fw->nodes[bad_node].code_len),
+						pnstrdup(FW_CODE(fw, p), fw->nodes[p].code_len),
+						fw_method_name(fw->nodes[p].method)),
+				 errdetail("The value is %g.", val[bad_node]),
+				 errhint("Normalise values to a positive scale before geometric or harmonic means.")));
 	}
 
-	/* the inner nodes, children before parents */
-	for (j = cf->ninner - 1; j >= 0; j--)
+	/* children before parents: a node's count is complete when reached */
+	for (i = n - 1; i >= 0; i--)
 	{
-		int			i = cf->inner[j];
-		const FrameworkNode *f = &fw->nodes[i];
 		ScorecardNode *s = &sc->nodes[i];
-		int			k;
-		int			counted = 0,
-					npresent = 0;
-		CompensatedSum wsum;
-		CompensatedSum acc;
-		bool		zero = false;
-		float8		v = 0;
+		int			l = fw->nodes[i].leaf_index;
 
-		if (all)
-			s->present = s->expected;
-		else
-			for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
-				s->present += sc->nodes[k].present;
-
-		if ((f->method == FW_POINTS || f->method == FW_AMEAN) &&
-			evaluate_planned(cf, sc, j, &v))
-		{
-			set_value(s, v);
-			continue;
-		}
-
-		csum_init(&wsum);
-		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
-		{
-			ScorecardNode *c = &sc->nodes[k];
-
-			if (!(fw->nodes[k].weight > 0))
-				continue;
-			counted++;
-			if (c->flags & SC_HAS_VALUE)
-			{
-				npresent++;
-				csum_add(&wsum, fw->nodes[k].weight);
-			}
-			else if (f->missing == FW_MISSING_ZERO)
-				csum_add(&wsum, fw->nodes[k].weight);
-		}
-		if (npresent == 0 || (float8) npresent < f->threshold * counted)
-			continue;
-
-		csum_init(&acc);
-		for (k = f->first_child; k >= 0; k = fw->nodes[k].next_sibling)
-		{
-			ScorecardNode *c = &sc->nodes[k];
-			float8		x;
-			float8		a;
-
-			if (!(fw->nodes[k].weight > 0))
-				continue;
-			if (!(c->flags & SC_HAS_VALUE) && f->missing == FW_MISSING_DROP)
-				continue;
-			a = fw->nodes[k].weight / csum_total(&wsum);
-			c->alpha = a;
-			x = (c->flags & SC_HAS_VALUE) ? c->value : 0.0;
-			switch (f->method)
-			{
-				case FW_POINTS:
-				case FW_AMEAN:
-					csum_add(&acc, a * x);
-					break;
-				case FW_GMEAN:
-				case FW_HMEAN:
-					if (x < 0)
-						ereport(ERROR,
-								(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-								 errmsg("indicator \"%s\" has a negative value, which its parent \"%s\" cannot average with the %s method",
-										pnstrdup(FW_CODE(fw, k), fw->nodes[k].code_len),
-										pnstrdup(FW_CODE(fw, i), f->code_len),
-										fw_method_name(f->method)),
-								 errdetail("The value is %g.", x),
-								 errhint("Normalise values to a positive scale before geometric or harmonic means.")));
-					if (x == 0)
-						zero = true;
-					else if (f->method == FW_GMEAN)
-						csum_add(&acc, a * log(x));
-					else
-						csum_add(&acc, a / x);
-					break;
-			}
-		}
-		switch (f->method)
-		{
-			case FW_GMEAN:
-				v = zero ? 0.0 : exp(csum_total(&acc));
-				break;
-			case FW_HMEAN:
-				v = zero ? 0.0 : 1.0 / csum_total(&acc);
-				break;
-			default:
-				v = csum_total(&acc);
-				break;
-		}
-		set_value(s, v);
+		if (l >= 0)
+			s->present = present[l] ? 1 : 0;
+		if (has[i])
+			set_value(s, val[i]);
+		s->alpha = alpha[i];
+		if (i > 0)
+			sc->nodes[s->parent].present += s->present;
 	}
+	pfree(val);
+	pfree(alpha);
+	pfree(has);
 	return sc;
 }
 
@@ -401,7 +247,7 @@ scorecard_in(PG_FUNCTION_ARGS)
 	char	   *str = PG_GETARG_CSTRING(0);
 	int			n,
 				i;
-	JsonbContainer *arr = framework_json_array(str, "scorecard", &n);
+	JsonbContainer *arr = dti_json_array(str, "scorecard", &n);
 	ScNodeSpec *specs;
 	Scorecard  *sc;
 	const char *problem = NULL;

@@ -21,12 +21,10 @@
 
 #include <math.h>
 
+#include "dti_util.h"
 #include "scoring_rule.h"
 
 #define SR_BINARY_VERSION 1
-
-/* How much of a rejected input an error message quotes. */
-#define SR_QUOTE_MAX 80
 
 /* How many grades an "unknown grade" error lists. */
 #define SR_LIST_GRADES 20
@@ -60,21 +58,6 @@ dti_check_value(double x)
 				 errmsg("indicator value %s is not a finite number",
 						isnan(x) ? "NaN" : (x > 0 ? "Infinity" : "-Infinity")),
 				 errhint("Store a missing value as NULL; it then scores NULL.")));
-}
-
-/*
- * The rejected input as an error message quotes it: at most SR_QUOTE_MAX
- * bytes, cut at a character boundary, with "..." when cut.
- */
-static char *
-quote_input(const char *s, size_t len)
-{
-	int			keep;
-
-	if (len <= SR_QUOTE_MAX)
-		return pnstrdup(s, len);
-	keep = pg_mbcliplen(s, (int) len, SR_QUOTE_MAX);
-	return psprintf("%s...", pnstrdup(s, keep));
 }
 
 /* An error detail from a core problem: the sentence and where it is. */
@@ -123,7 +106,7 @@ scoring_rule_in(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%s\"",
-						"scoring_rule", quote_input(s, len)),
+						"scoring_rule", dti_quote_input(s, len)),
 				 errdetail_internal("%s", describe_problem(&err)),
 				 errhint(SR_HINT_SYNTAX)));
 	PG_RETURN_POINTER(pack_rule(spec));
@@ -378,7 +361,7 @@ scoring_rule_score_text(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("unknown grade \"%s\"",
-						quote_input(VARDATA_ANY(value),
+						dti_quote_input(VARDATA_ANY(value),
 									VARSIZE_ANY_EXHDR(value))),
 				 errdetail("Allowed grades: %s.", list.data),
 				 errhint("Grades match exactly (case sensitive) after leading and trailing white space is removed.")));

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * weighted_agg.c
- *	  Helpers shared by the weighted aggregates: finding the aggregate
- *	  memory context and reporting bad input rows.
+ *	  Helpers shared by the weighted aggregates: reporting bad input rows
+ *	  (the aggregate memory context is dti_aggregate_context(), dti_util.c).
  *
  * The aggregates themselves are in weighted_mean.c (arithmetic, geometric
  * and harmonic means) and weighted_quantile.c (quantiles and the median).
@@ -15,22 +15,6 @@
 #include "utils/float.h"
 
 #include "weighted_agg.h"
-
-/*
- * The memory context that lives as long as the aggregate's state; states
- * are allocated there.  SQL cannot call a support function outside an
- * aggregate (it has no value of type internal to pass), so being called
- * otherwise is an internal error.
- */
-MemoryContext
-wagg_agg_context(FunctionCallInfo fcinfo, const char *fname)
-{
-	MemoryContext aggcontext;
-
-	if (!AggCheckCallContext(fcinfo, &aggcontext))
-		elog(ERROR, "%s called in non-aggregate context", fname);
-	return aggcontext;
-}
 
 /*
  * Reports a row whose value or weight is NaN or infinite, or whose weight

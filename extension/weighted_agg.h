@@ -2,7 +2,7 @@
  *
  * weighted_agg.h
  *	  What the weighted aggregates (weighted_mean.c, weighted_quantile.c)
- *	  share: the aggregate memory context and the checks on each input row.
+ *	  share: the checks on each input row.
  *
  *-------------------------------------------------------------------------
  */
@@ -13,9 +13,9 @@
 
 #include "fmgr.h"
 
+#include "dti_util.h"
 #include "weighted_agg_core.h"
 
-extern MemoryContext wagg_agg_context(FunctionCallInfo fcinfo, const char *fname);
 extern void wagg_report_bad_input(double x, double w, const char *aggname) pg_attribute_noreturn();
 extern void wagg_report_nonpositive(double x, const char *aggname) pg_attribute_noreturn();
 extern void wagg_report_bad_state(const char *aggname, const char *detail) pg_attribute_noreturn();

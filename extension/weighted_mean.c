@@ -51,7 +51,7 @@ PG_FUNCTION_INFO_V1(weighted_harmonic_final);
 static WeightedMeanState *
 wmean_state_new(FunctionCallInfo fcinfo, const char *fname)
 {
-	MemoryContext aggcontext = wagg_agg_context(fcinfo, fname);
+	MemoryContext aggcontext = dti_aggregate_context(fcinfo, fname);
 	WeightedMeanState *state;
 
 	state = (WeightedMeanState *) MemoryContextAlloc(aggcontext, sizeof(WeightedMeanState));

@@ -188,7 +188,7 @@ wq_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q,
 	{
 		check_quantile(q_isnull, q);
 		if (state == NULL)
-			state = wq_state_new(wagg_agg_context(fcinfo, fname), q, WQ_INITIAL_CAPACITY);
+			state = wq_state_new(dti_aggregate_context(fcinfo, fname), q, WQ_INITIAL_CAPACITY);
 		else
 			report_quantile_changed(state->q, q);
 	}
@@ -295,7 +295,7 @@ weighted_quantile_combine(PG_FUNCTION_ARGS)
 	}
 	if (state1 == NULL)
 	{
-		MemoryContext aggcontext = wagg_agg_context(fcinfo, "weighted_quantile_combine");
+		MemoryContext aggcontext = dti_aggregate_context(fcinfo, "weighted_quantile_combine");
 
 		state1 = wq_state_new(aggcontext, state2->q, state2->n);
 		memcpy(state1->pairs, state2->pairs, state2->n * sizeof(WeightedPair));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Print the install script of dti_warehouse VERSION on stdout: the psql guard,
-# then sql/warehouse/*.sql in name order.  A line "--@csv FILE ALIAS" in those
+# then sql/warehouse/*.sql in name order (00_requires.sql first: the check of
+# the oldest dti the warehouse works with).  A line "--@csv FILE ALIAS" in those
 # files is replaced by "(VALUES (...), ...) AS ALIAS (columns)" built from
 # sql/data/FILE (the CSV header gives the column names; every field becomes a
 # text literal) by sql/warehouse/csv2values.pl; a line "--@json FILE" becomes

@@ -9,28 +9,17 @@
  * indicators alternate between points-like arithmetic and geometric means;
  * leaf values are a fixed function of the unit and the leaf, a few missing.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rank_core.h"
+#include "harness.h"
 
 #define NUNITS	63
 #define NNODES	125
 #define NLEAVES	100
-
-static void *
-xalloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (p == NULL)
-	{
-		fprintf(stderr, "out of memory\n");
-		exit(1);
-	}
-	return p;
-}
 
 static int	ticks = 0;
 
@@ -38,6 +27,41 @@ static void
 tick(void)
 {
 	ticks++;
+}
+
+/*
+ * Quantile type 7 against known values: R's quantile(1:4, c(0.05, 0.5,
+ * 0.95), type = 7) is 1.15, 2.5, 3.85; of 1:10 at 0.05 and 0.95, 1.45 and
+ * 9.55.  Prints a line and returns 1 on a mismatch.
+ */
+static int
+check_quantiles(void)
+{
+	static const int32_t x[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	static const struct
+	{
+		int64_t		k;
+		double		p;
+		double		want;
+	}			cases[] = {
+		{4, 0.05, 1.15}, {4, 0.5, 2.5}, {4, 0.95, 3.85}, {10, 0.05, 1.45},
+		{10, 0.95, 9.55}, {1, 0.5, 1}, {10, 1.0, 10}
+	};
+	int			i,
+				status = 0;
+
+	for (i = 0; i < (int) (sizeof(cases) / sizeof(cases[0])); i++)
+	{
+		double		q = rc_quantile7_sorted(x, cases[i].k, cases[i].p);
+
+		if (fabs(q - cases[i].want) > 1e-12)
+		{
+			printf("quantile7 of 1..%d at %g: %.17g, want %g\n", (int) cases[i].k,
+				   cases[i].p, q, cases[i].want);
+			status = 1;
+		}
+	}
+	return status;
 }
 
 int
@@ -54,7 +78,8 @@ main(int argc, char **argv)
 	static double values[NUNITS * NLEAVES];
 	static uint8_t present[NUNITS * NLEAVES];
 	RcUnitResult res[NUNITS];
-	RcTree		t;
+	FwTree		t;
+	static double full_alpha[NNODES];
 	RcProblem	p;
 	int			n = 0,
 				nl = 0;
@@ -70,8 +95,8 @@ main(int argc, char **argv)
 
 	/* preorder: root, then each pillar with its mains and their leaves */
 	parent[n] = -1;
-	method[n] = RC_AMEAN;
-	missing[n] = RC_MISSING_DROP;
+	method[n] = FW_AMEAN;
+	missing[n] = FW_MISSING_DROP;
 	weight[n] = 1;
 	threshold[n] = 0;
 	leaf[n] = -1;
@@ -83,8 +108,8 @@ main(int argc, char **argv)
 		int			prev_main = -1;
 
 		parent[p_node] = 0;
-		method[p_node] = RC_AMEAN;
-		missing[p_node] = RC_MISSING_DROP;
+		method[p_node] = FW_AMEAN;
+		missing[p_node] = FW_MISSING_DROP;
 		weight[p_node] = 1 + pi;
 		threshold[p_node] = 0.5;
 		leaf[p_node] = -1;
@@ -100,8 +125,8 @@ main(int argc, char **argv)
 			int			prev_leaf = -1;
 
 			parent[m_node] = p_node;
-			method[m_node] = (mi % 2) ? RC_GMEAN : RC_POINTS;
-			missing[m_node] = (mi % 2) ? RC_MISSING_DROP : RC_MISSING_ZERO;
+			method[m_node] = (mi % 2) ? FW_GMEAN : FW_POINTS;
+			missing[m_node] = (mi % 2) ? FW_MISSING_DROP : FW_MISSING_ZERO;
 			weight[m_node] = 10 + mi;
 			threshold[m_node] = 0;
 			leaf[m_node] = -1;
@@ -116,7 +141,7 @@ main(int argc, char **argv)
 				int			l_node = n++;
 
 				parent[l_node] = m_node;
-				method[l_node] = RC_LEAF;
+				method[l_node] = FW_LEAF;
 				missing[l_node] = 0;
 				weight[l_node] = 2 + (pi * 7 + mi * 3 + li) % 9;
 				threshold[l_node] = 0;
@@ -147,6 +172,7 @@ main(int argc, char **argv)
 	t.missing = missing;
 	t.weight = weight;
 	t.threshold = threshold;
+	fw_tree_plan(&t, full_alpha);
 	p.tree = &t;
 	p.nunits = NUNITS;
 	p.values = values;
@@ -161,5 +187,5 @@ main(int argc, char **argv)
 	for (u = 0; u < NUNITS; u++)
 		printf("%d %d %a %a %a %a %a\n", u, res[u].nominal_rank, res[u].mean_rank,
 			   res[u].median_rank, res[u].p05, res[u].p95, res[u].keep_share);
-	return 0;
+	return check_quantiles();
 }

@@ -4,8 +4,8 @@
  *	  that arrive as bytes (framework_core.c): fw_check, called by
  *	  framework_validate when rollup_deserialize meets a framework, and
  *	  rollup_state_parse, called by rollup_deserialize on the whole state.
- *	  A framework that passes fw_check is then evaluated by rc_eval_root
- *	  (rank_core.c, the evaluation rank_intervals runs), which must stay
+ *	  A framework that passes fw_check is then evaluated by fw_tree_evaluate
+ *	  (tree_eval_core.c, the one evaluator of rollup and ranking), which must stay
  *	  inside the arrays the framework claims.
  *
  * The first byte picks the mode:
@@ -24,19 +24,10 @@
 #include <string.h>
 
 #include "framework_core.h"
-#include "rank_core.h"
+#include "tree_eval_core.h"
+#include "harness.h"
 
 #define MAXN 48
-
-static const uint8_t *in_data;
-static size_t in_size;
-static size_t in_pos;
-
-static unsigned
-take(void)
-{
-	return in_pos < in_size ? in_data[in_pos++] : 0;
-}
 
 static void
 set_varsize(void *p, uint32_t size)
@@ -163,61 +154,35 @@ evaluate(const Framework *fw, const unsigned char *present_bytes,
 				nl = fw->nleaves,
 				i,
 				bad = 0;
-	int32_t    *parent = malloc(sizeof(int32_t) * n);
-	int32_t    *first = malloc(sizeof(int32_t) * n);
-	int32_t    *next = malloc(sizeof(int32_t) * n);
-	int32_t    *leaf = malloc(sizeof(int32_t) * n);
-	uint8_t    *method = malloc(n);
-	uint8_t    *missing = malloc(n);
-	double	   *weight = malloc(sizeof(double) * n);
-	double	   *threshold = malloc(sizeof(double) * n);
-	double	   *val = malloc(sizeof(double) * n);
-	uint8_t    *has = malloc(n);
-	double	   *values = malloc(sizeof(double) * (nl ? nl : 1));
-	uint8_t    *present = malloc(nl ? nl : 1);
+	FwTree	   *t = fw_tree_from_framework(fw, xalloc);
+	double	   *val = xalloc(sizeof(double) * n);
+	double	   *alpha = xalloc(sizeof(double) * n);
+	uint8_t    *has = xalloc(n);
+	double	   *values = xalloc(sizeof(double) * nl);
+	uint8_t    *present = xalloc(nl);
 	double		root;
-	RcTree		t;
 
-	for (i = 0; i < n; i++)
-	{
-		const FrameworkNode *f = &fw->nodes[i];
-
-		parent[i] = f->parent;
-		first[i] = f->first_child;
-		next[i] = f->next_sibling;
-		leaf[i] = f->leaf_index;
-		method[i] = f->method;
-		missing[i] = f->missing;
-		weight[i] = f->weight;
-		threshold[i] = f->threshold;
-	}
 	for (i = 0; i < nl; i++)
 	{
 		present[i] = present_bytes ? present_bytes[i] != 0 : (take() % 5 != 0);
 		values[i] = given ? given[i] : (take() % 9) / 8.0;
 	}
-	t.nnodes = n;
-	t.nleaves = nl;
-	t.parent = parent;
-	t.first_child = first;
-	t.next_sibling = next;
-	t.leaf_index = leaf;
-	t.method = method;
-	t.missing = missing;
-	t.weight = weight;
-	t.threshold = threshold;
-	if (rc_eval_root(&t, weight, method, values, present, val, has, &root,
-					 &bad) == RC_NEGATIVE && (bad <= 0 || bad >= n))
+	if (fw_tree_evaluate(t, t->weight, t->method, values, present, val, has,
+						 alpha, &root, &bad) == FW_EVAL_NEGATIVE &&
+		(bad <= 0 || bad >= n))
 		abort();
-	free(parent);
-	free(first);
-	free(next);
-	free(leaf);
-	free(method);
-	free(missing);
-	free(weight);
-	free(threshold);
+	free((void *) t->parent);
+	free((void *) t->first_child);
+	free((void *) t->next_sibling);
+	free((void *) t->leaf_index);
+	free((void *) t->method);
+	free((void *) t->missing);
+	free((void *) t->weight);
+	free((void *) t->threshold);
+	free((void *) t->full_alpha);
+	free(t);
 	free(val);
+	free(alpha);
 	free(has);
 	free(values);
 	free(present);
@@ -248,9 +213,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	mode = data[0] & 3;
 	fix = (data[0] & 4) != 0;
-	in_data = data + 1;
-	in_size = size - 1;
-	in_pos = 0;
+	input_start(data + 1, size - 1);
 	switch (mode)
 	{
 		case 0:

@@ -12,7 +12,7 @@
  * right, wrong or in another case, and numbers including NaN, infinities,
  * negatives, zero and the largest double.  A compiled framework must pass
  * fw_check (what rollup_deserialize trusts) and evaluate within its arrays
- * (rc_eval_root); a rejected one must name a node of the input.
+ * (fw_tree_evaluate); a rejected one must name a node of the input.
  */
 #include <math.h>
 #include <stdint.h>
@@ -21,47 +21,10 @@
 
 #include "framework_core.h"
 #include "indicator_code_core.h"
-#include "rank_core.h"
+#include "tree_eval_core.h"
+#include "harness.h"
 
 #define MAXN 64
-
-static const uint8_t *in_data;
-static size_t in_size;
-static size_t in_pos;
-
-static unsigned
-take(void)
-{
-	return in_pos < in_size ? in_data[in_pos++] : 0;
-}
-
-/* fw_compile allocates without freeing; keep what it took, free it after */
-static void **blocks;
-static int	nblocks;
-static int	maxblocks;
-
-static void *
-tracked_alloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (p == NULL)
-		abort();
-	if (nblocks == maxblocks)
-	{
-		maxblocks = maxblocks ? 2 * maxblocks : 64;
-		blocks = realloc(blocks, sizeof(void *) * maxblocks);
-	}
-	blocks[nblocks++] = p;
-	return p;
-}
-
-static void
-free_blocks(void)
-{
-	while (nblocks > 0)
-		free(blocks[--nblocks]);
-}
 
 static const char *const pool[] = {
 	"R", "A", "B", "C", "A.1", "A.2", "A.10", "A.01", "A.1.a", "A.1.b",
@@ -97,62 +60,21 @@ evaluate(const Framework *fw)
 				nl = fw->nleaves,
 				i,
 				bad = 0;
-	int32_t    *parent = malloc(sizeof(int32_t) * n);
-	int32_t    *first = malloc(sizeof(int32_t) * n);
-	int32_t    *next = malloc(sizeof(int32_t) * n);
-	int32_t    *leaf = malloc(sizeof(int32_t) * n);
-	uint8_t    *method = malloc(n);
-	uint8_t    *missing = malloc(n);
-	double	   *weight = malloc(sizeof(double) * n);
-	double	   *threshold = malloc(sizeof(double) * n);
-	double	   *val = malloc(sizeof(double) * n);
-	uint8_t    *has = malloc(n);
-	double	   *values = malloc(sizeof(double) * nl);
-	uint8_t    *present = malloc(nl);
+	FwTree	   *t = fw_tree_from_framework(fw, tracked_alloc);
+	double	   *val = tracked_alloc(sizeof(double) * n);
+	uint8_t    *has = tracked_alloc(n);
+	double	   *values = tracked_alloc(sizeof(double) * nl);
+	uint8_t    *present = tracked_alloc(nl);
 	double		root;
-	RcTree		t;
 
-	for (i = 0; i < n; i++)
-	{
-		parent[i] = fw->nodes[i].parent;
-		first[i] = fw->nodes[i].first_child;
-		next[i] = fw->nodes[i].next_sibling;
-		leaf[i] = fw->nodes[i].leaf_index;
-		method[i] = fw->nodes[i].method;
-		missing[i] = fw->nodes[i].missing;
-		weight[i] = fw->nodes[i].weight;
-		threshold[i] = fw->nodes[i].threshold;
-	}
 	for (i = 0; i < nl; i++)
 	{
 		present[i] = (i % 3) != 1;
 		values[i] = (i % 5) / 4.0;
 	}
-	t.nnodes = n;
-	t.nleaves = nl;
-	t.parent = parent;
-	t.first_child = first;
-	t.next_sibling = next;
-	t.leaf_index = leaf;
-	t.method = method;
-	t.missing = missing;
-	t.weight = weight;
-	t.threshold = threshold;
-	if (rc_eval_root(&t, weight, method, values, present, val, has, &root,
-					 &bad) == RC_NEGATIVE)
+	if (fw_tree_evaluate(t, t->weight, t->method, values, present, val, has,
+						 NULL, &root, &bad) == FW_EVAL_NEGATIVE)
 		abort();				/* values are not negative */
-	free(parent);
-	free(first);
-	free(next);
-	free(leaf);
-	free(method);
-	free(missing);
-	free(weight);
-	free(threshold);
-	free(val);
-	free(has);
-	free(values);
-	free(present);
 }
 
 int
@@ -166,9 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				i;
 	int			raw_codes;
 
-	in_data = data;
-	in_size = size;
-	in_pos = 0;
+	input_start(data, size);
 	raw_codes = take() & 1;
 	n = take() % (MAXN + 1);
 	memset(specs, 0, sizeof(specs));

@@ -16,50 +16,10 @@
 #include <string.h>
 
 #include "rank_core.h"
+#include "harness.h"
 
 #define MAXN 40
 #define MAXU 9
-
-static const uint8_t *in_data;
-static size_t in_size;
-static size_t in_pos;
-
-static unsigned
-take(void)
-{
-	return in_pos < in_size ? in_data[in_pos++] : 0;
-}
-
-static void *
-xalloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (p == NULL)
-		abort();
-	return p;
-}
-
-/* The core allocates without freeing; keep what it took and free it after. */
-static void *blocks[64];
-static int	nblocks;
-
-static void *
-tracked_alloc(size_t size)
-{
-	void	   *p = xalloc(size);
-
-	if (nblocks < 64)
-		blocks[nblocks++] = p;
-	return p;
-}
-
-static void
-free_blocks(void)
-{
-	while (nblocks > 0)
-		free(blocks[--nblocks]);
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -77,7 +37,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t		present[MAXU * MAXN];
 	RcUnitResult r1[MAXU],
 				r2[MAXU];
-	RcTree		t;
+	FwTree		t;
+	double		full_alpha[MAXN];
 	RcProblem	p;
 	int			n,
 				nu,
@@ -89,9 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				rc2,
 				nranked = 0;
 
-	in_data = data;
-	in_size = size;
-	in_pos = 0;
+	input_start(data, size);
 	n = 1 + take() % MAXN;
 	nu = 1 + take() % MAXU;
 	for (i = 0; i < n; i++)
@@ -122,7 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		if (first[i] < 0)
 		{
-			method[i] = RC_LEAF;
+			method[i] = FW_LEAF;
 			leaf[i] = nl++;
 		}
 		else
@@ -146,6 +105,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t.missing = missing;
 	t.weight = weight;
 	t.threshold = threshold;
+	fw_tree_plan(&t, full_alpha);
 	p.tree = &t;
 	p.nunits = nu;
 	p.values = values;
@@ -157,13 +117,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	rc1 = rc_rank_intervals(&p, tracked_alloc, NULL, r1, &bad);
 	free_blocks();
-	if (rc1 == RC_NEGATIVE)
+	if (rc1 == FW_EVAL_NEGATIVE)
 	{
 		if (bad <= 0 || bad >= n)
 			abort();
 		return 0;
 	}
-	if (rc1 != RC_OK)
+	if (rc1 != FW_EVAL_OK)
 		abort();
 	rc2 = rc_rank_intervals(&p, tracked_alloc, NULL, r2, &bad);
 	free_blocks();

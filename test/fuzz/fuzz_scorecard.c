@@ -20,45 +20,9 @@
 
 #include "framework_core.h"
 #include "indicator_code_core.h"
+#include "harness.h"
 
 #define MAXN 64
-
-static const uint8_t *in_data;
-static size_t in_size;
-static size_t in_pos;
-
-static unsigned
-take(void)
-{
-	return in_pos < in_size ? in_data[in_pos++] : 0;
-}
-
-static void **blocks;
-static int	nblocks;
-static int	maxblocks;
-
-static void *
-tracked_alloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (p == NULL)
-		abort();
-	if (nblocks == maxblocks)
-	{
-		maxblocks = maxblocks ? 2 * maxblocks : 64;
-		blocks = realloc(blocks, sizeof(void *) * maxblocks);
-	}
-	blocks[nblocks++] = p;
-	return p;
-}
-
-static void
-free_blocks(void)
-{
-	while (nblocks > 0)
-		free(blocks[--nblocks]);
-}
 
 static const char *const pool[] = {
 	"R", "A", "B", "A.1", "A.2", "A.10", "B.1", "B.2", "C", "C.1"
@@ -95,9 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				i,
 				raw_codes;
 
-	in_data = data;
-	in_size = size;
-	in_pos = 0;
+	input_start(data, size);
 	raw_codes = take() & 1;
 	n = take() % (MAXN + 1);
 	memset(specs, 0, sizeof(specs));

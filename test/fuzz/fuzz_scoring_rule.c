@@ -13,23 +13,10 @@
 #include <string.h>
 
 #include "scoring_rule_core.h"
+#include "harness.h"
 
 static SrSpec spec1;
 static SrSpec spec2;
-
-/* Pack a spec into fresh 8-byte aligned memory. */
-static SrRule *
-pack(const SrSpec *spec, size_t *size)
-{
-	SrRule	   *rule;
-
-	*size = sr_packed_size(spec);
-	rule = (SrRule *) aligned_alloc(8, (*size + 7) & ~(size_t) 7);
-	if (rule == NULL)
-		abort();
-	sr_pack(spec, rule);
-	return rule;
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -13,22 +13,10 @@
 #include <string.h>
 
 #include "scoring_rule_core.h"
+#include "harness.h"
 
 static SrSpec spec1;
 static SrSpec spec2;
-
-static SrRule *
-pack(const SrSpec *spec, size_t *size)
-{
-	SrRule	   *rule;
-
-	*size = sr_packed_size(spec);
-	rule = (SrRule *) aligned_alloc(8, (*size + 7) & ~(size_t) 7);
-	if (rule == NULL)
-		abort();
-	sr_pack(spec, rule);
-	return rule;
-}
 
 static size_t
 put_be(unsigned char *p, uint64_t v, int n)

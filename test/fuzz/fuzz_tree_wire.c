@@ -21,34 +21,7 @@
 #include "framework_core.h"
 #include "tree_wire_core.h"
 
-static void **blocks;
-static int	nblocks;
-static int	maxblocks;
-
-static void *
-tracked_alloc(size_t size)
-{
-	void	   *p = malloc(size ? size : 1);
-
-	if (p == NULL)
-		abort();
-	if (nblocks == maxblocks)
-	{
-		maxblocks = maxblocks ? 2 * maxblocks : 64;
-		blocks = realloc(blocks, sizeof(void *) * maxblocks);
-		if (blocks == NULL)
-			abort();
-	}
-	blocks[nblocks++] = p;
-	return p;
-}
-
-static void
-free_blocks(void)
-{
-	while (nblocks > 0)
-		free(blocks[--nblocks]);
-}
+#include "harness.h"
 
 static void
 fail(const char *why)

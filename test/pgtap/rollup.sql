@@ -1,6 +1,6 @@
 -- framework, scorecard and rollup contracts.
 BEGIN;
-SELECT plan(28);
+SELECT plan(36);
 
 SELECT has_type('framework');
 SELECT has_type('scorecard');
@@ -87,6 +87,40 @@ SELECT results_eq(
 	       scorecard_nodes(s.sc) n ORDER BY 1$$,
 	$$VALUES ('A', 1, 1), ('B', 1, 1), ('C', 1, 1), ('D', 1, 1), ('E', 1, 1), ('M', 4, 4), ('N', 1, 1), ('R', 5, 5)$$,
 	'a complete scorecard counts every leaf present at every node');
+
+-- The availability threshold: a node has a value when the share of its
+-- children present reaches the threshold, the share exactly at the
+-- threshold included (2 of 4 children at 0.5, 3 of 4 at 0.75).
+CREATE TEMP TABLE thr AS SELECT t, framework_compile('{R,A,B,C,D}', '{NULL,R,R,R,R}', NULL,
+	weights => '{NULL,1,1,1,1}', methods => '{amean,NULL,NULL,NULL,NULL}',
+	thresholds => ARRAY[t, NULL, NULL, NULL, NULL]::float8[]) AS fw
+FROM unnest('{0.5,0.75}'::float8[]) t;
+SELECT is((SELECT root_value(rollup(fw, c, v)) FROM thr, (VALUES ('A'::indicator_code, 0.2::float8), ('B', 0.6)) x(c, v) WHERE t = 0.5),
+	0.4::float8, 'a share present exactly at the threshold (2 of 4 at 0.5) gives a value');
+SELECT is((SELECT root_value(rollup(fw, c, v)) FROM thr, (VALUES ('A'::indicator_code, 0.2::float8)) x(c, v) WHERE t = 0.5),
+	NULL::float8, 'a share below the threshold (1 of 4 at 0.5) gives NULL');
+SELECT is((SELECT root_value(rollup(fw, c, v)) FROM thr, (VALUES ('A'::indicator_code, 0.3::float8), ('B', 0.6), ('D', 0.9)) x(c, v) WHERE t = 0.75),
+	0.6::float8, 'a share present exactly at the threshold (3 of 4 at 0.75) gives a value');
+SELECT is((SELECT coverage(rollup(fw, c, v), 'R') FROM thr, (VALUES ('A'::indicator_code, 0.3::float8), ('B', 0.6), ('D', 0.9)) x(c, v) WHERE t = 0.75),
+	0.75::float8, 'coverage counts the leaves present');
+
+-- Compensated sums: Neumaier's rule keeps a small term that a huge one of the
+-- opposite sign cancels (Kahan's loses it): the mean of 1, 1e100, 1, -1e100
+-- is 0.5.
+CREATE TEMP TABLE big AS SELECT framework_compile('{R,A,B,C,D}', '{NULL,R,R,R,R}', NULL,
+	weights => '{NULL,1,1,1,1}', methods => '{amean,NULL,NULL,NULL,NULL}') AS fw;
+SELECT is((SELECT root_value(rollup(fw, c, v)) FROM big, (VALUES ('A'::indicator_code, 1::float8), ('B', 1e100), ('C', 1), ('D', -1e100)) x(c, v)),
+	0.5::float8, 'rollup: the arithmetic mean of 1, 1e100, 1, -1e100 is 0.5');
+SELECT is((SELECT weight FROM scorecard_nodes((SELECT rollup(fw, c, v) FROM big, (VALUES ('A'::indicator_code, 1::float8), ('C', 1)) x(c, v))) WHERE code = 'C'),
+	0.5::float8, 'missing children leave with their weight: two of four present weigh 0.5 each');
+
+-- The operator classes pass the access methods' own validation (as contrib
+-- modules check theirs).
+SELECT is((SELECT count(*) FROM pg_opclass c JOIN pg_depend d ON d.classid = 'pg_opclass'::regclass AND d.objid = c.oid
+	JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti'), 3::bigint, 'dti has three operator classes');
+SELECT is((SELECT count(*) FROM pg_opclass c JOIN pg_depend d ON d.classid = 'pg_opclass'::regclass AND d.objid = c.oid
+	JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti' WHERE NOT amvalidate(c.oid)), 0::bigint,
+	'every operator class of dti passes amvalidate');
 
 SELECT * FROM finish();
 ROLLBACK;

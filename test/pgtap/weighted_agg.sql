@@ -1,6 +1,6 @@
 -- pgTAP: the weighted aggregates' catalog entries and behaviour.
 BEGIN;
-SELECT plan(64);
+SELECT plan(66);
 
 -- Support functions: exist, immutable, strict only where a NULL input means
 -- a NULL output.
@@ -114,6 +114,13 @@ SELECT ok(
 	(SELECT weighted_median(x, 1) = percentile_cont(0.5) WITHIN GROUP (ORDER BY x)
 	 FROM generate_series(1, 1000) g, LATERAL (SELECT sin(g) * 1000 AS x) s),
 	'equal-weight median equals percentile_cont');
+
+-- Compensated sums (Neumaier): a small term survives a huge one of the
+-- opposite sign; plain Kahan summation gives 0 here.
+SELECT is((SELECT weighted_mean(x, 1 ORDER BY i) FROM (VALUES (1, 1::float8), (2, 1e100), (3, 1), (4, -1e100)) v(i, x)),
+	0.5::float8, 'weighted_mean(x, 1) over 1, 1e100, 1, -1e100 is 0.5');
+SELECT is((SELECT weighted_mean(1, w ORDER BY i) FROM (VALUES (1, 1::float8), (2, 1e100), (3, 1), (4, 1e100)) v(i, w)),
+	1::float8, 'weighted_mean of a constant is the constant whatever the weights');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -120,9 +120,20 @@ BEGIN
 EXCEPTION WHEN invalid_text_representation THEN
 	NULL;  -- validation runs after restore
 END $$;
-SELECT 'frozen framework stays frozen: ' || count(*) FROM dti.frozen_framework;
+DO $$
+BEGIN
+	UPDATE dti.framework_indicator i SET name_vi = 'changed' FROM dti.framework f
+	WHERE f.id = i.framework_id AND f.code = 'dump-province' AND i.code = 'A.1';
+	RAISE EXCEPTION 'the frozen framework was changed after restore';
+EXCEPTION WHEN object_not_in_prerequisite_state THEN
+	NULL;  -- the framework stays frozen
+END $$;
+SELECT 'frozen frameworks: ' || count(*) FROM dti.frozen_framework;
 SQL
 )
 echo "$after"
 case $after in *'id reused'*) exit 1 ;; esac
+frozen_before=$(psql -X -q -At -d "$src" -c "SELECT 'frozen frameworks: ' || count(*) FROM dti.frozen_framework")
+grep -qx "$frozen_before" <<<"$after" || { echo "restored $(grep frozen <<<"$after"), dumped $frozen_before"; exit 1; }
+case $frozen_before in *': 0') echo "no frozen framework in the dumped database"; exit 1 ;; esac
 echo "backup check passed"

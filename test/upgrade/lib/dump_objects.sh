@@ -26,3 +26,35 @@ released_versions() {
 current_version() {
 	sed -n "s/^default_version *= *'\(.*\)'/\1/p" "$1.control"
 }
+
+# versions_of EXT: every version of EXT there is a script for, oldest first.
+versions_of() {
+	{
+		ls sql/"$1"--*.sql 2>/dev/null | sed -n "s/^sql\/$1--\([0-9.]*\)\.sql$/\1/p; s/^sql\/$1--[0-9.]*--\([0-9.]*\)\.sql$/\1/p"
+		current_version "$1"
+	} | sort -uV
+}
+
+# version_max A B: the newer of two versions.
+version_max() {
+	printf '%s\n%s\n' "$1" "$2" | sort -V | tail -1
+}
+
+# min_dti VERSION: the oldest dti that dti_warehouse VERSION works with.
+# The current version says it in sql/warehouse/00_requires.sql, a later
+# released one in the check at the top of its upgrade script; the versions
+# released before the check existed are listed in
+# test/upgrade/warehouse_min_dti (the oldest dti each installs with).
+min_dti() {
+	local v=$1 f need
+	if [ "$v" = "$(current_version dti_warehouse)" ]; then
+		f=sql/warehouse/00_requires.sql
+	else
+		f=$(ls sql/dti_warehouse--*--"$v".sql 2>/dev/null | head -1)
+	fi
+	need=
+	[ -n "$f" ] && need=$(sed -n "s/.*need constant text := '\([0-9.]*\)'.*/\1/p" "$f" | head -1)
+	[ -n "$need" ] || need=$(awk -v v="$v" '$1 == v { print $2 }' test/upgrade/warehouse_min_dti)
+	[ -n "$need" ] || { echo "no minimum dti known for dti_warehouse $v" >&2; return 1; }
+	echo "$need"
+}

@@ -1,0 +1,29 @@
+/*-------------------------------------------------------------------------
+ *
+ * dti_util.h
+ *	  Small server-side helpers the types and aggregates share.
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef DTI_UTIL_H
+#define DTI_UTIL_H
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+/* How much of a rejected input an error message quotes. */
+#define DTI_QUOTE_MAX 80
+
+extern char *dti_quote_input(const char *s, size_t len);
+extern MemoryContext dti_aggregate_context(FunctionCallInfo fcinfo, const char *fname);
+
+struct JsonbContainer;
+extern struct JsonbContainer *dti_json_array(const char *str, const char *type, int *n);
+
+/* The binary inputs of framework and scorecard (version 1: the text form). */
+extern bool tree_recv_bytes(StringInfo buf, const unsigned char **bytes, size_t *len);
+extern Datum tree_recv_text(StringInfo buf, PGFunction in, const char *type);
+extern void tree_recv_fail(const char *type, const char *problem, int bad_node)
+			pg_attribute_noreturn();
+
+#endif							/* DTI_UTIL_H */
