@@ -49,7 +49,7 @@ extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 								   CompiledFramework **cf);
 struct JsonbContainer;
 extern struct JsonbContainer *framework_json_array(const char *str, const char *type,
-												   int *n);
+												   int *n, struct Node *escontext);
 extern Scorecard *scorecard_skeleton(const Framework *fw);
 extern void scorecard_plan(CompiledFramework *cf);
 extern Scorecard *framework_evaluate(const CompiledFramework *cf,
