@@ -15,6 +15,11 @@
 #include "postgres.h"
 #include "fmgr.h"
 
+/* 16 moved the varlena macros (VARDATA, SET_VARSIZE) out of postgres.h */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
 #if PG_VERSION_NUM >= 160000
 #include "nodes/miscnodes.h"
 #else
