@@ -5,8 +5,9 @@
 -- tests are skipped there (make test-versions runs them on 17 and 18).
 -- Run in a database where pgtap and dti are installed.
 BEGIN;
-SELECT current_setting('server_version_num')::int >= 160000 AS soft_errors \gset
-SELECT plan(6);
+SELECT current_setting('server_version_num')::int >= 160000 AS soft_errors,
+	current_setting('server_version_num')::int >= 170000 AS copy_on_error \gset
+SELECT plan(7);
 
 \if :soft_errors
 
@@ -89,6 +90,25 @@ SELECT throws_ok($$SELECT 'CQS..1'::indicator_code$$, '22P02',
 
 SELECT skip('soft input errors need PostgreSQL 16 or later', 6);
 
+\endif
+
+-- COPY ... (ON_ERROR ignore) (PostgreSQL 17 and later) skips the rows whose
+-- dti values are bad, through the same soft errors
+\if :copy_on_error
+CREATE TEMP TABLE copied (c indicator_code, r scoring_rule, s indicator_stats);
+SET LOCAL client_min_messages = warning;
+-- (the rows come from printf: data after COPY FROM STDIN would be read as
+-- commands where the branch is skipped)
+COPY copied FROM PROGRAM $$printf '%s\t%s\t%s\n' \
+	CQS.1 'target(80)' '(n=5,min=1,max=9,mean=4.2,sd=2.1)' \
+	CQS..2 'target(80)' '(n=5,min=1,max=9,mean=4.2,sd=2.1)' \
+	CQS.3 'target(' '(n=5,min=1,max=9,mean=4.2,sd=2.1)' \
+	CQS.4 ratio '(n=5,min=1)' \
+	CQS.5 'linear(0, 10)' '(n=1,min=2,max=2,mean=2,sd=0)'$$ WITH (ON_ERROR ignore);
+SELECT results_eq($$SELECT c::text FROM copied ORDER BY c$$, ARRAY['CQS.1', 'CQS.5'],
+	'COPY with ON_ERROR ignore keeps the good rows and skips those with a bad dti value');
+\else
+SELECT skip('COPY ... ON_ERROR needs PostgreSQL 17 or later', 1);
 \endif
 
 SELECT * FROM finish();
