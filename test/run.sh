@@ -50,15 +50,21 @@ fail() { failed=$((failed + 1)); failures+=("$1"); }
 cluster_start || { echo "0 passed, 1 failed"; exit 1; }
 trap cluster_stop EXIT
 
-# pg_regress: one test file each.
+# pg_regress: one test file each, one line a test: "test name ... ok" (15)
+# or "ok 1 - name 85 ms" (16 on).  A failed run with no failed test (a
+# crash, a missing file) counts as a failure too.
 make -s installcheck REGRESS="${regress[*]}" >test/regress.log 2>&1
+regress_rc=$? regress_failed=$failed
 while read -r name result; do
 	case $result in
 	ok) pass ;;
 	*) fail "regress/$name" ;;
 	esac
-done < <(sed -nE 's/^(ok|not ok)?[[:space:]]*[0-9]*[[:space:]]*(test[[:space:]]+)?([A-Za-z0-9_]+)[[:space:]]+\.\.\.[[:space:]]+(ok|FAILED|failed)?.*/\3 \4/p' test/regress.log)
-grep -E '\.\.\. ' test/regress.log || cat test/regress.log
+done < <(sed -nE \
+	-e 's/^(ok|not ok)?[[:space:]]*[0-9]*[[:space:]]*(test[[:space:]]+)?([A-Za-z0-9_]+)[[:space:]]+\.\.\.[[:space:]]+(ok|FAILED|failed)?.*/\3 \4/p' \
+	-e 's/^(ok|not ok)[[:space:]]+[0-9]+[[:space:]]+[-+][[:space:]]+([A-Za-z0-9_]+)[[:space:]].*/\2 \1/p' test/regress.log)
+[ $regress_rc -eq 0 ] || [ $failed -gt $regress_failed ] || fail "regress (pg_regress exited with $regress_rc)"
+grep -E '\.\.\. |^(not )?ok ' test/regress.log || cat test/regress.log
 [ -f test/regression.diffs ] && head -300 test/regression.diffs
 
 # pgTAP: one database with pgtap and dti, one file at a time.
