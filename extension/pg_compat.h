@@ -38,6 +38,14 @@
 #endif
 
 /*
+ * 18 replaced the suffix pg_attribute_noreturn() by the prefix pg_noreturn;
+ * the suffix form of GCC and Clang is kept for the declarations written so.
+ */
+#ifndef pg_attribute_noreturn
+#define pg_attribute_noreturn() __attribute__((noreturn))
+#endif
+
+/*
  * A JSON lexer over a C string (17 added a context to fill in, NULL to
  * allocate one, and made the string const).
  */

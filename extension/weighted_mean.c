@@ -31,7 +31,6 @@
 
 #include "compensated_sum.h"
 #include "weighted_agg.h"
-#include "pg_compat.h"
 
 typedef enum WeightedMeanKind
 {

@@ -42,7 +42,6 @@
 
 #include "compensated_sum.h"
 #include "weighted_agg.h"
-#include "pg_compat.h"
 
 typedef struct WeightedQuantileState
 {
