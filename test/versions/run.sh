@@ -7,15 +7,15 @@
 # checkout's own 15 build is left alone), installed into a private copy of
 # the server, and tested on a throwaway cluster of that version by
 # test/run.sh with DTI_SUITE=core.  The majors in DTI_PG_WAREHOUSE (default
-# "17") get PostGIS as well and run the warehouse suite too: every test but
-# those that need pg_cron, which is not built (DTI_SUITE=nocron).  One line
+# "17 18") get PostGIS as well and run the warehouse suite too: every test
+# but those that need pg_cron, which is not built (DTI_SUITE=nocron).  One line
 # "PostgreSQL N: N passed, N failed" per major; fails if any test (or build)
 # fails.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 
 versions=${DTI_PG_VERSIONS:-17 18}
-warehouse=${DTI_PG_WAREHOUSE-17}
+warehouse=${DTI_PG_WAREHOUSE-17 18}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dti-versions.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 chmod 755 "$work"
@@ -60,7 +60,7 @@ for major in $versions; do
 	[ $rc -eq 0 ] || status=1
 	t2=$(date +%s)
 	summary+=("PostgreSQL $major ($suite suite): $line")
-	echo "== PostgreSQL $major: server and pgTAP $((t1 - t0)) s (cached: $prefix), dti build and core suite $((t2 - t1)) s"
+	echo "== PostgreSQL $major: server and pgTAP $((t1 - t0)) s (cached: $prefix), dti build and tests $((t2 - t1)) s"
 done
 
 printf '%s\n' "${summary[@]}"
