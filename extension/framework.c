@@ -36,6 +36,7 @@
 #include "indicator_code.h"
 #include "indicator_code_core.h"
 #include "pg_compat.h"
+#include "tree_wire_core.h"
 
 PG_FUNCTION_INFO_V1(framework_in);
 PG_FUNCTION_INFO_V1(framework_out);
@@ -63,11 +64,16 @@ compile_alloc(size_t size)
 /*
  * Compile and validate n node specifications into a Framework: fw_compile
  * (framework_core.c) does the work; its problems become errors naming the
- * offending codes (soft errors when escontext asks for them: NULL is
- * returned).
+ * offending codes.  Specifications decoded from the binary form (binary)
+ * report every problem as invalid binary data, as recv functions must.
+ * Text input reports them as soft errors when escontext asks for them
+ * (NULL is returned then).
  */
+#define SPEC_ERRCODE(code) \
+	errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : (code))
+
 static Framework *
-compile_specs(const NodeSpec *specs, int n, Node *escontext)
+compile_specs(const NodeSpec *specs, int n, bool binary, Node *escontext)
 {
 	FwCompileError err;
 	Framework  *fw = fw_compile(specs, n, compile_alloc, &err);
@@ -82,25 +88,25 @@ compile_specs(const NodeSpec *specs, int n, Node *escontext)
 	{
 		case FWC_EMPTY:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a framework needs at least one indicator")));
 			break;
 		case FWC_TOO_MANY:
 			errsave(escontext,
-					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					(SPEC_ERRCODE(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a framework has at most %d indicators", FRAMEWORK_MAX_NODES),
 					 errdetail("%d were given.", n)));
 			break;
 		case FWC_DUPLICATE:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" appears twice in the framework",
 							code_str(s->code, s->code_len)),
 					 errhint("Each indicator code is one node of the tree.")));
 			break;
 		case FWC_TWO_ROOTS:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the framework has more than one root: \"%s\" and \"%s\"",
 							code_str(o->code, o->code_len),
 							code_str(s->code, s->code_len)),
@@ -108,14 +114,14 @@ compile_specs(const NodeSpec *specs, int n, Node *escontext)
 			break;
 		case FWC_ORPHAN:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" is an orphan: its parent \"%s\" is not in the framework",
 							code_str(s->code, s->code_len),
 							code_str(s->parent, s->parent_len))));
 			break;
 		case FWC_CYCLE:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" is on a cycle of parent links",
 							code_str(s->code, s->code_len)),
 					 errdetail("Following parents from it never reaches the root%s.",
@@ -123,20 +129,20 @@ compile_specs(const NodeSpec *specs, int n, Node *escontext)
 			break;
 		case FWC_NOT_FINITE:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s of indicator \"%s\" must be a finite number",
 							err.what, code_str(s->code, s->code_len))));
 			break;
 		case FWC_NEGATIVE:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s of indicator \"%s\" must not be negative",
 							err.what, code_str(s->code, s->code_len)),
 					 errdetail("The %s given is %g.", err.what, err.value)));
 			break;
 		case FWC_THRESHOLD:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("threshold of indicator \"%s\" must be between 0 and 1",
 							code_str(s->code, s->code_len)),
 					 errdetail("The threshold is the least share of children present; %g was given.",
@@ -144,42 +150,42 @@ compile_specs(const NodeSpec *specs, int n, Node *escontext)
 			break;
 		case FWC_LEAF_UNWEIGHTED:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("leaf indicator \"%s\" has neither a weight nor max points",
 							code_str(s->code, s->code_len)),
 					 errhint("Give max points for a points parent, or a weight for a mean.")));
 			break;
 		case FWC_METHOD:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown aggregation method \"%s\" for indicator \"%s\"",
 							s->method, code_str(s->code, s->code_len)),
 					 errhint("Use points, amean, gmean or hmean.")));
 			break;
 		case FWC_MISSING:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown missing-value rule \"%s\" for indicator \"%s\"",
 							s->missing, code_str(s->code, s->code_len)),
 					 errhint("Use drop (missing children leave with their weight) or zero (they count as 0).")));
 			break;
 		case FWC_NEEDS_MAX:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" needs max points: its parent \"%s\" uses the points method",
 							code_str(s->code, s->code_len),
 							code_str(o->code, o->code_len))));
 			break;
 		case FWC_MAX_OVERFLOW:
 			errsave(escontext,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					(SPEC_ERRCODE(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("max points of indicator \"%s\" are out of range",
 							code_str(s->code, s->code_len)),
 					 errdetail("The max points of its children add up to more than the largest float8.")));
 			break;
 		case FWC_NEEDS_WEIGHT:
 			errsave(escontext,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" needs a weight: its parent \"%s\" uses the %s method",
 							code_str(s->code, s->code_len),
 							code_str(o->code, o->code_len),
@@ -306,7 +312,7 @@ framework_compile(PG_FUNCTION_ARGS)
 			s->threshold = DatumGetFloat8(threshold_d[i]);
 		}
 	}
-	PG_RETURN_POINTER(compile_specs(specs, n, NULL));
+	PG_RETURN_POINTER(compile_specs(specs, n, false, NULL));
 }
 
 /* Text form: a JSON array of node objects. */
@@ -340,42 +346,35 @@ framework_out(PG_FUNCTION_ARGS)
 	appendStringInfoChar(&buf, '[');
 	for (i = 0; i < fw->nnodes; i++)
 	{
-		FrameworkNode *node = &fw->nodes[i];
-		bool		under_points = node->parent >= 0 &&
-			fw->nodes[node->parent].method == FW_POINTS;
+		FwNodeSpec	s;
 
+		fw_node_given(fw, i, &s);
 		if (i > 0)
 			appendStringInfoString(&buf, ", ");
 		appendStringInfoString(&buf, "{\"code\": ");
-		append_code(&buf, FW_CODE(fw, i), node->code_len);
-		if (node->parent >= 0)
+		append_code(&buf, s.code, s.code_len);
+		if (s.parent != NULL)
 		{
 			appendStringInfoString(&buf, ", \"parent\": ");
-			append_code(&buf, FW_CODE(fw, node->parent),
-						fw->nodes[node->parent].code_len);
+			append_code(&buf, s.parent, s.parent_len);
 		}
-		if (!isnan(node->max_points))
+		if (s.has_max)
 		{
 			appendStringInfoString(&buf, ", \"max_points\": ");
-			append_number(&buf, node->max_points);
+			append_number(&buf, s.max_points);
 		}
-		/* a weight equal to the max points is the default */
-		if (!under_points && node->parent >= 0 &&
-			(isnan(node->max_points) || node->weight != node->max_points))
+		if (s.has_weight)
 		{
 			appendStringInfoString(&buf, ", \"weight\": ");
-			append_number(&buf, node->weight);
+			append_number(&buf, s.weight);
 		}
-		if (node->method != FW_LEAF)
-		{
+		if (s.method != NULL)
 			appendStringInfo(&buf, ", \"method\": \"%s\", \"missing\": \"%s\"",
-							 fw_method_name(node->method),
-							 node->missing == FW_MISSING_ZERO ? "zero" : "drop");
-			if (node->threshold > 0)
-			{
-				appendStringInfoString(&buf, ", \"threshold\": ");
-				append_number(&buf, node->threshold);
-			}
+							 s.method, s.missing);
+		if (s.has_threshold)
+		{
+			appendStringInfoString(&buf, ", \"threshold\": ");
+			append_number(&buf, s.threshold);
 		}
 		appendStringInfoChar(&buf, '}');
 	}
@@ -535,37 +534,115 @@ framework_in(PG_FUNCTION_ARGS)
 		if (SOFT_ERROR_OCCURRED(escontext))
 			PG_RETURN_POINTER(NULL);
 	}
-	PG_RETURN_POINTER(compile_specs(specs, n, escontext));
+	PG_RETURN_POINTER(compile_specs(specs, n, false, escontext));
 }
 
-/* Binary form: a version byte, then the text form. */
+/*
+ * The binary form: written and read by tree_wire_core.c, the nodes then
+ * compiled as text input compiles them.
+ */
 Datum
 framework_send(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
-	char	   *text = DatumGetCString(DirectFunctionCall1(framework_out,
-														   PG_GETARG_DATUM(0)));
+	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
+	size_t		size = fw_wire_size(fw);
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + size);
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, FRAMEWORK_VERSION);
-	pq_sendtext(&buf, text, strlen(text));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	SET_VARSIZE(out, VARHDRSZ + size);
+	fw_wire_write(fw, (unsigned char *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
 }
 
 Datum
 framework_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			version = pq_getmsgbyte(buf);
-	char	   *text;
+	const unsigned char *bytes;
+	size_t		len;
+	FwNodeSpec *specs;
+	int			n,
+				bad_node;
+	const char *problem;
 
-	if (version != FRAMEWORK_VERSION)
+	if (tree_recv_bytes(buf, &bytes, &len))
+		return tree_recv_text(buf, framework_in, "framework");
+	problem = fw_wire_decode(bytes, len, compile_alloc, &specs, &n, &bad_node);
+	if (problem != NULL)
+		tree_recv_fail("framework", problem, bad_node);
+	PG_RETURN_POINTER(compile_specs(specs, n, true, NULL));
+}
+
+/*
+ * Take the rest of a recv buffer (framework_recv, scorecard_recv): false
+ * with the bytes for the current binary form, true when the value is in
+ * version 1 (the text form), which tree_recv_text then reads.
+ */
+bool
+tree_recv_bytes(StringInfo buf, const unsigned char **bytes, size_t *len)
+{
+	*len = buf->len - buf->cursor;
+	if (*len > 0 && buf->data[buf->cursor] == TREE_WIRE_TEXT_VERSION)
+	{
+		buf->cursor++;
+		return true;
+	}
+	*bytes = (const unsigned char *) pq_getmsgbytes(buf, *len);
+	return false;
+}
+
+/*
+ * Version 1 of the binary form: the text form behind the version byte, as
+ * dti 0.7.0 and earlier wrote it.  It is read by the text input function;
+ * the errors that input raises over the data are reported as invalid
+ * binary data, as a recv function must (other errors pass unchanged).
+ */
+Datum
+tree_recv_text(StringInfo buf, PGFunction in, const char *type)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	Datum		result = (Datum) 0;
+
+	PG_TRY();
+	{
+		int			nbytes;
+		char	   *str = pq_getmsgtext(buf, buf->len - buf->cursor, &nbytes);
+
+		result = DirectFunctionCall1(in, CStringGetDatum(str));
+	}
+	PG_CATCH();
+	{
+		ErrorData  *e;
+
+		MemoryContextSwitchTo(cxt);
+		e = CopyErrorData();
+		if (ERRCODE_TO_CATEGORY(e->sqlerrcode) != ERRCODE_DATA_EXCEPTION)
+			PG_RE_THROW();
+		FlushErrorState();
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported binary format version %d for type %s",
-						version, "framework")));
-	text = pq_getmsgtext(buf, buf->len - buf->cursor, NULL);
-	return DirectFunctionCall1(framework_in, CStringGetDatum(text));
+				 errmsg("invalid binary value for type %s", type),
+				 errdetail("The value is in binary format version 1, the text form: %s%s%s",
+						   e->message, e->detail ? " " : "", e->detail ? e->detail : "")));
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/* A problem the binary decoder found, as an error. */
+void
+tree_recv_fail(const char *type, const char *problem, int bad_node)
+{
+	if (bad_node > 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary value for type %s", type),
+				 errdetail("Node %d: %s.", bad_node, problem)));
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid binary value for type %s", type),
+			 errdetail("%s.", problem),
+			 errhint("This server reads binary format versions %d and %d.",
+					 TREE_WIRE_TEXT_VERSION, TREE_WIRE_VERSION)));
 }
 
 /*

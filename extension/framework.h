@@ -12,6 +12,8 @@
 #define DTI_FRAMEWORK_H
 
 #include "fmgr.h"
+#include "pg_compat.h"
+#include "lib/stringinfo.h"
 
 #include "framework_core.h"
 
@@ -50,6 +52,10 @@ extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 struct JsonbContainer;
 extern struct JsonbContainer *framework_json_array(const char *str, const char *type,
 												   int *n, struct Node *escontext);
+extern bool tree_recv_bytes(StringInfo buf, const unsigned char **bytes, size_t *len);
+extern Datum tree_recv_text(StringInfo buf, PGFunction in, const char *type);
+extern void tree_recv_fail(const char *type, const char *problem, int bad_node)
+			pg_attribute_noreturn();
 extern Scorecard *scorecard_skeleton(const Framework *fw);
 extern void scorecard_plan(CompiledFramework *cf);
 extern Scorecard *framework_evaluate(const CompiledFramework *cf,

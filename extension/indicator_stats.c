@@ -187,22 +187,25 @@ static StatsState *
 new_state(FunctionCallInfo fcinfo)
 {
 	MemoryContext aggcontext;
+	StatsState *st;
 
 	if (!AggCheckCallContext(fcinfo, &aggcontext))
 		elog(ERROR, "indicator_stats state function called in non-aggregate context");
-	return (StatsState *) MemoryContextAllocZero(aggcontext, sizeof(StatsState));
+	st = (StatsState *) MemoryContextAlloc(aggcontext, sizeof(StatsState));
+	istats_init(st);
+	return st;
 }
 
 /*
- * Transition: skip NULLs, reject NaN and infinities, update the
- * compensated sum, the extremes and Welford's mean and M2.
+ * Transition: skip NULLs, reject NaN and infinities, then istats_add
+ * (indicator_stats_core.c): the extremes, the compensated sum and
+ * Welford's mean and M2, scaled so that no value's size overflows them.
  */
 Datum
 indicator_stats_step(PG_FUNCTION_ARGS)
 {
 	StatsState *st = PG_ARGISNULL(0) ? NULL : (StatsState *) PG_GETARG_POINTER(0);
-	double		x,
-				delta;
+	double		x;
 
 	if (PG_ARGISNULL(1))
 	{
@@ -214,47 +217,8 @@ indicator_stats_step(PG_FUNCTION_ARGS)
 	dti_check_value(x);
 	if (st == NULL)
 		st = new_state(fcinfo);
-	if (st->n == 0)
-		st->min = st->max = x;
-	else
-	{
-		if (x < st->min)
-			st->min = x;
-		if (x > st->max)
-			st->max = x;
-	}
-	st->n++;
-	csum_add(&st->sum, x);
-	delta = x - st->mean;
-	st->mean += delta / (double) st->n;
-	st->m2 += delta * (x - st->mean);
+	istats_add(st, x);
 	PG_RETURN_POINTER(st);
-}
-
-/* Merge b into a (Chan et al.); a must be a writable state. */
-static void
-merge_states(StatsState *a, const StatsState *b)
-{
-	double		n,
-				delta;
-
-	if (b->n == 0)
-		return;
-	if (a->n == 0)
-	{
-		*a = *b;
-		return;
-	}
-	n = (double) a->n + (double) b->n;
-	delta = b->mean - a->mean;
-	a->m2 += b->m2 + delta * delta * ((double) a->n * (double) b->n / n);
-	a->mean += delta * ((double) b->n / n);
-	a->n += b->n;
-	csum_merge(&a->sum, &b->sum);
-	if (b->min < a->min)
-		a->min = b->min;
-	if (b->max > a->max)
-		a->max = b->max;
 }
 
 /* Combine two partial states; the result lives in the aggregate context. */
@@ -272,11 +236,11 @@ indicator_stats_combine(PG_FUNCTION_ARGS)
 	}
 	if (a == NULL)
 		a = new_state(fcinfo);
-	merge_states(a, b);
+	istats_merge(a, b);
 	PG_RETURN_POINTER(a);
 }
 
-/* State to bytea: version byte, n, sum, comp, min, max, mean, m2. */
+/* State to bytea: version byte, n, scale, sum, comp, min, max, mean, m2. */
 Datum
 indicator_stats_serialize(PG_FUNCTION_ARGS)
 {
@@ -316,8 +280,7 @@ indicator_stats_deserialize(PG_FUNCTION_ARGS)
 }
 
 /*
- * Final: the summary, or NULL when no value was seen.  The mean comes from
- * the compensated sum, clamped into [min, max] against rounding; the
+ * Final: the summary, or NULL when no value was seen (istats_finish).  The
  * state is not modified, so the aggregate works as a window aggregate.
  */
 Datum
@@ -325,27 +288,21 @@ indicator_stats_final(PG_FUNCTION_ARGS)
 {
 	StatsState *st = PG_ARGISNULL(0) ? NULL : (StatsState *) PG_GETARG_POINTER(0);
 	SrStats    *s;
-	double		mean;
+	const char *problem;
 
 	if (st == NULL || st->n == 0)
 		PG_RETURN_NULL();
 	s = palloc0(sizeof(SrStats));
-	s->n = st->n;
-	s->min = st->min;
-	s->max = st->max;
-	mean = csum_total(&st->sum) / (double) st->n;
-	if (!isfinite(mean))
-		mean = st->mean;		/* the sum overflowed; Welford's mean did not */
-	if (mean < st->min)
-		mean = st->min;
-	if (mean > st->max)
-		mean = st->max;
-	s->mean = mean;
-	s->sd = st->n > 1 ? sqrt(fmax(st->m2, 0.0) / (double) (st->n - 1)) : 0.0;
-	if (!isfinite(s->sd))
+	problem = istats_finish(st, s);
+	if (problem != NULL && !isfinite(s->sd))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("standard deviation of the indicator values is out of range")));
-	istats_normalise(s);
+				 errmsg("standard deviation of the indicator values is out of range"),
+				 errdetail("It is beyond the largest float8, about 1.8e308: the values span more than that on both sides of their mean.")));
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state of %s", "indicator_stats"),
+				 errdetail("%s.", problem)));
 	PG_RETURN_POINTER(s);
 }

@@ -194,27 +194,105 @@ istats_decode(const unsigned char *buf, size_t len, SrStats *s)
 	return NULL;
 }
 
-/* Network byte order, as pq_sendint64 and pq_sendfloat8 write. */
-static unsigned char *
-put_uint64(unsigned char *p, uint64_t v)
+void
+istats_init(IstatsState *st)
 {
-	int			i;
-
-	for (i = 7; i >= 0; i--)
-	{
-		p[i] = (unsigned char) (v & 0xff);
-		v >>= 8;
-	}
-	return p + 8;
+	memset(st, 0, sizeof(IstatsState));
+	st->scale = ISTATS_NO_SCALE;
 }
 
-static unsigned char *
-put_float8(unsigned char *p, double d)
+/* Rescale a state's sums from its scale to a larger one, exactly. */
+static void
+rescale(IstatsState *st, int32_t scale)
 {
-	uint64_t	bits;
+	int			d = st->scale - scale;
 
-	memcpy(&bits, &d, sizeof(bits));
-	return put_uint64(p, bits);
+	st->sum.sum = dti_scale_by(st->sum.sum, d);
+	st->sum.comp = dti_scale_by(st->sum.comp, d);
+	st->mean = dti_scale_by(st->mean, d);
+	st->m2 = dti_scale_by(dti_scale_by(st->m2, d), d);
+	st->scale = scale;
+}
+
+void
+istats_add(IstatsState *st, double x)
+{
+	double		xs,
+				delta;
+
+	if (st->n == 0)
+		st->min = st->max = x;
+	else
+	{
+		if (x < st->min)
+			st->min = x;
+		if (x > st->max)
+			st->max = x;
+	}
+	if (x != 0 && dti_exponent(x) > st->scale)
+		rescale(st, dti_exponent(x));
+	xs = dti_scale_by(x, -st->scale);
+	st->n++;
+	csum_add(&st->sum, xs);
+	delta = xs - st->mean;
+	st->mean += delta / (double) st->n;
+	st->m2 += delta * (xs - st->mean);
+}
+
+void
+istats_merge(IstatsState *a, const IstatsState *b)
+{
+	double		n,
+				delta,
+				b_mean,
+				b_m2;
+	int			d;
+
+	if (b->n == 0)
+		return;
+	if (a->n == 0)
+	{
+		*a = *b;
+		return;
+	}
+	if (b->scale > a->scale)
+		rescale(a, b->scale);
+	d = b->scale - a->scale;
+	b_mean = dti_scale_by(b->mean, d);
+	b_m2 = dti_scale_by(dti_scale_by(b->m2, d), d);
+	n = (double) a->n + (double) b->n;
+	delta = b_mean - a->mean;
+	a->m2 += b_m2 + delta * delta * ((double) a->n * (double) b->n / n);
+	a->mean += delta * ((double) b->n / n);
+	a->n += b->n;
+	csum_add(&a->sum, dti_scale_by(b->sum.sum, d));
+	csum_add(&a->sum, dti_scale_by(b->sum.comp, d));
+	if (b->min < a->min)
+		a->min = b->min;
+	if (b->max > a->max)
+		a->max = b->max;
+}
+
+const char *
+istats_finish(const IstatsState *st, SrStats *s)
+{
+	double		mean = dti_scale_by(csum_total(&st->sum) / (double) st->n, st->scale);
+
+	s->n = st->n;
+	s->min = st->min;
+	s->max = st->max;
+	if (mean < st->min)
+		mean = st->min;
+	if (mean > st->max)
+		mean = st->max;
+	s->mean = mean;
+	s->sd = st->n > 1 ?
+		dti_scale_by(sqrt(fmax(st->m2, 0.0) / (double) (st->n - 1)), st->scale) : 0.0;
+	if (!isfinite(s->sd))
+		return "The standard deviation is beyond the range of float8";
+	istats_normalise(s);
+	/* only a state decoded from bytes could give an inconsistent summary */
+	return istats_problem(s);
 }
 
 void
@@ -223,20 +301,21 @@ istats_state_encode(const IstatsState *st, unsigned char *buf)
 	unsigned char *p = buf;
 
 	*p++ = ISTATS_STATE_VERSION;
-	p = put_uint64(p, (uint64_t) st->n);
-	p = put_float8(p, st->sum.sum);
-	p = put_float8(p, st->sum.comp);
-	p = put_float8(p, st->min);
-	p = put_float8(p, st->max);
-	p = put_float8(p, st->mean);
-	(void) put_float8(p, st->m2);
+	p = wire_put_uint(p, (uint64_t) st->n, 8);
+	p = wire_put_uint(p, (uint32_t) st->scale, 4);
+	p = wire_put_float8(p, st->sum.sum);
+	p = wire_put_float8(p, st->sum.comp);
+	p = wire_put_float8(p, st->min);
+	p = wire_put_float8(p, st->max);
+	p = wire_put_float8(p, st->mean);
+	(void) wire_put_float8(p, st->m2);
 }
 
 /*
- * A state's sums, Welford mean and M2 may legitimately have overflowed
- * (the final function copes), but the count is never negative and the
- * extremes are finite values, the minimum not above the maximum, both 0
- * while nothing has been counted.
+ * A state's count is never negative, its scale is a binary exponent of a
+ * float8 (or ISTATS_NO_SCALE) at least that of its extremes, its scaled
+ * sums are finite, and its extremes are finite values, the minimum not
+ * above the maximum, both 0 while nothing has been counted.
  */
 const char *
 istats_state_decode(const unsigned char *buf, size_t len, IstatsState *st)
@@ -249,17 +328,26 @@ istats_state_decode(const unsigned char *buf, size_t len, IstatsState *st)
 	if (wire_byte(&r) != ISTATS_STATE_VERSION)
 		return "Unknown state version";
 	st->n = wire_int64(&r);
+	st->scale = wire_int32(&r);
 	st->sum.sum = wire_float8(&r);
 	st->sum.comp = wire_float8(&r);
 	st->min = wire_float8(&r);
 	st->max = wire_float8(&r);
 	st->mean = wire_float8(&r);
 	st->m2 = wire_float8(&r);
-	if (st->n < 0)
-		return "The count is negative";
+	if (st->n < 0 || st->n > ((int64_t) 1 << 53))
+		return "The count is negative or beyond 2^53";
 	if (!isfinite(st->min) || !isfinite(st->max) || st->min > st->max)
 		return "The minimum and maximum are not finite numbers in order";
 	if (st->n == 0 && (st->min != 0 || st->max != 0))
 		return "A state of no values has minimum and maximum 0";
+	if (st->scale != ISTATS_NO_SCALE && (st->scale < -1073 || st->scale > 1024))
+		return "The scale is not the exponent of a float8";
+	if (!isfinite(st->sum.sum) || !isfinite(st->sum.comp) ||
+		!isfinite(st->mean) || !isfinite(st->m2))
+		return "The scaled sums are not finite";
+	if ((st->min != 0 && dti_exponent(st->min) > st->scale) ||
+		(st->max != 0 && dti_exponent(st->max) > st->scale))
+		return "The scale is below the exponent of an extreme";
 	return NULL;
 }

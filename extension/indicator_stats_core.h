@@ -22,20 +22,54 @@
 /* binary form after the version byte: int8 n, float8 min, max, mean, sd */
 #define ISTATS_BINARY_BODY	(8 + 4 * 8)
 
-#define ISTATS_STATE_VERSION 1
-/* serialized state: version, int8 n, float8 sum, comp, min, max, mean, m2 */
-#define ISTATS_STATE_SIZE	(1 + 8 + 6 * 8)
+#define ISTATS_STATE_VERSION 2
+/*
+ * serialized state: version, int8 n, int4 scale, float8 sum, comp, min,
+ * max, mean, m2
+ */
+#define ISTATS_STATE_SIZE	(1 + 8 + 4 + 6 * 8)
 
-/* The aggregate's transition state. */
+/* the scale of a state that has seen no value other than zeros */
+#define ISTATS_NO_SCALE		(-1100)
+
+/*
+ * The aggregate's transition state.  The sums are kept scaled: sum, comp
+ * and mean hold the values times 2^-scale, m2 the squares times
+ * 2^-2*scale, where scale is the binary exponent of the largest |value|
+ * seen (frexp's, so every scaled value is below 1 in magnitude).  Nothing
+ * can overflow, squares of tiny spreads do not vanish, and since scaling by
+ * a power of two is exact, ordinary data give the bits of the unscaled
+ * computation.  min and max are kept as they are.
+ */
 typedef struct IstatsState
 {
 	int64_t		n;
+	int32_t		scale;
 	CompensatedSum sum;
 	double		min;
 	double		max;
 	double		mean;			/* Welford running mean, for M2 only */
 	double		m2;				/* sum of squared deviations */
 } IstatsState;
+
+/* An empty state. */
+extern void istats_init(IstatsState *st);
+
+/* Add one finite value. */
+extern void istats_add(IstatsState *st, double x);
+
+/* Merge state b into a (Chan et al.'s pairwise update). */
+extern void istats_merge(IstatsState *a, const IstatsState *b);
+
+/*
+ * The summary of a state with n > 0: the mean from the compensated sum,
+ * kept within [min, max] against rounding, and the sample standard
+ * deviation.  Returns NULL, or a sentence when the standard deviation is
+ * beyond the largest float8 (possible only when values near +-1.8e308
+ * have opposite signs), or when a state decoded from bytes gives an
+ * inconsistent summary.
+ */
+extern const char *istats_finish(const IstatsState *st, SrStats *out);
 
 /*
  * Parse the text form "(n=5,min=1,max=9,mean=4.2,sd=2.1)" (NUL-terminated;

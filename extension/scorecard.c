@@ -29,6 +29,7 @@
 #include "framework.h"
 #include "indicator_code.h"
 #include "pg_compat.h"
+#include "tree_wire_core.h"
 
 PG_FUNCTION_INFO_V1(scorecard_in);
 PG_FUNCTION_INFO_V1(scorecard_out);
@@ -498,33 +499,48 @@ scorecard_in(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(sc);
 }
 
+/*
+ * The binary form: written and read by tree_wire_core.c, the nodes then
+ * checked and laid out by sc_build as text input does.
+ */
 Datum
 scorecard_send(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
-	char	   *text = DatumGetCString(DirectFunctionCall1(scorecard_out,
-														   PG_GETARG_DATUM(0)));
+	Scorecard  *sc = DatumGetScorecardP(PG_GETARG_DATUM(0));
+	size_t		size = sc_wire_size(sc);
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + size);
 
-	pq_begintypsend(&buf);
-	pq_sendbyte(&buf, SCORECARD_VERSION);
-	pq_sendtext(&buf, text, strlen(text));
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	SET_VARSIZE(out, VARHDRSZ + size);
+	sc_wire_write(sc, (unsigned char *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
 }
 
 Datum
 scorecard_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	int			version = pq_getmsgbyte(buf);
-	char	   *text;
+	const unsigned char *bytes;
+	size_t		len;
+	ScNodeSpec *specs;
+	Scorecard  *sc;
+	int			n,
+				bad_node;
+	const char *problem;
 
-	if (version != SCORECARD_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("unsupported binary format version %d for type %s",
-						version, "scorecard")));
-	text = pq_getmsgtext(buf, buf->len - buf->cursor, NULL);
-	return DirectFunctionCall1(scorecard_in, CStringGetDatum(text));
+	if (tree_recv_bytes(buf, &bytes, &len))
+		return tree_recv_text(buf, scorecard_in, "scorecard");
+	problem = sc_wire_decode(bytes, len, build_alloc, &specs, &n, &bad_node);
+	if (problem == NULL)
+	{
+		sc = sc_build(specs, n, build_alloc, &problem, &bad_node);
+		if (sc != NULL)
+			PG_RETURN_POINTER(sc);
+		/* sc_build's sentences are lower-case with a final dot */
+		problem = psprintf("%c%.*s", pg_toupper((unsigned char) problem[0]),
+						   (int) strlen(problem) - 2, problem + 1);
+	}
+	tree_recv_fail("scorecard", problem, bad_node);
+	PG_RETURN_NULL();			/* keep compiler quiet */
 }
 
 /* Accessors */

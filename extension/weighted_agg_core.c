@@ -9,26 +9,90 @@
 #include "weighted_agg_core.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
+int
+wmean_result(const WmeanState *st, WmeanKind kind, double *out)
+{
+	double		sw = csum_total(&st->sum_w.s),
+				swf = csum_total(&st->sum_wf.s),
+				v;
+
+	if (sw == 0.0)
+		return 0;
+	switch (kind)
+	{
+		case WMEAN_ARITHMETIC:
+			v = dti_scale_by(swf / sw, st->sum_wf.scale - st->sum_w.scale);
+			break;
+		case WMEAN_GEOMETRIC:
+			v = exp(dti_scale_by(swf / sw, st->sum_wf.scale - st->sum_w.scale));
+			break;
+		default:
+			v = dti_scale_by(sw / swf, st->sum_w.scale - st->sum_wf.scale);
+			break;
+	}
+	if (!isfinite(v))
+		return -1;
+	*out = v;
+	return 1;
+}
+
+static unsigned char *
+put_sum(unsigned char *p, const ScaledSum *s)
+{
+	memcpy(p, &s->s.sum, sizeof(double));
+	memcpy(p + sizeof(double), &s->s.comp, sizeof(double));
+	memcpy(p + 2 * sizeof(double), &s->scale, sizeof(int32_t));
+	return p + 2 * sizeof(double) + sizeof(int32_t);
+}
+
+static const unsigned char *
+get_sum(const unsigned char *p, ScaledSum *s)
+{
+	memcpy(&s->s.sum, p, sizeof(double));
+	memcpy(&s->s.comp, p + sizeof(double), sizeof(double));
+	memcpy(&s->scale, p + 2 * sizeof(double), sizeof(int32_t));
+	return p + 2 * sizeof(double) + sizeof(int32_t);
+}
+
+void
+wmean_state_encode(const WmeanState *st, unsigned char *buf)
+{
+	buf[0] = WMEAN_STATE_VERSION;
+	put_sum(put_sum(buf + 1, &st->sum_w), &st->sum_wf);
+}
+
 /*
- * A weighted-mean state: the size, the version byte, finite sums and a
- * weight total that is not negative.
+ * A scaled sum is finite, its scale either SSUM_NO_SCALE with a zero sum
+ * or an exponent a term of products of two float8 factors can have.
+ */
+static bool
+sum_ok(const ScaledSum *s)
+{
+	if (!isfinite(s->s.sum) || !isfinite(s->s.comp))
+		return false;
+	if (s->scale == SSUM_NO_SCALE)
+		return s->s.sum == 0.0 && s->s.comp == 0.0;
+	return s->scale >= -2 * 1075 && s->scale <= 2 * 1075;
+}
+
+/*
+ * A weighted-mean state: the size, the version byte, finite sums with
+ * plausible scales and a weight total that is not negative.
  */
 const char *
-wmean_state_decode(const unsigned char *buf, size_t len, double parts[4])
+wmean_state_decode(const unsigned char *buf, size_t len, WmeanState *st)
 {
-	int			i;
-
 	if (len != WMEAN_SERIAL_SIZE)
 		return "The state has the wrong size";
-	if (buf[0] != WAGG_STATE_VERSION)
+	if (buf[0] != WMEAN_STATE_VERSION)
 		return "Unknown state version";
-	memcpy(parts, buf + 1, 4 * sizeof(double));
-	for (i = 0; i < 4; i++)
-		if (!isfinite(parts[i]))
-			return "A sum is not finite";
-	if (parts[0] + parts[1] < 0.0)
+	get_sum(get_sum(buf + 1, &st->sum_w), &st->sum_wf);
+	if (!sum_ok(&st->sum_w) || !sum_ok(&st->sum_wf))
+		return "A sum is not finite or its scale is out of range";
+	if (csum_total(&st->sum_w.s) < 0.0)
 		return "The sum of the weights is negative";
 	return NULL;
 }

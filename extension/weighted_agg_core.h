@@ -18,15 +18,94 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "compensated_sum.h"
+
 /* Version byte in front of every serialized aggregate state. */
 #define WAGG_STATE_VERSION 1
+#define WMEAN_STATE_VERSION 2
 
-/* weighted_mean (and geomean, harmonic): version byte and four doubles,
- * sum of weights, its compensation, sum of w * f(x), its compensation */
-#define WMEAN_SERIAL_SIZE (1 + 4 * sizeof(double))
+/*
+ * The state of weighted_mean, weighted_geomean and weighted_harmonic: the
+ * scaled compensated sums (compensated_sum.h) of the weights and of
+ * w * f(x), where f is x, ln x or 1/x.  Each term is summed as the product
+ * of the mantissas of its factors and the sum of their exponents, so that
+ * neither an overflow of w * x nor an underflow of a small term can occur.
+ */
+typedef struct WmeanState
+{
+	ScaledSum	sum_w;
+	ScaledSum	sum_wf;
+} WmeanState;
 
+typedef enum WmeanKind
+{
+	WMEAN_ARITHMETIC,
+	WMEAN_GEOMETRIC,
+	WMEAN_HARMONIC
+} WmeanKind;
+
+static inline void
+wmean_init(WmeanState *st)
+{
+	ssum_init(&st->sum_w);
+	ssum_init(&st->sum_wf);
+}
+
+/*
+ * Add a row of finite x and w > 0 (x > 0 for the geometric and harmonic
+ * means).  Inline, so that the kind is a constant at each call.
+ */
+static inline void
+wmean_add(WmeanState *st, WmeanKind kind, double x, double w)
+{
+	int			ew,
+				ef;
+	double		mw = dti_split(w, &ew),
+				mf;
+
+	switch (kind)
+	{
+		case WMEAN_ARITHMETIC:
+			mf = dti_split(x, &ef);
+			break;
+		case WMEAN_GEOMETRIC:
+			mf = dti_split(log(x), &ef);
+			break;
+		default:
+			{
+				/* 1/x = (1/m) * 2^-e, where 1/m cannot overflow */
+				int			ex,
+							er;
+				double		mx = dti_split(x, &ex);
+
+				mf = dti_split(1.0 / mx, &er);
+				ef = er - ex;
+			}
+			break;
+	}
+	ssum_add(&st->sum_w, mw, ew);
+	ssum_add(&st->sum_wf, mw * mf, ew + ef);
+}
+
+static inline void
+wmean_merge(WmeanState *into, const WmeanState *from)
+{
+	ssum_merge(&into->sum_w, &from->sum_w);
+	ssum_merge(&into->sum_wf, &from->sum_wf);
+}
+
+/*
+ * The mean of a state: 1 with *out, 0 when no weight counted (NULL), -1
+ * when the mean is beyond the float8 range.
+ */
+extern int	wmean_result(const WmeanState *st, WmeanKind kind, double *out);
+
+/* Serialized: version byte, then each sum's sum, comp (float8) and scale (int4). */
+#define WMEAN_SERIAL_SIZE (1 + 2 * (2 * sizeof(double) + sizeof(int32_t)))
+
+extern void wmean_state_encode(const WmeanState *st, unsigned char *buf);
 extern const char *wmean_state_decode(const unsigned char *buf, size_t len,
-									  double parts[4]);
+									  WmeanState *st);
 
 /* weighted_quantile: one kept (value, weight) row */
 typedef struct WeightedPair

@@ -32,18 +32,8 @@
 #include "compensated_sum.h"
 #include "weighted_agg.h"
 
-typedef enum WeightedMeanKind
-{
-	WMEAN_ARITHMETIC,
-	WMEAN_GEOMETRIC,
-	WMEAN_HARMONIC
-} WeightedMeanKind;
-
-typedef struct WeightedMeanState
-{
-	CompensatedSum sum_w;		/* sum of the weights */
-	CompensatedSum sum_wf;		/* sum of w * f(x) */
-} WeightedMeanState;
+typedef WmeanKind WeightedMeanKind;
+typedef WmeanState WeightedMeanState;
 
 PG_FUNCTION_INFO_V1(weighted_mean_step);
 PG_FUNCTION_INFO_V1(weighted_geomean_step);
@@ -65,8 +55,7 @@ wmean_state_new(FunctionCallInfo fcinfo, const char *fname)
 	WeightedMeanState *state;
 
 	state = (WeightedMeanState *) MemoryContextAlloc(aggcontext, sizeof(WeightedMeanState));
-	csum_init(&state->sum_w);
-	csum_init(&state->sum_wf);
+	wmean_init(state);
 	return state;
 }
 
@@ -82,7 +71,6 @@ wmean_accumulate(FunctionCallInfo fcinfo, WeightedMeanKind kind,
 	WeightedMeanState *state;
 	double		x;
 	double		w;
-	double		f;
 
 	state = PG_ARGISNULL(0) ? NULL : (WeightedMeanState *) PG_GETARG_POINTER(0);
 
@@ -102,22 +90,7 @@ wmean_accumulate(FunctionCallInfo fcinfo, WeightedMeanKind kind,
 		state = wmean_state_new(fcinfo, fname);
 
 	if (w > 0.0)
-	{
-		switch (kind)
-		{
-			case WMEAN_ARITHMETIC:
-				f = x;
-				break;
-			case WMEAN_GEOMETRIC:
-				f = log(x);
-				break;
-			default:
-				f = 1.0 / x;
-				break;
-		}
-		csum_add(&state->sum_w, w);
-		csum_add(&state->sum_wf, w * f);
-	}
+		wmean_add(state, kind, x, w);
 	PG_RETURN_POINTER(state);
 }
 
@@ -175,125 +148,86 @@ weighted_mean_combine(PG_FUNCTION_ARGS)
 		*state1 = *state2;
 		PG_RETURN_POINTER(state1);
 	}
-	csum_merge(&state1->sum_w, &state2->sum_w);
-	csum_merge(&state1->sum_wf, &state2->sum_wf);
+	wmean_merge(state1, state2);
 	PG_RETURN_POINTER(state1);
 }
 
 /*
  * weighted_mean_serialize(state): the state as bytea: a version byte, then
- * the two compensated sums as four doubles in the server's byte order (the
- * state only travels between processes of the same build).
+ * each scaled sum's sum, compensation and scale in the server's byte order
+ * (the state only travels between processes of the same build).
  */
 Datum
 weighted_mean_serialize(PG_FUNCTION_ARGS)
 {
 	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
 	bytea	   *result = (bytea *) palloc(VARHDRSZ + WMEAN_SERIAL_SIZE);
-	char	   *p = VARDATA(result);
-	double		parts[4];
 
 	SET_VARSIZE(result, VARHDRSZ + WMEAN_SERIAL_SIZE);
-	parts[0] = state->sum_w.sum;
-	parts[1] = state->sum_w.comp;
-	parts[2] = state->sum_wf.sum;
-	parts[3] = state->sum_wf.comp;
-	*p = WAGG_STATE_VERSION;
-	memcpy(p + 1, parts, sizeof(parts));
+	wmean_state_encode(state, (unsigned char *) VARDATA(result));
 	PG_RETURN_BYTEA_P(result);
 }
 
 /*
  * weighted_mean_deserialize(bytea, internal): reads back what
  * weighted_mean_serialize wrote; wmean_state_decode (weighted_agg_core.c)
- * checks the size, the version byte and that the sums are finite with a
- * non-negative weight total.
+ * checks the size, the version byte, the sums and their scales.
  */
 Datum
 weighted_mean_deserialize(PG_FUNCTION_ARGS)
 {
 	bytea	   *data = PG_GETARG_BYTEA_PP(0);
-	WeightedMeanState *state;
-	double		parts[4];
+	WeightedMeanState *state = (WeightedMeanState *) palloc(sizeof(WeightedMeanState));
 	const char *problem;
 
 	problem = wmean_state_decode((const unsigned char *) VARDATA_ANY(data),
-								 VARSIZE_ANY_EXHDR(data), parts);
+								 VARSIZE_ANY_EXHDR(data), state);
 	if (problem != NULL)
 		wagg_report_bad_state("weighted_mean", psprintf("%s.", problem));
-
-	state = (WeightedMeanState *) palloc(sizeof(WeightedMeanState));
-	state->sum_w.sum = parts[0];
-	state->sum_w.comp = parts[1];
-	state->sum_wf.sum = parts[2];
-	state->sum_wf.comp = parts[3];
 	PG_RETURN_POINTER(state);
 }
 
 /*
- * The two sums of a state, or false when no weight counted.  An overflow of
- * either sum is reported rather than returned as infinity.
+ * The mean of a state (wmean_result), NULL when all weights are zero; a
+ * mean beyond the float8 range is an error.
  */
-static bool
-wmean_sums(WeightedMeanState *state, const char *aggname, double *sw, double *swf)
+static Datum
+wmean_final(FunctionCallInfo fcinfo, WeightedMeanKind kind, const char *aggname)
 {
-	*sw = csum_total(&state->sum_w);
-	*swf = csum_total(&state->sum_wf);
+	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
+	double		v;
 
-	if (*sw == 0.0)
-		return false;
-	if (isinf(*sw) || isinf(*swf) || isnan(*swf))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value out of range: overflow in %s", aggname),
-				 errhint("Scale the values or the weights down.")));
-	return true;
+	switch (wmean_result(state, kind, &v))
+	{
+		case 0:
+			PG_RETURN_NULL();
+		case 1:
+			PG_RETURN_FLOAT8(v);
+	}
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("value out of range: overflow in %s", aggname),
+			 errdetail("The mean is beyond the largest float8, about 1.8e308.")));
+	PG_RETURN_NULL();			/* keep compiler quiet */
 }
 
-/*
- * weighted_mean_final(state): sum(w * x) / sum(w), NULL when all weights
- * are zero.
- */
+/* weighted_mean_final(state): sum(w * x) / sum(w) */
 Datum
 weighted_mean_final(PG_FUNCTION_ARGS)
 {
-	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
-	double		sw;
-	double		swx;
-
-	if (!wmean_sums(state, "weighted_mean", &sw, &swx))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(swx / sw);
+	return wmean_final(fcinfo, WMEAN_ARITHMETIC, "weighted_mean");
 }
 
-/*
- * weighted_geomean_final(state): exp(sum(w * ln x) / sum(w)), NULL when
- * all weights are zero.
- */
+/* weighted_geomean_final(state): exp(sum(w * ln x) / sum(w)) */
 Datum
 weighted_geomean_final(PG_FUNCTION_ARGS)
 {
-	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
-	double		sw;
-	double		swlnx;
-
-	if (!wmean_sums(state, "weighted_geomean", &sw, &swlnx))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(exp(swlnx / sw));
+	return wmean_final(fcinfo, WMEAN_GEOMETRIC, "weighted_geomean");
 }
 
-/*
- * weighted_harmonic_final(state): sum(w) / sum(w / x), NULL when all
- * weights are zero.
- */
+/* weighted_harmonic_final(state): sum(w) / sum(w / x) */
 Datum
 weighted_harmonic_final(PG_FUNCTION_ARGS)
 {
-	WeightedMeanState *state = (WeightedMeanState *) PG_GETARG_POINTER(0);
-	double		sw;
-	double		sw_over_x;
-
-	if (!wmean_sums(state, "weighted_harmonic", &sw, &sw_over_x))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(sw / sw_over_x);
+	return wmean_final(fcinfo, WMEAN_HARMONIC, "weighted_harmonic");
 }

@@ -34,6 +34,8 @@
  */
 #include "postgres.h"
 
+#include <limits.h>
+
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
@@ -424,6 +426,20 @@ weighted_quantile_deserialize(PG_FUNCTION_ARGS)
  * The q-quantile of sorted pairs with equal weights, computed with the very
  * operations of percentile_cont so that the results are identical.
  */
+/*
+ * a + t (b - a), as percentile_cont computes it, unless b - a overflows
+ * (a and b near opposite ends of the float8 range): then (1 - t) a + t b.
+ */
+static double
+interpolate(double a, double b, double t)
+{
+	double		d = b - a;
+
+	if (isfinite(d))
+		return a + t * d;
+	return (1.0 - t) * a + t * b;
+}
+
 static double
 quantile_equal_weights(const WeightedPair *pairs, int64 n, double q)
 {
@@ -433,14 +449,18 @@ quantile_equal_weights(const WeightedPair *pairs, int64 n, double q)
 	double		lo_x = pairs[lo].x;
 
 	if (hi > lo)
-		return lo_x + ((pos - lo) * (pairs[hi].x - lo_x));
+		return interpolate(lo_x, pairs[hi].x, pos - lo);
 	return lo_x;
 }
 
 /*
  * The q-quantile of sorted pairs with any positive weights: walks the
  * centres c_i = W_{i-1} + w_i / 2 to the first one at or beyond the target
- * c_1 + q (c_n - c_1) and interpolates between it and the one before.
+ * c_1 + q (c_n - c_1) and interpolates between it and the one before.  The
+ * weights are taken times 2^-e, e the exponent of the largest, so that
+ * their total cannot overflow and halves of tiny weights do not vanish;
+ * scaling by a power of two is exact, so ordinary weights give the same
+ * bits.
  */
 static double
 quantile_weighted(const WeightedPair *pairs, int64 n, double q)
@@ -451,6 +471,7 @@ quantile_weighted(const WeightedPair *pairs, int64 n, double q)
 	double		last_c;
 	double		target;
 	double		prev_c;
+	int			emax = INT_MIN;
 	int64		i;
 
 	if (q <= 0.0)
@@ -458,32 +479,35 @@ quantile_weighted(const WeightedPair *pairs, int64 n, double q)
 	if (q >= 1.0)
 		return pairs[n - 1].x;
 
+	for (i = 0; i < n; i++)
+		emax = Max(emax, dti_exponent(pairs[i].w));
 	csum_init(&total);
 	for (i = 0; i < n; i++)
 	{
-		csum_add(&total, pairs[i].w);
+		csum_add(&total, dti_scale_by(pairs[i].w, -emax));
 		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
 			CHECK_FOR_INTERRUPTS();
 	}
-	first_c = pairs[0].w / 2.0;
-	last_c = csum_total(&total) - pairs[n - 1].w / 2.0;
+	first_c = dti_scale_by(pairs[0].w, -emax) / 2.0;
+	last_c = csum_total(&total) - dti_scale_by(pairs[n - 1].w, -emax) / 2.0;
 	target = first_c + q * (last_c - first_c);
 
 	csum_init(&before);
-	csum_add(&before, pairs[0].w);
+	csum_add(&before, dti_scale_by(pairs[0].w, -emax));
 	prev_c = first_c;
 	for (i = 1; i < n; i++)
 	{
-		double		c = csum_total(&before) + pairs[i].w / 2.0;
+		double		w = dti_scale_by(pairs[i].w, -emax);
+		double		c = csum_total(&before) + w / 2.0;
 
 		if (c >= target)
 		{
 			double		frac = (target - prev_c) / (c - prev_c);
 
 			frac = Max(0.0, Min(1.0, frac));
-			return pairs[i - 1].x + frac * (pairs[i].x - pairs[i - 1].x);
+			return interpolate(pairs[i - 1].x, pairs[i].x, frac);
 		}
-		csum_add(&before, pairs[i].w);
+		csum_add(&before, w);
 		prev_c = c;
 		if ((i & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
 			CHECK_FOR_INTERRUPTS();

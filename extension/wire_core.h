@@ -3,8 +3,9 @@
  * wire_core.h
  *	  Reading the binary wire form (network byte order, as pq_sendint16,
  *	  pq_sendint64 and pq_sendfloat8 write it) from a byte buffer with a
- *	  bounds check on every read, free of any server dependency, for the
- *	  decoders of the *_core.c files.
+ *	  bounds check on every read, and writing it into a buffer the caller
+ *	  sized, free of any server dependency, for the encoders and decoders
+ *	  of the *_core.c files.
  *
  *-------------------------------------------------------------------------
  */
@@ -91,11 +92,40 @@ wire_float8(WireReader *r)
 	return d;
 }
 
+static inline int32_t
+wire_int32(WireReader *r)
+{
+	return (int32_t) (uint32_t) wire_uint(r, 4);
+}
+
 /* Bytes not read yet. */
 static inline size_t
 wire_left(const WireReader *r)
 {
 	return r->len - r->pos;
+}
+
+/* Write v in nbytes of network byte order at p; returns the next byte. */
+static inline unsigned char *
+wire_put_uint(unsigned char *p, uint64_t v, int nbytes)
+{
+	int			i;
+
+	for (i = nbytes - 1; i >= 0; i--)
+	{
+		p[i] = (unsigned char) (v & 0xff);
+		v >>= 8;
+	}
+	return p + nbytes;
+}
+
+static inline unsigned char *
+wire_put_float8(unsigned char *p, double d)
+{
+	uint64_t	bits;
+
+	memcpy(&bits, &d, sizeof(bits));
+	return wire_put_uint(p, bits, 8);
 }
 
 #endif							/* DTI_WIRE_CORE_H */

@@ -22,8 +22,8 @@ COMMENT ON TYPE framework IS
 	'A compiled, validated index tree: indicators, parents, max points, weights and per inner node the aggregation method, availability threshold and missing-value rule';
 COMMENT ON FUNCTION framework_in(cstring) IS 'Text input of framework: a JSON array of node objects, validated as framework_compile() validates';
 COMMENT ON FUNCTION framework_out(framework) IS 'Text output of framework: a JSON array of node objects in preorder';
-COMMENT ON FUNCTION framework_recv(internal) IS 'Binary input of framework (version byte, then the text form)';
-COMMENT ON FUNCTION framework_send(framework) IS 'Binary output of framework (version byte, then the text form)';
+COMMENT ON FUNCTION framework_recv(internal) IS 'Binary input of framework: version 2 (the nodes in network byte order) or 1 (the text form), compiled and checked like text input';
+COMMENT ON FUNCTION framework_send(framework) IS 'Binary output of framework: version byte 2, then the nodes in preorder in network byte order';
 
 CREATE FUNCTION framework_compile(
 	codes indicator_code[],
@@ -68,8 +68,8 @@ COMMENT ON TYPE scorecard IS
 	'One unit''s index tree for one period: per node the value, points, max points, normalised weight and present/expected leaves';
 COMMENT ON FUNCTION scorecard_in(cstring) IS 'Text input of scorecard: the JSON array that scorecard_out writes';
 COMMENT ON FUNCTION scorecard_out(scorecard) IS 'Text output of scorecard: a JSON array of node objects in preorder';
-COMMENT ON FUNCTION scorecard_recv(internal) IS 'Binary input of scorecard (version byte, then the text form)';
-COMMENT ON FUNCTION scorecard_send(scorecard) IS 'Binary output of scorecard (version byte, then the text form)';
+COMMENT ON FUNCTION scorecard_recv(internal) IS 'Binary input of scorecard: version 2 (the nodes in network byte order) or 1 (the text form), checked like text input';
+COMMENT ON FUNCTION scorecard_send(scorecard) IS 'Binary output of scorecard: version byte 2, then the nodes in preorder in network byte order';
 
 CREATE FUNCTION scorecard_value(scorecard, indicator_code) RETURNS float8
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -30,11 +30,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(body, data + 1, len);
 	if (data[0] & 1)
 	{
-		double		parts[4];
+		WmeanState	st;
 
-		if (wmean_state_decode(body, len, parts) == NULL &&
-			(!isfinite(parts[0] + parts[1]) || parts[0] + parts[1] < 0))
-			abort();
+		if (wmean_state_decode(body, len, &st) == NULL)
+		{
+			unsigned char out[WMEAN_SERIAL_SIZE];
+			WmeanState	twice = st;
+			double		v;
+			int			kind;
+
+			if (csum_total(&st.sum_w.s) < 0)
+				abort();
+			/* the state encodes to the same bytes and merges with itself */
+			wmean_state_encode(&st, out);
+			if (memcmp(out, body, WMEAN_SERIAL_SIZE) != 0)
+				abort();
+			wmean_merge(&twice, &st);
+			for (kind = WMEAN_ARITHMETIC; kind <= WMEAN_HARMONIC; kind++)
+				if (wmean_result(&twice, (WmeanKind) kind, &v) == 1 && !isfinite(v))
+					abort();
+		}
 	}
 	else
 	{

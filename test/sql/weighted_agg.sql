@@ -60,6 +60,7 @@ SELECT weighted_quantile(x, w, 1.5) FROM (VALUES (1::float8, 1::float8)) v(x, w)
 SELECT weighted_quantile(x, w, 'NaN') FROM (VALUES (1::float8, 1::float8)) v(x, w);
 SELECT weighted_quantile(x, w, NULL) FROM (VALUES (1::float8, 1::float8)) v(x, w);
 SELECT weighted_quantile(x, w, q) FROM (VALUES (1::float8, 1::float8, 0.5::float8), (2, 1, 0.75)) v(x, w, q);
+-- w * x beyond float8 is summed scaled (test/pgtap/numeric_range.sql)
 SELECT weighted_mean(x, w) FROM (VALUES (1e300::float8, 1e300::float8), (1e300, 1e300)) v(x, w);
 \set VERBOSITY terse
 
