@@ -1,6 +1,7 @@
 # dti: PGXS build of the C core (extension "dti").
 #
-# Targets: all install deps test demo bench fuzz memcheck reliability test-scale mutation (see README.md).
+# Targets: all install deps test test-versions demo bench fuzz memcheck reliability test-scale
+# mutation (see README.md).
 # The SQL install script of the current version is assembled from sql/src/*.sql
 # in file-name order; install scripts of released versions and upgrade scripts
 # (sql/dti--A--B.sql) are committed as they were released.
@@ -57,13 +58,18 @@ installdirs: remove-stale-scripts
 remove-stale-scripts:
 	rm -f '$(DESTDIR)$(datadir)/extension/dti--'*.sql '$(DESTDIR)$(datadir)/extension/dti_warehouse--'*.sql
 
-.PHONY: remove-stale-scripts deps test demo bench fuzz memcheck test-scale reliability mutation
+.PHONY: remove-stale-scripts deps test test-versions demo bench fuzz memcheck test-scale reliability mutation
 
 deps:
 	@test/deps.sh
 
 test:
 	@test/run.sh
+
+# The core suite on PostgreSQL 17 and 18, built from Debian's sources into a
+# cache outside the checkout (DTI_PG_CACHE, default /var/cache/dti-pg).
+test-versions:
+	@test/versions/run.sh
 
 demo:
 	@demo/demo.sh

@@ -53,29 +53,28 @@ dti_aggregate_context(FunctionCallInfo fcinfo, const char *fname)
 
 /* The array of objects of a JSON text, for the text inputs. */
 JsonbContainer *
-dti_json_array(const char *str, const char *type, int *n)
+dti_json_array(const char *str, const char *type, int *n, Node *escontext)
 {
 	JsonLexContext *lex;
 	JsonParseErrorType err;
+	Datum		d;
 	Jsonb	   *jb;
 
 	/* a syntax error names our type and says where, not "type json" */
-#if PG_VERSION_NUM >= 170000
-	lex = makeJsonLexContextCstringLen(NULL, str, strlen(str), GetDatabaseEncoding(), false);
-#else
-	lex = makeJsonLexContextCstringLen((char *) str, strlen(str), GetDatabaseEncoding(), false);
-#endif
+	lex = dti_json_lex_cstring(str, strlen(str));
 	err = pg_parse_json(lex, &nullSemAction);
 	if (err != JSON_SUCCESS)
-		ereport(ERROR,
+		ereturn(escontext, NULL,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s", type),
 				 errdetail("The value is not valid JSON: %s", json_errdetail(err, lex)),
 				 errhint("Write a JSON array of node objects, as the %s's text output does.", type)));
-	jb = DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(str)));
+	if (!DirectInputFunctionCallSafe(jsonb_in, (char *) str, InvalidOid, -1, escontext, &d))
+		return NULL;
+	jb = DatumGetJsonbP(d);
 
 	if (!JB_ROOT_IS_ARRAY(jb) || JB_ROOT_IS_SCALAR(jb))
-		ereport(ERROR,
+		ereturn(escontext, NULL,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s", type),
 				 errdetail("The value must be a JSON array of node objects.")));

@@ -9,6 +9,7 @@
 #define DTI_UTIL_H
 
 #include "fmgr.h"
+#include "pg_compat.h"
 #include "lib/stringinfo.h"
 
 /* How much of a rejected input an error message quotes. */
@@ -18,7 +19,9 @@ extern char *dti_quote_input(const char *s, size_t len);
 extern MemoryContext dti_aggregate_context(FunctionCallInfo fcinfo, const char *fname);
 
 struct JsonbContainer;
-extern struct JsonbContainer *dti_json_array(const char *str, const char *type, int *n);
+/* The array of objects of a JSON text; NULL on a soft error reported to escontext. */
+extern struct JsonbContainer *dti_json_array(const char *str, const char *type, int *n,
+											  struct Node *escontext);
 
 /* The binary inputs of framework and scorecard (version 1: the text form). */
 extern bool tree_recv_bytes(StringInfo buf, const unsigned char **bytes, size_t *len);

@@ -33,6 +33,7 @@
 #include "framework.h"
 #include "indicator_code.h"
 #include "indicator_code_core.h"
+#include "pg_compat.h"
 #include "tree_wire_core.h"
 
 PG_FUNCTION_INFO_V1(framework_in);
@@ -63,12 +64,14 @@ compile_alloc(size_t size)
  * (framework_core.c) does the work; its problems become errors naming the
  * offending codes.  Specifications decoded from the binary form (binary)
  * report every problem as invalid binary data, as recv functions must.
+ * Text input reports them as soft errors when escontext asks for them
+ * (NULL is returned then).
  */
 #define SPEC_ERRCODE(code) \
 	errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : (code))
 
 static Framework *
-compile_specs(const NodeSpec *specs, int n, bool binary)
+compile_specs(const NodeSpec *specs, int n, bool binary, Node *escontext)
 {
 	FwCompileError err;
 	Framework  *fw = fw_compile(specs, n, compile_alloc, &err);
@@ -82,25 +85,25 @@ compile_specs(const NodeSpec *specs, int n, bool binary)
 	switch (err.problem)
 	{
 		case FWC_EMPTY:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("a framework needs at least one indicator")));
 			break;
 		case FWC_TOO_MANY:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 					 errmsg("a framework has at most %d indicators", FRAMEWORK_MAX_NODES),
 					 errdetail("%d were given.", n)));
 			break;
 		case FWC_DUPLICATE:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" appears twice in the framework",
 							code_str(s->code, s->code_len)),
 					 errhint("Each indicator code is one node of the tree.")));
 			break;
 		case FWC_TWO_ROOTS:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the framework has more than one root: \"%s\" and \"%s\"",
 							code_str(o->code, o->code_len),
@@ -108,14 +111,14 @@ compile_specs(const NodeSpec *specs, int n, bool binary)
 					 errhint("Give every indicator but the index itself a parent.")));
 			break;
 		case FWC_ORPHAN:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" is an orphan: its parent \"%s\" is not in the framework",
 							code_str(s->code, s->code_len),
 							code_str(s->parent, s->parent_len))));
 			break;
 		case FWC_CYCLE:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" is on a cycle of parent links",
 							code_str(s->code, s->code_len)),
@@ -123,20 +126,20 @@ compile_specs(const NodeSpec *specs, int n, bool binary)
 							   err.no_root ? " (no indicator is without a parent)" : "")));
 			break;
 		case FWC_NOT_FINITE:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s of indicator \"%s\" must be a finite number",
 							err.what, code_str(s->code, s->code_len))));
 			break;
 		case FWC_NEGATIVE:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("%s of indicator \"%s\" must not be negative",
 							err.what, code_str(s->code, s->code_len)),
 					 errdetail("The %s given is %g.", err.what, err.value)));
 			break;
 		case FWC_THRESHOLD:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("threshold of indicator \"%s\" must be between 0 and 1",
 							code_str(s->code, s->code_len)),
@@ -144,42 +147,42 @@ compile_specs(const NodeSpec *specs, int n, bool binary)
 							   err.value)));
 			break;
 		case FWC_LEAF_UNWEIGHTED:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("leaf indicator \"%s\" has neither a weight nor max points",
 							code_str(s->code, s->code_len)),
 					 errhint("Give max points for a points parent, or a weight for a mean.")));
 			break;
 		case FWC_METHOD:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown aggregation method \"%s\" for indicator \"%s\"",
 							s->method, code_str(s->code, s->code_len)),
 					 errhint("Use points, amean, gmean or hmean.")));
 			break;
 		case FWC_MISSING:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("unknown missing-value rule \"%s\" for indicator \"%s\"",
 							s->missing, code_str(s->code, s->code_len)),
 					 errhint("Use drop (missing children leave with their weight) or zero (they count as 0).")));
 			break;
 		case FWC_NEEDS_MAX:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" needs max points: its parent \"%s\" uses the points method",
 							code_str(s->code, s->code_len),
 							code_str(o->code, o->code_len))));
 			break;
 		case FWC_MAX_OVERFLOW:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 					 errmsg("max points of indicator \"%s\" are out of range",
 							code_str(s->code, s->code_len)),
 					 errdetail("The max points of its children add up to more than the largest float8.")));
 			break;
 		case FWC_NEEDS_WEIGHT:
-			ereport(ERROR,
+			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("indicator \"%s\" needs a weight: its parent \"%s\" uses the %s method",
 							code_str(s->code, s->code_len),
@@ -189,6 +192,8 @@ compile_specs(const NodeSpec *specs, int n, bool binary)
 		case FWC_OK:
 			break;
 	}
+	if (SOFT_ERROR_OCCURRED(escontext))
+		return NULL;
 	elog(ERROR, "framework compilation failed without a reason");
 	return NULL;				/* keep compiler quiet */
 }
@@ -305,7 +310,7 @@ framework_compile(PG_FUNCTION_ARGS)
 			s->threshold = DatumGetFloat8(threshold_d[i]);
 		}
 	}
-	PG_RETURN_POINTER(compile_specs(specs, n, false));
+	PG_RETURN_POINTER(compile_specs(specs, n, false, NULL));
 }
 
 /* Text form: a JSON array of node objects. */
@@ -375,26 +380,39 @@ framework_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/*
+ * A JSON number as float8: false when the key is absent or null, and on a
+ * soft error reported to escontext (the caller checks SOFT_ERROR_OCCURRED).
+ */
 static bool
-json_number(JsonbContainer *obj, const char *key, const char *code, float8 *out)
+json_number(JsonbContainer *obj, const char *key, const char *code, float8 *out,
+			Node *escontext)
 {
 	JsonbValue	v;
+	Datum		d;
 
 	if (getKeyJsonValueFromContainer(obj, key, strlen(key), &v) == NULL ||
 		v.type == jbvNull)
 		return false;
 	if (v.type != jbvNumeric)
-		ereport(ERROR,
+		ereturn(escontext, false,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s", "framework"),
 				 errdetail("\"%s\" of indicator \"%s\" must be a number.", key, code)));
-	*out = DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-											  NumericGetDatum(v.val.numeric)));
+	/* through float8in, whose out-of-range error can be soft */
+	if (!DirectInputFunctionCallSafe(float8in,
+									 DatumGetCString(DirectFunctionCall1(numeric_out,
+																		 NumericGetDatum(v.val.numeric))),
+									 InvalidOid, -1, escontext, &d))
+		return false;
+	*out = DatumGetFloat8(d);
 	return true;
 }
 
+/* A JSON string, like json_number: NULL when absent or on a soft error. */
 static char *
-json_string(JsonbContainer *obj, const char *key, const char *code, int *len)
+json_string(JsonbContainer *obj, const char *key, const char *code, int *len,
+			Node *escontext)
 {
 	JsonbValue	v;
 
@@ -402,7 +420,7 @@ json_string(JsonbContainer *obj, const char *key, const char *code, int *len)
 		v.type == jbvNull)
 		return NULL;
 	if (v.type != jbvString)
-		ereport(ERROR,
+		ereturn(escontext, NULL,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s", "framework"),
 				 errdetail("\"%s\" of indicator \"%s\" must be a string.", key,
@@ -412,15 +430,24 @@ json_string(JsonbContainer *obj, const char *key, const char *code, int *len)
 	return pnstrdup(v.val.string.val, v.val.string.len);
 }
 
+/*
+ * Text input; bad input is a soft error when the caller asks for one
+ * (every helper reports to escontext and returns, and each result is
+ * checked before the next step).
+ */
 Datum
 framework_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
+	Node	   *escontext = fcinfo->context;
 	int			n,
 				i;
-	JsonbContainer *arr = dti_json_array(str, "framework", &n);
-	NodeSpec   *specs = palloc0(sizeof(NodeSpec) * Max(n, 1));
+	JsonbContainer *arr = dti_json_array(str, "framework", &n, escontext);
+	NodeSpec   *specs;
 
+	if (arr == NULL)
+		PG_RETURN_POINTER(NULL);
+	specs = palloc0(sizeof(NodeSpec) * Max(n, 1));
 	for (i = 0; i < n; i++)
 	{
 		JsonbValue *elem = getIthJsonbValueFromContainer(arr, i);
@@ -431,35 +458,47 @@ framework_in(PG_FUNCTION_ARGS)
 		IndicatorCode *c;
 
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
-			ereport(ERROR,
+			ereturn(escontext, (Datum) 0,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for type %s", "framework"),
 					 errdetail("Element %d is not a JSON object.", i + 1)));
 		obj = elem->val.binary.data;
-		code = json_string(obj, "code", NULL, &len);
+		code = json_string(obj, "code", NULL, &len, escontext);
+		if (SOFT_ERROR_OCCURRED(escontext))
+			PG_RETURN_POINTER(NULL);
 		if (code == NULL)
-			ereport(ERROR,
+			ereturn(escontext, (Datum) 0,
 					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 					 errmsg("invalid input syntax for type %s", "framework"),
 					 errdetail("Element %d has no \"code\".", i + 1)));
-		c = indicator_code_parse(code, len);
+		c = indicator_code_parse_safe(code, len, escontext);
+		if (c == NULL)
+			PG_RETURN_POINTER(NULL);
 		s->code = ICODE_DATA(c);
 		s->code_len = ICODE_LEN(c);
-		s->parent = json_string(obj, "parent", code, &len);
+		s->parent = json_string(obj, "parent", code, &len, escontext);
 		if (s->parent != NULL)
 		{
-			IndicatorCode *p = indicator_code_parse(s->parent, len);
+			IndicatorCode *p = indicator_code_parse_safe(s->parent, len, escontext);
 
+			if (p == NULL)
+				PG_RETURN_POINTER(NULL);
 			s->parent = ICODE_DATA(p);
 			s->parent_len = ICODE_LEN(p);
 		}
-		s->has_max = json_number(obj, "max_points", code, &s->max_points);
-		s->has_weight = json_number(obj, "weight", code, &s->weight);
-		s->has_threshold = json_number(obj, "threshold", code, &s->threshold);
-		s->method = json_string(obj, "method", code, NULL);
-		s->missing = json_string(obj, "missing", code, NULL);
+		s->has_max = json_number(obj, "max_points", code, &s->max_points, escontext);
+		if (!SOFT_ERROR_OCCURRED(escontext))
+			s->has_weight = json_number(obj, "weight", code, &s->weight, escontext);
+		if (!SOFT_ERROR_OCCURRED(escontext))
+			s->has_threshold = json_number(obj, "threshold", code, &s->threshold, escontext);
+		if (!SOFT_ERROR_OCCURRED(escontext))
+			s->method = json_string(obj, "method", code, NULL, escontext);
+		if (!SOFT_ERROR_OCCURRED(escontext))
+			s->missing = json_string(obj, "missing", code, NULL, escontext);
+		if (SOFT_ERROR_OCCURRED(escontext))
+			PG_RETURN_POINTER(NULL);
 	}
-	PG_RETURN_POINTER(compile_specs(specs, n, false));
+	PG_RETURN_POINTER(compile_specs(specs, n, false, escontext));
 }
 
 /*
@@ -494,7 +533,7 @@ framework_recv(PG_FUNCTION_ARGS)
 	problem = fw_wire_decode(bytes, len, compile_alloc, &specs, &n, &bad_node);
 	if (problem != NULL)
 		tree_recv_fail("framework", problem, bad_node);
-	PG_RETURN_POINTER(compile_specs(specs, n, true));
+	PG_RETURN_POINTER(compile_specs(specs, n, true, NULL));
 }
 
 /*

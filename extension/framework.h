@@ -15,6 +15,7 @@
 #define DTI_FRAMEWORK_H
 
 #include "fmgr.h"
+#include "pg_compat.h"
 
 #include "framework_core.h"
 #include "tree_eval_core.h"

@@ -29,6 +29,7 @@
 #include "dti_util.h"
 #include "indicator_code.h"
 #include "indicator_code_core.h"
+#include "pg_compat.h"
 
 #define ICODE_BINARY_VERSION 1
 
@@ -119,10 +120,20 @@ describe_problem(const char *s, size_t len, const IcodeError *err)
 IndicatorCode *
 indicator_code_parse(const char *s, size_t len)
 {
+	return indicator_code_parse_safe(s, len, NULL);
+}
+
+/*
+ * Parse a code; bad text is reported to escontext when the caller gave one
+ * (a soft error: NULL is returned), else raised.
+ */
+IndicatorCode *
+indicator_code_parse_safe(const char *s, size_t len, Node *escontext)
+{
 	IcodeError	err;
 
 	if (icode_validate(s, len, &err) == 0)
-		ereport(ERROR,
+		ereturn(escontext, NULL,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%s\"",
 						"indicator_code", dti_quote_input(s, len)),
@@ -136,7 +147,8 @@ indicator_code_in(PG_FUNCTION_ARGS)
 {
 	char	   *s = PG_GETARG_CSTRING(0);
 
-	PG_RETURN_POINTER(indicator_code_parse(s, strlen(s)));
+	/* on a soft error, NULL: the caller looks at its context, not at this */
+	PG_RETURN_POINTER(indicator_code_parse_safe(s, strlen(s), fcinfo->context));
 }
 
 Datum

@@ -35,6 +35,8 @@ DatumGetIndicatorCodeP(Datum d)
 
 /* Parse and validate text; raises 22P02 naming the problem. */
 extern IndicatorCode *indicator_code_parse(const char *s, size_t len);
+extern IndicatorCode *indicator_code_parse_safe(const char *s, size_t len,
+												 struct Node *escontext);
 
 /* A new code holding the given (already valid) bytes. */
 extern IndicatorCode *indicator_code_make(const char *s, size_t len);

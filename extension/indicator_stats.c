@@ -25,6 +25,7 @@
 #include "dti_util.h"
 #include "indicator_stats_core.h"
 #include "scoring_rule.h"
+#include "pg_compat.h"
 
 #define ISTATS_BINARY_VERSION 1
 
@@ -58,7 +59,7 @@ indicator_stats_in(PG_FUNCTION_ARGS)
 	const char *problem = istats_parse(str, s);
 
 	if (problem != NULL)
-		ereport(ERROR,
+		ereturn(fcinfo->context, (Datum) 0,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%s\"",
 						"indicator_stats", str),

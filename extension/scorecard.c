@@ -27,6 +27,7 @@
 
 #include "dti_util.h"
 #include "indicator_code.h"
+#include "pg_compat.h"
 #include "scorecard.h"
 #include "tree_wire_core.h"
 
@@ -201,30 +202,54 @@ scorecard_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
+/*
+ * Report bad scorecard text: raised, or saved in escontext (a soft error)
+ * when the caller gave one; the caller then returns.
+ */
 static void
-bad_scorecard(const char *detail, int elem)
+bad_scorecard(const char *detail, int elem, Node *escontext)
 {
-	ereport(ERROR,
+	errsave(escontext,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 			 errmsg("invalid input syntax for type %s", "scorecard"),
 			 errdetail("Node %d: %s", elem, detail)));
 }
 
+/*
+ * Look a key up: false when it is absent or null, and (after a soft error
+ * in escontext) when it has the wrong JSON type.
+ */
 static bool
-get_key(JsonbContainer *obj, const char *key, JsonbValue *v, enum jbvType type, int elem)
+get_key(JsonbContainer *obj, const char *key, JsonbValue *v, enum jbvType type, int elem,
+		Node *escontext)
 {
+	if (SOFT_ERROR_OCCURRED(escontext))
+		return false;			/* the first error is the one reported */
 	if (getKeyJsonValueFromContainer(obj, key, strlen(key), v) == NULL || v->type == jbvNull)
 		return false;
 	if (v->type != type)
-		bad_scorecard(psprintf("\"%s\" has the wrong JSON type.", key), elem);
+	{
+		bad_scorecard(psprintf("\"%s\" has the wrong JSON type.", key), elem, escontext);
+		return false;
+	}
 	return true;
 }
 
+/*
+ * A JSON number as float8, through float8in (whose out-of-range error can
+ * be soft; numeric_float8 does the same conversion but throws).
+ */
 static float8
-numeric_to_double(JsonbValue *v)
+numeric_to_double(JsonbValue *v, Node *escontext)
 {
-	return DatumGetFloat8(DirectFunctionCall1(numeric_float8,
-											  NumericGetDatum(v->val.numeric)));
+	Datum		d;
+
+	if (!DirectInputFunctionCallSafe(float8in,
+									 DatumGetCString(DirectFunctionCall1(numeric_out,
+																		 NumericGetDatum(v->val.numeric))),
+									 InvalidOid, -1, escontext, &d))
+		return 0;
+	return DatumGetFloat8(d);
 }
 
 /* palloc for sc_build. */
@@ -239,22 +264,29 @@ build_alloc(size_t size)
  * before its children.  Values are taken as given (a scorecard is a
  * record of a computation, not recomputed on input).  This function takes
  * the JSON apart; sc_build (framework_core.c) checks the nodes and lays
- * the scorecard out, in time linear in the nodes.
+ * the scorecard out, in time linear in the nodes.  Bad input is a soft
+ * error when the caller asks for one: each step's result is checked.
  */
 Datum
 scorecard_in(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
+	Node	   *escontext = fcinfo->context;
 	int			n,
 				i;
-	JsonbContainer *arr = dti_json_array(str, "scorecard", &n);
+	JsonbContainer *arr = dti_json_array(str, "scorecard", &n, escontext);
 	ScNodeSpec *specs;
 	Scorecard  *sc;
 	const char *problem = NULL;
 	int			bad_node = 0;
 
+	if (arr == NULL)
+		PG_RETURN_POINTER(NULL);
 	if (n <= 0 || n > FRAMEWORK_MAX_NODES)
-		bad_scorecard("a scorecard has 1 to 100000 nodes.", 0);
+	{
+		bad_scorecard("a scorecard has 1 to 100000 nodes.", 0, escontext);
+		PG_RETURN_POINTER(NULL);
+	}
 	specs = palloc0(sizeof(ScNodeSpec) * n);
 	for (i = 0; i < n; i++)
 	{
@@ -266,39 +298,50 @@ scorecard_in(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		if (elem->type != jbvBinary || !JsonContainerIsObject(elem->val.binary.data))
-			bad_scorecard("not a JSON object.", i + 1);
+		{
+			bad_scorecard("not a JSON object.", i + 1, escontext);
+			PG_RETURN_POINTER(NULL);
+		}
 		obj = elem->val.binary.data;
-		if (!get_key(obj, "code", &v, jbvString, i + 1))
-			bad_scorecard("no \"code\".", i + 1);
-		c = indicator_code_parse(v.val.string.val, v.val.string.len);
+		if (!get_key(obj, "code", &v, jbvString, i + 1, escontext))
+		{
+			if (!SOFT_ERROR_OCCURRED(escontext))
+				bad_scorecard("no \"code\".", i + 1, escontext);
+			PG_RETURN_POINTER(NULL);
+		}
+		c = indicator_code_parse_safe(v.val.string.val, v.val.string.len, escontext);
+		if (c == NULL)
+			PG_RETURN_POINTER(NULL);
 		p->code = ICODE_DATA(c);
 		p->code_len = ICODE_LEN(c);
-		if (get_key(obj, "parent", &v, jbvString, i + 1))
+		if (get_key(obj, "parent", &v, jbvString, i + 1, escontext))
 		{
 			p->parent = v.val.string.val;
 			p->parent_len = v.val.string.len;
 		}
-		if (get_key(obj, "method", &v, jbvString, i + 1))
+		if (get_key(obj, "method", &v, jbvString, i + 1, escontext))
 		{
 			p->method = v.val.string.val;
 			p->method_len = v.val.string.len;
 		}
-		if ((p->has_value = get_key(obj, "value", &v, jbvNumeric, i + 1)))
-			p->value = numeric_to_double(&v);
-		if ((p->has_points = get_key(obj, "points", &v, jbvNumeric, i + 1)))
-			p->points = numeric_to_double(&v);
-		if ((p->has_max = get_key(obj, "max_points", &v, jbvNumeric, i + 1)))
-			p->max_points = numeric_to_double(&v);
-		if ((p->has_weight = get_key(obj, "weight", &v, jbvNumeric, i + 1)))
-			p->weight = numeric_to_double(&v);
-		if ((p->has_present = get_key(obj, "present", &v, jbvNumeric, i + 1)))
-			p->present = numeric_to_double(&v);
-		if ((p->has_expected = get_key(obj, "expected", &v, jbvNumeric, i + 1)))
-			p->expected = numeric_to_double(&v);
+		if ((p->has_value = get_key(obj, "value", &v, jbvNumeric, i + 1, escontext)))
+			p->value = numeric_to_double(&v, escontext);
+		if ((p->has_points = get_key(obj, "points", &v, jbvNumeric, i + 1, escontext)))
+			p->points = numeric_to_double(&v, escontext);
+		if ((p->has_max = get_key(obj, "max_points", &v, jbvNumeric, i + 1, escontext)))
+			p->max_points = numeric_to_double(&v, escontext);
+		if ((p->has_weight = get_key(obj, "weight", &v, jbvNumeric, i + 1, escontext)))
+			p->weight = numeric_to_double(&v, escontext);
+		if ((p->has_present = get_key(obj, "present", &v, jbvNumeric, i + 1, escontext)))
+			p->present = numeric_to_double(&v, escontext);
+		if ((p->has_expected = get_key(obj, "expected", &v, jbvNumeric, i + 1, escontext)))
+			p->expected = numeric_to_double(&v, escontext);
+		if (SOFT_ERROR_OCCURRED(escontext))
+			PG_RETURN_POINTER(NULL);
 	}
 	sc = sc_build(specs, n, build_alloc, &problem, &bad_node);
 	if (sc == NULL)
-		bad_scorecard(problem, bad_node);
+		bad_scorecard(problem, bad_node, escontext);
 	PG_RETURN_POINTER(sc);
 }
 

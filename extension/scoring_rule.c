@@ -23,6 +23,7 @@
 
 #include "dti_util.h"
 #include "scoring_rule.h"
+#include "pg_compat.h"
 
 #define SR_BINARY_VERSION 1
 
@@ -93,7 +94,10 @@ scoring_rule_to_cstring(const SrRule *rule)
 	return buf;
 }
 
-/* Text input: parse, check, pack; bad text raises 22P02. */
+/*
+ * Text input: parse, check, pack; bad text raises 22P02 (a soft error when
+ * the caller asks for one).
+ */
 Datum
 scoring_rule_in(PG_FUNCTION_ARGS)
 {
@@ -103,7 +107,7 @@ scoring_rule_in(PG_FUNCTION_ARGS)
 	SrError		err;
 
 	if (!sr_parse(s, len, spec, &err))
-		ereport(ERROR,
+		ereturn(fcinfo->context, (Datum) 0,
 				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
 				 errmsg("invalid input syntax for type %s: \"%s\"",
 						"scoring_rule", dti_quote_input(s, len)),

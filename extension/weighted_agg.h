@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "fmgr.h"
+#include "pg_compat.h"
 
 #include "dti_util.h"
 #include "weighted_agg_core.h"

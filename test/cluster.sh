@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Throwaway PostgreSQL clusters for tests, benchmarks and the demo.
 #
-# Source this file (PG_BINDIR may name another server's bin directory), then:
+# Source this file (PG_BINDIR may name another server's bin directory, and
+# PG_CONFIG another server's pg_config, as make test-versions does), then:
 #   cluster_start            starts a cluster in a new temporary directory on a
 #                            free port and exports PGHOST, PGPORT, PGUSER;
 #   cluster_stop             stops it and removes the directory;
@@ -10,9 +11,11 @@
 #                            after each cluster_start, as test/scale/run.sh does).
 # As root, initdb and pg_ctl run as the postgres user, which owns the directory.
 # Local connections are trusted, so that pg_cron and postgres_fdw loopback
-# connections work without passwords.  pg_cron is preloaded.
+# connections work without passwords.  pg_cron is preloaded (CLUSTER_PRELOAD,
+# if set, names the preloaded libraries instead: empty for none, on a server
+# built without pg_cron).
 
-PG_BINDIR=${PG_BINDIR:-$(pg_config --bindir)}
+PG_BINDIR=${PG_BINDIR:-$(${PG_CONFIG:-pg_config} --bindir)}
 CLUSTER_DIRS=()
 
 # Does a process above us hold the install lock already (e.g. a caller that
@@ -61,9 +64,9 @@ _link_entries() {	# link the entries of $1 into $2, except names matching $3
 }
 private_tree() {
 	local tree=$1 bindir libdir sharedir b
-	bindir=$(pg_config --bindir)
-	libdir=$(pg_config --pkglibdir)
-	sharedir=$(pg_config --sharedir)
+	bindir=$(${PG_CONFIG:-pg_config} --bindir)
+	libdir=$(${PG_CONFIG:-pg_config} --pkglibdir)
+	sharedir=$(${PG_CONFIG:-pg_config} --sharedir)
 	if [ ! -x "$tree$bindir/postgres" ]; then
 		mkdir -p "$tree$bindir" "$tree$libdir/bitcode" "$tree$sharedir/extension" || return 1
 		for b in postgres initdb pg_ctl; do
@@ -123,7 +126,7 @@ cluster_start() {
 port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$CLUSTER_DIR'
-shared_preload_libraries = 'pg_cron'
+shared_preload_libraries = '${CLUSTER_PRELOAD-pg_cron}'
 cron.database_name = 'postgres'
 cron.use_background_workers = on
 max_worker_processes = 16

@@ -25,6 +25,10 @@ done < <(psql -X -At -d $db -c "
 	SELECT t.oid::regtype::text FROM pg_type t
 	JOIN pg_depend d ON d.classid = 'pg_type'::regclass AND d.objid = t.oid AND d.deptype = 'e'
 	JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname IN ('dti', 'dti_warehouse')
+		-- not the implicit types: the array of a type and the row type of a
+		-- table or view (extension members on PostgreSQL 17, not on 15)
+		AND NOT EXISTS (SELECT FROM pg_type a WHERE a.typarray = t.oid)
+		AND (t.typrelid = 0 OR (SELECT relkind FROM pg_class WHERE oid = t.typrelid) = 'c')
 	UNION ALL
 	SELECT c.oid::regclass::text FROM pg_class c
 	JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e'
