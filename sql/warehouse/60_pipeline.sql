@@ -215,6 +215,8 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.sync_current_value() IS
 	'Trigger function: brings dti.current_value up to date for the units, periods and indicators of new status changes';
+-- A trigger function runs without an EXECUTE check; nobody calls it directly.
+REVOKE EXECUTE ON FUNCTION dti.sync_current_value() FROM PUBLIC;
 CREATE TRIGGER submission_status_current AFTER INSERT ON dti.submission_status
 	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.sync_current_value();
 

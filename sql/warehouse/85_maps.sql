@@ -21,7 +21,8 @@ COMMENT ON FUNCTION dti.value_class(numeric) IS
 ------------------------------------------------------------------------------
 
 CREATE VIEW dti.score_map AS
-SELECT b.layer,
+SELECT format('%s/%s/%s/%s', b.layer, rk.period, rk.unit_id, rk.code) AS feature_id,
+	   b.layer,
 	   u.code AS unit_code,
 	   u.name_vi AS unit,
 	   u.level AS unit_level,
@@ -48,7 +49,8 @@ LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
 -- The 2025 merger: each of the 34 units with the official mean of its
 -- members' values (dti.merged_series), ranked among the merged units.
 CREATE VIEW dti.merged_map AS
-SELECT b.layer,
+SELECT format('%s/%s/%s/%s', b.layer, m.period, nu.id, m.code) AS feature_id,
+	   b.layer,
 	   m.unit_code,
 	   m.unit,
 	   m.period,
@@ -94,7 +96,8 @@ FROM (
 ) x;
 
 CREATE VIEW dti.region_map AS
-SELECT b.layer, s.*, b.geom
+SELECT format('%s/%s/%s/%s/%s', b.layer, s.period, s.framework, r.id, s.code) AS feature_id,
+	   b.layer, s.*, b.geom
 FROM dti.region_summary s
 JOIN dti.unit r ON r.level = 'region' AND r.code = s.region_code
 JOIN dti.unit_boundary b ON b.unit_id = r.id;
@@ -162,7 +165,7 @@ CREATE FUNCTION dti.neighbours(unit text, period text, indicator text DEFAULT 'D
 RETURNS TABLE (unit_code text, unit_name text, border_km numeric, value numeric, rank integer,
 			   rank_change integer, value_diff numeric)
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 8
-SET search_path FROM CURRENT AS $$
+SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
 	at date := dti.period_end(neighbours.period);
 	me integer;
@@ -203,6 +206,11 @@ BEGIN
 	  AND ST_Length(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 2)) > 0
 	ORDER BY rn.rank NULLS LAST, n.code;
 END $$;
+-- It reads the units, boundaries and result tables as their owner, for
+-- readers, who see only the published views; search_path is the one of the
+-- install (the schemas of dti_warehouse, dti and postgis).
+REVOKE EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) TO dti_reader, dti_admin;
 COMMENT ON FUNCTION dti.neighbours(text, text, text, text) IS
 	'Provinces that share a border (a line, not a point) with a province (code or name, the unit valid at the end of the period) on a layer, with the length of the border in km and their value, rank, rank change and difference from the province on an indicator (DTI: the index) in the period';
 
@@ -220,6 +228,7 @@ BEGIN
 		('merged_map', NULL, 'Map view of the 2025 merger: the 34 units with the official mean of their members'' values per period and main indicator, ranked among the merged units, with geometry'),
 		('region_summary', NULL, 'Region aggregates: per socio-economic region, period, framework and ranked indicator, the provinces with a value, mean, median, min, max, best province and the region''s rank by mean'),
 		('region_map', NULL, 'Map view of dti.region_summary with the regions'' geometry from each boundary layer'),
+		(NULL, 'feature_id', 'Unique key of the row (layer/period/unit id/indicator; region_map adds the framework): the key a GIS client proposes, as the first column'),
 		(NULL, 'layer', 'Boundary layer of the geometry (geoboundaries: the shipped geoBoundaries layer)'),
 		(NULL, 'unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
 		(NULL, 'unit', 'Vietnamese name of the unit, with diacritics'),
@@ -269,3 +278,6 @@ END $$;
 
 GRANT SELECT ON dti.score_map, dti.merged_map, dti.region_summary, dti.region_map TO dti_reader, dti_admin;
 GRANT SELECT ON dti.unit_boundary TO dti_reader, dti_admin;
+-- Readers: the framework definitions that dti.published_comparison looks up
+-- through dti.framework_tree() (a function runs with its caller's rights).
+GRANT SELECT ON dti.framework, dti.framework_indicator TO dti_reader;
