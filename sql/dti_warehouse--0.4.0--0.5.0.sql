@@ -124,15 +124,31 @@ BEGIN
 	-- U+FFFE is a record it could not split (the reason follows the mark;
 	-- the record itself is the note).
 	CREATE TEMP TABLE dti_load_rows ON COMMIT DROP AS
-	SELECT s.*, 1 + row_number() OVER (PARTITION BY s.copied_at ORDER BY s.line) AS file_line,
+	SELECT s.*, s.unit_code AS given_unit_code, 1 + row_number() OVER (PARTITION BY s.copied_at ORDER BY s.line) AS file_line,
 		   CASE WHEN s.source LIKE U&'\FFFE%' THEN split_part(substr(s.source, 2), ':', 1) END AS mark,
 		   CASE WHEN s.source LIKE U&'\FFFE%' THEN substr(s.source, strpos(s.source, ':') + 1) END AS mark_detail,
 		   num_nonnulls(s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note) = 0 AS continuation
 	FROM dti.my_staging s WHERE s.line <= last_line;
 	SELECT count(*) FILTER (WHERE NOT r.continuation) INTO n_staged FROM pg_temp.dti_load_rows r;
 
+	-- A unit given by its name instead of its code: the code of the one unit
+	-- that dti.find_units() finds under that name at the end of the period
+	-- (an unknown or ambiguous name stays, and is rejected as unknown_unit).
+	UPDATE pg_temp.dti_load_rows r SET unit_code = x.code
+	FROM (SELECT n.name, n.year, min(f.code) AS code
+		  FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
+				FROM pg_temp.dti_load_rows d
+				WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
+				  AND dti.period_kind(btrim(d.year)) IS NOT NULL
+				  AND NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = btrim(d.unit_code))) n
+		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
+		  WHERE f.level IN ('province', 'ministry')
+		  GROUP BY n.name, n.year
+		  HAVING count(DISTINCT f.code) = 1) x
+	WHERE btrim(r.unit_code) = x.name AND btrim(r.year) = x.year AND r.mark IS NULL;
+
 	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
-		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.unit_code AS staged_unit_code, s.file_line, '
+		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.given_unit_code AS staged_unit_code, s.file_line, '
 		'strpos(concat(s.source, s.note), U&''\FFFD'') > 0 AS bad_text '
 		'FROM (%s) v JOIN pg_temp.dti_load_rows s ON s.line = v.k',
 		dti.validation_query(
