@@ -290,7 +290,7 @@ GRANT SELECT ON dti.unit_boundary TO dti_reader, dti_admin;
 GRANT SELECT ON dti.framework, dti.framework_indicator TO dti_reader;
 -- and the units, their names and the periods, which dti.unit_code() and
 -- dti.find_units() look up
-GRANT SELECT ON dti.unit, dti.unit_name, dti.period TO dti_reader;
+GRANT SELECT ON dti.unit, dti.unit_name, dti.period, dti.province TO dti_reader;
 -- Functions whose tables not every role may read: for the roles that may.
 REVOKE EXECUTE ON FUNCTION dti.dissolve_regions(text, text, date), dti.load_boundary_layer(text, jsonb, date, text, text),
 	dti.my_unit_codes(), dti.submitted_periods(), dti.verified_values(text, integer[]), dti.ranked_nodes(text, integer),
