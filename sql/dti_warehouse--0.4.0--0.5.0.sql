@@ -62,39 +62,65 @@ COMMENT ON TABLE dti.submission_status IS
 	'Status changes of submission revisions, append-only: draft -> submitted (loader), submitted -> verified or rejected, verified -> rejected, rejected -> verified (verifier; a rejection needs a reason), draft or submitted -> withdrawn (the loader who made the revision, dti.withdraw_load)';
 CREATE INDEX submission_load_idx ON dti.submission (load_id) WHERE load_id IS NOT NULL;
 
+-- The status workflow: checked per statement (a rejection's reason still per row).
 CREATE OR REPLACE FUNCTION dti.submission_status_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
-DECLARE
-	current text;
 BEGIN
-	SELECT coalesce((SELECT t.status FROM dti.submission_status t
-					 WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1), s.status)
-	INTO current
-	FROM dti.submission s WHERE s.id = NEW.submission_id;
-	IF current IS NULL THEN
-		RAISE EXCEPTION 'no submission with id %', NEW.submission_id
+	RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
+		USING ERRCODE = 'check_violation',
+			HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
+END $$;
+COMMENT ON FUNCTION dti.submission_status_check() IS
+	'Trigger function: refuses a rejection without a reason, with its own message (the trigger runs only for such rows)';
+DROP TRIGGER submission_status_check ON dti.submission_status;
+CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
+	FOR EACH ROW WHEN (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL)
+	EXECUTE FUNCTION dti.submission_status_check();
+
+-- The workflow, checked for all rows of a statement at once (a bulk
+-- verification inserts thousands): each new event against the status
+-- before it (the newest earlier event of its revision, else the revision's
+-- initial status).
+CREATE FUNCTION dti.submission_status_allowed() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	bad record;
+BEGIN
+	SELECT n.submission_id, n.status, s.id AS found,
+		   coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS current
+	INTO bad
+	FROM new_rows n
+	LEFT JOIN dti.submission s ON s.id = n.submission_id
+	WHERE s.id IS NULL
+	   OR (coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status), n.status)
+		  NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
+				  ('verified', 'rejected'), ('rejected', 'verified'),
+				  ('draft', 'withdrawn'), ('submitted', 'withdrawn'))
+	ORDER BY n.id
+	LIMIT 1;
+	IF bad.submission_id IS NULL THEN
+		RETURN NULL;
+	ELSIF bad.found IS NULL THEN
+		RAISE EXCEPTION 'no submission with id %', bad.submission_id
 			USING ERRCODE = 'foreign_key_violation',
 				DETAIL = 'dti.submission has no such row, or it belongs to a unit you may not see.',
 				HINT = 'Look the id up in dti.current_submission.';
 	END IF;
-	IF NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL THEN
-		RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
-			USING ERRCODE = 'check_violation',
-				HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
-	END IF;
-	IF (current, NEW.status) NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
-									 ('verified', 'rejected'), ('rejected', 'verified'),
-									 ('draft', 'withdrawn'), ('submitted', 'withdrawn')) THEN
-		RAISE EXCEPTION 'submission % cannot go from % to %', NEW.submission_id, current, NEW.status
-			USING ERRCODE = 'invalid_transaction_state',
-				DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
-				HINT = 'A new value is a new revision: insert it into dti.submission.';
-	END IF;
-	RETURN NEW;
+	RAISE EXCEPTION 'submission % cannot go from % to %', bad.submission_id, bad.current, bad.status
+		USING ERRCODE = 'invalid_transaction_state',
+			DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
+			HINT = 'A new value is a new revision: insert it into dti.submission.';
 END $$;
-COMMENT ON FUNCTION dti.submission_status_check() IS
-	'Trigger function: enforces the status workflow of submissions';
+COMMENT ON FUNCTION dti.submission_status_allowed() IS
+	'Statement trigger function: enforces the status workflow of submissions for all new status events at once';
+CREATE TRIGGER submission_status_allowed AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION dti.submission_status_allowed();
+
 CREATE OR REPLACE FUNCTION dti.load_staging(note text DEFAULT NULL)
 RETURNS TABLE (load_id bigint, staged bigint, accepted bigint, rejected bigint, reasons jsonb)
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -129,6 +155,7 @@ BEGIN
 		   CASE WHEN s.source LIKE U&'\FFFE%' THEN substr(s.source, strpos(s.source, ':') + 1) END AS mark_detail,
 		   num_nonnulls(s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note) = 0 AS continuation
 	FROM dti.my_staging s WHERE s.line <= last_line;
+	ANALYZE pg_temp.dti_load_rows;
 	SELECT count(*) FILTER (WHERE NOT r.continuation) INTO n_staged FROM pg_temp.dti_load_rows r;
 
 	-- A unit given by its name instead of its code: the code of the one unit
@@ -136,11 +163,12 @@ BEGIN
 	-- (an unknown or ambiguous name stays, and is rejected as unknown_unit).
 	UPDATE pg_temp.dti_load_rows r SET unit_code = x.code
 	FROM (SELECT n.name, n.year, min(f.code) AS code
-		  FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
-				FROM pg_temp.dti_load_rows d
-				WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
-				  AND dti.period_kind(btrim(d.year)) IS NOT NULL
-				  AND NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = btrim(d.unit_code))) n
+		  FROM (SELECT d.name, d.year
+				FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
+					  FROM pg_temp.dti_load_rows d
+					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL) d
+				WHERE NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = d.name)
+				  AND dti.period_kind(d.year) IS NOT NULL) n
 		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
 		  WHERE f.level IN ('province', 'ministry')
 		  GROUP BY n.name, n.year
@@ -155,6 +183,7 @@ BEGIN
 			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
 			'FROM pg_temp.dti_load_rows s WHERE s.mark IS NULL AND NOT s.continuation',
 			true, true));
+	ANALYZE pg_temp.dti_load_checked;
 
 	-- records dti-clean-text could not split
 	INSERT INTO dti.reject (load_id, line, file_line, note, reason_code, reason)
