@@ -356,6 +356,74 @@ GRANT EXECUTE ON FUNCTION dti.withdraw_load(bigint, text) TO dti_loader;
 GRANT EXECUTE ON FUNCTION dti.set_status_where(bigint, text, text, text, text),
 	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) TO dti_verifier;
 
+-- Current values: a verification of the newest revisions is written at once.
+-- (Built with the schema of dti named: the indicator codes are compared with
+-- its operator, which the pinned search_path does not find.)
+DO $do$
+BEGIN
+	EXECUTE replace($body$
+CREATE OR REPLACE FUNCTION dti.sync_current_value() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+	k_period text[];
+	k_unit integer[];
+	k_indicator text[];
+	keys_locked bigint;
+BEGIN
+	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
+	INTO k_period, k_unit, k_indicator
+	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
+		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id
+		  ORDER BY 1, 2, 3) k;
+	IF k_period IS NULL THEN
+		RETURN NULL;
+	END IF;
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint
+		+ cardinality(k_period);
+	PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+	IF keys_locked > 100 THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+		FROM unnest(k_period, k_unit, k_indicator) WITH ORDINALITY k(period, unit_id, indicator, i)
+		ORDER BY k.i;
+	END IF;
+	DELETE FROM dti.current_value c
+	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
+	WHERE c.period = k.period AND c.unit_id = k.unit_id AND c.indicator::text = k.indicator;
+	-- The common case at once (a verification of the newest revisions): a
+	-- revision whose newest status event, seen now, is this statement's
+	-- 'verified' and that has no newer revision is its key's current value.
+	-- The other keys are resolved from the history.
+	WITH last_event AS (
+		SELECT DISTINCT ON (n.submission_id) n.submission_id, n.id, n.status
+		FROM new_rows n ORDER BY n.submission_id, n.id DESC
+	), fast AS (
+		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+		SELECT s.period, s.unit_id, s.indicator, s.id, s.raw_value, s.value
+		FROM last_event l
+		JOIN dti.submission s ON s.id = l.submission_id
+		WHERE l.status = 'verified'
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission_status t WHERE t.submission_id = s.id AND t.id > l.id)
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission x
+						  WHERE x.unit_id = s.unit_id AND x.period = s.period AND x.indicator OPERATOR(@dti@.=) s.indicator AND x.id > s.id)
+		RETURNING period, unit_id, indicator::text AS indicator
+	)
+	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
+	INTO k_period, k_unit, k_indicator
+	FROM unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
+	WHERE NOT EXISTS (SELECT 1 FROM fast f WHERE f.period = k.period AND f.unit_id = k.unit_id AND f.indicator = k.indicator);
+	IF k_period IS NOT NULL THEN
+		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+		SELECT * FROM dti.resolve_current(k_period, k_unit, k_indicator);
+	END IF;
+	RETURN NULL;
+END $fn$;
+$body$, '@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+							JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
+END $do$;
+
 -- Trigger functions are not for anybody to call.
 REVOKE EXECUTE ON FUNCTION dti.sync_current_value(), dti.queue_submission(), dti.queue_everything() FROM PUBLIC;
 

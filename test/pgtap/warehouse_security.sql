@@ -56,7 +56,7 @@ SELECT is((SELECT count(*) FROM dti.load), 0::bigint, 'loader: another loader''s
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason) VALUES ('79', '2030', 'B', '0.1', 'x')$$,
 	'42501', NULL, 'loader: cannot write another province');
 SELECT throws_ok($$INSERT INTO dti.submission_status (submission_id, status) VALUES (4, 'submitted')$$,
-	'23503', NULL, 'loader: cannot change the status of another province''s submission (it does not exist for it)');
+	'42501', NULL, 'loader: cannot change the status of another province''s submission (row-level security refuses it)');
 SELECT throws_ok(format($$INSERT INTO dti.reject (load_id, line, reason_code, reason) VALUES (%s, 999, 'duplicate', 'forged')$$, :saigon_load),
 	'42501', NULL, 'loader: cannot forge a reject in another loader''s load');
 SELECT throws_ok($$UPDATE dti.load SET loaded_by = 'dti_s_saigon'$$, '42501', NULL, 'loader: cannot say another role loaded (column not granted)');
