@@ -186,6 +186,14 @@ got=$(psql -X -q -At -U cat_loader -d $db -v ON_ERROR_STOP=1 \
 checks=$((checks + 1))
 [ "$got" = "$(printf '3|1|2\n3:malformed_line,4:not_granted')" ] || { echo "FAIL loader workflow: $got"; failures=$((failures + 1)); }
 load=$(psql -X -At -d $db -c "SELECT max(id) FROM dti.load WHERE loaded_by = 'cat_loader'")
+# the same file again adds no revision; a new value can be withdrawn before a verifier acts
+got=$(psql -X -q -At -U cat_loader -d $db -v ON_ERROR_STOP=1 \
+	-c "\\copy dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM PROGRAM 'tools/dti-clean-text $csv' CSV HEADER" \
+	-c "SELECT staged, accepted, rejected, reasons->>'unchanged' FROM dti.load_staging('workflow again')" \
+	-c "INSERT INTO dti.staging (unit_code, year, indicator_code, raw_value) VALUES ('01', '2022', 'HT', '0.4')" \
+	-c "SELECT dti.withdraw_load((SELECT load_id FROM dti.load_staging('to take back')), 'wrong file')" 2>/dev/null) || true
+checks=$((checks + 1))
+[ "$got" = "$(printf '3|0|3|1\n1')" ] || { echo "FAIL loader: the same file twice, then a withdrawal: $got"; failures=$((failures + 1)); }
 # verifier: verifies the loader's load in one call; admin: refreshes; reader: reads it
 checks=$((checks + 3))
 [ "$(wf cat_verifier "SELECT dti.verify_load($load)")" = 1 ] || { echo "FAIL verifier workflow"; failures=$((failures + 1)); }
