@@ -166,9 +166,9 @@ BEGIN
 		  FROM (SELECT d.name, d.year
 				FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
 					  FROM pg_temp.dti_load_rows d
-					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL) d
-				WHERE NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = d.name)
-				  AND dti.period_kind(d.year) IS NOT NULL) n
+					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
+						AND btrim(d.unit_code) NOT IN (SELECT u.code FROM dti.unit u)) d
+				WHERE dti.period_kind(d.year) IS NOT NULL) n
 		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
 		  WHERE f.level IN ('province', 'ministry')
 		  GROUP BY n.name, n.year
@@ -339,7 +339,7 @@ COMMENT ON FUNCTION dti.verify_unit(text, text, text, text) IS
 ALTER POLICY submission_write ON dti.submission
 	WITH CHECK (((SELECT dti.may_write_all()) OR unit_code = ANY ((SELECT dti.my_unit_codes())::text[]))
 				AND (load_id IS NULL
-					 OR EXISTS (SELECT 1 FROM dti.load l WHERE l.id = load_id AND l.loaded_by = CURRENT_USER)));
+					 OR load_id IN (SELECT l.id FROM dti.load l WHERE l.loaded_by = CURRENT_USER)));
 ALTER POLICY submission_status_write ON dti.submission_status
 	WITH CHECK ((SELECT dti.may_write_all())
 				OR ((SELECT dti.has_group('dti_verifier')) AND status IN ('submitted', 'verified', 'rejected'))

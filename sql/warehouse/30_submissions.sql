@@ -503,9 +503,9 @@ BEGIN
 		  FROM (SELECT d.name, d.year
 				FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
 					  FROM pg_temp.dti_load_rows d
-					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL) d
-				WHERE NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = d.name)
-				  AND dti.period_kind(d.year) IS NOT NULL) n
+					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
+						AND btrim(d.unit_code) NOT IN (SELECT u.code FROM dti.unit u)) d
+				WHERE dti.period_kind(d.year) IS NOT NULL) n
 		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
 		  WHERE f.level IN ('province', 'ministry')
 		  GROUP BY n.name, n.year

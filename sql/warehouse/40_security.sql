@@ -151,7 +151,7 @@ CREATE POLICY submission_read ON dti.submission FOR SELECT
 CREATE POLICY submission_write ON dti.submission FOR INSERT
 	WITH CHECK (((SELECT dti.may_write_all()) OR unit_code = ANY ((SELECT dti.my_unit_codes())::text[]))
 				AND (load_id IS NULL
-					 OR EXISTS (SELECT 1 FROM dti.load l WHERE l.id = load_id AND l.loaded_by = CURRENT_USER)));
+					 OR load_id IN (SELECT l.id FROM dti.load l WHERE l.loaded_by = CURRENT_USER)));
 
 ALTER TABLE dti.submission_status ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dti.submission_status FORCE ROW LEVEL SECURITY;
