@@ -93,7 +93,8 @@ BEGIN
 					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS current
 	INTO bad
 	FROM new_rows n
-	LEFT JOIN dti.submission s ON s.id = n.submission_id
+	LEFT JOIN LATERAL (SELECT x.id, x.status FROM dti.submission x
+					   WHERE x.id = n.submission_id OFFSET 0) s ON true -- an index probe per event
 	WHERE s.id IS NULL
 	   OR (coalesce((SELECT t.status FROM dti.submission_status t
 					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status), n.status)
@@ -374,7 +375,9 @@ BEGIN
 	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
 	INTO k_period, k_unit, k_indicator
 	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
-		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id
+		  FROM new_rows n
+		  CROSS JOIN LATERAL (SELECT x.period, x.unit_id, x.indicator FROM dti.submission x
+							 WHERE x.id = n.submission_id OFFSET 0) s -- an index probe per event
 		  ORDER BY 1, 2, 3) k;
 	IF k_period IS NULL THEN
 		RETURN NULL;
@@ -423,6 +426,23 @@ END $fn$;
 $body$, '@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
 							JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
 END $do$;
+
+-- Status events queue their units with an index probe each.
+CREATE OR REPLACE FUNCTION dti.queue_submission() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'submission' THEN
+		INSERT INTO dti.refresh_queue (period, unit_id, reason)
+		SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
+	ELSE
+		INSERT INTO dti.refresh_queue (period, unit_id, reason)
+		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n
+		CROSS JOIN LATERAL (SELECT x.period, x.unit_id FROM dti.submission x
+							WHERE x.id = n.submission_id OFFSET 0) s; -- an index probe per event
+	END IF;
+	RETURN NULL;
+END $$;
 
 -- Trigger functions are not for anybody to call.
 REVOKE EXECUTE ON FUNCTION dti.sync_current_value(), dti.queue_submission(), dti.queue_everything() FROM PUBLIC;

@@ -416,7 +416,8 @@ BEGIN
 					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS current
 	INTO bad
 	FROM new_rows n
-	LEFT JOIN dti.submission s ON s.id = n.submission_id
+	LEFT JOIN LATERAL (SELECT x.id, x.status FROM dti.submission x
+					   WHERE x.id = n.submission_id OFFSET 0) s ON true -- an index probe per event
 	WHERE s.id IS NULL
 	   OR (coalesce((SELECT t.status FROM dti.submission_status t
 					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status), n.status)

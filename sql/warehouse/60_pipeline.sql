@@ -195,7 +195,9 @@ BEGIN
 	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
 	INTO k_period, k_unit, k_indicator
 	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
-		  FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id
+		  FROM new_rows n
+		  CROSS JOIN LATERAL (SELECT x.period, x.unit_id, x.indicator FROM dti.submission x
+							 WHERE x.id = n.submission_id OFFSET 0) s -- an index probe per event
 		  ORDER BY 1, 2, 3) k;
 	IF k_period IS NULL THEN
 		RETURN NULL;

@@ -30,7 +30,9 @@ BEGIN
 		SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
 	ELSE
 		INSERT INTO dti.refresh_queue (period, unit_id, reason)
-		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id;
+		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n
+		CROSS JOIN LATERAL (SELECT x.period, x.unit_id FROM dti.submission x
+							WHERE x.id = n.submission_id OFFSET 0) s; -- an index probe per event
 	END IF;
 	RETURN NULL;
 END $$;
