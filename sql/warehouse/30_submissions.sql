@@ -56,15 +56,25 @@ CREATE TABLE dti.staging (
 	status text NOT NULL DEFAULT 'submitted',
 	line bigint NOT NULL DEFAULT nextval('dti.staging_line_seq'),
 	staged_by name NOT NULL DEFAULT current_user,
-	staged_at timestamptz NOT NULL DEFAULT now()
+	staged_at timestamptz NOT NULL DEFAULT now(),
+	copied_at timestamptz NOT NULL DEFAULT statement_timestamp()
 );
 ALTER SEQUENCE dti.staging_line_seq OWNED BY dti.staging.line;
 CREATE INDEX ON dti.staging (staged_by, line);
 COMMENT ON TABLE dti.staging IS
-	'Landing table for portal CSV exports: COPY dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM ... CSV HEADER, then SELECT * FROM dti.load_staging(); each role sees and loads only its own rows';
+	'Landing table for portal CSV exports: \copy dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM PROGRAM ''dti-clean-text FILE'' CSV HEADER, then SELECT * FROM dti.load_staging(); loaders may only insert (no row-level security, which COPY refuses): they see and delete their own rows through dti.my_staging';
 COMMENT ON COLUMN dti.staging.year IS 'The period: a year (2024), a quarter (2024-Q1) or a month (2024-03)';
 COMMENT ON COLUMN dti.staging.raw_value IS 'The value as text: a number with a decimal point, or a grade for grade rules';
 COMMENT ON COLUMN dti.staging.status IS 'Initial status of the submission: submitted (default) or draft';
+COMMENT ON COLUMN dti.staging.line IS 'Arrival order of the row (a sequence shared by every loader)';
+COMMENT ON COLUMN dti.staging.copied_at IS 'Start of the statement (COPY or INSERT) that staged the row: the rows of one statement are one file, numbered in arrival order from line 2 (line 1 is the header)';
+
+CREATE VIEW dti.my_staging WITH (security_barrier = true) AS
+SELECT s.line, s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note, s.status, s.staged_at, s.copied_at
+FROM dti.staging s
+WHERE s.staged_by = CURRENT_USER;
+COMMENT ON VIEW dti.my_staging IS
+	'The current role''s staged rows, not yet loaded: read them, or DELETE FROM dti.my_staging to drop them before dti.load_staging()';
 
 CREATE TABLE dti.reject (
 	load_id bigint NOT NULL REFERENCES dti.load (id),
@@ -77,16 +87,19 @@ CREATE TABLE dti.reject (
 	note text,
 	reason_code text NOT NULL CHECK (reason_code IN ('unknown_unit', 'unknown_period', 'unit_not_valid',
 		'unknown_indicator', 'unparseable_value', 'out_of_range', 'duplicate', 'not_granted', 'bad_status',
-		'invalid_text')),
+		'invalid_text', 'malformed_line', 'field_too_long', 'unchanged')),
 	reason text NOT NULL,
 	rejected_by name NOT NULL DEFAULT current_user,
 	rejected_at timestamptz NOT NULL DEFAULT now(),
+	file_line bigint,
 	PRIMARY KEY (load_id, line)
 );
 COMMENT ON TABLE dti.reject IS
 	'Staged rows that a load refused, kept as they were with the reason; fix them and stage them again';
 COMMENT ON COLUMN dti.reject.reason_code IS
-	'unknown_unit, unknown_period, unit_not_valid (not valid in that period), unknown_indicator (not in that year''s framework), unparseable_value (for the indicator''s rule), out_of_range, duplicate (same unit, period and indicator more than once in the load), not_granted (unit not granted to the loading role), bad_status, invalid_text (a field holds U+FFFD, the mark of a NUL byte or of bytes that were not UTF-8 in the file)';
+	'unknown_unit, unknown_period, unit_not_valid (not valid in that period), unknown_indicator (not in that year''s framework), unparseable_value (for the indicator''s rule), out_of_range, duplicate (same unit, period and indicator more than once in the load), not_granted (unit not granted to the loading role), bad_status, invalid_text (a field holds U+FFFD, the mark of a NUL byte or of bytes that were not UTF-8 in the file), malformed_line (dti-clean-text found a record with the wrong number of fields or an unterminated quote; note holds the record), field_too_long (a field of more than 10 MB), unchanged (the current revision already has this value: loading a file again adds no revision)';
+COMMENT ON COLUMN dti.reject.line IS 'Arrival order of the staged row (unique in the load)';
+COMMENT ON COLUMN dti.reject.file_line IS 'Line of the file where the record starts (the header is line 1), counted per COPY statement';
 COMMENT ON COLUMN dti.reject.reason IS 'What is wrong, in words, with the values involved';
 
 ------------------------------------------------------------------------------
@@ -114,6 +127,7 @@ CREATE TABLE dti.submission (
 );
 ALTER SEQUENCE dti.submission_id_seq OWNED BY dti.submission.id;
 CREATE INDEX submission_key_idx ON dti.submission (unit_id, period, indicator, id);
+CREATE INDEX submission_load_idx ON dti.submission (load_id) WHERE load_id IS NOT NULL;
 COMMENT ON TABLE dti.submission IS
 	'Every revision of every submitted value, append-only: a correction is a new row for the same unit, period and indicator (with the reason); the newest row is the current value. Status changes are rows of dti.submission_status';
 COMMENT ON COLUMN dti.submission.unit_code IS 'The unit code as submitted';
@@ -133,7 +147,7 @@ COMMENT ON SEQUENCE dti.submission_status_id_seq IS 'Identifiers of dti.submissi
 CREATE TABLE dti.submission_status (
 	id bigint PRIMARY KEY DEFAULT nextval('dti.submission_status_id_seq'),
 	submission_id bigint NOT NULL REFERENCES dti.submission (id),
-	status text NOT NULL CHECK (status IN ('submitted', 'verified', 'rejected')),
+	status text NOT NULL CHECK (status IN ('submitted', 'verified', 'rejected', 'withdrawn')),
 	reason text,
 	changed_by name NOT NULL DEFAULT current_user,
 	changed_at timestamptz NOT NULL DEFAULT now(),
@@ -142,7 +156,7 @@ CREATE TABLE dti.submission_status (
 ALTER SEQUENCE dti.submission_status_id_seq OWNED BY dti.submission_status.id;
 CREATE INDEX ON dti.submission_status (submission_id, id);
 COMMENT ON TABLE dti.submission_status IS
-	'Status changes of submission revisions, append-only: draft -> submitted (loader), submitted -> verified or rejected, verified -> rejected, rejected -> verified (verifier; a rejection needs a reason)';
+	'Status changes of submission revisions, append-only: draft -> submitted (loader), submitted -> verified or rejected, verified -> rejected, rejected -> verified (verifier; a rejection needs a reason), draft or submitted -> withdrawn (the loader who made the revision, dti.withdraw_load)';
 
 -- History is never changed.
 CREATE TRIGGER submission_append_only BEFORE UPDATE OR DELETE ON dti.submission
@@ -376,37 +390,60 @@ CREATE TRIGGER submission_validate AFTER INSERT ON dti.submission
 CREATE FUNCTION dti.submission_status_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
-DECLARE
-	current text;
 BEGIN
-	SELECT coalesce((SELECT t.status FROM dti.submission_status t
-					 WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1), s.status)
-	INTO current
-	FROM dti.submission s WHERE s.id = NEW.submission_id;
-	IF current IS NULL THEN
-		RAISE EXCEPTION 'no submission with id %', NEW.submission_id
+	RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
+		USING ERRCODE = 'check_violation',
+			HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
+END $$;
+COMMENT ON FUNCTION dti.submission_status_check() IS
+	'Trigger function: refuses a rejection without a reason, with its own message (the trigger runs only for such rows)';
+CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
+	FOR EACH ROW WHEN (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL)
+	EXECUTE FUNCTION dti.submission_status_check();
+
+-- The workflow, checked for all rows of a statement at once (a bulk
+-- verification inserts thousands): each new event against the status
+-- before it (the newest earlier event of its revision, else the revision's
+-- initial status).
+CREATE FUNCTION dti.submission_status_allowed() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	bad record;
+BEGIN
+	SELECT n.submission_id, n.status, s.id AS found,
+		   coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS current
+	INTO bad
+	FROM new_rows n
+	LEFT JOIN LATERAL (SELECT x.id, x.status FROM dti.submission x
+					   WHERE x.id = n.submission_id OFFSET 0) s ON true -- an index probe per event
+	WHERE s.id IS NULL
+	   OR (coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status), n.status)
+		  NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
+				  ('verified', 'rejected'), ('rejected', 'verified'),
+				  ('draft', 'withdrawn'), ('submitted', 'withdrawn'))
+	ORDER BY n.id
+	LIMIT 1;
+	IF bad.submission_id IS NULL THEN
+		RETURN NULL;
+	ELSIF bad.found IS NULL THEN
+		RAISE EXCEPTION 'no submission with id %', bad.submission_id
 			USING ERRCODE = 'foreign_key_violation',
 				DETAIL = 'dti.submission has no such row, or it belongs to a unit you may not see.',
 				HINT = 'Look the id up in dti.current_submission.';
 	END IF;
-	IF NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL THEN
-		RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
-			USING ERRCODE = 'check_violation',
-				HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
-	END IF;
-	IF (current, NEW.status) NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
-									 ('verified', 'rejected'), ('rejected', 'verified')) THEN
-		RAISE EXCEPTION 'submission % cannot go from % to %', NEW.submission_id, current, NEW.status
-			USING ERRCODE = 'invalid_transaction_state',
-				DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified.',
-				HINT = 'A new value is a new revision: insert it into dti.submission.';
-	END IF;
-	RETURN NEW;
+	RAISE EXCEPTION 'submission % cannot go from % to %', bad.submission_id, bad.current, bad.status
+		USING ERRCODE = 'invalid_transaction_state',
+			DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
+			HINT = 'A new value is a new revision: insert it into dti.submission.';
 END $$;
-COMMENT ON FUNCTION dti.submission_status_check() IS
-	'Trigger function: enforces the status workflow of submissions';
-CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
-	FOR EACH ROW EXECUTE FUNCTION dti.submission_status_check();
+COMMENT ON FUNCTION dti.submission_status_allowed() IS
+	'Statement trigger function: enforces the status workflow of submissions for all new status events at once';
+CREATE TRIGGER submission_status_allowed AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION dti.submission_status_allowed();
 
 CREATE FUNCTION dti.set_status(submission_id bigint, status text, reason text DEFAULT NULL) RETURNS bigint
 LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -432,27 +469,85 @@ DECLARE
 	n_staged bigint;
 	n_ok bigint;
 	n_bad bigint;
+	n_more bigint;
 	by_reason jsonb;
 BEGIN
-	SELECT max(s.line), count(*) INTO last_line, n_staged FROM dti.staging s WHERE s.staged_by = current_user;
+	SELECT max(s.line) INTO last_line FROM dti.my_staging s;
 	INSERT INTO dti.load (note) VALUES (load_staging.note) RETURNING id INTO lid;
-	IF n_staged = 0 THEN
+	IF last_line IS NULL THEN
 		UPDATE dti.load l SET staged = 0, accepted = 0, rejected = 0, reasons = '{}' WHERE l.id = lid;
 		RETURN QUERY SELECT lid, 0::bigint, 0::bigint, 0::bigint, '{}'::jsonb;
 		RETURN;
 	END IF;
 
-	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
-		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.unit_code AS staged_unit_code, '
-		'strpos(concat(s.source, s.note), U&''\FFFD'') > 0 AS bad_text '
-		'FROM (%s) v JOIN dti.staging s ON s.staged_by = current_user AND s.line = v.k',
-		dti.validation_query(format(
-			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
-			'FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= %L::bigint', last_line),
-			true, true));
+	-- The caller's rows, each with the line of its file: the rows of one
+	-- statement (one COPY) are the records of one file, from line 2.
+	-- dti-clean-text writes one row per line of its input: a row whose six
+	-- fields are all NULL stands for a continuation line of the record above
+	-- it (a quoted field across lines), and a row whose source starts with
+	-- U+FFFE is a record it could not split (the reason follows the mark;
+	-- the record itself is the note).
+	CREATE TEMP TABLE dti_load_rows ON COMMIT DROP AS
+	SELECT s.*, s.unit_code AS given_unit_code, 1 + row_number() OVER (PARTITION BY s.copied_at ORDER BY s.line) AS file_line,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN split_part(substr(s.source, 2), ':', 1) END AS mark,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN substr(s.source, strpos(s.source, ':') + 1) END AS mark_detail,
+		   num_nonnulls(s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note) = 0 AS continuation
+	FROM dti.my_staging s WHERE s.line <= last_line;
+	ANALYZE pg_temp.dti_load_rows;
+	SELECT count(*) FILTER (WHERE NOT r.continuation) INTO n_staged FROM pg_temp.dti_load_rows r;
 
-	INSERT INTO dti.reject (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
-	SELECT lid, c.k, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,
+	-- A unit given by its name instead of its code: the code of the one unit
+	-- that dti.find_units() finds under that name at the end of the period
+	-- (an unknown or ambiguous name stays, and is rejected as unknown_unit).
+	UPDATE pg_temp.dti_load_rows r SET unit_code = x.code
+	FROM (SELECT n.name, n.year, min(f.code) AS code
+		  FROM (SELECT d.name, d.year
+				FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
+					  FROM pg_temp.dti_load_rows d
+					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
+						AND btrim(d.unit_code) NOT IN (SELECT u.code FROM dti.unit u)) d
+				WHERE dti.period_kind(d.year) IS NOT NULL) n
+		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
+		  WHERE f.level IN ('province', 'ministry')
+		  GROUP BY n.name, n.year
+		  HAVING count(DISTINCT f.code) = 1) x
+	WHERE btrim(r.unit_code) = x.name AND btrim(r.year) = x.year AND r.mark IS NULL;
+
+	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
+		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.given_unit_code AS staged_unit_code, s.file_line, '
+		'strpos(concat(s.source, s.note), U&''\FFFD'') > 0 AS bad_text '
+		'FROM (%s) v JOIN pg_temp.dti_load_rows s ON s.line = v.k',
+		dti.validation_query(
+			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
+			'FROM pg_temp.dti_load_rows s WHERE s.mark IS NULL AND NOT s.continuation',
+			true, true));
+	ANALYZE pg_temp.dti_load_checked;
+
+	-- records dti-clean-text could not split
+	INSERT INTO dti.reject (load_id, line, file_line, note, reason_code, reason)
+	SELECT lid, r.line, r.file_line, r.note,
+		   CASE WHEN r.mark IN ('malformed_line', 'field_too_long') THEN r.mark ELSE 'malformed_line' END,
+		   format('line %s: %s', r.file_line, r.mark_detail)
+	FROM pg_temp.dti_load_rows r WHERE r.mark IS NOT NULL;
+	GET DIAGNOSTICS n_bad = ROW_COUNT;
+
+	-- a value equal to the current revision's (not withdrawn) adds nothing
+	UPDATE pg_temp.dti_load_checked c
+	SET reason_code = 'unchanged',
+		reason = format('unit %s, period %s, indicator %s already has value "%s" (submission %s, %s)',
+						c.unit_code, c.period, c.indicator, dti.clip(cur.raw_value), cur.id, cur.status)
+	FROM (SELECT x.k, s.id, s.raw_value,
+				 coalesce((SELECT t.status FROM dti.submission_status t WHERE t.submission_id = s.id
+						   ORDER BY t.id DESC LIMIT 1), s.status) AS status
+		  FROM pg_temp.dti_load_checked x
+		  CROSS JOIN LATERAL (SELECT y.id, y.raw_value, y.status FROM dti.submission y
+							  WHERE y.unit_id = x.unit_id AND y.period = x.period AND y.indicator = x.indicator::indicator_code
+							  ORDER BY y.id DESC LIMIT 1) s
+		  WHERE x.reason_code IS NULL AND s.raw_value = btrim(x.raw_value)) cur
+	WHERE c.k = cur.k AND cur.status <> 'withdrawn';
+
+	INSERT INTO dti.reject (load_id, line, file_line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
+	SELECT lid, c.k, c.file_line, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,
 		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason_code WHEN c.bad_text THEN 'invalid_text' ELSE 'bad_status' END,
 		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason
 				WHEN c.bad_text THEN format('the source or note holds U+FFFD, the mark of a NUL byte or of bytes that are not UTF-8 (source "%s", note "%s")',
@@ -460,7 +555,8 @@ BEGIN
 				ELSE format('status "%s" is not draft or submitted', dti.clip(c.status)) END
 	FROM pg_temp.dti_load_checked c
 	WHERE c.reason_code IS NOT NULL OR c.bad_text OR c.status NOT IN ('draft', 'submitted');
-	GET DIAGNOSTICS n_bad = ROW_COUNT;
+	GET DIAGNOSTICS n_more = ROW_COUNT;
+	n_bad := n_bad + n_more;
 
 	INSERT INTO dti.submission (unit_code, unit_id, period, indicator, raw_value, status, source, note, reason, load_id)
 	SELECT c.unit_code, c.unit_id, c.period, c.indicator, btrim(c.raw_value), c.status, c.source, c.note,
@@ -470,16 +566,112 @@ BEGIN
 	ORDER BY c.k;
 	GET DIAGNOSTICS n_ok = ROW_COUNT;
 
-	DELETE FROM dti.staging s WHERE s.staged_by = current_user AND s.line <= last_line;
+	DELETE FROM dti.my_staging s WHERE s.line <= last_line;
 
 	SELECT coalesce(jsonb_object_agg(r.reason_code, r.n), '{}') INTO by_reason
 	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) r;
 	UPDATE dti.load l SET staged = n_staged, accepted = n_ok, rejected = n_bad, reasons = by_reason WHERE l.id = lid;
 	DROP TABLE pg_temp.dti_load_checked;
+	DROP TABLE pg_temp.dti_load_rows;
 	RETURN QUERY SELECT lid, n_staged, n_ok, n_bad, by_reason;
 END $$;
 COMMENT ON FUNCTION dti.load_staging(text) IS
-	'Validates the caller''s staged rows in one set-based pass, moves the good ones into dti.submission (one revision each, with the note as reason), keeps the bad ones in dti.reject with their reason, empties the caller''s staging rows; returns the load id and the counts';
+	'Validates the caller''s staged rows in one set-based pass, moves the good ones into dti.submission (one revision each, with the note as reason), keeps every bad record in dti.reject with the line of its file and the reason (records dti-clean-text could not split, bad values, ungranted units, values equal to the current revision), empties the caller''s staging rows; returns the load id and the counts';
+
+-- A loader takes back a load that no verifier has acted on.
+CREATE FUNCTION dti.withdraw_load(load_id bigint, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+	acted record;
+BEGIN
+	IF nullif(btrim(withdraw_load.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'withdrawing load % needs a reason', withdraw_load.load_id
+			USING ERRCODE = 'not_null_violation', HINT = 'Give it as the second argument.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM dti.load l WHERE l.id = withdraw_load.load_id AND l.loaded_by = CURRENT_USER) THEN
+		RAISE EXCEPTION 'load % is not a load of role %', withdraw_load.load_id, CURRENT_USER
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'A loader withdraws only its own loads.',
+				HINT = 'Your loads are the rows of dti.load with loaded_by = current_user.';
+	END IF;
+	-- a verifier's decision on any revision of the load keeps it
+	SELECT t.submission_id, t.status, t.changed_by INTO acted
+	FROM dti.submission s JOIN dti.submission_status t ON t.submission_id = s.id
+	WHERE s.load_id = withdraw_load.load_id AND t.status IN ('verified', 'rejected')
+	ORDER BY t.id LIMIT 1;
+	IF acted.submission_id IS NOT NULL THEN
+		RAISE EXCEPTION 'load % has been acted on: submission % is %', withdraw_load.load_id, acted.submission_id, acted.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				DETAIL = format('%s set that status; a load is withdrawn only before any verifier acts on it.', acted.changed_by),
+				HINT = 'Submit corrected values as new revisions instead.';
+	END IF;
+	INSERT INTO dti.submission_status (submission_id, status, reason)
+	SELECT s.id, 'withdrawn', withdraw_load.reason
+	FROM dti.submission s
+	WHERE s.load_id = withdraw_load.load_id
+	  AND coalesce((SELECT t.status FROM dti.submission_status t WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1),
+				   s.status) IN ('draft', 'submitted')
+	ORDER BY s.id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.withdraw_load(bigint, text) IS
+	'Withdraws every revision of one of the caller''s loads (status withdrawn, with the reason), refused once a verifier has verified or rejected any of them; returns the number of revisions withdrawn';
+
+-- Verification in bulk: one status event per revision, in one statement.
+CREATE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF set_status_where.status NOT IN ('verified', 'rejected') THEN
+		RAISE EXCEPTION 'status "%" is not verified or rejected', set_status_where.status
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF set_status_where.status = 'rejected' AND nullif(btrim(set_status_where.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'a rejection needs a reason'
+			USING ERRCODE = 'check_violation', HINT = 'Give it as the last argument.';
+	END IF;
+	INSERT INTO dti.submission_status (submission_id, status, reason)
+	SELECT s.id, set_status_where.status, set_status_where.reason
+	FROM dti.submission s
+	LEFT JOIN LATERAL (SELECT t.status FROM dti.submission_status t
+					   WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+	WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))
+	  AND (coalesce(st.status, s.status) = 'submitted'
+		   OR (set_status_where.status = 'rejected' AND st.status = 'verified'))
+	  AND NOT EXISTS (SELECT 1 FROM dti.submission n
+					  WHERE n.unit_id = s.unit_id AND n.period = s.period AND n.indicator = s.indicator AND n.id > s.id)
+	ORDER BY s.id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.set_status_where(bigint, text, text, text, text) IS
+	'Internal: the status change of dti.verify_load and dti.verify_unit for the current revisions that match (NULL matches all)';
+
+CREATE FUNCTION dti.verify_load(load_id bigint, status text DEFAULT 'verified', reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+BEGIN ATOMIC
+	SELECT dti.set_status_where(verify_load.load_id, NULL, NULL, verify_load.status, verify_load.reason)
+	WHERE verify_load.load_id IS NOT NULL;
+END;
+COMMENT ON FUNCTION dti.verify_load(bigint, text, text) IS
+	'Verifies (or, with status rejected and a reason, rejects) every current revision of a load that is waiting (submitted; for a rejection also verified ones), one status event each, in one statement; returns how many changed';
+
+CREATE FUNCTION dti.verify_unit(unit_code text, period text, status text DEFAULT 'verified', reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+BEGIN ATOMIC
+	SELECT dti.set_status_where(NULL, verify_unit.unit_code, verify_unit.period, verify_unit.status, verify_unit.reason)
+	WHERE verify_unit.unit_code IS NOT NULL AND verify_unit.period IS NOT NULL;
+END;
+COMMENT ON FUNCTION dti.verify_unit(text, text, text, text) IS
+	'Verifies (or rejects with a reason) every current revision of a unit in a period that is waiting, one status event each, in one statement; returns how many changed';
 
 ------------------------------------------------------------------------------
 -- Current values

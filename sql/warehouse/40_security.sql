@@ -149,7 +149,9 @@ ALTER TABLE dti.submission FORCE ROW LEVEL SECURITY;
 CREATE POLICY submission_read ON dti.submission FOR SELECT
 	USING ((SELECT dti.may_read_all()) OR unit_code = ANY ((SELECT dti.my_unit_codes())::text[]));
 CREATE POLICY submission_write ON dti.submission FOR INSERT
-	WITH CHECK ((SELECT dti.may_write_all()) OR unit_code = ANY ((SELECT dti.my_unit_codes())::text[]));
+	WITH CHECK (((SELECT dti.may_write_all()) OR unit_code = ANY ((SELECT dti.my_unit_codes())::text[]))
+				AND (load_id IS NULL
+					 OR load_id IN (SELECT l.id FROM dti.load l WHERE l.loaded_by = CURRENT_USER)));
 
 ALTER TABLE dti.submission_status ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dti.submission_status FORCE ROW LEVEL SECURITY;
@@ -161,12 +163,14 @@ CREATE POLICY submission_status_write ON dti.submission_status FOR INSERT
 				OR ((SELECT dti.has_group('dti_verifier')) AND status IN ('submitted', 'verified', 'rejected'))
 				OR (status = 'submitted'
 					AND EXISTS (SELECT 1 FROM dti.submission s
-								WHERE s.id = submission_id AND s.unit_code = ANY ((SELECT dti.my_unit_codes())::text[]))));
+								WHERE s.id = submission_id AND s.unit_code = ANY ((SELECT dti.my_unit_codes())::text[])))
+				OR (status = 'withdrawn'
+					AND EXISTS (SELECT 1 FROM dti.submission s
+								WHERE s.id = submission_id AND s.created_by = CURRENT_USER)));
 
-ALTER TABLE dti.staging ENABLE ROW LEVEL SECURITY;
-ALTER TABLE dti.staging FORCE ROW LEVEL SECURITY;
-CREATE POLICY staging_own ON dti.staging
-	USING (staged_by = CURRENT_USER) WITH CHECK (staged_by = CURRENT_USER);
+-- dti.staging has no row-level security: COPY refuses a table that has it.
+-- Loaders may only insert into it, and staged_by takes its default (the
+-- inserting role); each reads and deletes its own rows through dti.my_staging.
 
 ALTER TABLE dti.reject ENABLE ROW LEVEL SECURITY;
 ALTER TABLE dti.reject FORCE ROW LEVEL SECURITY;
@@ -212,9 +216,11 @@ GRANT SELECT ON dti.submission, dti.submission_status, dti.reject, dti.load,
 GRANT INSERT (unit_code, unit_id, period, indicator, raw_value, status, source, note, reason, load_id)
 	ON dti.submission TO dti_loader;
 GRANT INSERT (submission_id, status, reason) ON dti.submission_status TO dti_loader, dti_verifier;
-GRANT SELECT, DELETE, INSERT (unit_code, year, indicator_code, raw_value, source, note, status)
+REVOKE ALL ON dti.staging FROM PUBLIC;
+GRANT INSERT (unit_code, year, indicator_code, raw_value, source, note, status)
 	ON dti.staging TO dti_loader;
-GRANT INSERT (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
+GRANT SELECT, DELETE ON dti.my_staging TO dti_loader;
+GRANT INSERT (load_id, line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason, file_line)
 	ON dti.reject TO dti_loader;
 GRANT INSERT (note), UPDATE (staged, accepted, rejected, reasons) ON dti.load TO dti_loader;
 GRANT USAGE ON SEQUENCE dti.submission_id_seq, dti.staging_line_seq, dti.load_id_seq TO dti_loader;
@@ -235,6 +241,10 @@ GRANT EXECUTE ON FUNCTION dti.grant_unit(name, text), dti.revoke_unit(name, text
 	dti.freeze_framework(integer, text), dti.new_framework_version(integer, text),
 	dti.use_framework(integer, integer[]),
 	dti.load_boundaries(text, jsonb, date, text, text), dti.dissolve_boundaries(text, text, date) TO dti_admin;
-REVOKE EXECUTE ON FUNCTION dti.load_staging(text), dti.set_status(bigint, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dti.load_staging(text) TO dti_loader;
+REVOKE EXECUTE ON FUNCTION dti.load_staging(text), dti.set_status(bigint, text, text),
+	dti.withdraw_load(bigint, text), dti.set_status_where(bigint, text, text, text, text),
+	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.load_staging(text), dti.withdraw_load(bigint, text) TO dti_loader;
 GRANT EXECUTE ON FUNCTION dti.set_status(bigint, text, text) TO dti_loader, dti_verifier;
+GRANT EXECUTE ON FUNCTION dti.set_status_where(bigint, text, text, text, text),
+	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) TO dti_verifier;

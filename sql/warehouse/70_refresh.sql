@@ -30,12 +30,15 @@ BEGIN
 		SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
 	ELSE
 		INSERT INTO dti.refresh_queue (period, unit_id, reason)
-		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n JOIN dti.submission s ON s.id = n.submission_id;
+		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n
+		CROSS JOIN LATERAL (SELECT x.period, x.unit_id FROM dti.submission x
+							WHERE x.id = n.submission_id OFFSET 0) s; -- an index probe per event
 	END IF;
 	RETURN NULL;
 END $$;
 COMMENT ON FUNCTION dti.queue_submission() IS
 	'Trigger function: queues the units and periods of new submissions and status changes for dti.refresh()';
+REVOKE EXECUTE ON FUNCTION dti.queue_submission() FROM PUBLIC;
 CREATE TRIGGER submission_queue AFTER INSERT ON dti.submission
 	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_submission();
 CREATE TRIGGER submission_status_queue AFTER INSERT ON dti.submission_status
@@ -51,6 +54,7 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.queue_everything() IS
 	'Trigger function: a change to frameworks or units queues every period for dti.refresh()';
+REVOKE EXECUTE ON FUNCTION dti.queue_everything() FROM PUBLIC;
 CREATE TRIGGER framework_indicator_queue AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
 	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
 CREATE TRIGGER framework_queue AFTER UPDATE ON dti.framework
@@ -114,6 +118,18 @@ COMMENT ON TABLE dti.refresh_log IS 'One row per dti.refresh() run';
 ------------------------------------------------------------------------------
 -- CALL dti.refresh()
 ------------------------------------------------------------------------------
+
+-- Only a table's owner may analyse it; the refresh runs as an admin.
+CREATE FUNCTION dti.analyze_results() RETURNS void
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	ANALYZE dti.result_scorecard, dti.result_rank;
+END $$;
+COMMENT ON FUNCTION dti.analyze_results() IS
+	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after every run that wrote results';
+REVOKE EXECUTE ON FUNCTION dti.analyze_results() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.analyze_results() TO dti_admin;
 
 CREATE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
 LANGUAGE plpgsql
@@ -225,12 +241,11 @@ BEGIN
 			END IF;
 		END LOOP;
 
-		-- Publish statistics with the results, so that the dashboards' first
-		-- queries after a large refresh are planned well (only the tables'
-		-- owner may analyse them; others leave it to autovacuum).
-		IF n_cards + n_ranks > 10000 AND pg_has_role(
-				(SELECT c.relowner FROM pg_catalog.pg_class c WHERE c.oid = 'dti.result_rank'::regclass), 'USAGE') THEN
-			ANALYZE dti.result_scorecard, dti.result_rank;
+		-- Publish statistics with the results, so that the dashboards' and
+		-- GIS clients' queries (and their row estimates) after a refresh are
+		-- planned on the rows just written.
+		IF n_cards + n_ranks > 0 THEN
+			PERFORM dti.analyze_results();
 		END IF;
 
 		-- done with the queue, except what waits for a locked period

@@ -124,7 +124,8 @@ JOIN dti.unit u ON u.id = s.unit_id
 JOIN dti.period pe ON pe.label = s.period
 JOIN dti.framework_in_use fu ON fu.level = u.level AND fu.year = pe.year
 JOIN dti.framework f ON f.id = fu.framework_id
-LEFT JOIN LATERAL (SELECT count(*) AS verified FROM dti.verified_values(s.period, ARRAY[s.unit_id])) v ON true;
+LEFT JOIN LATERAL (SELECT count(*) AS verified FROM dti.current_value c
+				   WHERE c.period = s.period AND c.unit_id = s.unit_id) v ON true;
 
 CREATE VIEW dti.merged_series AS
 SELECT nu.code AS unit_code,

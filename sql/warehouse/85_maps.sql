@@ -21,7 +21,8 @@ COMMENT ON FUNCTION dti.value_class(numeric) IS
 ------------------------------------------------------------------------------
 
 CREATE VIEW dti.score_map AS
-SELECT b.layer,
+SELECT format('%s/%s/%s/%s', b.layer, rk.period, rk.unit_id, rk.code) AS feature_id,
+	   b.layer,
 	   u.code AS unit_code,
 	   u.name_vi AS unit,
 	   u.level AS unit_level,
@@ -48,7 +49,8 @@ LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
 -- The 2025 merger: each of the 34 units with the official mean of its
 -- members' values (dti.merged_series), ranked among the merged units.
 CREATE VIEW dti.merged_map AS
-SELECT b.layer,
+SELECT format('%s/%s/%s/%s', b.layer, m.period, nu.id, m.code) AS feature_id,
+	   b.layer,
 	   m.unit_code,
 	   m.unit,
 	   m.period,
@@ -94,7 +96,8 @@ FROM (
 ) x;
 
 CREATE VIEW dti.region_map AS
-SELECT b.layer, s.*, b.geom
+SELECT format('%s/%s/%s/%s/%s', b.layer, s.period, s.framework, r.id, s.code) AS feature_id,
+	   b.layer, s.*, b.geom
 FROM dti.region_summary s
 JOIN dti.unit r ON r.level = 'region' AND r.code = s.region_code
 JOIN dti.unit_boundary b ON b.unit_id = r.id;
@@ -157,12 +160,18 @@ COMMENT ON FUNCTION dti.map_geojson(text, text, text, text, boolean) IS
 -- Neighbours
 ------------------------------------------------------------------------------
 
+-- It reads the units, boundaries and result tables as their owner, for
+-- readers, who see only the published views.  Its search_path is pinned to
+-- pg_catalog: PostGIS is named by the schema it was installed in.
+DO $do$
+BEGIN
+	EXECUTE replace($body$
 CREATE FUNCTION dti.neighbours(unit text, period text, indicator text DEFAULT 'DTI',
 							   layer text DEFAULT 'geoboundaries')
 RETURNS TABLE (unit_code text, unit_name text, border_km numeric, value numeric, rank integer,
 			   rank_change integer, value_diff numeric)
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 8
-SET search_path FROM CURRENT AS $$
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
 DECLARE
 	at date := dti.period_end(neighbours.period);
 	me integer;
@@ -188,11 +197,11 @@ BEGIN
 	END IF;
 	RETURN QUERY
 	SELECT n.code, n.name_vi,
-		   round((ST_Length(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 2)::geography) / 1000)::numeric, 1),
+		   round((@postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)::@postgis@.geography) / 1000)::numeric, 1),
 		   round(rn.value::numeric, 4), rn.rank, pn.rank - rn.rank,
 		   round(rn.value::numeric, 4) - round(rm.value::numeric, 4)
 	FROM dti.unit_boundary a
-	JOIN dti.unit_boundary b ON b.layer = a.layer AND b.unit_id <> a.unit_id AND ST_Intersects(a.geom, b.geom)
+	JOIN dti.unit_boundary b ON b.layer = a.layer AND b.unit_id <> a.unit_id AND @postgis@.ST_Intersects(a.geom, b.geom)
 	JOIN dti.unit n ON n.id = b.unit_id AND n.level = 'province' AND at BETWEEN n.valid_from AND n.valid_to
 	LEFT JOIN dti.result_rank rn ON rn.unit_id = n.id AND rn.period = neighbours.period AND rn.code::text = neighbours.indicator
 	LEFT JOIN dti.result_rank pn ON pn.unit_id = n.id AND pn.period = dti.previous_period(neighbours.period)
@@ -200,9 +209,14 @@ BEGIN
 	LEFT JOIN dti.result_rank rm ON rm.unit_id = a.unit_id AND rm.period = neighbours.period
 		AND rm.code::text = neighbours.indicator
 	WHERE a.layer = neighbours.layer AND a.unit_id = me
-	  AND ST_Length(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 2)) > 0
+	  AND @postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)) > 0
 	ORDER BY rn.rank NULLS LAST, n.code;
-END $$;
+END $fn$;
+$body$, '@postgis@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+								JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'));
+END $do$;
+REVOKE EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) TO dti_reader, dti_admin;
 COMMENT ON FUNCTION dti.neighbours(text, text, text, text) IS
 	'Provinces that share a border (a line, not a point) with a province (code or name, the unit valid at the end of the period) on a layer, with the length of the border in km and their value, rank, rank change and difference from the province on an indicator (DTI: the index) in the period';
 
@@ -220,6 +234,7 @@ BEGIN
 		('merged_map', NULL, 'Map view of the 2025 merger: the 34 units with the official mean of their members'' values per period and main indicator, ranked among the merged units, with geometry'),
 		('region_summary', NULL, 'Region aggregates: per socio-economic region, period, framework and ranked indicator, the provinces with a value, mean, median, min, max, best province and the region''s rank by mean'),
 		('region_map', NULL, 'Map view of dti.region_summary with the regions'' geometry from each boundary layer'),
+		(NULL, 'feature_id', 'Unique key of the row (layer/period/unit id/indicator; region_map adds the framework): the key a GIS client proposes, as the first column'),
 		(NULL, 'layer', 'Boundary layer of the geometry (geoboundaries: the shipped geoBoundaries layer)'),
 		(NULL, 'unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
 		(NULL, 'unit', 'Vietnamese name of the unit, with diacritics'),
@@ -269,3 +284,18 @@ END $$;
 
 GRANT SELECT ON dti.score_map, dti.merged_map, dti.region_summary, dti.region_map TO dti_reader, dti_admin;
 GRANT SELECT ON dti.unit_boundary TO dti_reader, dti_admin;
+-- Readers: the reference data the published views and functions look up
+-- (a function runs with its caller's rights): the framework definitions of
+-- dti.published_comparison (through dti.framework_tree()) ...
+GRANT SELECT ON dti.framework, dti.framework_indicator TO dti_reader;
+-- and the units, their names and the periods, which dti.unit_code() and
+-- dti.find_units() look up
+GRANT SELECT ON dti.unit, dti.unit_name, dti.period, dti.province TO dti_reader;
+-- Functions whose tables not every role may read: for the roles that may.
+REVOKE EXECUTE ON FUNCTION dti.dissolve_regions(text, text, date), dti.load_boundary_layer(text, jsonb, date, text, text),
+	dti.my_unit_codes(), dti.submitted_periods(), dti.verified_values(text, integer[]), dti.ranked_nodes(text, integer),
+	dti.map_geojson(text, text, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.dissolve_regions(text, text, date), dti.load_boundary_layer(text, jsonb, date, text, text),
+	dti.verified_values(text, integer[]), dti.ranked_nodes(text, integer) TO dti_admin;
+GRANT EXECUTE ON FUNCTION dti.my_unit_codes(), dti.submitted_periods() TO dti_loader, dti_verifier;
+GRANT EXECUTE ON FUNCTION dti.map_geojson(text, text, text, text, boolean) TO dti_reader, dti_admin;

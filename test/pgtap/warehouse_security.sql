@@ -4,7 +4,7 @@
 -- of a hostile schema put first on its search_path - and gets a permission
 -- error (42501) or a clean rejection.
 BEGIN;
-SELECT plan(72);
+SELECT plan(76);
 
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE;
@@ -44,17 +44,24 @@ SET ROLE dti_s_hanoi;
 SELECT is((SELECT count(*) FROM dti.submission WHERE unit_code = '79'), 0::bigint, 'loader: another province''s submissions are invisible');
 SELECT is((SELECT count(*) FROM dti.submission_status t WHERE t.submission_id IN (4, 5, 6)), 0::bigint, 'loader: nor their status events');
 SELECT is((SELECT count(*) FROM dti.current_verified WHERE unit_code = '79'), 0::bigint, 'loader: nor through the history views');
-SELECT is((SELECT count(*) FROM dti.staging), 0::bigint, 'loader: another loader''s staged rows are invisible');
+SELECT is((SELECT count(*) FROM dti.my_staging), 0::bigint, 'loader: another loader''s staged rows are invisible');
+SELECT throws_ok($$SELECT count(*) FROM dti.staging$$, '42501', NULL, 'loader: the staging table itself is insert-only');
+SELECT throws_ok($$INSERT INTO dti.staging (unit_code, staged_by) VALUES ('01', 'dti_s_saigon')$$, '42501', NULL,
+	'loader: cannot stage rows in another loader''s name');
+SELECT throws_ok(format($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason, load_id) VALUES ('01', '2030', 'B', '0.1', 'x', %s)$$, :saigon_load),
+	'42501', NULL, 'loader: cannot tag a submission with another loader''s load');
+SELECT throws_ok(format($$SELECT dti.withdraw_load(%s, 'not mine')$$, :saigon_load),
+	'42501', NULL, 'loader: cannot withdraw another loader''s load');
 SELECT is((SELECT count(*) FROM dti.load), 0::bigint, 'loader: another loader''s loads are invisible');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason) VALUES ('79', '2030', 'B', '0.1', 'x')$$,
 	'42501', NULL, 'loader: cannot write another province');
 SELECT throws_ok($$INSERT INTO dti.submission_status (submission_id, status) VALUES (4, 'submitted')$$,
-	'23503', NULL, 'loader: cannot change the status of another province''s submission (it does not exist for it)');
+	'42501', NULL, 'loader: cannot change the status of another province''s submission (row-level security refuses it)');
 SELECT throws_ok(format($$INSERT INTO dti.reject (load_id, line, reason_code, reason) VALUES (%s, 999, 'duplicate', 'forged')$$, :saigon_load),
 	'42501', NULL, 'loader: cannot forge a reject in another loader''s load');
 SELECT throws_ok($$UPDATE dti.load SET loaded_by = 'dti_s_saigon'$$, '42501', NULL, 'loader: cannot say another role loaded (column not granted)');
 SELECT lives_ok($$UPDATE dti.load SET staged = 0 WHERE note = 'saigon load'$$, 'loader: an UPDATE of another loader''s load ...');
-SELECT lives_ok($$DELETE FROM dti.staging$$, 'loader: a DELETE of every staged row ...');
+SELECT lives_ok($$DELETE FROM dti.my_staging$$, 'loader: a DELETE of every staged row ...');
 RESET ROLE;
 SELECT is((SELECT staged FROM dti.load WHERE id = :saigon_load), 1::bigint, '... leaves the other load as it was');
 SELECT is((SELECT count(*) FROM dti.staging WHERE staged_by = 'dti_s_saigon'), 1::bigint, '... and the other loader''s staged row');

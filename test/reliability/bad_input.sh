@@ -45,6 +45,7 @@ t0=$(date +%s.%N)
 ROWS=$rows NIND=$nind UNITS="$(cat "$work/units")" perl -e '
 	use strict; use warnings;
 	binmode STDOUT;
+	print "unit_code,year,indicator_code,raw_value,source,note\n";
 	my ($rows, $nind) = ($ENV{ROWS}, $ENV{NIND});
 	my @units = split / /, $ENV{UNITS};
 	my @bad_numbers = ("12,5", "NaN", "Infinity", "", "80%", "1e999", "abc");
@@ -94,7 +95,7 @@ echo "generated $rows rows ($(du -h "$work/load.csv" | cut -f1)) in $(awk -v a=$
 psql -X -q -v ON_ERROR_STOP=1 -d $db <<SQL
 \\timing on
 \\echo copy (through dti-clean-text) into dti.staging:
-\\copy dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM PROGRAM '$PWD/tools/dti-clean-text $work/load.csv' (FORMAT csv)
+\\copy dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM PROGRAM '$PWD/tools/dti-clean-text $work/load.csv' (FORMAT csv, HEADER true)
 \\echo load_staging:
 SELECT staged, accepted, rejected, reasons FROM dti.load_staging('bad input at scale');
 SQL

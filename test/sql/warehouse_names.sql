@@ -4,9 +4,6 @@
 SET client_min_messages = warning;  -- the NOTICEs depend on which test runs first
 CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE;
 RESET client_min_messages;
-\getenv abs_srcdir PG_ABS_SRCDIR
-\set ranking :abs_srcdir '/data/dti_province_2022_rank_order.csv'
-\set geo :abs_srcdir '/data/geoboundaries_vnm_adm1_names.csv'
 
 -- The normalisation, step by step.
 SELECT n, dti.normalize_name(n) AS normalized, lower(dti.ascii_name(dti.normalize_name(n))) AS search
@@ -19,9 +16,9 @@ SELECT v FROM dti.name_variants('Tỉnh Khánh Hoà') AS v;
 SELECT dti.ascii_name('Thành phố Hồ Chí Minh'), dti.ascii_name('Đắk Lắk'), dti.ascii_name(normalize('Đắk Lắk', NFD));
 
 CREATE TEMP TABLE ranking (rank integer, province text);
-COPY ranking FROM :'ranking' (FORMAT csv, HEADER true);
+\copy ranking FROM PROGRAM 'cat "$PG_ABS_SRCDIR/data/dti_province_2022_rank_order.csv"' (FORMAT csv, HEADER true)
 CREATE TEMP TABLE geo (shape_name text, shape_iso text);
-COPY geo FROM :'geo' (FORMAT csv, HEADER true);
+\copy geo FROM PROGRAM 'cat "$PG_ABS_SRCDIR/data/geoboundaries_vnm_adm1_names.csv"' (FORMAT csv, HEADER true)
 SELECT (SELECT count(*) FROM ranking) AS ranking_names, (SELECT count(*) FROM geo) AS geo_names;
 
 -- Each name, as of 2022: the codes it matches (exactly one each).

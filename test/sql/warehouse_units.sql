@@ -3,9 +3,6 @@
 SET client_min_messages = warning;  -- the NOTICEs depend on which test runs first
 CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE;
 RESET client_min_messages;
-\getenv abs_srcdir PG_ABS_SRCDIR
-\set csv63 :abs_srcdir '/../sql/data/provinces_63.csv'
-\set csv34 :abs_srcdir '/../sql/data/provinces_34.csv'
 
 -- Counts: the nation, 6 regions, 63 + 34 provinces, two ministry groups and
 -- no ministries yet.
@@ -38,9 +35,9 @@ WHERE n.level = 'province' AND n.valid_from = '2025-07-01'
 
 -- Member lists match the official table (provinces_34.csv) both ways.
 CREATE TEMP TABLE official34 (code text, full_name text, kind text, members_old_codes text, valid_from date);
-COPY official34 FROM :'csv34' (FORMAT csv, HEADER true);
+\copy official34 FROM PROGRAM 'cat "$PG_ABS_SRCDIR/../sql/data/provinces_34.csv"' (FORMAT csv, HEADER true)
 CREATE TEMP TABLE official63 (gso_code text, name text, full_name text, region_vi text, successor_code text, valid_to date);
-COPY official63 FROM :'csv63' (FORMAT csv, HEADER true);
+\copy official63 FROM PROGRAM 'cat "$PG_ABS_SRCDIR/../sql/data/provinces_63.csv"' (FORMAT csv, HEADER true)
 WITH official AS (
 	SELECT o.code AS successor, m AS predecessor FROM official34 o, unnest(string_to_array(o.members_old_codes, ';')) AS m
 ), shipped AS (

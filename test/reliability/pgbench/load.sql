@@ -1,5 +1,7 @@
 -- A loader stages three rows of its own province (one of them bad one time
--- in ten), loads them with dti.load_staging(), and logs what it expects.
+-- in ten), loads them with dti.load_staging(), and logs what it expects (a
+-- value equal to the current revision's is rejected as unchanged; only this
+-- client writes its province).
 \set period random(2030, 2031)
 \set a1 random(0, 100)
 \set b1 random(0, 100)
@@ -16,7 +18,13 @@ staged AS (
 	INSERT INTO dti.staging (unit_code, year, indicator_code, raw_value, source)
 	SELECT ':my_unit', ':period', r.indicator, r.raw_value, 'pgbench' FROM r RETURNING 1)
 INSERT INTO rel.expected (client, kind, unit_code, period, indicator, raw_value, expect)
-SELECT :client_id, 'load', ':my_unit', ':period', r.indicator, r.raw_value, r.expect FROM r;
+SELECT :client_id, 'load', ':my_unit', ':period', r.indicator, r.raw_value,
+	   CASE WHEN r.expect = 'accepted'
+				 AND r.raw_value = (SELECT s.raw_value FROM dti.submission s
+									WHERE s.unit_code = ':my_unit' AND s.period = ':period' AND s.indicator = r.indicator::indicator_code
+									ORDER BY s.id DESC LIMIT 1)
+			THEN 'unchanged' ELSE r.expect END
+FROM r;
 INSERT INTO rel.loaded (client, load_id, accepted, rejected, reasons)
 SELECT :client_id, l.load_id, l.accepted, l.rejected, l.reasons FROM dti.load_staging('pgbench') l;
 END;

@@ -1,0 +1,825 @@
+-- dti_warehouse 0.4.0 -> 0.5.0
+\echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.5.0'" to load this file. \quit
+
+------------------------------------------------------------------------------
+-- Part 1: the warehouse as its users run it.  Loaders COPY into dti.staging
+-- (no row-level security any more: COPY refused it) and read their rows
+-- through dti.my_staging; every bad record is kept with the line of its file
+-- (dti-clean-text marks records it cannot split); a value equal to the
+-- current revision is rejected as unchanged; loaders withdraw loads no
+-- verifier has acted on; verifiers act on a whole load or unit and period
+-- (dti.verify_load, dti.verify_unit); a submission's load is the
+-- submitter's own; the SECURITY DEFINER trigger functions are no longer
+-- executable by PUBLIC; readers may read the reference data the published
+-- views look up; the map views start with a unique feature_id; a refresh
+-- analyses the result tables.
+------------------------------------------------------------------------------
+
+-- Staging without row-level security.
+DROP POLICY staging_own ON dti.staging;
+ALTER TABLE dti.staging NO FORCE ROW LEVEL SECURITY;
+ALTER TABLE dti.staging DISABLE ROW LEVEL SECURITY;
+REVOKE SELECT, DELETE ON dti.staging FROM dti_loader;
+REVOKE ALL ON dti.staging FROM PUBLIC;
+ALTER TABLE dti.staging ADD COLUMN copied_at timestamptz;
+UPDATE dti.staging SET copied_at = staged_at;
+ALTER TABLE dti.staging ALTER COLUMN copied_at SET DEFAULT statement_timestamp(),
+	ALTER COLUMN copied_at SET NOT NULL;
+COMMENT ON TABLE dti.staging IS
+	'Landing table for portal CSV exports: \copy dti.staging (unit_code, year, indicator_code, raw_value, source, note) FROM PROGRAM ''dti-clean-text FILE'' CSV HEADER, then SELECT * FROM dti.load_staging(); loaders may only insert (no row-level security, which COPY refuses): they see and delete their own rows through dti.my_staging';
+COMMENT ON COLUMN dti.staging.year IS 'The period: a year (2024), a quarter (2024-Q1) or a month (2024-03)';
+COMMENT ON COLUMN dti.staging.raw_value IS 'The value as text: a number with a decimal point, or a grade for grade rules';
+COMMENT ON COLUMN dti.staging.status IS 'Initial status of the submission: submitted (default) or draft';
+COMMENT ON COLUMN dti.staging.line IS 'Arrival order of the row (a sequence shared by every loader)';
+COMMENT ON COLUMN dti.staging.copied_at IS 'Start of the statement (COPY or INSERT) that staged the row: the rows of one statement are one file, numbered in arrival order from line 2 (line 1 is the header)';
+
+CREATE VIEW dti.my_staging WITH (security_barrier = true) AS
+SELECT s.line, s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note, s.status, s.staged_at, s.copied_at
+FROM dti.staging s
+WHERE s.staged_by = CURRENT_USER;
+COMMENT ON VIEW dti.my_staging IS
+	'The current role''s staged rows, not yet loaded: read them, or DELETE FROM dti.my_staging to drop them before dti.load_staging()';
+
+GRANT SELECT, DELETE ON dti.my_staging TO dti_loader;
+
+-- Rejects: the file line and the new reasons.
+ALTER TABLE dti.reject DROP CONSTRAINT reject_reason_code_check;
+ALTER TABLE dti.reject ADD CONSTRAINT reject_reason_code_check CHECK (reason_code IN ('unknown_unit', 'unknown_period', 'unit_not_valid',
+		'unknown_indicator', 'unparseable_value', 'out_of_range', 'duplicate', 'not_granted', 'bad_status',
+		'invalid_text', 'malformed_line', 'field_too_long', 'unchanged'));
+ALTER TABLE dti.reject ADD COLUMN file_line bigint;
+GRANT INSERT (file_line) ON dti.reject TO dti_loader;
+COMMENT ON COLUMN dti.reject.reason_code IS
+	'unknown_unit, unknown_period, unit_not_valid (not valid in that period), unknown_indicator (not in that year''s framework), unparseable_value (for the indicator''s rule), out_of_range, duplicate (same unit, period and indicator more than once in the load), not_granted (unit not granted to the loading role), bad_status, invalid_text (a field holds U+FFFD, the mark of a NUL byte or of bytes that were not UTF-8 in the file), malformed_line (dti-clean-text found a record with the wrong number of fields or an unterminated quote; note holds the record), field_too_long (a field of more than 10 MB), unchanged (the current revision already has this value: loading a file again adds no revision)';
+COMMENT ON COLUMN dti.reject.line IS 'Arrival order of the staged row (unique in the load)';
+COMMENT ON COLUMN dti.reject.file_line IS 'Line of the file where the record starts (the header is line 1), counted per COPY statement';
+
+-- Withdrawn revisions.
+ALTER TABLE dti.submission_status DROP CONSTRAINT submission_status_status_check;
+ALTER TABLE dti.submission_status ADD CONSTRAINT submission_status_status_check
+	CHECK (status IN ('submitted', 'verified', 'rejected', 'withdrawn'));
+COMMENT ON TABLE dti.submission_status IS
+	'Status changes of submission revisions, append-only: draft -> submitted (loader), submitted -> verified or rejected, verified -> rejected, rejected -> verified (verifier; a rejection needs a reason), draft or submitted -> withdrawn (the loader who made the revision, dti.withdraw_load)';
+CREATE INDEX submission_load_idx ON dti.submission (load_id) WHERE load_id IS NOT NULL;
+
+-- The status workflow: checked per statement (a rejection's reason still per row).
+CREATE OR REPLACE FUNCTION dti.submission_status_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
+		USING ERRCODE = 'check_violation',
+			HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
+END $$;
+COMMENT ON FUNCTION dti.submission_status_check() IS
+	'Trigger function: refuses a rejection without a reason, with its own message (the trigger runs only for such rows)';
+DROP TRIGGER submission_status_check ON dti.submission_status;
+CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
+	FOR EACH ROW WHEN (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL)
+	EXECUTE FUNCTION dti.submission_status_check();
+
+-- The workflow, checked for all rows of a statement at once (a bulk
+-- verification inserts thousands): each new event against the status
+-- before it (the newest earlier event of its revision, else the revision's
+-- initial status).
+CREATE FUNCTION dti.submission_status_allowed() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	bad record;
+BEGIN
+	SELECT n.submission_id, n.status, s.id AS found,
+		   coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS current
+	INTO bad
+	FROM new_rows n
+	LEFT JOIN LATERAL (SELECT x.id, x.status FROM dti.submission x
+					   WHERE x.id = n.submission_id OFFSET 0) s ON true -- an index probe per event
+	WHERE s.id IS NULL
+	   OR (coalesce((SELECT t.status FROM dti.submission_status t
+					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status), n.status)
+		  NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
+				  ('verified', 'rejected'), ('rejected', 'verified'),
+				  ('draft', 'withdrawn'), ('submitted', 'withdrawn'))
+	ORDER BY n.id
+	LIMIT 1;
+	IF bad.submission_id IS NULL THEN
+		RETURN NULL;
+	ELSIF bad.found IS NULL THEN
+		RAISE EXCEPTION 'no submission with id %', bad.submission_id
+			USING ERRCODE = 'foreign_key_violation',
+				DETAIL = 'dti.submission has no such row, or it belongs to a unit you may not see.',
+				HINT = 'Look the id up in dti.current_submission.';
+	END IF;
+	RAISE EXCEPTION 'submission % cannot go from % to %', bad.submission_id, bad.current, bad.status
+		USING ERRCODE = 'invalid_transaction_state',
+			DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
+			HINT = 'A new value is a new revision: insert it into dti.submission.';
+END $$;
+COMMENT ON FUNCTION dti.submission_status_allowed() IS
+	'Statement trigger function: enforces the status workflow of submissions for all new status events at once';
+CREATE TRIGGER submission_status_allowed AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION dti.submission_status_allowed();
+
+CREATE OR REPLACE FUNCTION dti.load_staging(note text DEFAULT NULL)
+RETURNS TABLE (load_id bigint, staged bigint, accepted bigint, rejected bigint, reasons jsonb)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	lid bigint;
+	last_line bigint;
+	n_staged bigint;
+	n_ok bigint;
+	n_bad bigint;
+	n_more bigint;
+	by_reason jsonb;
+BEGIN
+	SELECT max(s.line) INTO last_line FROM dti.my_staging s;
+	INSERT INTO dti.load (note) VALUES (load_staging.note) RETURNING id INTO lid;
+	IF last_line IS NULL THEN
+		UPDATE dti.load l SET staged = 0, accepted = 0, rejected = 0, reasons = '{}' WHERE l.id = lid;
+		RETURN QUERY SELECT lid, 0::bigint, 0::bigint, 0::bigint, '{}'::jsonb;
+		RETURN;
+	END IF;
+
+	-- The caller's rows, each with the line of its file: the rows of one
+	-- statement (one COPY) are the records of one file, from line 2.
+	-- dti-clean-text writes one row per line of its input: a row whose six
+	-- fields are all NULL stands for a continuation line of the record above
+	-- it (a quoted field across lines), and a row whose source starts with
+	-- U+FFFE is a record it could not split (the reason follows the mark;
+	-- the record itself is the note).
+	CREATE TEMP TABLE dti_load_rows ON COMMIT DROP AS
+	SELECT s.*, s.unit_code AS given_unit_code, 1 + row_number() OVER (PARTITION BY s.copied_at ORDER BY s.line) AS file_line,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN split_part(substr(s.source, 2), ':', 1) END AS mark,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN substr(s.source, strpos(s.source, ':') + 1) END AS mark_detail,
+		   num_nonnulls(s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note) = 0 AS continuation
+	FROM dti.my_staging s WHERE s.line <= last_line;
+	ANALYZE pg_temp.dti_load_rows;
+	SELECT count(*) FILTER (WHERE NOT r.continuation) INTO n_staged FROM pg_temp.dti_load_rows r;
+
+	-- A unit given by its name instead of its code: the code of the one unit
+	-- that dti.find_units() finds under that name at the end of the period
+	-- (an unknown or ambiguous name stays, and is rejected as unknown_unit).
+	UPDATE pg_temp.dti_load_rows r SET unit_code = x.code
+	FROM (SELECT n.name, n.year, min(f.code) AS code
+		  FROM (SELECT d.name, d.year
+				FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
+					  FROM pg_temp.dti_load_rows d
+					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
+						AND btrim(d.unit_code) NOT IN (SELECT u.code FROM dti.unit u)) d
+				WHERE dti.period_kind(d.year) IS NOT NULL) n
+		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
+		  WHERE f.level IN ('province', 'ministry')
+		  GROUP BY n.name, n.year
+		  HAVING count(DISTINCT f.code) = 1) x
+	WHERE btrim(r.unit_code) = x.name AND btrim(r.year) = x.year AND r.mark IS NULL;
+
+	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
+		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.given_unit_code AS staged_unit_code, s.file_line, '
+		'strpos(concat(s.source, s.note), U&''\FFFD'') > 0 AS bad_text '
+		'FROM (%s) v JOIN pg_temp.dti_load_rows s ON s.line = v.k',
+		dti.validation_query(
+			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
+			'FROM pg_temp.dti_load_rows s WHERE s.mark IS NULL AND NOT s.continuation',
+			true, true));
+	ANALYZE pg_temp.dti_load_checked;
+
+	-- records dti-clean-text could not split
+	INSERT INTO dti.reject (load_id, line, file_line, note, reason_code, reason)
+	SELECT lid, r.line, r.file_line, r.note,
+		   CASE WHEN r.mark IN ('malformed_line', 'field_too_long') THEN r.mark ELSE 'malformed_line' END,
+		   format('line %s: %s', r.file_line, r.mark_detail)
+	FROM pg_temp.dti_load_rows r WHERE r.mark IS NOT NULL;
+	GET DIAGNOSTICS n_bad = ROW_COUNT;
+
+	-- a value equal to the current revision's (not withdrawn) adds nothing
+	UPDATE pg_temp.dti_load_checked c
+	SET reason_code = 'unchanged',
+		reason = format('unit %s, period %s, indicator %s already has value "%s" (submission %s, %s)',
+						c.unit_code, c.period, c.indicator, dti.clip(cur.raw_value), cur.id, cur.status)
+	FROM (SELECT x.k, s.id, s.raw_value,
+				 coalesce((SELECT t.status FROM dti.submission_status t WHERE t.submission_id = s.id
+						   ORDER BY t.id DESC LIMIT 1), s.status) AS status
+		  FROM pg_temp.dti_load_checked x
+		  CROSS JOIN LATERAL (SELECT y.id, y.raw_value, y.status FROM dti.submission y
+							  WHERE y.unit_id = x.unit_id AND y.period = x.period AND y.indicator = x.indicator::indicator_code
+							  ORDER BY y.id DESC LIMIT 1) s
+		  WHERE x.reason_code IS NULL AND s.raw_value = btrim(x.raw_value)) cur
+	WHERE c.k = cur.k AND cur.status <> 'withdrawn';
+
+	INSERT INTO dti.reject (load_id, line, file_line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
+	SELECT lid, c.k, c.file_line, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,
+		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason_code WHEN c.bad_text THEN 'invalid_text' ELSE 'bad_status' END,
+		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason
+				WHEN c.bad_text THEN format('the source or note holds U+FFFD, the mark of a NUL byte or of bytes that are not UTF-8 (source "%s", note "%s")',
+											dti.clip(c.source), dti.clip(c.note))
+				ELSE format('status "%s" is not draft or submitted', dti.clip(c.status)) END
+	FROM pg_temp.dti_load_checked c
+	WHERE c.reason_code IS NOT NULL OR c.bad_text OR c.status NOT IN ('draft', 'submitted');
+	GET DIAGNOSTICS n_more = ROW_COUNT;
+	n_bad := n_bad + n_more;
+
+	INSERT INTO dti.submission (unit_code, unit_id, period, indicator, raw_value, status, source, note, reason, load_id)
+	SELECT c.unit_code, c.unit_id, c.period, c.indicator, btrim(c.raw_value), c.status, c.source, c.note,
+		   coalesce(load_staging.note, format('load %s', lid)), lid
+	FROM pg_temp.dti_load_checked c
+	WHERE c.reason_code IS NULL AND NOT c.bad_text AND c.status IN ('draft', 'submitted')
+	ORDER BY c.k;
+	GET DIAGNOSTICS n_ok = ROW_COUNT;
+
+	DELETE FROM dti.my_staging s WHERE s.line <= last_line;
+
+	SELECT coalesce(jsonb_object_agg(r.reason_code, r.n), '{}') INTO by_reason
+	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) r;
+	UPDATE dti.load l SET staged = n_staged, accepted = n_ok, rejected = n_bad, reasons = by_reason WHERE l.id = lid;
+	DROP TABLE pg_temp.dti_load_checked;
+	DROP TABLE pg_temp.dti_load_rows;
+	RETURN QUERY SELECT lid, n_staged, n_ok, n_bad, by_reason;
+END $$;
+COMMENT ON FUNCTION dti.load_staging(text) IS
+	'Validates the caller''s staged rows in one set-based pass, moves the good ones into dti.submission (one revision each, with the note as reason), keeps every bad record in dti.reject with the line of its file and the reason (records dti-clean-text could not split, bad values, ungranted units, values equal to the current revision), empties the caller''s staging rows; returns the load id and the counts';
+
+-- A loader takes back a load that no verifier has acted on.
+CREATE FUNCTION dti.withdraw_load(load_id bigint, reason text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+	acted record;
+BEGIN
+	IF nullif(btrim(withdraw_load.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'withdrawing load % needs a reason', withdraw_load.load_id
+			USING ERRCODE = 'not_null_violation', HINT = 'Give it as the second argument.';
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM dti.load l WHERE l.id = withdraw_load.load_id AND l.loaded_by = CURRENT_USER) THEN
+		RAISE EXCEPTION 'load % is not a load of role %', withdraw_load.load_id, CURRENT_USER
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'A loader withdraws only its own loads.',
+				HINT = 'Your loads are the rows of dti.load with loaded_by = current_user.';
+	END IF;
+	-- a verifier's decision on any revision of the load keeps it
+	SELECT t.submission_id, t.status, t.changed_by INTO acted
+	FROM dti.submission s JOIN dti.submission_status t ON t.submission_id = s.id
+	WHERE s.load_id = withdraw_load.load_id AND t.status IN ('verified', 'rejected')
+	ORDER BY t.id LIMIT 1;
+	IF acted.submission_id IS NOT NULL THEN
+		RAISE EXCEPTION 'load % has been acted on: submission % is %', withdraw_load.load_id, acted.submission_id, acted.status
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				DETAIL = format('%s set that status; a load is withdrawn only before any verifier acts on it.', acted.changed_by),
+				HINT = 'Submit corrected values as new revisions instead.';
+	END IF;
+	INSERT INTO dti.submission_status (submission_id, status, reason)
+	SELECT s.id, 'withdrawn', withdraw_load.reason
+	FROM dti.submission s
+	WHERE s.load_id = withdraw_load.load_id
+	  AND coalesce((SELECT t.status FROM dti.submission_status t WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1),
+				   s.status) IN ('draft', 'submitted')
+	ORDER BY s.id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.withdraw_load(bigint, text) IS
+	'Withdraws every revision of one of the caller''s loads (status withdrawn, with the reason), refused once a verifier has verified or rejected any of them; returns the number of revisions withdrawn';
+
+-- Verification in bulk: one status event per revision, in one statement.
+CREATE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+BEGIN
+	IF set_status_where.status NOT IN ('verified', 'rejected') THEN
+		RAISE EXCEPTION 'status "%" is not verified or rejected', set_status_where.status
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF set_status_where.status = 'rejected' AND nullif(btrim(set_status_where.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'a rejection needs a reason'
+			USING ERRCODE = 'check_violation', HINT = 'Give it as the last argument.';
+	END IF;
+	INSERT INTO dti.submission_status (submission_id, status, reason)
+	SELECT s.id, set_status_where.status, set_status_where.reason
+	FROM dti.submission s
+	LEFT JOIN LATERAL (SELECT t.status FROM dti.submission_status t
+					   WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+	WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))
+	  AND (coalesce(st.status, s.status) = 'submitted'
+		   OR (set_status_where.status = 'rejected' AND st.status = 'verified'))
+	  AND NOT EXISTS (SELECT 1 FROM dti.submission n
+					  WHERE n.unit_id = s.unit_id AND n.period = s.period AND n.indicator = s.indicator AND n.id > s.id)
+	ORDER BY s.id;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.set_status_where(bigint, text, text, text, text) IS
+	'Internal: the status change of dti.verify_load and dti.verify_unit for the current revisions that match (NULL matches all)';
+
+CREATE FUNCTION dti.verify_load(load_id bigint, status text DEFAULT 'verified', reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+BEGIN ATOMIC
+	SELECT dti.set_status_where(verify_load.load_id, NULL, NULL, verify_load.status, verify_load.reason)
+	WHERE verify_load.load_id IS NOT NULL;
+END;
+COMMENT ON FUNCTION dti.verify_load(bigint, text, text) IS
+	'Verifies (or, with status rejected and a reason, rejects) every current revision of a load that is waiting (submitted; for a rejection also verified ones), one status event each, in one statement; returns how many changed';
+
+CREATE FUNCTION dti.verify_unit(unit_code text, period text, status text DEFAULT 'verified', reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+BEGIN ATOMIC
+	SELECT dti.set_status_where(NULL, verify_unit.unit_code, verify_unit.period, verify_unit.status, verify_unit.reason)
+	WHERE verify_unit.unit_code IS NOT NULL AND verify_unit.period IS NOT NULL;
+END;
+COMMENT ON FUNCTION dti.verify_unit(text, text, text, text) IS
+	'Verifies (or rejects with a reason) every current revision of a unit in a period that is waiting, one status event each, in one statement; returns how many changed';
+
+-- Policies: a submission's load is the submitter's own; loaders withdraw their own revisions.
+ALTER POLICY submission_write ON dti.submission
+	WITH CHECK (((SELECT dti.may_write_all()) OR unit_code = ANY ((SELECT dti.my_unit_codes())::text[]))
+				AND (load_id IS NULL
+					 OR load_id IN (SELECT l.id FROM dti.load l WHERE l.loaded_by = CURRENT_USER)));
+ALTER POLICY submission_status_write ON dti.submission_status
+	WITH CHECK ((SELECT dti.may_write_all())
+				OR ((SELECT dti.has_group('dti_verifier')) AND status IN ('submitted', 'verified', 'rejected'))
+				OR (status = 'submitted'
+					AND EXISTS (SELECT 1 FROM dti.submission s
+								WHERE s.id = submission_id AND s.unit_code = ANY ((SELECT dti.my_unit_codes())::text[])))
+				OR (status = 'withdrawn'
+					AND EXISTS (SELECT 1 FROM dti.submission s
+								WHERE s.id = submission_id AND s.created_by = CURRENT_USER)));
+
+REVOKE EXECUTE ON FUNCTION dti.withdraw_load(bigint, text), dti.set_status_where(bigint, text, text, text, text),
+	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.withdraw_load(bigint, text) TO dti_loader;
+GRANT EXECUTE ON FUNCTION dti.set_status_where(bigint, text, text, text, text),
+	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) TO dti_verifier;
+
+-- Current values: a verification of the newest revisions is written at once.
+-- (Built with the schema of dti named: the indicator codes are compared with
+-- its operator, which the pinned search_path does not find.)
+DO $do$
+BEGIN
+	EXECUTE replace($body$
+CREATE OR REPLACE FUNCTION dti.sync_current_value() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+	k_period text[];
+	k_unit integer[];
+	k_indicator text[];
+	keys_locked bigint;
+BEGIN
+	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
+	INTO k_period, k_unit, k_indicator
+	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
+		  FROM new_rows n
+		  CROSS JOIN LATERAL (SELECT x.period, x.unit_id, x.indicator FROM dti.submission x
+							 WHERE x.id = n.submission_id OFFSET 0) s -- an index probe per event
+		  ORDER BY 1, 2, 3) k;
+	IF k_period IS NULL THEN
+		RETURN NULL;
+	END IF;
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint
+		+ cardinality(k_period);
+	PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+	IF keys_locked > 100 THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	ELSE
+		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+		FROM unnest(k_period, k_unit, k_indicator) WITH ORDINALITY k(period, unit_id, indicator, i)
+		ORDER BY k.i;
+	END IF;
+	DELETE FROM dti.current_value c
+	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
+	WHERE c.period = k.period AND c.unit_id = k.unit_id AND c.indicator::text = k.indicator;
+	-- The common case at once (a verification of the newest revisions): a
+	-- revision whose newest status event, seen now, is this statement's
+	-- 'verified' and that has no newer revision is its key's current value.
+	-- The other keys are resolved from the history.
+	WITH last_event AS (
+		SELECT DISTINCT ON (n.submission_id) n.submission_id, n.id, n.status
+		FROM new_rows n ORDER BY n.submission_id, n.id DESC
+	), fast AS (
+		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+		SELECT s.period, s.unit_id, s.indicator, s.id, s.raw_value, s.value
+		FROM last_event l
+		JOIN dti.submission s ON s.id = l.submission_id
+		WHERE l.status = 'verified'
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission_status t WHERE t.submission_id = s.id AND t.id > l.id)
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission x
+						  WHERE x.unit_id = s.unit_id AND x.period = s.period AND x.indicator OPERATOR(@dti@.=) s.indicator AND x.id > s.id)
+		RETURNING period, unit_id, indicator::text AS indicator
+	)
+	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
+	INTO k_period, k_unit, k_indicator
+	FROM unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
+	WHERE NOT EXISTS (SELECT 1 FROM fast f WHERE f.period = k.period AND f.unit_id = k.unit_id AND f.indicator = k.indicator);
+	IF k_period IS NOT NULL THEN
+		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+		SELECT * FROM dti.resolve_current(k_period, k_unit, k_indicator);
+	END IF;
+	RETURN NULL;
+END $fn$;
+$body$, '@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+							JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
+END $do$;
+
+-- Status events queue their units with an index probe each.
+CREATE OR REPLACE FUNCTION dti.queue_submission() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF TG_TABLE_NAME = 'submission' THEN
+		INSERT INTO dti.refresh_queue (period, unit_id, reason)
+		SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
+	ELSE
+		INSERT INTO dti.refresh_queue (period, unit_id, reason)
+		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n
+		CROSS JOIN LATERAL (SELECT x.period, x.unit_id FROM dti.submission x
+							WHERE x.id = n.submission_id OFFSET 0) s; -- an index probe per event
+	END IF;
+	RETURN NULL;
+END $$;
+
+-- Trigger functions are not for anybody to call.
+REVOKE EXECUTE ON FUNCTION dti.sync_current_value(), dti.queue_submission(), dti.queue_everything() FROM PUBLIC;
+
+-- Statistics after every refresh that wrote results.
+-- Only a table's owner may analyse it; the refresh runs as an admin.
+CREATE FUNCTION dti.analyze_results() RETURNS void
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	ANALYZE dti.result_scorecard, dti.result_rank;
+END $$;
+COMMENT ON FUNCTION dti.analyze_results() IS
+	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after every run that wrote results';
+REVOKE EXECUTE ON FUNCTION dti.analyze_results() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.analyze_results() TO dti_admin;
+
+CREATE OR REPLACE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+DECLARE
+	run bigint;
+	max_queued bigint;
+	w record;
+	todo_periods text[] := '{}';
+	v_whole text[] := '{}';
+	pending text[];
+	n_cards bigint := 0;
+	n_ranks bigint := 0;
+	msg text;
+	state text;
+BEGIN
+	IF refresh.framework_id IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.id = refresh.framework_id) THEN
+		RAISE EXCEPTION 'no framework with id %', refresh.framework_id
+			USING ERRCODE = 'no_data_found', HINT = 'Look the id up in dti.framework.';
+	END IF;
+	IF refresh.period IS NOT NULL AND dti.period_kind(refresh.period) IS NULL THEN
+		RAISE EXCEPTION 'invalid period "%"', refresh.period
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'A period is a year (2024), a quarter (2024-Q1) or a month (2024-03).';
+	END IF;
+	-- One refresh at a time: a second call leaves at once with a notice.
+	IF NOT pg_try_advisory_xact_lock(hashtext('dti.refresh')) THEN
+		INSERT INTO dti.refresh_log (started_at, ended_at, requested_period, requested_framework, outcome, error)
+		VALUES (clock_timestamp(), clock_timestamp(), refresh.period, refresh.framework_id, 'skipped',
+				'another refresh is running');
+		RAISE NOTICE 'dti.refresh: another refresh is running; this call does nothing'
+			USING HINT = 'Its results are published when it commits; see dti.refresh_log.';
+		RETURN;
+	END IF;
+	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
+	VALUES (clock_timestamp(), refresh.period, refresh.framework_id, 'running')
+	RETURNING id INTO run;
+	-- The queue rows this run handles: those committed now.  A row with a
+	-- lower id may still commit later (ids are drawn before commit), so the
+	-- run works on and removes exactly these rows, never "every id up to".
+	IF to_regclass('pg_temp.dti_refresh_seen') IS NULL THEN
+		CREATE TEMP TABLE dti_refresh_seen (id bigint PRIMARY KEY) ON COMMIT DROP;
+	END IF;
+	TRUNCATE pg_temp.dti_refresh_seen;
+	INSERT INTO pg_temp.dti_refresh_seen SELECT q.id FROM dti.refresh_queue q;
+	SELECT coalesce(max(q.id), 0) INTO max_queued FROM pg_temp.dti_refresh_seen q;
+
+	BEGIN
+		-- The work: (period, framework) pairs with the units to redo (NULL: all).
+		IF to_regclass('pg_temp.dti_refresh_work') IS NULL THEN
+			CREATE TEMP TABLE dti_refresh_work (
+				period text, framework_id integer, unit_ids integer[], whole boolean) ON COMMIT DROP;
+		END IF;
+		TRUNCATE pg_temp.dti_refresh_work;
+		INSERT INTO pg_temp.dti_refresh_work
+		WITH requested AS (
+			-- explicit period or framework: those periods, whole
+			SELECT s.period, NULL::integer AS unit_id, true AS whole
+			FROM dti.submitted_periods() s(period)
+			WHERE (refresh.period IS NOT NULL OR refresh.framework_id IS NOT NULL)
+			  AND (refresh.period IS NULL OR s.period = refresh.period)
+			UNION ALL
+			-- queued changes; "everything" expands to every period with submissions
+			SELECT q.period, q.unit_id, q.whole FROM dti.refresh_queue q
+			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL AND q.id <= max_queued AND q.period IS NOT NULL
+			  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
+			UNION ALL
+			SELECT s.period, NULL::integer, true FROM dti.submitted_periods() s(period)
+			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL
+			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL
+						  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id))
+		), per_unit AS (
+			SELECT r.period, p.year, u.level, r.unit_id, r.whole
+			FROM requested r
+			JOIN dti.period p ON p.label = r.period
+			LEFT JOIN dti.unit u ON u.id = r.unit_id
+		), with_fw AS (
+			-- a whole period covers every level assessed in it
+			SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole
+			FROM per_unit pu
+			JOIN dti.framework_in_use fu ON fu.year = pu.year
+				AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
+					SELECT 1 FROM dti.submission s JOIN dti.unit u2 ON u2.id = s.unit_id
+					WHERE s.period = pu.period AND u2.level = fu.level)))
+			WHERE refresh.framework_id IS NULL OR fu.framework_id = refresh.framework_id
+		)
+		SELECT wf.period, wf.framework_id,
+			   CASE WHEN bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id) THEN NULL
+					ELSE array_agg(DISTINCT wf.unit_id) END,
+			   bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id)
+		FROM with_fw wf
+		GROUP BY wf.period, wf.framework_id;
+
+		SELECT array_agg(DISTINCT x.period ORDER BY x.period) INTO pending
+		FROM pg_temp.dti_refresh_work x JOIN dti.period_lock l ON l.period = x.period;
+
+		FOR w IN
+			SELECT x.* FROM pg_temp.dti_refresh_work x
+			WHERE NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = x.period)
+			ORDER BY x.period, x.framework_id
+		LOOP
+			n_cards := n_cards + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
+			n_ranks := n_ranks + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
+			todo_periods := todo_periods || w.period;
+			IF w.whole THEN
+				v_whole := v_whole || w.period;
+			END IF;
+		END LOOP;
+
+		-- Publish statistics with the results, so that the dashboards' and
+		-- GIS clients' queries (and their row estimates) after a refresh are
+		-- planned on the rows just written.
+		IF n_cards + n_ranks > 0 THEN
+			PERFORM dti.analyze_results();
+		END IF;
+
+		-- done with the queue, except what waits for a locked period
+		DELETE FROM dti.refresh_queue q
+		WHERE q.id <= max_queued
+		  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
+		  AND (refresh.period IS NULL AND refresh.framework_id IS NULL)
+		  AND NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = q.period);
+		IF refresh.period IS NOT NULL THEN
+			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period
+				AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id);
+		END IF;
+		DROP TABLE pg_temp.dti_refresh_work;
+	EXCEPTION WHEN OTHERS THEN
+		GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+		UPDATE dti.refresh_log SET ended_at = clock_timestamp(), outcome = 'failed', error = msg, sqlstate = state
+		WHERE id = run;
+		RAISE WARNING 'dti.refresh failed: %', msg
+			USING DETAIL = 'The previous results are still published; the queued changes stay queued.',
+				  HINT = format('See dti.refresh_log (run %s).', run);
+		RETURN;
+	END;
+
+	UPDATE dti.refresh_log
+	SET ended_at = clock_timestamp(), outcome = 'ok',
+		periods = ARRAY(SELECT DISTINCT unnest(todo_periods) ORDER BY 1),
+		whole_periods = ARRAY(SELECT DISTINCT unnest(v_whole) ORDER BY 1),
+		pending_periods = pending, scorecards = n_cards, ranks = n_ranks
+	WHERE id = run;
+END $$;
+COMMENT ON PROCEDURE dti.refresh(text, integer) IS
+	'Recomputes what changed since the last refresh (or the given period or framework, whole) and publishes it atomically: one unit''s change re-scores that unit and re-ranks its period; periods of frameworks with relative rules are recomputed whole; locked periods are skipped (reported as pending); a concurrent call exits with a notice; every run is logged in dti.refresh_log, and a failed run leaves the previous results';
+
+-- data_quality counts verified values without calling a function readers may not run.
+CREATE OR REPLACE VIEW dti.data_quality AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   s.period,
+	   f.code AS framework,
+	   (SELECT count(*) FROM dti.framework_indicator i
+		WHERE i.framework_id = f.id
+		  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+						  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code))::integer AS expected,
+	   s.submitted::integer,
+	   coalesce(v.verified, 0)::integer AS verified,
+	   round(coalesce(v.verified, 0)::numeric / nullif(s.submitted, 0), 4) AS verified_share,
+	   (SELECT count(*) FROM dti.refresh_queue q WHERE q.period = s.period AND (q.unit_id = s.unit_id OR q.unit_id IS NULL))::integer
+		   AS pending_changes
+FROM (SELECT unit_id, period, count(DISTINCT indicator) AS submitted FROM dti.submission GROUP BY unit_id, period) s
+JOIN dti.unit u ON u.id = s.unit_id
+JOIN dti.period pe ON pe.label = s.period
+JOIN dti.framework_in_use fu ON fu.level = u.level AND fu.year = pe.year
+JOIN dti.framework f ON f.id = fu.framework_id
+LEFT JOIN LATERAL (SELECT count(*) AS verified FROM dti.current_value c
+				   WHERE c.period = s.period AND c.unit_id = s.unit_id) v ON true;
+
+-- Map views start with a unique feature_id (the key GIS clients propose).
+DROP VIEW dti.score_map, dti.merged_map, dti.region_map;
+CREATE VIEW dti.score_map AS
+SELECT format('%s/%s/%s/%s', b.layer, rk.period, rk.unit_id, rk.code) AS feature_id,
+	   b.layer,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.level AS unit_level,
+	   g.name_vi AS region,
+	   rk.period,
+	   f.code AS framework,
+	   rk.code::text AS code,
+	   coalesce(i.name_vi, f.title_vi) AS name_vi,
+	   round(rk.value::numeric, 4) AS value,
+	   rk.rank,
+	   prev.rank - rk.rank AS rank_change,
+	   rk.group_rank AS region_rank,
+	   dti.value_class(round(rk.value::numeric, 4)) AS class,
+	   b.geom
+FROM dti.result_rank rk
+JOIN dti.unit_boundary b ON b.unit_id = rk.unit_id
+JOIN dti.unit u ON u.id = rk.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.framework_indicator i ON i.framework_id = rk.framework_id AND i.code = rk.code
+LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
+	AND prev.unit_id = rk.unit_id AND prev.code = rk.code;
+
+CREATE VIEW dti.merged_map AS
+SELECT format('%s/%s/%s/%s', b.layer, m.period, nu.id, m.code) AS feature_id,
+	   b.layer,
+	   m.unit_code,
+	   m.unit,
+	   m.period,
+	   m.code,
+	   m.level,
+	   m.carried_value AS value,
+	   (rank_rounded(m.carried_value::float8, 4) OVER (PARTITION BY b.layer, m.period, m.code))::integer AS rank,
+	   m.members,
+	   m.members_with_value,
+	   m.member_units,
+	   dti.value_class(m.carried_value) AS class,
+	   b.geom
+FROM dti.merged_series m
+JOIN dti.unit nu ON nu.code = m.unit_code AND nu.level = 'province'
+	AND nu.id IN (SELECT s.successor_id FROM dti.unit_succession s)
+JOIN dti.unit_boundary b ON b.unit_id = nu.id;
+
+CREATE VIEW dti.region_map AS
+SELECT format('%s/%s/%s/%s/%s', b.layer, s.period, s.framework, r.id, s.code) AS feature_id,
+	   b.layer, s.*, b.geom
+FROM dti.region_summary s
+JOIN dti.unit r ON r.level = 'region' AND r.code = s.region_code
+JOIN dti.unit_boundary b ON b.unit_id = r.id;
+
+DO $$
+DECLARE
+	c record;
+	v text;
+BEGIN
+	FOR c IN SELECT * FROM (VALUES
+		('score_map', NULL, 'Map view: published values and ranks of every unit, period and ranked indicator with the unit''s geometry from each boundary layer (filter on layer, period, code); for QGIS and BI tools that read PostGIS'),
+		('merged_map', NULL, 'Map view of the 2025 merger: the 34 units with the official mean of their members'' values per period and main indicator, ranked among the merged units, with geometry'),
+		('region_summary', NULL, 'Region aggregates: per socio-economic region, period, framework and ranked indicator, the provinces with a value, mean, median, min, max, best province and the region''s rank by mean'),
+		('region_map', NULL, 'Map view of dti.region_summary with the regions'' geometry from each boundary layer'),
+		(NULL, 'feature_id', 'Unique key of the row (layer/period/unit id/indicator; region_map adds the framework): the key a GIS client proposes, as the first column'),
+		(NULL, 'layer', 'Boundary layer of the geometry (geoboundaries: the shipped geoBoundaries layer)'),
+		(NULL, 'unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
+		(NULL, 'unit', 'Vietnamese name of the unit, with diacritics'),
+		(NULL, 'unit_level', 'province, region, ministry, nation or commune'),
+		(NULL, 'region', 'Vietnamese name of the socio-economic region'),
+		(NULL, 'region_code', 'Code of the region (R1..R6)'),
+		(NULL, 'period', 'Assessment period (2024, 2024-Q1, 2024-03)'),
+		(NULL, 'framework', 'Framework code (e.g. 922-province)'),
+		(NULL, 'code', 'Indicator code; DTI is the index itself'),
+		(NULL, 'name_vi', 'Vietnamese name of the indicator'),
+		(NULL, 'level', 'Depth in the tree: 1 the index, 2 main indicators'),
+		(NULL, 'value', 'Value in [0, 1] at the published 4 decimals'),
+		(NULL, 'rank', 'Competition rank (1224) at 4 decimals, highest first'),
+		(NULL, 'rank_change', 'Rank in the previous period minus rank: positive means the unit moved up'),
+		(NULL, 'region_rank', 'Rank within the socio-economic region'),
+		(NULL, 'class', 'Class of the value: Rất cao (> 0.75), Cao (0.50-0.75), Trung bình (0.25-0.50), Thấp (< 0.25)'),
+		(NULL, 'members', 'Members (old provinces) of the merged unit'),
+		(NULL, 'members_with_value', 'Members that have a value'),
+		(NULL, 'member_units', 'Names of the members'),
+		(NULL, 'provinces', 'Provinces of the region with a value'),
+		(NULL, 'mean_value', 'Unweighted mean of the provinces'' values'),
+		(NULL, 'median_value', 'Median of the provinces'' values'),
+		(NULL, 'min_value', 'Lowest value of a province in the region'),
+		(NULL, 'max_value', 'Highest value of a province in the region'),
+		(NULL, 'best_unit', 'The province with the highest value'),
+		(NULL, 'geom', 'Geometry of the unit: MultiPolygon, WGS 84 (SRID 4326)')
+	) AS t (view_name, column_name, comment)
+	LOOP
+		IF c.view_name IS NOT NULL THEN
+			EXECUTE format('COMMENT ON VIEW dti.%I IS %L', c.view_name, c.comment);
+		ELSE
+			FOR v IN
+				SELECT k.relname FROM pg_attribute a JOIN pg_class k ON k.oid = a.attrelid
+				WHERE k.relnamespace = 'dti'::regnamespace AND k.relkind = 'v' AND a.attname = c.column_name
+				  AND k.relname IN ('score_map', 'merged_map', 'region_summary', 'region_map')
+			LOOP
+				EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', v, c.column_name,
+							   CASE WHEN v = 'region_summary' AND c.column_name = 'rank'
+									THEN 'Rank of the region by mean value, highest first'
+									WHEN v = 'region_map' AND c.column_name = 'rank'
+									THEN 'Rank of the region by mean value, highest first'
+									ELSE c.comment END);
+			END LOOP;
+		END IF;
+	END LOOP;
+END $$;
+
+GRANT SELECT ON dti.score_map, dti.merged_map, dti.region_summary, dti.region_map TO dti_reader, dti_admin;
+GRANT SELECT ON dti.unit_boundary TO dti_reader, dti_admin;
+-- Readers: the reference data the published views and functions look up
+-- (a function runs with its caller's rights): the framework definitions of
+-- dti.published_comparison (through dti.framework_tree()) ...
+GRANT SELECT ON dti.framework, dti.framework_indicator TO dti_reader;
+-- and the units, their names and the periods, which dti.unit_code() and
+-- dti.find_units() look up
+GRANT SELECT ON dti.unit, dti.unit_name, dti.period, dti.province TO dti_reader;
+-- Functions whose tables not every role may read: for the roles that may.
+REVOKE EXECUTE ON FUNCTION dti.dissolve_regions(text, text, date), dti.load_boundary_layer(text, jsonb, date, text, text),
+	dti.my_unit_codes(), dti.submitted_periods(), dti.verified_values(text, integer[]), dti.ranked_nodes(text, integer),
+	dti.map_geojson(text, text, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.dissolve_regions(text, text, date), dti.load_boundary_layer(text, jsonb, date, text, text),
+	dti.verified_values(text, integer[]), dti.ranked_nodes(text, integer) TO dti_admin;
+GRANT EXECUTE ON FUNCTION dti.my_unit_codes(), dti.submitted_periods() TO dti_loader, dti_verifier;
+GRANT EXECUTE ON FUNCTION dti.map_geojson(text, text, text, text, boolean) TO dti_reader, dti_admin;
+
+-- It reads the units, boundaries and result tables as their owner, for
+-- readers, who see only the published views.  Its search_path is pinned to
+-- pg_catalog: PostGIS is named by the schema it was installed in.
+DO $do$
+BEGIN
+	EXECUTE replace($body$
+CREATE OR REPLACE FUNCTION dti.neighbours(unit text, period text, indicator text DEFAULT 'DTI',
+							   layer text DEFAULT 'geoboundaries')
+RETURNS TABLE (unit_code text, unit_name text, border_km numeric, value numeric, rank integer,
+			   rank_change integer, value_diff numeric)
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 8
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+	at date := dti.period_end(neighbours.period);
+	me integer;
+	found_code text;
+BEGIN
+	IF at IS NULL THEN
+		RAISE EXCEPTION 'invalid period "%"', neighbours.period
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Periods look like 2024, 2024-Q1 or 2024-03; the province is the one valid at its end.';
+	END IF;
+	-- a code, else a name
+	SELECT u.id INTO me FROM dti.unit u
+	WHERE u.level = 'province' AND u.code = neighbours.unit AND at BETWEEN u.valid_from AND u.valid_to;
+	IF me IS NULL THEN
+		found_code := dti.unit_code(neighbours.unit, at);
+		SELECT u.id INTO me FROM dti.unit u
+		WHERE u.level = 'province' AND u.code = found_code AND at BETWEEN u.valid_from AND u.valid_to;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM dti.unit_boundary b WHERE b.layer = neighbours.layer AND b.unit_id = me) THEN
+		RAISE EXCEPTION 'layer "%" has no boundary of province %', neighbours.layer, neighbours.unit
+			USING ERRCODE = 'no_data_found',
+				HINT = 'Check the layer name (the shipped one is geoboundaries) and the period (63 provinces until 2025-06-30, 34 after).';
+	END IF;
+	RETURN QUERY
+	SELECT n.code, n.name_vi,
+		   round((@postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)::@postgis@.geography) / 1000)::numeric, 1),
+		   round(rn.value::numeric, 4), rn.rank, pn.rank - rn.rank,
+		   round(rn.value::numeric, 4) - round(rm.value::numeric, 4)
+	FROM dti.unit_boundary a
+	JOIN dti.unit_boundary b ON b.layer = a.layer AND b.unit_id <> a.unit_id AND @postgis@.ST_Intersects(a.geom, b.geom)
+	JOIN dti.unit n ON n.id = b.unit_id AND n.level = 'province' AND at BETWEEN n.valid_from AND n.valid_to
+	LEFT JOIN dti.result_rank rn ON rn.unit_id = n.id AND rn.period = neighbours.period AND rn.code::text = neighbours.indicator
+	LEFT JOIN dti.result_rank pn ON pn.unit_id = n.id AND pn.period = dti.previous_period(neighbours.period)
+		AND pn.code::text = neighbours.indicator
+	LEFT JOIN dti.result_rank rm ON rm.unit_id = a.unit_id AND rm.period = neighbours.period
+		AND rm.code::text = neighbours.indicator
+	WHERE a.layer = neighbours.layer AND a.unit_id = me
+	  AND @postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)) > 0
+	ORDER BY rn.rank NULLS LAST, n.code;
+END $fn$;
+$body$, '@postgis@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+								JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'));
+END $do$;
+REVOKE EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) TO dti_reader, dti_admin;
+
+------------------------------------------------------------------------------
+-- End of part 1.
+------------------------------------------------------------------------------
