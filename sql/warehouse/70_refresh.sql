@@ -51,15 +51,55 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.queue_everything() IS
 	'Trigger function: a change to frameworks or units queues every period for dti.refresh()';
-CREATE TRIGGER framework_indicator_queue AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
-	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
+
+-- Indicators of a framework changed: the periods of the years it assesses
+-- (none while it is not in use: a new version being prepared).
+CREATE FUNCTION dti.queue_framework_indicator() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		INSERT INTO dti.refresh_queue (period, whole, reason)
+		SELECT DISTINCT p.label, true, 'framework_indicator'
+		FROM old_rows o JOIN dti.framework_in_use fu ON fu.framework_id = o.framework_id
+		JOIN dti.period p ON p.year = fu.year;
+	ELSE
+		INSERT INTO dti.refresh_queue (period, whole, reason)
+		SELECT DISTINCT p.label, true, 'framework_indicator'
+		FROM new_rows o JOIN dti.framework_in_use fu ON fu.framework_id = o.framework_id
+		JOIN dti.period p ON p.year = fu.year;
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.queue_framework_indicator() IS
+	'Trigger function: changed indicators of a framework queue the periods of the years that framework assesses, whole, for dti.refresh()';
+REVOKE EXECUTE ON FUNCTION dti.queue_framework_indicator() FROM PUBLIC;
+CREATE TRIGGER framework_indicator_queue AFTER INSERT ON dti.framework_indicator
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_indicator();
+CREATE TRIGGER framework_indicator_queue_update AFTER UPDATE ON dti.framework_indicator
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_indicator();
+CREATE TRIGGER framework_indicator_queue_delete AFTER DELETE ON dti.framework_indicator
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_indicator();
 CREATE TRIGGER framework_queue AFTER UPDATE ON dti.framework
-	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
-CREATE TRIGGER framework_use_queue AFTER INSERT ON dti.framework_use
 	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
 CREATE TRIGGER unit_queue AFTER INSERT OR UPDATE OR DELETE ON dti.unit
 	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
 
+-- A framework assigned to years queues the periods of those years only
+-- (a new version for next year leaves announced years alone).
+CREATE FUNCTION dti.queue_framework_use() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO dti.refresh_queue (period, whole, reason)
+	SELECT DISTINCT p.label, true, 'framework_use' FROM new_rows n JOIN dti.period p ON p.year = n.year;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.queue_framework_use() IS
+	'Trigger function: a framework assigned to years queues the periods of those years, whole, for dti.refresh()';
+REVOKE EXECUTE ON FUNCTION dti.queue_framework_use() FROM PUBLIC;
+CREATE TRIGGER framework_use_queue AFTER INSERT ON dti.framework_use
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_use();
 ------------------------------------------------------------------------------
 -- Locked periods and the log
 ------------------------------------------------------------------------------
