@@ -227,11 +227,9 @@ CREATE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFA
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
-	-- CALL at top level, outside a transaction block, may commit (the
-	-- transaction started with this statement); inside one it runs in the
-	-- caller's transaction, each period in a subtransaction
-	own_transactions boolean := pg_catalog.statement_timestamp() = pg_catalog.transaction_timestamp();
-	lock_key bigint := pg_catalog.hashtext('dti.refresh');
+	saved_path text := pg_catalog.current_setting('search_path');
+	own_transactions boolean;
+	lock_key bigint;
 	got_lock boolean;
 	run bigint;
 	p record;
@@ -247,6 +245,15 @@ DECLARE
 	msg text;
 	state text;
 BEGIN
+	-- A procedure that commits cannot pin its search_path with a SET clause:
+	-- it is set for each of its transactions instead (and given back to a
+	-- caller whose transaction it runs in).
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	-- CALL at top level, outside a transaction block, may commit (the
+	-- transaction started with this statement); inside one it runs in the
+	-- caller's transaction, each period in a subtransaction
+	own_transactions := statement_timestamp() = transaction_timestamp();
+	lock_key := hashtext('dti.refresh');
 	IF refresh.framework_id IS NOT NULL
 	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.id = refresh.framework_id) THEN
 		RAISE EXCEPTION 'no framework with id %', refresh.framework_id
@@ -281,6 +288,7 @@ BEGIN
 				'skipped', 'another refresh is running');
 		RAISE NOTICE 'dti.refresh: another refresh is running; this call does nothing'
 			USING HINT = 'Its results are published when it commits; see dti.refresh_log.';
+		PERFORM pg_catalog.set_config('search_path', saved_path, true);
 		RETURN;
 	END IF;
 	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
@@ -299,6 +307,7 @@ BEGIN
 	DELETE FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL;
 	IF own_transactions THEN
 		COMMIT;
+		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 	END IF;
 
 	-- Each period on its own: computed, its queue rows removed and committed
@@ -334,6 +343,7 @@ BEGIN
 		END;
 		IF own_transactions THEN
 			COMMIT;
+			PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 		END IF;
 	END LOOP;
 
@@ -358,13 +368,16 @@ BEGIN
 	WHERE id = run;
 	IF own_transactions THEN
 		COMMIT;
-		PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+		PERFORM pg_advisory_unlock(lock_key);
 	END IF;
 	IF cardinality(pending) > 0 THEN
 		RAISE NOTICE 'dti.refresh: locked periods left with queued changes: %', array_to_string(pending, ', ')
 			USING HINT = 'dti.publish() announces a locked period again with its corrections; see dti.unpublished_change.';
 	END IF;
-	IF jsonb_array_length(failed) > 0 THEN
+	IF jsonb_array_length(failed) = 0 THEN
+		PERFORM pg_catalog.set_config('search_path', saved_path, true);
+	ELSE
 		RAISE EXCEPTION 'dti.refresh: % of % periods failed (run %)', jsonb_array_length(failed),
 				jsonb_array_length(failed) + cardinality(done_periods), run
 			USING ERRCODE = failed->0->>'sqlstate',

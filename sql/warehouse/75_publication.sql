@@ -155,7 +155,7 @@ CREATE VIEW dti.publication_status AS
 SELECT x.period, x.level,
 	   f.code AS framework, f.version AS framework_version,
 	   CASE WHEN p.id IS NULL THEN 'provisional'
-			WHEN l.period IS NULL THEN 'reopened'
+			WHEN l.period IS NULL THEN 'open'
 			ELSE 'announced' END AS status,
 	   p.id AS publication,
 	   p.published_at,
@@ -169,7 +169,7 @@ LEFT JOIN LATERAL (SELECT a.* FROM dti.publication a WHERE a.period = x.period A
 				   ORDER BY a.id DESC LIMIT 1) p ON true
 LEFT JOIN dti.period_lock l ON l.period = x.period;
 COMMENT ON VIEW dti.publication_status IS
-	'Per period and level with results: provisional (never announced: each refresh updates it), announced (readers see the newest publication) or reopened (announced, then unlocked: each refresh updates it again), the newest publication and the changes waiting for the next one';
+	'Per period and level with results: provisional (never published: each refresh updates it), announced (published and locked: readers see the newest publication) or open (published, then unlocked: each refresh updates it again), the newest publication and the changes waiting for the next one';
 
 -- Verified values that differ from what the newest announcement used.
 CREATE VIEW dti.unpublished_change AS
