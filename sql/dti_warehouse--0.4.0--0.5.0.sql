@@ -281,10 +281,13 @@ BEGIN
 	-- it is set for each of its transactions instead (and given back to a
 	-- caller whose transaction it runs in).
 	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-	-- CALL at top level, outside a transaction block, may commit (the
-	-- transaction started with this statement); inside one it runs in the
-	-- caller's transaction, each period in a subtransaction
-	own_transactions := statement_timestamp() = transaction_timestamp();
+	-- A CALL that is the only statement of its transaction (the transaction
+	-- started with it, and the query holds no other statement) may commit;
+	-- otherwise (a transaction block, or several statements sent as one
+	-- query, which run as one transaction) the refresh runs in the caller's
+	-- transaction, each period in a subtransaction.
+	own_transactions := statement_timestamp() = transaction_timestamp()
+		AND strpos(rtrim(coalesce(current_query(), ''), E'; \t\r\n'), ';') = 0;
 	lock_key := hashtext('dti.refresh');
 	IF refresh.framework_id IS NOT NULL
 	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.id = refresh.framework_id) THEN
