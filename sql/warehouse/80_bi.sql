@@ -203,7 +203,8 @@ CREATE VIEW dti.refresh_history AS
 SELECT id AS run, started_at, ended_at, round(extract(epoch FROM ended_at - started_at)::numeric, 3) AS seconds,
 	   requested_period, requested_framework, array_to_string(periods, ', ') AS periods,
 	   array_to_string(whole_periods, ', ') AS whole_periods, array_to_string(pending_periods, ', ') AS pending_periods,
-	   scorecards, ranks, outcome, error, sqlstate, run_by::text AS run_by
+	   scorecards, ranks, outcome, error, sqlstate, run_by::text AS run_by,
+	   (SELECT string_agg(f->>'period', ', ') FROM jsonb_array_elements(failures) f) AS failed_periods
 FROM dti.refresh_log;
 
 
@@ -346,7 +347,8 @@ BEGIN
 		(NULL, 'outcome', 'ok, failed, skipped (another refresh was running)'),
 		(NULL, 'error', 'Error message of a failed run'),
 		(NULL, 'sqlstate', 'SQLSTATE of a failed run'),
-		(NULL, 'run_by', 'Role that ran it')
+		(NULL, 'run_by', 'Role that ran it'),
+		(NULL, 'failed_periods', 'Periods that failed in the run (their error is in error and in dti.refresh_log.failures); the others were committed')
 	) AS v (view_name, column_name, comment)
 	LOOP
 		IF c.view_name IS NOT NULL AND c.comment IS NOT NULL THEN
