@@ -189,7 +189,7 @@ CREATE TRIGGER framework_use_queue AFTER INSERT ON dti.framework_use
 ALTER TABLE dti.refresh_log ADD COLUMN failures jsonb;
 COMMENT ON COLUMN dti.refresh_log.periods IS 'The periods this run recomputed and committed';
 COMMENT ON COLUMN dti.refresh_log.pending_periods IS 'Periods with queued changes that this run left queued because they are locked (announced)';
-COMMENT ON COLUMN dti.refresh_log.outcome IS 'running, ok, failed (some period failed: see failures; the other periods were committed) or skipped (another refresh was running)';
+COMMENT ON COLUMN dti.refresh_log.outcome IS 'running, ok, failed (some period failed: see failures; the other periods were committed; or the run was interrupted, as the next run records) or skipped (another refresh was running)';
 COMMENT ON COLUMN dti.refresh_log.failures IS 'One object per failed period: period, sqlstate and message; their queued changes stay queued';
 
 -- The work of a run: (period, framework) pairs with the units to redo
@@ -326,6 +326,10 @@ BEGIN
 		PERFORM pg_catalog.set_config('search_path', saved_path, true);
 		RETURN;
 	END IF;
+	-- holding the lock, a run still marked running was cut short
+	UPDATE dti.refresh_log l SET outcome = 'failed', ended_at = coalesce(l.ended_at, pg_catalog.clock_timestamp()),
+		error = 'interrupted: the session or the server ended during the run'
+	WHERE l.outcome = 'running';
 	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
 	VALUES (pg_catalog.clock_timestamp(), refresh.period, refresh.framework_id, 'running')
 	RETURNING id INTO run;
@@ -340,10 +344,6 @@ BEGIN
 	DELETE FROM dti.refresh_queue q
 	WHERE q.id = ANY (ARRAY(SELECT unnest(x.queue_ids) FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL));
 	DELETE FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL;
-	IF own_transactions THEN
-		COMMIT;
-		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-	END IF;
 
 	-- Each period on its own: computed, its queue rows removed and committed
 	-- together; a locked period is left queued; a failing one is rolled back,
@@ -376,6 +376,9 @@ BEGIN
 			RAISE WARNING 'dti.refresh: period % failed: %', p.period, msg
 				USING DETAIL = 'Its previous results are still published; its queued changes stay queued.';
 		END;
+		-- the log shows how far a run got (the planning above commits with
+		-- the first period)
+		UPDATE dti.refresh_log SET periods = done_periods, failures = nullif(failed, '[]') WHERE id = run;
 		IF own_transactions THEN
 			COMMIT;
 			PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
@@ -770,6 +773,13 @@ JOIN dti.result_scorecard r ON r.unit_id = us.predecessor_id
 CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
 WHERE n.level <= 2
 GROUP BY nu.id, nu.code, nu.name_vi, r.period, n.code, n.level;
+CREATE OR REPLACE VIEW dti.refresh_history AS
+SELECT id AS run, started_at, ended_at, round(extract(epoch FROM ended_at - started_at)::numeric, 3) AS seconds,
+	   requested_period, requested_framework, array_to_string(periods, ', ') AS periods,
+	   array_to_string(whole_periods, ', ') AS whole_periods, array_to_string(pending_periods, ', ') AS pending_periods,
+	   scorecards, ranks, outcome, error, sqlstate, run_by::text AS run_by,
+	   (SELECT string_agg(f->>'period', ', ') FROM jsonb_array_elements(failures) f) AS failed_periods
+FROM dti.refresh_log;
 COMMENT ON COLUMN dti.score_long.rank_prev IS 'Rank in the previous period (through the indicator mapping when the framework changed; the index always); for a unit formed in the 2025 merger, the rank of its predecessors'' values carried by its succession rule among all such units';
 COMMENT ON COLUMN dti.ranking.rank_prev IS 'Rank in the previous period (through the indicator mapping when the framework changed; the index always); for a unit formed in the 2025 merger, the rank of its predecessors'' values carried by its succession rule among all such units';
 COMMENT ON COLUMN dti.ranking.value_change IS 'Value minus the value of the previous period (for a unit formed in the 2025 merger, its predecessors'' carried value)';
@@ -777,6 +787,7 @@ COMMENT ON COLUMN dti.province_ranking.rank_prev IS 'Rank in the previous period
 COMMENT ON COLUMN dti.province_ranking.value_change IS 'Value minus the value of the previous period (for a unit formed in the 2025 merger, its predecessors'' carried value)';
 COMMENT ON COLUMN dti.merged_series.carried_value IS 'The members'' values combined by the unit''s succession rule: their mean (the official rule for units merged in 2025) or a weighted mean (dti.set_succession_rule()); members without a value left out';
 COMMENT ON COLUMN dti.merged_series.carry_rule IS 'The succession rule used: mean or weighted_mean';
+COMMENT ON COLUMN dti.refresh_history.failed_periods IS 'Periods that failed in the run (their error is in error and in dti.refresh_log.failures); the others were committed';
 
 -- Every period that already has results is published as it stands, so that
 -- its announcement is on record (dti.publication_status); periods an admin

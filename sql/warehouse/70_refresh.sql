@@ -153,7 +153,7 @@ COMMENT ON SEQUENCE dti.refresh_log_id_seq IS 'Identifiers of dti.refresh_log (r
 COMMENT ON TABLE dti.refresh_log IS 'One row per dti.refresh() run';
 COMMENT ON COLUMN dti.refresh_log.periods IS 'The periods this run recomputed and committed';
 COMMENT ON COLUMN dti.refresh_log.pending_periods IS 'Periods with queued changes that this run left queued because they are locked (announced)';
-COMMENT ON COLUMN dti.refresh_log.outcome IS 'running, ok, failed (some period failed: see failures; the other periods were committed) or skipped (another refresh was running)';
+COMMENT ON COLUMN dti.refresh_log.outcome IS 'running, ok, failed (some period failed: see failures; the other periods were committed; or the run was interrupted, as the next run records) or skipped (another refresh was running)';
 COMMENT ON COLUMN dti.refresh_log.failures IS 'One object per failed period: period, sqlstate and message; their queued changes stay queued';
 
 ------------------------------------------------------------------------------
@@ -294,6 +294,10 @@ BEGIN
 		PERFORM pg_catalog.set_config('search_path', saved_path, true);
 		RETURN;
 	END IF;
+	-- holding the lock, a run still marked running was cut short
+	UPDATE dti.refresh_log l SET outcome = 'failed', ended_at = coalesce(l.ended_at, pg_catalog.clock_timestamp()),
+		error = 'interrupted: the session or the server ended during the run'
+	WHERE l.outcome = 'running';
 	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
 	VALUES (pg_catalog.clock_timestamp(), refresh.period, refresh.framework_id, 'running')
 	RETURNING id INTO run;
@@ -308,10 +312,6 @@ BEGIN
 	DELETE FROM dti.refresh_queue q
 	WHERE q.id = ANY (ARRAY(SELECT unnest(x.queue_ids) FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL));
 	DELETE FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL;
-	IF own_transactions THEN
-		COMMIT;
-		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
-	END IF;
 
 	-- Each period on its own: computed, its queue rows removed and committed
 	-- together; a locked period is left queued; a failing one is rolled back,
@@ -344,6 +344,9 @@ BEGIN
 			RAISE WARNING 'dti.refresh: period % failed: %', p.period, msg
 				USING DETAIL = 'Its previous results are still published; its queued changes stay queued.';
 		END;
+		-- the log shows how far a run got (the planning above commits with
+		-- the first period)
+		UPDATE dti.refresh_log SET periods = done_periods, failures = nullif(failed, '[]') WHERE id = run;
 		IF own_transactions THEN
 			COMMIT;
 			PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
