@@ -306,7 +306,15 @@ FROM (VALUES
 	('79', '2025-07-01', 'TP. HCM', 'abbreviation', NULL),
 	('06', '2025-06-30', 'Bắc Cạn', 'variant', NULL),
 	('66', '2025-06-30', 'Đắc Lắc', 'variant', NULL),
-	('67', '2025-06-30', 'Đắc Nông', 'variant', NULL)
+	('67', '2025-06-30', 'Đắc Nông', 'variant', NULL),
+	('79', '2025-06-30', 'TPHCM', 'abbreviation', NULL),
+	('79', '2025-07-01', 'TPHCM', 'abbreviation', NULL),
+	('79', '2025-07-01', 'Sài Gòn', 'former', NULL),
+	('77', '2025-06-30', 'BR-VT', 'abbreviation', NULL),
+	('77', '2025-06-30', 'BRVT', 'abbreviation', NULL),
+	('66', '2025-06-30', 'Daklak', 'variant', NULL),
+	('66', '2025-07-01', 'Daklak', 'variant', NULL),
+	('66', '2025-07-01', 'Đắc Lắc', 'variant', NULL)
 ) AS v (code, at, name, kind, source)
 JOIN dti.unit u ON u.level = 'province' AND u.code = v.code AND v.at BETWEEN u.valid_from AND u.valid_to
 ON CONFLICT DO NOTHING;
@@ -342,6 +350,7 @@ LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	codes text[];
+	successors text;
 BEGIN
 	IF unit_code.name IS NULL THEN
 		RETURN NULL;
@@ -350,11 +359,21 @@ BEGIN
 	FROM dti.find_units(unit_code.name, unit_code.at) f
 	WHERE f.level = unit_code.level;
 	IF codes IS NULL THEN
+		-- a unit of that name that no longer existed on the day: name what it became
+		SELECT string_agg(DISTINCT format('%s (%s) became part of %s (code %s) on %s', o.name_vi, o.code,
+										  n.name_vi, n.code, to_char(s.effective, 'YYYY-MM-DD')), '; ')
+		INTO successors
+		FROM dti.find_units(unit_code.name, NULL) f
+		JOIN dti.unit o ON o.id = f.unit_id AND o.level = unit_code.level
+		JOIN dti.unit_succession s ON s.predecessor_id = o.id
+		JOIN dti.unit n ON n.id = s.successor_id
+		WHERE unit_code.at > f.valid_to;
 		RAISE EXCEPTION 'no % named "%" %', unit_code.level, unit_code.name,
 				coalesce('on ' || to_char(unit_code.at, 'YYYY-MM-DD'), 'on any day')
 			USING ERRCODE = 'no_data_found',
 				DETAIL = format('The normalised name is "%s".', dti.normalize_name(unit_code.name)),
-				HINT = 'Check the spelling, the day and the level, or add the name to dti.unit_name.';
+				HINT = coalesce(successors || '. Use the code of the unit it became, or a day before it.',
+								'Check the spelling, the day and the level, or add the name to dti.unit_name.');
 	ELSIF cardinality(codes) > 1 THEN
 		RAISE EXCEPTION 'the name "%" matches % units of level % %', unit_code.name,
 				cardinality(codes), unit_code.level, coalesce('on ' || to_char(unit_code.at, 'YYYY-MM-DD'), 'on any day')

@@ -353,14 +353,23 @@ DECLARE
 	fw_level text;
 	score_expr text;
 BEGIN
+	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_scorecards.framework_id;
 	IF unit_ids IS NULL THEN
+		-- the whole period of the level: also the results of another
+		-- framework (an earlier version) that assessed it before (what was
+		-- announced with them stays in dti.publication_*)
 		DELETE FROM dti.result_scorecard r
-		WHERE r.period = compute_scorecards.period AND r.framework_id = compute_scorecards.framework_id;
+		WHERE r.period = compute_scorecards.period
+		  AND (r.framework_id = compute_scorecards.framework_id
+			   OR r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level));
+		DELETE FROM dti.result_rank r
+		WHERE r.period = compute_scorecards.period
+		  AND r.framework_id <> compute_scorecards.framework_id
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
 	ELSE
 		DELETE FROM dti.result_scorecard r
 		WHERE r.period = compute_scorecards.period AND r.unit_id = ANY (unit_ids);
 	END IF;
-	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_scorecards.framework_id;
 
 	CREATE TEMP TABLE dti_leaf ON COMMIT DROP AS
 	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind

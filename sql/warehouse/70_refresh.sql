@@ -55,15 +55,55 @@ END $$;
 COMMENT ON FUNCTION dti.queue_everything() IS
 	'Trigger function: a change to frameworks or units queues every period for dti.refresh()';
 REVOKE EXECUTE ON FUNCTION dti.queue_everything() FROM PUBLIC;
-CREATE TRIGGER framework_indicator_queue AFTER INSERT OR UPDATE OR DELETE ON dti.framework_indicator
-	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
+
+-- Indicators of a framework changed: the periods of the years it assesses
+-- (none while it is not in use: a new version being prepared).
+CREATE FUNCTION dti.queue_framework_indicator() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	IF TG_OP = 'DELETE' THEN
+		INSERT INTO dti.refresh_queue (period, whole, reason)
+		SELECT DISTINCT p.label, true, 'framework_indicator'
+		FROM old_rows o JOIN dti.framework_in_use fu ON fu.framework_id = o.framework_id
+		JOIN dti.period p ON p.year = fu.year;
+	ELSE
+		INSERT INTO dti.refresh_queue (period, whole, reason)
+		SELECT DISTINCT p.label, true, 'framework_indicator'
+		FROM new_rows o JOIN dti.framework_in_use fu ON fu.framework_id = o.framework_id
+		JOIN dti.period p ON p.year = fu.year;
+	END IF;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.queue_framework_indicator() IS
+	'Trigger function: changed indicators of a framework queue the periods of the years that framework assesses, whole, for dti.refresh()';
+REVOKE EXECUTE ON FUNCTION dti.queue_framework_indicator() FROM PUBLIC;
+CREATE TRIGGER framework_indicator_queue AFTER INSERT ON dti.framework_indicator
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_indicator();
+CREATE TRIGGER framework_indicator_queue_update AFTER UPDATE ON dti.framework_indicator
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_indicator();
+CREATE TRIGGER framework_indicator_queue_delete AFTER DELETE ON dti.framework_indicator
+	REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_indicator();
 CREATE TRIGGER framework_queue AFTER UPDATE ON dti.framework
-	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
-CREATE TRIGGER framework_use_queue AFTER INSERT ON dti.framework_use
 	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
 CREATE TRIGGER unit_queue AFTER INSERT OR UPDATE OR DELETE ON dti.unit
 	FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_everything();
 
+-- A framework assigned to years queues the periods of those years only
+-- (a new version for next year leaves announced years alone).
+CREATE FUNCTION dti.queue_framework_use() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO dti.refresh_queue (period, whole, reason)
+	SELECT DISTINCT p.label, true, 'framework_use' FROM new_rows n JOIN dti.period p ON p.year = n.year;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.queue_framework_use() IS
+	'Trigger function: a framework assigned to years queues the periods of those years, whole, for dti.refresh()';
+REVOKE EXECUTE ON FUNCTION dti.queue_framework_use() FROM PUBLIC;
+CREATE TRIGGER framework_use_queue AFTER INSERT ON dti.framework_use
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_framework_use();
 ------------------------------------------------------------------------------
 -- Locked periods and the log
 ------------------------------------------------------------------------------
@@ -109,11 +149,16 @@ CREATE TABLE dti.refresh_log (
 	outcome text NOT NULL CHECK (outcome IN ('running', 'ok', 'failed', 'skipped')),
 	error text,
 	sqlstate text,
-	run_by name NOT NULL DEFAULT current_user
+	run_by name NOT NULL DEFAULT current_user,
+	failures jsonb
 );
 ALTER SEQUENCE dti.refresh_log_id_seq OWNED BY dti.refresh_log.id;
 COMMENT ON SEQUENCE dti.refresh_log_id_seq IS 'Identifiers of dti.refresh_log (run numbers)';
 COMMENT ON TABLE dti.refresh_log IS 'One row per dti.refresh() run';
+COMMENT ON COLUMN dti.refresh_log.periods IS 'The periods this run recomputed and committed';
+COMMENT ON COLUMN dti.refresh_log.pending_periods IS 'Periods with queued changes that this run left queued because they are locked (announced)';
+COMMENT ON COLUMN dti.refresh_log.outcome IS 'running, ok, failed (some period failed: see failures; the other periods were committed; or the run was interrupted, as the next run records) or skipped (another refresh was running)';
+COMMENT ON COLUMN dti.refresh_log.failures IS 'One object per failed period: period, sqlstate and message; their queued changes stay queued';
 
 ------------------------------------------------------------------------------
 -- CALL dti.refresh()
@@ -131,22 +176,103 @@ COMMENT ON FUNCTION dti.analyze_results() IS
 REVOKE EXECUTE ON FUNCTION dti.analyze_results() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.analyze_results() TO dti_admin;
 
-CREATE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
-LANGUAGE plpgsql
+-- The work of a run: (period, framework) pairs with the units to redo
+-- (NULL: all), from the queue rows the run saw, or from the period or
+-- framework asked for.  Queue rows meaning "everything" (period NULL) are
+-- first turned into one row per period with submissions, so that a period
+-- that is locked or fails keeps its own row.
+CREATE FUNCTION dti.refresh_plan(for_period text, for_framework integer)
+RETURNS TABLE (period text, framework_id integer, unit_ids integer[], whole boolean, queue_ids bigint[])
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 #variable_conflict use_column
+BEGIN
+	IF refresh_plan.for_period IS NULL AND refresh_plan.for_framework IS NULL
+	   AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.period IS NULL) THEN
+		WITH everything AS (
+			DELETE FROM dti.refresh_queue q WHERE q.period IS NULL RETURNING q.reason
+		)
+		INSERT INTO dti.refresh_queue (period, whole, reason)
+		SELECT s.period, true, (SELECT string_agg(DISTINCT e.reason, ', ') FROM everything e)
+		FROM dti.submitted_periods() s(period)
+		WHERE EXISTS (SELECT 1 FROM everything);
+	END IF;
+	RETURN QUERY
+	WITH requested AS (
+		-- explicit period or framework: those periods, whole
+		SELECT s.period, NULL::integer AS unit_id, true AS whole, NULL::bigint AS queue_id
+		FROM dti.submitted_periods() s(period)
+		WHERE (refresh_plan.for_period IS NOT NULL OR refresh_plan.for_framework IS NOT NULL)
+		  AND (refresh_plan.for_period IS NULL OR s.period = refresh_plan.for_period)
+		UNION ALL
+		-- the queue rows committed now (ids are drawn before commit, so a
+		-- lower id may still commit later: the run takes exactly these
+		-- rows); a run for one framework leaves the queue alone
+		SELECT q.period, q.unit_id, q.whole, q.id FROM dti.refresh_queue q
+		WHERE q.period IS NOT NULL AND refresh_plan.for_framework IS NULL
+		  AND (refresh_plan.for_period IS NULL OR q.period = refresh_plan.for_period)
+	), per_unit AS (
+		SELECT r.period, p.year, u.level, r.unit_id, r.whole, r.queue_id
+		FROM requested r
+		JOIN dti.period p ON p.label = r.period
+		LEFT JOIN dti.unit u ON u.id = r.unit_id
+	), with_fw AS (
+		-- a whole period covers every level assessed in it; a queue row
+		-- that no framework assesses gets framework NULL (nothing to do)
+		SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole, pu.queue_id
+		FROM per_unit pu
+		LEFT JOIN dti.framework_in_use fu ON fu.year = pu.year
+			AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
+				SELECT 1 FROM dti.submission s JOIN dti.unit u2 ON u2.id = s.unit_id
+				WHERE s.period = pu.period AND u2.level = fu.level)))
+		WHERE refresh_plan.for_framework IS NULL OR fu.framework_id = refresh_plan.for_framework
+	)
+	SELECT wf.period, wf.framework_id,
+		   CASE WHEN bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id) THEN NULL
+				ELSE array_agg(DISTINCT wf.unit_id) END,
+		   bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id),
+		   array_remove(array_agg(DISTINCT wf.queue_id), NULL)
+	FROM with_fw wf
+	GROUP BY wf.period, wf.framework_id;
+END $$;
+COMMENT ON FUNCTION dti.refresh_plan(text, integer) IS
+	'Internal to dti.refresh(): the (period, framework) pairs to recompute, the units to redo (NULL: all) and the queue rows they answer (framework NULL: rows no framework assesses)';
+REVOKE EXECUTE ON FUNCTION dti.refresh_plan(text, integer) FROM PUBLIC;
+
+CREATE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
+	saved_path text := pg_catalog.current_setting('search_path');
+	own_transactions boolean;
+	lock_key bigint;
+	got_lock boolean;
 	run bigint;
-	max_queued bigint;
+	p record;
 	w record;
-	todo_periods text[] := '{}';
+	done_periods text[] := '{}';
 	v_whole text[] := '{}';
-	pending text[];
+	pending text[] := '{}';
+	failed jsonb := '[]';
 	n_cards bigint := 0;
 	n_ranks bigint := 0;
+	c bigint;
+	r bigint;
 	msg text;
 	state text;
 BEGIN
+	-- A procedure that commits cannot pin its search_path with a SET clause:
+	-- it is set for each of its transactions instead (and given back to a
+	-- caller whose transaction it runs in).
+	PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+	-- A CALL that is the only statement of its transaction (the transaction
+	-- started with it, and the query holds no other statement) may commit;
+	-- otherwise (a transaction block, or several statements sent as one
+	-- query, which run as one transaction) the refresh runs in the caller's
+	-- transaction, each period in a subtransaction.
+	own_transactions := statement_timestamp() = transaction_timestamp()
+		AND strpos(rtrim(coalesce(current_query(), ''), E'; \t\r\n'), ';') = 0;
+	lock_key := hashtext('dti.refresh');
 	IF refresh.framework_id IS NOT NULL
 	   AND NOT EXISTS (SELECT 1 FROM dti.framework f WHERE f.id = refresh.framework_id) THEN
 		RAISE EXCEPTION 'no framework with id %', refresh.framework_id
@@ -157,127 +283,134 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 				HINT = 'A period is a year (2024), a quarter (2024-Q1) or a month (2024-03).';
 	END IF;
-	-- One refresh at a time: a second call leaves at once with a notice.
-	IF NOT pg_try_advisory_xact_lock(hashtext('dti.refresh')) THEN
+	-- One refresh at a time: a second call leaves at once with a notice.  A
+	-- run that commits per period holds a session lock (released below; a
+	-- hold left by a run of this session that was cancelled is dropped
+	-- first), one in the caller's transaction a transaction lock.
+	IF own_transactions THEN
+		WHILE EXISTS (SELECT 1 FROM pg_catalog.pg_locks l
+					  WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid()
+						AND l.granted AND l.objsubid = 1
+						AND l.classid = ((lock_key >> 32) & 4294967295)::oid
+						AND l.objid = (lock_key & 4294967295)::oid) LOOP
+			PERFORM pg_catalog.pg_advisory_unlock(lock_key);
+		END LOOP;
+	END IF;
+	IF own_transactions THEN
+		got_lock := pg_catalog.pg_try_advisory_lock(lock_key);
+	ELSE
+		got_lock := pg_catalog.pg_try_advisory_xact_lock(lock_key);
+	END IF;
+	IF NOT got_lock THEN
 		INSERT INTO dti.refresh_log (started_at, ended_at, requested_period, requested_framework, outcome, error)
-		VALUES (clock_timestamp(), clock_timestamp(), refresh.period, refresh.framework_id, 'skipped',
-				'another refresh is running');
+		VALUES (pg_catalog.clock_timestamp(), pg_catalog.clock_timestamp(), refresh.period, refresh.framework_id,
+				'skipped', 'another refresh is running');
 		RAISE NOTICE 'dti.refresh: another refresh is running; this call does nothing'
 			USING HINT = 'Its results are published when it commits; see dti.refresh_log.';
+		PERFORM pg_catalog.set_config('search_path', saved_path, true);
 		RETURN;
 	END IF;
+	-- holding the lock, a run still marked running was cut short
+	UPDATE dti.refresh_log l SET outcome = 'failed', ended_at = coalesce(l.ended_at, pg_catalog.clock_timestamp()),
+		error = 'interrupted: the session or the server ended during the run'
+	WHERE l.outcome = 'running';
 	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
-	VALUES (clock_timestamp(), refresh.period, refresh.framework_id, 'running')
+	VALUES (pg_catalog.clock_timestamp(), refresh.period, refresh.framework_id, 'running')
 	RETURNING id INTO run;
-	-- The queue rows this run handles: those committed now.  A row with a
-	-- lower id may still commit later (ids are drawn before commit), so the
-	-- run works on and removes exactly these rows, never "every id up to".
-	IF to_regclass('pg_temp.dti_refresh_seen') IS NULL THEN
-		CREATE TEMP TABLE dti_refresh_seen (id bigint PRIMARY KEY) ON COMMIT DROP;
+
+	IF to_regclass('pg_temp.dti_refresh_plan') IS NULL THEN
+		CREATE TEMP TABLE dti_refresh_plan (
+			period text, framework_id integer, unit_ids integer[], whole boolean, queue_ids bigint[]);
 	END IF;
-	TRUNCATE pg_temp.dti_refresh_seen;
-	INSERT INTO pg_temp.dti_refresh_seen SELECT q.id FROM dti.refresh_queue q;
-	SELECT coalesce(max(q.id), 0) INTO max_queued FROM pg_temp.dti_refresh_seen q;
+	TRUNCATE pg_temp.dti_refresh_plan;
+	INSERT INTO pg_temp.dti_refresh_plan SELECT * FROM dti.refresh_plan(refresh.period, refresh.framework_id);
+	-- queue rows that no framework assesses: nothing to do
+	DELETE FROM dti.refresh_queue q
+	WHERE q.id = ANY (ARRAY(SELECT unnest(x.queue_ids) FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL));
+	DELETE FROM pg_temp.dti_refresh_plan x WHERE x.framework_id IS NULL;
 
-	BEGIN
-		-- The work: (period, framework) pairs with the units to redo (NULL: all).
-		IF to_regclass('pg_temp.dti_refresh_work') IS NULL THEN
-			CREATE TEMP TABLE dti_refresh_work (
-				period text, framework_id integer, unit_ids integer[], whole boolean) ON COMMIT DROP;
+	-- Each period on its own: computed, its queue rows removed and committed
+	-- together; a locked period is left queued; a failing one is rolled back,
+	-- noted and left queued, and the others go on.
+	FOR p IN SELECT x.period, bool_or(l.period IS NOT NULL) AS locked
+			 FROM pg_temp.dti_refresh_plan x LEFT JOIN dti.period_lock l ON l.period = x.period
+			 GROUP BY x.period ORDER BY x.period LOOP
+		IF p.locked THEN
+			pending := pending || p.period;
+			CONTINUE;
 		END IF;
-		TRUNCATE pg_temp.dti_refresh_work;
-		INSERT INTO pg_temp.dti_refresh_work
-		WITH requested AS (
-			-- explicit period or framework: those periods, whole
-			SELECT s.period, NULL::integer AS unit_id, true AS whole
-			FROM dti.submitted_periods() s(period)
-			WHERE (refresh.period IS NOT NULL OR refresh.framework_id IS NOT NULL)
-			  AND (refresh.period IS NULL OR s.period = refresh.period)
-			UNION ALL
-			-- queued changes; "everything" expands to every period with submissions
-			SELECT q.period, q.unit_id, q.whole FROM dti.refresh_queue q
-			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL AND q.id <= max_queued AND q.period IS NOT NULL
-			  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
-			UNION ALL
-			SELECT s.period, NULL::integer, true FROM dti.submitted_periods() s(period)
-			WHERE refresh.period IS NULL AND refresh.framework_id IS NULL
-			  AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.id <= max_queued AND q.period IS NULL
-						  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id))
-		), per_unit AS (
-			SELECT r.period, p.year, u.level, r.unit_id, r.whole
-			FROM requested r
-			JOIN dti.period p ON p.label = r.period
-			LEFT JOIN dti.unit u ON u.id = r.unit_id
-		), with_fw AS (
-			-- a whole period covers every level assessed in it
-			SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole
-			FROM per_unit pu
-			JOIN dti.framework_in_use fu ON fu.year = pu.year
-				AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
-					SELECT 1 FROM dti.submission s JOIN dti.unit u2 ON u2.id = s.unit_id
-					WHERE s.period = pu.period AND u2.level = fu.level)))
-			WHERE refresh.framework_id IS NULL OR fu.framework_id = refresh.framework_id
-		)
-		SELECT wf.period, wf.framework_id,
-			   CASE WHEN bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id) THEN NULL
-					ELSE array_agg(DISTINCT wf.unit_id) END,
-			   bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id)
-		FROM with_fw wf
-		GROUP BY wf.period, wf.framework_id;
-
-		SELECT array_agg(DISTINCT x.period ORDER BY x.period) INTO pending
-		FROM pg_temp.dti_refresh_work x JOIN dti.period_lock l ON l.period = x.period;
-
-		FOR w IN
-			SELECT x.* FROM pg_temp.dti_refresh_work x
-			WHERE NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = x.period)
-			ORDER BY x.period, x.framework_id
-		LOOP
-			n_cards := n_cards + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
-			n_ranks := n_ranks + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
-			todo_periods := todo_periods || w.period;
-			IF w.whole THEN
-				v_whole := v_whole || w.period;
-			END IF;
-		END LOOP;
-
-		-- Publish statistics with the results, so that the dashboards' and
-		-- GIS clients' queries (and their row estimates) after a refresh are
-		-- planned on the rows just written.
-		IF n_cards + n_ranks > 0 THEN
-			PERFORM dti.analyze_results();
+		BEGIN
+			c := 0;
+			r := 0;
+			FOR w IN SELECT x.* FROM pg_temp.dti_refresh_plan x WHERE x.period = p.period ORDER BY x.framework_id LOOP
+				c := c + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
+				r := r + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
+				IF w.whole THEN
+					v_whole := v_whole || w.period;
+				END IF;
+			END LOOP;
+			DELETE FROM dti.refresh_queue q
+			WHERE q.id = ANY (ARRAY(SELECT unnest(x.queue_ids) FROM pg_temp.dti_refresh_plan x WHERE x.period = p.period));
+			n_cards := n_cards + c;
+			n_ranks := n_ranks + r;
+			done_periods := done_periods || p.period;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
+			failed := failed || jsonb_build_object('period', p.period, 'sqlstate', state, 'message', msg);
+			RAISE WARNING 'dti.refresh: period % failed: %', p.period, msg
+				USING DETAIL = 'Its previous results are still published; its queued changes stay queued.';
+		END;
+		-- the log shows how far a run got (the planning above commits with
+		-- the first period)
+		UPDATE dti.refresh_log SET periods = done_periods, failures = nullif(failed, '[]') WHERE id = run;
+		IF own_transactions THEN
+			COMMIT;
+			PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 		END IF;
+	END LOOP;
 
-		-- done with the queue, except what waits for a locked period
-		DELETE FROM dti.refresh_queue q
-		WHERE q.id <= max_queued
-		  AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id)
-		  AND (refresh.period IS NULL AND refresh.framework_id IS NULL)
-		  AND NOT EXISTS (SELECT 1 FROM dti.period_lock l WHERE l.period = q.period);
-		IF refresh.period IS NOT NULL THEN
-			DELETE FROM dti.refresh_queue q WHERE q.period = refresh.period
-				AND EXISTS (SELECT 1 FROM pg_temp.dti_refresh_seen x WHERE x.id = q.id);
-		END IF;
-		DROP TABLE pg_temp.dti_refresh_work;
-	EXCEPTION WHEN OTHERS THEN
-		GET STACKED DIAGNOSTICS msg = MESSAGE_TEXT, state = RETURNED_SQLSTATE;
-		UPDATE dti.refresh_log SET ended_at = clock_timestamp(), outcome = 'failed', error = msg, sqlstate = state
-		WHERE id = run;
-		RAISE WARNING 'dti.refresh failed: %', msg
-			USING DETAIL = 'The previous results are still published; the queued changes stay queued.',
-				  HINT = format('See dti.refresh_log (run %s).', run);
-		RETURN;
-	END;
+	-- Publish statistics with the results, so that the dashboards' and
+	-- GIS clients' queries (and their row estimates) after a refresh are
+	-- planned on the rows just written.
+	IF n_cards + n_ranks > 0 THEN
+		PERFORM dti.analyze_results();
+	END IF;
+	DROP TABLE pg_temp.dti_refresh_plan;
 
 	UPDATE dti.refresh_log
-	SET ended_at = clock_timestamp(), outcome = 'ok',
-		periods = ARRAY(SELECT DISTINCT unnest(todo_periods) ORDER BY 1),
-		whole_periods = ARRAY(SELECT DISTINCT unnest(v_whole) ORDER BY 1),
-		pending_periods = pending, scorecards = n_cards, ranks = n_ranks
+	SET ended_at = pg_catalog.clock_timestamp(),
+		outcome = CASE WHEN jsonb_array_length(failed) > 0 THEN 'failed' ELSE 'ok' END,
+		periods = done_periods,
+		whole_periods = ARRAY(SELECT DISTINCT x FROM unnest(v_whole) x ORDER BY 1),
+		pending_periods = nullif(pending, '{}'), scorecards = n_cards, ranks = n_ranks,
+		failures = nullif(failed, '[]'),
+		error = (SELECT string_agg(f->>'period' || ': ' || (f->>'message'), '; ') FROM jsonb_array_elements(failed) f),
+		sqlstate = failed->0->>'sqlstate'
 	WHERE id = run;
+	IF own_transactions THEN
+		COMMIT;
+		PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+		PERFORM pg_advisory_unlock(lock_key);
+	END IF;
+	IF cardinality(pending) > 0 THEN
+		RAISE NOTICE 'dti.refresh: locked periods left with queued changes: %', array_to_string(pending, ', ')
+			USING HINT = 'dti.publish() announces a locked period again with its corrections; see dti.unpublished_change.';
+	END IF;
+	IF jsonb_array_length(failed) = 0 THEN
+		PERFORM pg_catalog.set_config('search_path', saved_path, true);
+	ELSE
+		RAISE EXCEPTION 'dti.refresh: % of % periods failed (run %)', jsonb_array_length(failed),
+				jsonb_array_length(failed) + cardinality(done_periods), run
+			USING ERRCODE = failed->0->>'sqlstate',
+				DETAIL = (SELECT string_agg(format('%s: %s (%s)', f->>'period', f->>'message', f->>'sqlstate'), E'\n')
+						  FROM jsonb_array_elements(failed) f),
+				HINT = CASE WHEN own_transactions
+							THEN 'The other periods were committed; the failed ones keep their previous results and their queued changes. See dti.refresh_log.'
+							ELSE 'Called inside a transaction block, the refresh runs in that transaction: it is rolled back with this error.' END;
+	END IF;
 END $$;
 COMMENT ON PROCEDURE dti.refresh(text, integer) IS
-	'Recomputes what changed since the last refresh (or the given period or framework, whole) and publishes it atomically: one unit''s change re-scores that unit and re-ranks its period; periods of frameworks with relative rules are recomputed whole; locked periods are skipped (reported as pending); a concurrent call exits with a notice; every run is logged in dti.refresh_log, and a failed run leaves the previous results';
+	'Recomputes what changed since the last refresh (or the given period or framework, whole): one unit''s change re-scores that unit and re-ranks its period; periods of frameworks with relative rules are recomputed whole. Called at top level, each period is committed on its own, so readers see a period''s new results all at once and a failing period does not hold back the others; a run in which a period failed ends in an error after committing the rest. Locked (announced) periods keep their queued changes (reported as pending); a concurrent call exits with a notice; every run is logged in dti.refresh_log';
 
 ------------------------------------------------------------------------------
 -- Nightly scheduling with pg_cron

@@ -28,8 +28,8 @@ SELECT u.code AS unit_code,
 	   round(n.points::numeric, 2) AS points,
 	   n.max_points::numeric AS max_points,
 	   rk.rank,
-	   prev.rank AS rank_prev,
-	   prev.rank - rk.rank AS rank_change,
+	   coalesce(prev.rank, cp.rank) AS rank_prev,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
 	   rk.group_rank AS region_rank,
 	   round(n.present::numeric / nullif(n.expected, 0), 4) AS coverage
 FROM dti.result_scorecard r
@@ -48,7 +48,9 @@ LEFT JOIN LATERAL (
 					  WHERE m.from_framework_id = p.framework_id AND m.from_code = p.code
 						AND m.to_framework_id = r.framework_id AND m.to_code = n.code))
 	ORDER BY p.code = n.code DESC
-	LIMIT 1) prev ON true;
+	LIMIT 1) prev ON true
+-- across the 2025 merger: the predecessors' values carried by the succession rule
+LEFT JOIN LATERAL dti.carried_value(r.unit_id, dti.previous_period(r.period), n.code) cp ON prev.rank IS NULL;
 
 CREATE VIEW dti.ranking AS
 SELECT rk.period,
@@ -59,9 +61,9 @@ SELECT rk.period,
 	   u.name_vi AS unit,
 	   g.name_vi AS region,
 	   round(rk.value::numeric, 4) AS value,
-	   prev.rank AS rank_prev,
-	   prev.rank - rk.rank AS rank_change,
-	   round((rk.value - prev.value)::numeric, 4) AS value_change,
+	   coalesce(prev.rank, cp.rank) AS rank_prev,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
+	   round((rk.value - coalesce(prev.value, cp.value))::numeric, 4) AS value_change,
 	   rk.group_rank AS region_rank,
 	   CASE WHEN rk.value > 0.75 THEN 'Rất cao'
 			WHEN rk.value >= 0.50 THEN 'Cao'
@@ -76,6 +78,8 @@ LEFT JOIN dti.unit g ON g.id = u.parent_id
 JOIN dti.framework f ON f.id = rk.framework_id
 LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
 	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
+-- across the 2025 merger: the predecessors' values carried by the succession rule
+LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 'DTI') cp ON prev.unit_id IS NULL
 WHERE rk.code = 'DTI';
 
 CREATE VIEW dti.province_ranking AS
@@ -133,13 +137,17 @@ SELECT nu.code AS unit_code,
 	   r.period,
 	   n.code::text AS code,
 	   n.level,
-	   round(avg(n.value)::numeric, 4) AS carried_value,
+	   -- the succession rule: official mean, or weighted mean (members
+	   -- without a value left out)
+	   round((sum(us.share * n.value) / nullif(sum(us.share) FILTER (WHERE n.value IS NOT NULL), 0))::numeric, 4)
+		   AS carried_value,
 	   count(n.value)::integer AS members_with_value,
 	   count(*)::integer AS members,
 	   string_agg(ou.name_vi, ', ' ORDER BY ou.code) AS member_units,
 	   (SELECT round(x.value::numeric, 4) FROM dti.result_rank x
-		WHERE x.unit_id = nu.id AND x.period = r.period AND x.code = n.code) AS own_value
-FROM dti.unit_succession us
+		WHERE x.unit_id = nu.id AND x.period = r.period AND x.code = n.code) AS own_value,
+	   min(us.method) AS carry_rule
+FROM dti.succession_share us
 JOIN dti.unit ou ON ou.id = us.predecessor_id
 JOIN dti.unit nu ON nu.id = us.successor_id
 JOIN dti.result_scorecard r ON r.unit_id = us.predecessor_id
@@ -196,7 +204,8 @@ CREATE VIEW dti.refresh_history AS
 SELECT id AS run, started_at, ended_at, round(extract(epoch FROM ended_at - started_at)::numeric, 3) AS seconds,
 	   requested_period, requested_framework, array_to_string(periods, ', ') AS periods,
 	   array_to_string(whole_periods, ', ') AS whole_periods, array_to_string(pending_periods, ', ') AS pending_periods,
-	   scorecards, ranks, outcome, error, sqlstate, run_by::text AS run_by
+	   scorecards, ranks, outcome, error, sqlstate, run_by::text AS run_by,
+	   (SELECT string_agg(f->>'period', ', ') FROM jsonb_array_elements(failures) f) AS failed_periods
 FROM dti.refresh_log;
 
 
@@ -294,9 +303,9 @@ BEGIN
 		(NULL, 'points', 'Points: value times max points'),
 		(NULL, 'max_points', 'Maximum points'),
 		(NULL, 'rank', 'Competition rank (1224) among the units of the period on the value at 4 decimals, highest first'),
-		(NULL, 'rank_prev', 'Rank in the previous period (through the indicator mapping when the framework changed; the index always)'),
+		(NULL, 'rank_prev', 'Rank in the previous period (through the indicator mapping when the framework changed; the index always); for a unit formed in the 2025 merger, the rank of its predecessors'' values carried by its succession rule among all such units'),
 		(NULL, 'rank_change', 'rank_prev minus rank: positive means the unit moved up'),
-		(NULL, 'value_change', 'Value minus the value of the previous period'),
+		(NULL, 'value_change', 'Value minus the value of the previous period (for a unit formed in the 2025 merger, its predecessors'' carried value)'),
 		(NULL, 'region_rank', 'Rank within the socio-economic region (provinces) or ministry group (ministries)'),
 		(NULL, 'coverage', 'Share of the leaves under the node that have a verified value'),
 		(NULL, 'band', 'EGDI-style band of the index: Rất cao (> 0.75), Cao (0.50-0.75), Trung bình (0.25-0.50), Thấp (< 0.25)'),
@@ -311,7 +320,8 @@ BEGIN
 		(NULL, 'verified', 'Indicators with a current verified value'),
 		(NULL, 'verified_share', 'verified / submitted'),
 		(NULL, 'pending_changes', 'Queued changes not yet refreshed'),
-		(NULL, 'carried_value', 'Mean of the members'' values (the official rule for units merged in 2025)'),
+		(NULL, 'carried_value', 'The members'' values combined by the unit''s succession rule: their mean (the official rule for units merged in 2025) or a weighted mean (dti.set_succession_rule()); members without a value left out'),
+		(NULL, 'carry_rule', 'The succession rule used: mean or weighted_mean'),
 		(NULL, 'members_with_value', 'Members that have a value'),
 		(NULL, 'members', 'Members (old provinces) of the new unit'),
 		(NULL, 'member_units', 'Names of the members'),
@@ -338,7 +348,8 @@ BEGIN
 		(NULL, 'outcome', 'ok, failed, skipped (another refresh was running)'),
 		(NULL, 'error', 'Error message of a failed run'),
 		(NULL, 'sqlstate', 'SQLSTATE of a failed run'),
-		(NULL, 'run_by', 'Role that ran it')
+		(NULL, 'run_by', 'Role that ran it'),
+		(NULL, 'failed_periods', 'Periods that failed in the run (their error is in error and in dti.refresh_log.failures); the others were committed')
 	) AS v (view_name, column_name, comment)
 	LOOP
 		IF c.view_name IS NOT NULL AND c.comment IS NOT NULL THEN

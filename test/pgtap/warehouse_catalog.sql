@@ -18,8 +18,11 @@ SELECT cmp_ok((SELECT count(*) FROM wh_function), '>=', 30::bigint, 'the extensi
 SELECT is((SELECT count(*) FROM wh_function WHERE prosecdef
 		   AND NOT coalesce(proconfig @> ARRAY['search_path=pg_catalog, pg_temp'], false)), 0::bigint,
 	'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
+-- (a procedure that commits cannot carry a SET clause: dti.refresh()
+-- qualifies every name instead, and is not SECURITY DEFINER)
 SELECT is((SELECT count(*) FROM wh_function WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
-		   AND NOT coalesce(array_to_string(proconfig, ',') LIKE 'search_path=%', false)), 0::bigint,
+		   AND NOT coalesce(array_to_string(proconfig, ',') LIKE 'search_path=%', false)
+		   AND NOT (prokind = 'p' AND NOT prosecdef AND prosrc ~ '\mCOMMIT;')), 0::bigint,
 	'every PL/pgSQL function runs with a pinned search_path');
 SELECT is((SELECT count(*) FROM wh_function WHERE prolang = (SELECT oid FROM pg_language WHERE lanname = 'sql')
 		   AND prosqlbody IS NULL AND proconfig IS NULL), 0::bigint,

@@ -3,7 +3,9 @@
 # cron.database_name = 'postgres' and cron.use_background_workers = on (see
 # test/cluster.sh), so the warehouse goes into the postgres database here.
 # dti.schedule_refresh('* * * * *') schedules the job; the refresh log is
-# polled for at most 150 s until pg_cron has run it; then it is unscheduled.
+# polled for at most 150 s until pg_cron has run it; then a period that
+# fails is added, and pg_cron must record the next run as failed, with the
+# error naming what failed; then the job is unscheduled.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 db=postgres
@@ -34,6 +36,27 @@ psql -X -At -d $db -c "SELECT 'pg_cron: ' || status || ' ' || coalesce(return_me
 [ "$runs" -ge 1 ] || { echo "pg_cron did not run the refresh within 150 s"; exit 1; }
 ranked=$(psql -X -At -d $db -c "SELECT count(*) FROM dti.ranking")
 [ "$ranked" -ge 3 ] || { echo "the scheduled refresh published no ranking"; exit 1; }
+# a period that fails: pg_cron records the run as failed, with the error
+psql -X -q -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
+BEGIN;
+SELECT dti.create_framework('cron-geo', 'province', ARRAY[2033], 'Khung hình học', aggregation => 'geometric_mean');
+INSERT INTO dti.framework_indicator (code, name_vi, max_points, weight, rule) VALUES ('G', 'Giá trị', 10, 1, NULL);
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('01', '2033', 'G', '-1');
+SELECT dti.set_status(s.id, 'verified') FROM dti.submission s WHERE s.period = '2033';
+COMMIT;
+SQL
+seen=$(psql -X -At -d $db -c "SELECT coalesce(max(runid), 0) FROM cron.job_run_details WHERE jobid = $job")
+for i in $(seq 1 150); do
+	status=$(psql -X -At -d $db -c "SELECT status FROM cron.job_run_details WHERE jobid = $job AND runid > $seen AND status IN ('succeeded', 'failed') ORDER BY runid DESC LIMIT 1")
+	[ -n "$status" ] && break
+	sleep 1
+done
+message=$(psql -X -At -d $db -c "SELECT return_message FROM cron.job_run_details WHERE jobid = $job AND runid > $seen ORDER BY runid DESC LIMIT 1")
+echo "a run with a failing period, after ${i} s: pg_cron says $status: $message"
+[ "$status" = failed ] || { echo "pg_cron did not record the failed refresh as failed"; exit 1; }
+case $message in *"periods failed"*) ;; *) echo "pg_cron's message does not say what failed"; exit 1 ;; esac
+[ "$(psql -X -At -d $db -c "SELECT outcome || ' ' || (failures->0->>'period') FROM dti.refresh_log ORDER BY id DESC LIMIT 1")" = "failed 2033" ] ||
+	{ echo "the run log does not name the failed period"; exit 1; }
 [ "$(psql -X -At -d $db -c "SELECT dti.unschedule_refresh()")" = t ] || { echo "unschedule failed"; exit 1; }
 [ "$(psql -X -At -d $db -c "SELECT count(*) FROM cron.job")" = 0 ] || { echo "the job is still scheduled"; exit 1; }
 echo "pg_cron ran dti.refresh(): $ranked ranking rows published; job unscheduled"

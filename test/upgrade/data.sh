@@ -146,6 +146,15 @@ for v in $(released_versions dti_warehouse); do
 	if [ $refreshed_before = yes ]; then
 		wh_results $old >"$work/results.after"
 		compare "$work/results.before" "$work/results.after" "dti_warehouse $v -> $current: published results changed by the update"
+		# from 0.5.0 the update publishes every period and level with results,
+		# as they stand, with the revisions of the values they used
+		if [ "$(q $old "SELECT to_regclass('dti.publication') IS NOT NULL")" = t ]; then
+			pubs=$(q $old "SELECT (SELECT count(*) FROM (SELECT DISTINCT r.period, u.level FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id) x)
+				|| ' ' || (SELECT count(*) FROM dti.publication)
+				|| ' ' || (SELECT count(*) FROM dti.publication p WHERE p.units = (SELECT count(*) FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id WHERE r.period = p.period AND u.level = p.level) AND p.inputs > 0)")
+			set -- $pubs
+			[ "$1" -gt 0 ] && [ "$1" = "$2" ] && [ "$2" = "$3" ] || fail "dti_warehouse $v -> $current: the update published $2 of $1 periods and levels ($3 complete)"
+		fi
 		q $old "CALL dti.refresh(period => '2030'); CALL dti.refresh(period => '2031')"
 	else
 		q $old "CALL dti.refresh()"
