@@ -118,11 +118,16 @@ COMMENT ON TABLE dti.period_lock IS
 	'Published periods locked by an admin: refresh does not recompute them; late corrections stay queued and are reported as pending';
 
 CREATE FUNCTION dti.lock_period(period text, reason text) RETURNS void
-LANGUAGE sql VOLATILE STRICT PARALLEL UNSAFE
-BEGIN ATOMIC
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = lock_period.period) THEN
+		RAISE EXCEPTION 'unknown period "%"', lock_period.period
+			USING ERRCODE = 'no_data_found', HINT = 'Periods are the labels of dti.period (2024, 2024-Q1, 2024-03).';
+	END IF;
 	INSERT INTO dti.period_lock (period, reason) VALUES (lock_period.period, lock_period.reason)
 	ON CONFLICT ON CONSTRAINT period_lock_pkey DO NOTHING;
-END;
+END $$;
 COMMENT ON FUNCTION dti.lock_period(text, text) IS
 	'Locks a published period: dti.refresh() leaves its results as they are until dti.unlock_period()';
 

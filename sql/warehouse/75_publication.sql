@@ -74,59 +74,62 @@ END;
 COMMENT ON FUNCTION dti.publication_queue(text, text) IS
 	'Internal to dti.publish(): the queued changes a publication of the period and level takes in';
 
--- Status changes wait while a publication reads the current values: a
--- SHARE lock on dti.current_value until the end of the transaction, taken
--- with the owner's rights (LOCK in that mode needs more than the SELECT
--- that admins have).
-CREATE FUNCTION dti.hold_current_values() RETURNS void
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-	LOCK TABLE dti.current_value IN SHARE MODE;
-END $$;
-COMMENT ON FUNCTION dti.hold_current_values() IS
-	'Internal to dti.publish(): makes status changes wait until the end of the transaction, so that the values read are the values published';
-
 CREATE FUNCTION dti.publish(period text, level text DEFAULT 'province', note text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path FROM CURRENT AS $$
+-- runs as the owner: admins read the record of announcements but cannot
+-- write it except through this function (the core's operators are not on
+-- the pinned path: codes are compared as text)
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 #variable_conflict use_column
 DECLARE
 	fw integer;
 	pub bigint;
 	run bigint;
 	n_units integer;
-	n_inputs integer;
+	who name := session_user;
 BEGIN
 	IF publish.period IS NULL OR NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = publish.period) THEN
 		RAISE EXCEPTION 'unknown period "%"', publish.period
 			USING ERRCODE = 'no_data_found', HINT = 'Periods are the labels of dti.period (2024, 2024-Q1, 2024-03).';
 	END IF;
+	IF publish.level IS NULL OR publish.level NOT IN ('nation', 'province', 'ministry', 'commune') THEN
+		RAISE EXCEPTION 'invalid level "%"', publish.level
+			USING ERRCODE = 'invalid_parameter_value', HINT = 'A level is nation, province, ministry or commune.';
+	END IF;
 	SELECT fu.framework_id INTO fw FROM dti.framework_in_use fu JOIN dti.period p ON p.year = fu.year
 	WHERE p.label = publish.period AND fu.level = publish.level;
 	IF fw IS NULL THEN
-		RAISE EXCEPTION 'no framework assesses level % in %', coalesce(publish.level, 'NULL'), publish.period
+		RAISE EXCEPTION 'no framework assesses level % in %', publish.level, publish.period
 			USING ERRCODE = 'no_data_found', HINT = 'See dti.framework_in_use; dti.use_framework() assigns one.';
 	END IF;
 	-- One at a time with the refresh, and no status change while the values
 	-- are read: what is announced is exactly what they give.
 	PERFORM pg_advisory_xact_lock(hashtext('dti.refresh'));
-	PERFORM dti.hold_current_values();
-	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome)
-	VALUES (clock_timestamp(), publish.period, fw, 'running')
+	LOCK TABLE dti.current_value IN SHARE MODE;
+	INSERT INTO dti.refresh_log (started_at, requested_period, requested_framework, outcome, run_by)
+	VALUES (clock_timestamp(), publish.period, fw, 'running', who)
 	RETURNING id INTO run;
 	PERFORM dti.compute_scorecards(publish.period, fw, NULL, run);
 	PERFORM dti.compute_ranks(publish.period, fw, NULL);
+	SELECT count(*) INTO n_units FROM dti.result_scorecard r WHERE r.period = publish.period AND r.framework_id = fw;
+	IF n_units = 0 THEN
+		RAISE EXCEPTION 'nothing to publish: no verified value of level % in %', publish.level, publish.period
+			USING ERRCODE = 'no_data_found',
+				HINT = 'Load and verify the period''s values first; dti.data_quality shows what it has.';
+	END IF;
 	DELETE FROM dti.refresh_queue q WHERE q.id IN (SELECT dti.publication_queue(publish.period, publish.level));
 
-	INSERT INTO dti.publication (period, level, framework_id, note, units, inputs)
-	VALUES (publish.period, publish.level, fw, coalesce(publish.note, 'published'), 0, 0)
+	INSERT INTO dti.publication (period, level, framework_id, note, units, inputs, published_by)
+	SELECT publish.period, publish.level, fw, coalesce(publish.note, 'published'), n_units, count(*), who
+	FROM dti.current_value c
+	JOIN dti.unit u ON u.id = c.unit_id AND u.level = publish.level
+	WHERE c.period = publish.period
+	  AND EXISTS (SELECT 1 FROM dti.framework_indicator i WHERE i.framework_id = fw AND i.code::text = c.indicator::text)
 	RETURNING id INTO pub;
 	INSERT INTO dti.publication_scorecard (publication_id, unit_id, scorecard, root_value)
 	SELECT pub, r.unit_id, r.scorecard, r.root_value FROM dti.result_scorecard r
 	WHERE r.period = publish.period AND r.framework_id = fw;
-	GET DIAGNOSTICS n_units = ROW_COUNT;
 	INSERT INTO dti.publication_rank (publication_id, unit_id, code, level, value, rank, group_rank)
 	SELECT pub, r.unit_id, r.code, r.level, r.value, r.rank, r.group_rank FROM dti.result_rank r
 	WHERE r.period = publish.period AND r.framework_id = fw;
@@ -134,14 +137,12 @@ BEGIN
 	SELECT pub, c.submission_id FROM dti.current_value c
 	JOIN dti.unit u ON u.id = c.unit_id AND u.level = publish.level
 	WHERE c.period = publish.period
-	  AND EXISTS (SELECT 1 FROM dti.framework_indicator i WHERE i.framework_id = fw AND i.code = c.indicator);
-	GET DIAGNOSTICS n_inputs = ROW_COUNT;
-	UPDATE dti.publication SET units = n_units, inputs = n_inputs WHERE id = pub;
+	  AND EXISTS (SELECT 1 FROM dti.framework_indicator i WHERE i.framework_id = fw AND i.code::text = c.indicator::text);
 
 	PERFORM dti.freeze_framework(fw, format('announced for %s (publication %s)', publish.period, pub));
 	DELETE FROM dti.period_lock l WHERE l.period = publish.period;
-	INSERT INTO dti.period_lock (period, reason)
-	VALUES (publish.period, format('announced (publication %s): %s', pub, coalesce(publish.note, 'published')));
+	INSERT INTO dti.period_lock (period, reason, locked_by)
+	VALUES (publish.period, format('announced (publication %s): %s', pub, coalesce(publish.note, 'published')), who);
 	UPDATE dti.refresh_log SET ended_at = clock_timestamp(), outcome = 'ok', periods = ARRAY[publish.period],
 		whole_periods = ARRAY[publish.period], scorecards = n_units
 	WHERE id = run;
@@ -149,27 +150,6 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.publish(text, text, text) IS
 	'Announces the results of a period and level: recomputes them from the current verified values, keeps a copy of every scorecard and rank with the revision of every value used (dti.publication*), freezes the framework and locks the period, so that readers see the announced results until the next dti.publish(); corrections made meanwhile wait in dti.unpublished_change; returns the publication id';
-
--- What readers see of each period and level, and what waits.
-CREATE VIEW dti.publication_status AS
-SELECT x.period, x.level,
-	   f.code AS framework, f.version AS framework_version,
-	   CASE WHEN p.id IS NULL THEN 'provisional'
-			WHEN l.period IS NULL THEN 'open'
-			ELSE 'announced' END AS status,
-	   p.id AS publication,
-	   p.published_at,
-	   p.note,
-	   (SELECT count(*) FROM dti.publication a WHERE a.period = x.period AND a.level = x.level)::integer AS publications,
-	   (SELECT count(*) FROM dti.refresh_queue q LEFT JOIN dti.unit u ON u.id = q.unit_id
-		WHERE q.period = x.period AND (u.level = x.level OR q.unit_id IS NULL))::integer AS pending_changes
-FROM (SELECT DISTINCT r.period, u.level, r.framework_id FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id) x
-JOIN dti.framework f ON f.id = x.framework_id
-LEFT JOIN LATERAL (SELECT a.* FROM dti.publication a WHERE a.period = x.period AND a.level = x.level
-				   ORDER BY a.id DESC LIMIT 1) p ON true
-LEFT JOIN dti.period_lock l ON l.period = x.period;
-COMMENT ON VIEW dti.publication_status IS
-	'Per period and level with results: provisional (never published: each refresh updates it), announced (published and locked: readers see the newest publication) or open (published, then unlocked: each refresh updates it again), the newest publication and the changes waiting for the next one';
 
 -- Verified values that differ from what the newest announcement used.
 CREATE VIEW dti.unpublished_change AS
@@ -206,13 +186,70 @@ WHERE v.submission_id IS DISTINCT FROM o.submission_id;
 COMMENT ON VIEW dti.unpublished_change IS
 	'Values whose current verified revision differs from the one the newest announcement of their period and level used (a correction, a new value, or a value no longer verified): they reach readers at the next dti.publish()';
 
-REVOKE EXECUTE ON FUNCTION dti.publish(text, text, text), dti.publication_queue(text, text),
-	dti.hold_current_values() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dti.publish(text, text, text), dti.publication_queue(text, text),
-	dti.hold_current_values() TO dti_admin;
-GRANT SELECT, INSERT, UPDATE ON dti.publication TO dti_admin;
-GRANT SELECT, INSERT ON dti.publication_input, dti.publication_scorecard, dti.publication_rank TO dti_admin;
-GRANT USAGE ON SEQUENCE dti.publication_id_seq TO dti_admin;
+-- What readers see of each period and level, and what waits.
+CREATE VIEW dti.publication_status AS
+SELECT x.period, x.level,
+	   f.code AS framework, f.version AS framework_version,
+	   CASE WHEN p.id IS NULL THEN 'provisional'
+			WHEN l.period IS NULL THEN 'open'
+			ELSE 'announced' END AS status,
+	   p.id AS publication,
+	   p.published_at,
+	   p.note,
+	   (SELECT count(*) FROM dti.publication a WHERE a.period = x.period AND a.level = x.level)::integer AS publications,
+	   -- announced or open: values whose current verified revision is not the
+	   -- one the announcement used; provisional: units with queued changes
+	   CASE WHEN p.id IS NOT NULL THEN
+			(SELECT count(*) FROM dti.unpublished_change c WHERE c.period = x.period AND c.level = x.level)
+			ELSE (SELECT count(DISTINCT coalesce(q.unit_id, 0)) FROM dti.refresh_queue q LEFT JOIN dti.unit u ON u.id = q.unit_id
+				  WHERE q.period = x.period AND (u.level = x.level OR q.unit_id IS NULL)) END::integer AS pending_changes
+FROM (SELECT DISTINCT r.period, u.level, r.framework_id FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id
+	  UNION
+	  -- a period announced whose results were since replaced
+	  SELECT a.period, a.level, a.framework_id FROM dti.publication a
+	  WHERE NOT EXISTS (SELECT 1 FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id
+						WHERE r.period = a.period AND u.level = a.level)) x
+JOIN dti.framework f ON f.id = x.framework_id
+LEFT JOIN LATERAL (SELECT a.* FROM dti.publication a WHERE a.period = x.period AND a.level = x.level
+				   ORDER BY a.id DESC LIMIT 1) p ON true
+LEFT JOIN dti.period_lock l ON l.period = x.period;
+COMMENT ON VIEW dti.publication_status IS
+	'Per period and level with results: provisional (never published: each refresh updates it), announced (published and locked: readers see the newest publication) or open (published, then unlocked: each refresh updates it again), the newest publication, and what waits: for a published period the values whose current verified revision differs from the one it used, for a provisional one the units with queued changes';
+
+-- The published view of verified values shows, for an announced period,
+-- the revisions its announcement used (later corrections wait for the next
+-- one, as in every other view readers have).
+CREATE OR REPLACE VIEW dti."giá_trị_đã_xác_minh" AS
+WITH revision AS (
+	SELECT s.id, s.unit_id, s.period, s.indicator, s.raw_value, s.value,
+		   row_number() OVER (PARTITION BY s.unit_id, s.period, s.indicator ORDER BY s.id) AS revision,
+		   coalesce(st.status, s.status) AS status, st.changed_by, st.changed_at
+	FROM dti.submission s
+	LEFT JOIN LATERAL (
+		SELECT t.status, t.changed_by, t.changed_at FROM dti.submission_status t
+		WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+), announced AS (
+	SELECT DISTINCT ON (a.period, a.level) a.id, a.period, a.level
+	FROM dti.publication a JOIN dti.period_lock l ON l.period = a.period
+	ORDER BY a.period, a.level, a.id DESC
+)
+SELECT DISTINCT ON (r.unit_id, r.period, r.indicator)
+	   u.code AS "mã_đơn_vị", u.name_vi AS "tên_đơn_vị", r.period AS "kỳ", p.year AS "năm",
+	   r.indicator::text AS "mã_chỉ_số", r.raw_value AS "giá_trị_gốc", r.value AS "giá_trị",
+	   r.revision::integer AS "lần_sửa", r.changed_by::text AS "người_xác_minh", r.changed_at AS "thời_điểm_xác_minh"
+FROM revision r
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.period p ON p.label = r.period
+LEFT JOIN announced an ON an.period = r.period AND an.level = u.level
+WHERE CASE WHEN an.id IS NULL THEN r.status = 'verified'
+		   ELSE EXISTS (SELECT 1 FROM dti.publication_input i WHERE i.publication_id = an.id AND i.submission_id = r.id) END
+ORDER BY r.unit_id, r.period, r.indicator, r.id DESC;
+COMMENT ON VIEW dti."giá_trị_đã_xác_minh" IS 'Published: the verified value of every unit, period and indicator; for an announced period the one its announcement used';
+
+REVOKE EXECUTE ON FUNCTION dti.publish(text, text, text), dti.publication_queue(text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.publish(text, text, text), dti.publication_queue(text, text) TO dti_admin;
+-- the record of announcements is written by dti.publish() only
+GRANT SELECT ON dti.publication, dti.publication_input, dti.publication_scorecard, dti.publication_rank TO dti_admin;
 GRANT SELECT ON dti.publication_status TO dti_admin, dti_verifier, dti_reader;
 -- unpublished values are not for readers
 GRANT SELECT ON dti.unpublished_change TO dti_admin, dti_verifier;

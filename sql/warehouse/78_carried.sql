@@ -35,3 +35,6 @@ COMMENT ON FUNCTION dti.carried_value(integer, text, indicator_code) IS
 	'The value of a node for a successor unit in a period before it existed: its predecessors'' values combined by its succession rule (mean, or weighted mean; members without a value left out), with its competition rank among all successors'' carried values at 4 decimals; no row for a unit that succeeds none';
 REVOKE EXECUTE ON FUNCTION dti.carried_value(integer, text, indicator_code) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.carried_value(integer, text, indicator_code) TO dti_reader, dti_verifier, dti_admin;
+-- the official merger table is reference data readers may see (dti.unit_code()
+-- names the successor of an old name from it)
+GRANT SELECT ON dti.unit_succession TO dti_reader;

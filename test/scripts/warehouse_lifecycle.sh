@@ -94,8 +94,12 @@ check "pending: the correction is listed" "01 A 0.99" \
 as lc_reader -c "SELECT rank, unit_code, value FROM dti.province_ranking WHERE period = '2024' ORDER BY rank, unit_code" >"$work/still"
 cmp -s "$work/announced1" "$work/still" || fail "readers saw an unpublished correction"
 echo "ok: readers still see the announced 2024 ranking"
-check "publication status" "announced 1" \
-	"$(as lc_reader -c "SELECT status || ' ' || pending_changes FROM dti.publication_status WHERE period = '2024'" | sed 's/ [0-9]*$/ 1/')"
+check "publication status: announced, one value waiting" "announced 1" \
+	"$(as lc_reader -c "SELECT status || ' ' || pending_changes FROM dti.publication_status WHERE period = '2024'")"
+check "the reader's published values show the announced value" "$(as lc_reader -c "SELECT round(value::numeric, 2) FROM dti.score_long WHERE period = '2024' AND unit_code = '01' AND code = 'A'")" \
+	"$(as lc_reader -c "SELECT round(\"giá_trị\"::numeric, 2) FROM dti.\"giá_trị_đã_xác_minh\" WHERE \"kỳ\" = '2024' AND \"mã_đơn_vị\" = '01' AND \"mã_chỉ_số\" = 'A'")"
+if as lc_admin -c "UPDATE dti.publication SET note = 'rewritten'" 2>/dev/null; then fail "an admin rewrote the record of an announcement"; fi
+echo "ok: the record of announcements is written by dti.publish() only"
 
 # unlock, refresh (provisional again), republish: the correction reaches readers
 as lc_admin -c "SELECT dti.unlock_period('2024')" >/dev/null
@@ -104,6 +108,13 @@ pub2=$(as lc_admin -c "SELECT dti.publish('2024', 'province', 'DTI 2024 correcte
 check "the correction reaches readers at the next publication" "0.99" \
 	"$(as lc_reader -c "SELECT round(value::numeric, 2) FROM dti.score_long WHERE period = '2024' AND unit_code = '01' AND code = 'A'")"
 check "nothing pending after it" 0 "$(as lc_admin -c "SELECT count(*) FROM dti.unpublished_change")"
+
+# an old name at a later date: the reader gets the unit it became
+out=$(as lc_reader -v VERBOSITY=verbose -c "SELECT dti.unit_code('Bình Dương', '2025-09-01')" 2>&1) && fail "an old name resolved at a later date"
+case $out in *P0002*"became part of Hồ Chí Minh (code 79)"*) echo "ok: an old name at a later date names its successor" ;; *) fail "old name: $out" ;; esac
+# nothing to publish for a year not loaded yet
+out=$(as lc_admin -v VERBOSITY=verbose -c "SELECT dti.publish('2025', 'province', 'too early')" 2>&1) && fail "an empty period was published"
+case $out in *P0002*"nothing to publish"*) echo "ok: an empty period is not published" ;; *) fail "empty publish: $out" ;; esac
 
 # 2025: a new framework version (B weighs more), the 34 merged units
 as lc_admin >/dev/null <<'SQL'

@@ -69,7 +69,6 @@ INSERT INTO public.sample_call VALUES
 	('dti.freeze_framework(integer,text)', $$SELECT dti.freeze_framework(:fid, 'role test')$$, NULL),
 	('dti.grade_problem(scoring_rule,text)', $$SELECT dti.grade_problem('bool', '1')$$, NULL),
 	('dti.grant_unit(name,text)', $$SELECT dti.grant_unit('cat_loader', '79')$$, NULL),
-	('dti.hold_current_values()', $$SELECT dti.hold_current_values()$$, NULL),
 	('dti.has_group(name)', $$SELECT dti.has_group('dti_reader')$$, NULL),
 	('dti.load_boundaries(text,jsonb,date,text,text)',
 		$$SELECT dti.load_boundaries('role-test', jsonb_build_object('type', 'FeatureCollection', 'features', jsonb_build_array(jsonb_build_object(
