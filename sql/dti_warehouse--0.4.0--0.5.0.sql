@@ -841,6 +841,16 @@ END $do$;
 REVOKE EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.neighbours(text, text, text, text) TO dti_reader, dti_admin;
 
+-- Loads, bulk verifications and their triggers: their cost estimates (the
+-- policies' subqueries count per row) start JIT compilation, which takes
+-- longer than the statements themselves.
+ALTER FUNCTION dti.load_staging(text) SET jit = off;
+ALTER FUNCTION dti.withdraw_load(bigint, text) SET jit = off;
+ALTER FUNCTION dti.set_status_where(bigint, text, text, text, text) SET jit = off;
+ALTER FUNCTION dti.submission_status_allowed() SET jit = off;
+ALTER FUNCTION dti.sync_current_value() SET jit = off;
+ALTER FUNCTION dti.queue_submission() SET jit = off;
+
 ------------------------------------------------------------------------------
 -- End of part 1.
 ------------------------------------------------------------------------------

@@ -464,3 +464,13 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.unschedule_refresh() IS
 	'Removes the pg_cron job dti-refresh; false when there was none';
+
+-- Loads, bulk verifications and their triggers: their cost estimates (the
+-- policies' subqueries count per row) start JIT compilation, which takes
+-- longer than the statements themselves.
+ALTER FUNCTION dti.load_staging(text) SET jit = off;
+ALTER FUNCTION dti.withdraw_load(bigint, text) SET jit = off;
+ALTER FUNCTION dti.set_status_where(bigint, text, text, text, text) SET jit = off;
+ALTER FUNCTION dti.submission_status_allowed() SET jit = off;
+ALTER FUNCTION dti.sync_current_value() SET jit = off;
+ALTER FUNCTION dti.queue_submission() SET jit = off;
