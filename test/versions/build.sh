@@ -18,6 +18,10 @@
 # stderr and to <prefix>.log; only the prefix goes to stdout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Run from make test-versions, the builds would inherit the outer make's
+# level and flags; PostgreSQL's top-level make generates its headers only at
+# level 0.
+unset MAKELEVEL MAKEFLAGS MFLAGS
 
 major=${1:?usage: test/versions/build.sh MAJOR [postgis]}
 with_postgis=${2:-}

@@ -60,7 +60,7 @@ for major in $versions; do
 	[ $rc -eq 0 ] || status=1
 	t2=$(date +%s)
 	summary+=("PostgreSQL $major ($suite suite): $line")
-	echo "== PostgreSQL $major: server and pgTAP $((t1 - t0)) s (cached: $prefix), dti build and tests $((t2 - t1)) s"
+	echo "== PostgreSQL $major: server, pgTAP${with:+, PostGIS} $((t1 - t0)) s (cache: $prefix), dti build and tests $((t2 - t1)) s"
 done
 
 printf '%s\n' "${summary[@]}"
