@@ -71,7 +71,10 @@ SELECT rk.period,
 			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
 	   (SELECT gs.grade FROM dti.framework_grade gs
 		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
-		ORDER BY gs.min_value DESC LIMIT 1) AS grade
+		ORDER BY gs.min_value DESC LIMIT 1) AS grade,
+	   CASE WHEN u.level = 'ministry' THEN g.name_vi END AS ministry_group,
+	   CASE WHEN u.level = 'ministry' THEN rk.group_rank END AS ministry_group_rank,
+	   CASE WHEN rk.value IS NULL THEN dti.points_missing(rk.framework_id) END AS value_note
 FROM dti.result_rank rk
 JOIN dti.unit u ON u.id = rk.unit_id
 LEFT JOIN dti.unit g ON g.id = u.parent_id
@@ -310,6 +313,9 @@ BEGIN
 		(NULL, 'coverage', 'Share of the leaves under the node that have a verified value'),
 		(NULL, 'band', 'EGDI-style band of the index: Rất cao (> 0.75), Cao (0.50-0.75), Trung bình (0.25-0.50), Thấp (< 0.25)'),
 		(NULL, 'grade', 'A-E grade where the framework defines a scale (dti.framework_grade)'),
+		(NULL, 'ministry_group', 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it'),
+		(NULL, 'ministry_group_rank', 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)'),
+		(NULL, 'value_note', 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())'),
 		(NULL, 'place', 'Place of the contribution by size, 1 the largest'),
 		(NULL, 'value_prev', 'Value in the previous period'),
 		(NULL, 'contribution', 'Contribution to the change of the index (index scale); the leaves sum to the change'),

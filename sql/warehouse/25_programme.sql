@@ -1,0 +1,101 @@
+-- The whole programme's frameworks beside the provincial 922 one: the
+-- provinces under Decision 1726 (2020) and 405 (2024), the ministries under
+-- Decision 922 (2021-2023), the nation under 922 (2021-2023) and 405
+-- (2024).  Shipped at the level of their main indicators (or pillars), the
+-- deepest level whose points were published; rows carry the decisions'
+-- dates, so that every installation holds the same rows.
+
+-- Decision 1726/QĐ-BTTTT (DTI 2020): three pillars of 400, 300 and 300
+-- points; DTI = 0.4 CQS + 0.3 KTS + 0.3 XHS is the points sum of the pillars.
+INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points,
+						   created_by, created_at, shipped, note)
+VALUES ('1726-province', 1, 'province', '1726/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh (2020)', 'Provincial Digital Transformation Index (2020)',
+		'sum_points', 1000, 'dti_warehouse', '2020-10-12 00:00:00+07', true,
+		'DTI = 0.4 CQS + 0.3 KTS + 0.3 XHS, each pillar = its points / its max points; 108 components, 306 criteria'),
+	   ('922-ministry', 1, 'ministry', '922/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp bộ', 'Ministry Digital Transformation Index',
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
+		'DTI = total points / 1,000; five foundation indicators of 100 points and one activity indicator of 500; ministries are ranked within their group (with or without public services)'),
+	   ('922-nation', 1, 'nation', '922/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số quốc gia', 'National Digital Transformation Index',
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
+		'24 indicators, 1,000 points; the indicators were not published: only the published national values are shipped'),
+	   ('405-province', 1, 'province', '405/QĐ-BKHCN',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh (2024)', 'Provincial Digital Transformation Index (2024)',
+		'sum_points', 1000, 'dti_warehouse', '2025-04-03 00:00:00+07', true,
+		'8 main indicators, 47 components, 1,000 points; the points of the main indicators were not published: complete them with dti.complete_points()'),
+	   ('405-nation', 1, 'nation', '405/QĐ-BKHCN',
+		'Bộ chỉ số đánh giá chuyển đổi số quốc gia (2024)', 'National Digital Transformation Index (2024)',
+		'sum_points', 1000, 'dti_warehouse', '2025-04-03 00:00:00+07', true,
+		'12 indicators: digital government 4 (400 points), digital economy 3 (300), digital society 5 (300)');
+
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored, n_components)
+SELECT f.id, v.code::indicator_code, v.name_vi, v.name_en, v.group_name, v.max_points, 'ratio'::scoring_rule,
+	   'sum_points', 'ratio', 0, 1, true, v.n_components
+FROM (VALUES
+	('1726-province', 'CQS', 'Chính quyền số', 'Digital government', 'pillar', 400::float8, NULL::integer),
+	('1726-province', 'KTS', 'Kinh tế số', 'Digital economy', 'pillar', 300, NULL),
+	('1726-province', 'XHS', 'Xã hội số', 'Digital society', 'pillar', 300, NULL),
+	('405-nation', 'CQS', 'Chính quyền số', 'Digital government', 'pillar', 400, 4),
+	('405-nation', 'KTS', 'Kinh tế số', 'Digital economy', 'pillar', 300, 3),
+	('405-nation', 'XHS', 'Xã hội số', 'Digital society', 'pillar', 300, 5)
+) AS v (framework, code, name_vi, name_en, group_name, max_points, n_components)
+JOIN dti.framework f ON f.code = v.framework AND f.version = 1;
+
+-- Decision 922, ministries (Appendix II, table II.1): six main indicators.
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored, n_components)
+SELECT (SELECT id FROM dti.framework WHERE code = '922-ministry' AND version = 1),
+	   m.code::indicator_code, m.name_vi, m.name_en, m."group", m.max_points::float8,
+	   'ratio'::scoring_rule, 'sum_points', 'ratio', 0, 1, m.scored::boolean, m.components::integer
+FROM
+--@csv dti_ministry_922.csv m
+;
+
+-- Decision 405, provinces: the eight main indicators without their points
+-- (0 until dti.complete_points() gives them): their values load, score and
+-- rank; the index stays NULL (a points sum over no points), and the BI
+-- views say why.
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored)
+SELECT (SELECT id FROM dti.framework WHERE code = '405-province' AND version = 1),
+	   p.code::indicator_code, p.name_vi, p.name_en, p."group", 0,
+	   'ratio'::scoring_rule, 'sum_points', 'ratio', 0, 1, true
+FROM
+--@csv dti_province_405_main.csv p
+;
+
+INSERT INTO dti.framework_use (level, year, framework_id, assigned_by, assigned_at, shipped)
+SELECT f.level, y, f.id, 'dti_warehouse', f.created_at, true
+FROM dti.framework f
+CROSS JOIN LATERAL unnest(CASE f.code
+	WHEN '1726-province' THEN ARRAY[2020]
+	WHEN '922-ministry' THEN ARRAY[2021, 2022, 2023]
+	WHEN '922-nation' THEN ARRAY[2021, 2022, 2023]
+	WHEN '405-province' THEN ARRAY[2024]
+	WHEN '405-nation' THEN ARRAY[2024] END) AS y
+WHERE f.shipped AND f.code IN ('1726-province', '922-ministry', '922-nation', '405-province', '405-nation')
+  AND f.version = 1
+  -- an installation that already assesses the level that year keeps its choice
+  AND NOT EXISTS (SELECT 1 FROM dti.framework_use x WHERE x.level = f.level AND x.year = y)
+ORDER BY f.id, y;
+
+-- Why a framework's index is NULL although its indicators have values: its
+-- scored main indicators carry no points yet (Decision 405 did not publish
+-- them).  NULL when the points are complete.
+CREATE FUNCTION dti.points_missing(framework_id integer) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT format('the points of %s main indicators of framework %s version %s (%s) were not published: the index and its rank are not computed until dti.complete_points(%L, ...) gives them',
+				  count(*), f.code, f.version, string_agg(i.code::text, ', ' ORDER BY i.code), f.code)
+	FROM dti.framework f
+	JOIN dti.framework_indicator i ON i.framework_id = f.id
+	WHERE f.id = points_missing.framework_id AND f.aggregation = 'sum_points'
+	  AND i.scored AND i.max_points = 0 AND nlevel(i.code) = 1
+	GROUP BY f.code, f.version
+	HAVING count(*) > 0;
+END;
+COMMENT ON FUNCTION dti.points_missing(integer) IS
+	'The reason a framework''s index is not computed (scored main indicators without points, as in Decision 405 for provinces), or NULL when its points are complete';
