@@ -1667,3 +1667,374 @@ BEGIN
 		WHERE p.id = pub;
 	END LOOP;
 END $$;
+
+------------------------------------------------------------------------------
+-- Part 4: the whole programme: the frameworks of 1726 (provinces, 2020), 922
+-- (ministries and the nation, 2021-2023) and 405 (provinces and the nation,
+-- 2024); dti.points_missing() and dti.complete_points(); ministries ranked in
+-- their groups (three columns appended to dti.ranking and
+-- dti.province_ranking: ministry_group, ministry_group_rank, value_note);
+-- the published national values; dti.ministry_ranking; one series view per
+-- level.  Sources: sql/warehouse/25_programme.sql, 80_bi.sql (dti.ranking),
+-- 88_programme.sql.  Self-contained: it comes after every other part.
+------------------------------------------------------------------------------
+
+-- The whole programme's frameworks beside the provincial 922 one: the
+-- provinces under Decision 1726 (2020) and 405 (2024), the ministries under
+-- Decision 922 (2021-2023), the nation under 922 (2021-2023) and 405
+-- (2024).  Shipped at the level of their main indicators (or pillars), the
+-- deepest level whose points were published; rows carry the decisions'
+-- dates, so that every installation holds the same rows.
+
+-- Decision 1726/QĐ-BTTTT (DTI 2020): three pillars of 400, 300 and 300
+-- points; DTI = 0.4 CQS + 0.3 KTS + 0.3 XHS is the points sum of the pillars.
+INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points,
+						   created_by, created_at, shipped, note)
+VALUES ('1726-province', 1, 'province', '1726/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh (2020)', 'Provincial Digital Transformation Index (2020)',
+		'sum_points', 1000, 'dti_warehouse', '2020-10-12 00:00:00+07', true,
+		'DTI = 0.4 CQS + 0.3 KTS + 0.3 XHS, each pillar = its points / its max points; 108 components, 306 criteria'),
+	   ('922-ministry', 1, 'ministry', '922/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp bộ', 'Ministry Digital Transformation Index',
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
+		'DTI = total points / 1,000; five foundation indicators of 100 points and one activity indicator of 500; ministries are ranked within their group (with or without public services)'),
+	   ('922-nation', 1, 'nation', '922/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số quốc gia', 'National Digital Transformation Index',
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
+		'24 indicators, 1,000 points; the indicators were not published: only the published national values are shipped'),
+	   ('405-province', 1, 'province', '405/QĐ-BKHCN',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh (2024)', 'Provincial Digital Transformation Index (2024)',
+		'sum_points', 1000, 'dti_warehouse', '2025-04-03 00:00:00+07', true,
+		'8 main indicators, 47 components, 1,000 points; the points of the main indicators were not published: complete them with dti.complete_points()'),
+	   ('405-nation', 1, 'nation', '405/QĐ-BKHCN',
+		'Bộ chỉ số đánh giá chuyển đổi số quốc gia (2024)', 'National Digital Transformation Index (2024)',
+		'sum_points', 1000, 'dti_warehouse', '2025-04-03 00:00:00+07', true,
+		'12 indicators: digital government 4 (400 points), digital economy 3 (300), digital society 5 (300)');
+
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored, n_components)
+SELECT f.id, v.code::indicator_code, v.name_vi, v.name_en, v.group_name, v.max_points, 'ratio'::scoring_rule,
+	   'sum_points', 'ratio', 0, 1, true, v.n_components
+FROM (VALUES
+	('1726-province', 'CQS', 'Chính quyền số', 'Digital government', 'pillar', 400::float8, NULL::integer),
+	('1726-province', 'KTS', 'Kinh tế số', 'Digital economy', 'pillar', 300, NULL),
+	('1726-province', 'XHS', 'Xã hội số', 'Digital society', 'pillar', 300, NULL),
+	('405-nation', 'CQS', 'Chính quyền số', 'Digital government', 'pillar', 400, 4),
+	('405-nation', 'KTS', 'Kinh tế số', 'Digital economy', 'pillar', 300, 3),
+	('405-nation', 'XHS', 'Xã hội số', 'Digital society', 'pillar', 300, 5)
+) AS v (framework, code, name_vi, name_en, group_name, max_points, n_components)
+JOIN dti.framework f ON f.code = v.framework AND f.version = 1;
+
+-- Decision 922, ministries (Appendix II, table II.1): six main indicators.
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored, n_components)
+SELECT (SELECT id FROM dti.framework WHERE code = '922-ministry' AND version = 1),
+	   m.code::indicator_code, m.name_vi, m.name_en, m."group", m.max_points::float8,
+	   'ratio'::scoring_rule, 'sum_points', 'ratio', 0, 1, m.scored::boolean, m.components::integer
+FROM
+(VALUES
+	 ('NT', 'foundation', 'Nhận thức số', 'Digital awareness', '5', '100', 'true')
+	,('TC', 'foundation', 'Thể chế số', 'Digital institutions', '11', '100', 'true')
+	,('HT', 'foundation', 'Hạ tầng số', 'Digital infrastructure', '4', '100', 'true')
+	,('NL', 'foundation', 'Nhân lực số', 'Digital human resources', '5', '100', 'true')
+	,('ATTT', 'foundation', 'An toàn thông tin mạng', 'Cyber-security', '16', '100', 'true')
+	,('HDCDS', 'activity', 'Hoạt động chuyển đổi số', 'Digital-transformation activity', '29', '500', 'true')
+) AS m ("code", "group", "name_vi", "name_en", "components", "max_points", "scored")
+;
+
+-- Decision 405, provinces: the eight main indicators without their points
+-- (0 until dti.complete_points() gives them): their values load, score and
+-- rank; the index stays NULL (a points sum over no points), and the BI
+-- views say why.
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored)
+SELECT (SELECT id FROM dti.framework WHERE code = '405-province' AND version = 1),
+	   p.code::indicator_code, p.name_vi, p.name_en, p."group", 0,
+	   'ratio'::scoring_rule, 'sum_points', 'ratio', 0, 1, true
+FROM
+(VALUES
+	 ('NT', 'foundation', 'Nhận thức số', 'Digital awareness')
+	,('TC', 'foundation', 'Thể chế số', 'Digital institutions')
+	,('HT', 'foundation', 'Hạ tầng số', 'Digital infrastructure')
+	,('NL', 'foundation', 'Nhân lực số', 'Digital human resources')
+	,('ATTT', 'foundation', 'An toàn thông tin mạng', 'Cyber-security')
+	,('CQS', 'activity', 'Hoạt động chính quyền số', 'Digital-government activity')
+	,('KTS', 'activity', 'Hoạt động kinh tế số', 'Digital-economy activity')
+	,('XHS', 'activity', 'Hoạt động xã hội số', 'Digital-society activity')
+) AS p ("code", "group", "name_vi", "name_en")
+;
+
+-- (the years these rows assign had no framework of their level: nothing of
+-- theirs is scored yet, so nothing is queued for a refresh)
+ALTER TABLE dti.framework_use DISABLE TRIGGER framework_use_queue;
+INSERT INTO dti.framework_use (level, year, framework_id, assigned_by, assigned_at, shipped)
+SELECT f.level, y, f.id, 'dti_warehouse', f.created_at, true
+FROM dti.framework f
+CROSS JOIN LATERAL unnest(CASE f.code
+	WHEN '1726-province' THEN ARRAY[2020]
+	WHEN '922-ministry' THEN ARRAY[2021, 2022, 2023]
+	WHEN '922-nation' THEN ARRAY[2021, 2022, 2023]
+	WHEN '405-province' THEN ARRAY[2024]
+	WHEN '405-nation' THEN ARRAY[2024] END) AS y
+WHERE f.shipped AND f.code IN ('1726-province', '922-ministry', '922-nation', '405-province', '405-nation')
+  AND f.version = 1
+  -- an installation that already assesses the level that year keeps its choice
+  AND NOT EXISTS (SELECT 1 FROM dti.framework_use x WHERE x.level = f.level AND x.year = y)
+ORDER BY f.id, y;
+ALTER TABLE dti.framework_use ENABLE TRIGGER framework_use_queue;
+
+-- Why a framework's index is NULL although its indicators have values: its
+-- scored main indicators carry no points yet (Decision 405 did not publish
+-- them).  NULL when the points are complete.
+CREATE FUNCTION dti.points_missing(framework_id integer) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT format('the points of %s main indicators of framework %s version %s (%s) were not published: the index and its rank are not computed until dti.complete_points(%L, ...) gives them',
+				  count(*), f.code, f.version, string_agg(i.code::text, ', ' ORDER BY i.code), f.code)
+	FROM dti.framework f
+	JOIN dti.framework_indicator i ON i.framework_id = f.id
+	WHERE f.id = points_missing.framework_id AND f.aggregation = 'sum_points'
+	  AND i.scored AND i.max_points = 0 AND nlevel(i.code) = 1
+	GROUP BY f.code, f.version
+	HAVING count(*) > 0;
+END;
+COMMENT ON FUNCTION dti.points_missing(integer) IS
+	'The reason a framework''s index is not computed (scored main indicators without points, as in Decision 405 for provinces), or NULL when its points are complete';
+
+CREATE OR REPLACE VIEW dti.ranking AS
+SELECT rk.period,
+	   u.level AS unit_level,
+	   f.code AS framework,
+	   rk.rank,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   g.name_vi AS region,
+	   round(rk.value::numeric, 4) AS value,
+	   coalesce(prev.rank, cp.rank) AS rank_prev,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
+	   round((rk.value - coalesce(prev.value, cp.value))::numeric, 4) AS value_change,
+	   rk.group_rank AS region_rank,
+	   CASE WHEN rk.value > 0.75 THEN 'Rất cao'
+			WHEN rk.value >= 0.50 THEN 'Cao'
+			WHEN rk.value >= 0.25 THEN 'Trung bình'
+			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
+	   (SELECT gs.grade FROM dti.framework_grade gs
+		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
+		ORDER BY gs.min_value DESC LIMIT 1) AS grade,
+	   CASE WHEN u.level = 'ministry' THEN g.name_vi END AS ministry_group,
+	   CASE WHEN u.level = 'ministry' THEN rk.group_rank END AS ministry_group_rank,
+	   CASE WHEN rk.value IS NULL THEN dti.points_missing(rk.framework_id) END AS value_note
+FROM dti.result_rank rk
+JOIN dti.unit u ON u.id = rk.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
+	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
+-- across the 2025 merger: the predecessors' values carried by the succession rule
+LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 'DTI') cp ON prev.unit_id IS NULL
+WHERE rk.code = 'DTI';
+CREATE OR REPLACE VIEW dti.province_ranking AS
+SELECT * FROM dti.ranking WHERE unit_level = 'province';
+COMMENT ON COLUMN dti.ranking.ministry_group IS 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it';
+COMMENT ON COLUMN dti.ranking.ministry_group_rank IS 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)';
+COMMENT ON COLUMN dti.ranking.value_note IS 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())';
+COMMENT ON COLUMN dti.province_ranking.ministry_group IS 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it';
+COMMENT ON COLUMN dti.province_ranking.ministry_group_rank IS 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)';
+COMMENT ON COLUMN dti.province_ranking.value_note IS 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())';
+
+-- The whole programme in the BI views: the points of a framework completed
+-- when they become known, the published national values, the ministries'
+-- ranking in their groups, and one series per level across framework
+-- changes and the 2025 merger.
+
+-- Completing the points of a framework shipped without them (Decision 405
+-- for provinces): one call gives every main indicator its points; the
+-- update queues the years that use the framework for dti.refresh().
+CREATE FUNCTION dti.complete_points(framework_code text, points jsonb) RETURNS integer
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	fw dti.framework;
+	unknown text;
+	missing text;
+	bad text;
+	total float8;
+BEGIN
+	SELECT * INTO fw FROM dti.framework f WHERE f.code = complete_points.framework_code
+	ORDER BY f.version DESC LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no framework with code %', framework_code
+			USING ERRCODE = 'no_data_found', HINT = 'Look the code up in dti.framework.';
+	END IF;
+	IF points IS NULL OR jsonb_typeof(points) <> 'object' THEN
+		RAISE EXCEPTION 'the points must be a JSON object of main-indicator codes and points'
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'For example ''{"NT": 100, "TC": 100}''.';
+	END IF;
+	SELECT string_agg(k, ', ' ORDER BY k) INTO unknown
+	FROM jsonb_object_keys(points) AS k
+	WHERE NOT EXISTS (SELECT 1 FROM dti.framework_indicator i
+					  WHERE i.framework_id = fw.id AND i.code::text = k AND nlevel(i.code) = 1 AND i.scored);
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'not scored main indicators of framework % version %: %', fw.code, fw.version, unknown
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Give points to the scored main indicators of the framework only (dti.framework_indicator).';
+	END IF;
+	SELECT string_agg(i.code::text, ', ' ORDER BY i.code) INTO missing
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = fw.id AND nlevel(i.code) = 1 AND i.scored AND i.max_points = 0
+	  AND NOT points ? i.code::text;
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'main indicators without points in framework % version %: %', fw.code, fw.version, missing
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Give every scored main indicator its points in the same call.';
+	END IF;
+	SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO bad
+	FROM jsonb_each(points) e
+	WHERE jsonb_typeof(e.value) <> 'number' OR (e.value::text)::float8 <= 0;
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'points must be positive numbers: %', bad
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT sum(coalesce((points ->> i.code::text)::float8, i.max_points)) INTO total
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = fw.id AND nlevel(i.code) = 1 AND i.scored;
+	IF fw.max_points IS NOT NULL AND total <> fw.max_points THEN
+		RAISE EXCEPTION 'the main indicators of framework % version % would have % points, not %',
+			fw.code, fw.version, total, fw.max_points
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'The points of the scored main indicators add up to the framework''s max points.',
+				HINT = 'Correct the points.';
+	END IF;
+	-- a frozen framework refuses this (dti.framework_guard): its hint names
+	-- dti.new_framework_version()
+	UPDATE dti.framework_indicator i SET max_points = (points ->> i.code::text)::float8
+	WHERE i.framework_id = fw.id AND points ? i.code::text;
+	RETURN fw.id;
+END $$;
+COMMENT ON FUNCTION dti.complete_points(text, jsonb) IS
+	'Gives the scored main indicators of the newest version of a framework their points ({"NT": 100, ...}: every main indicator still without points, adding up to the framework''s max points), so that its index and ranks are computed at the next dti.refresh(); returns the framework id';
+REVOKE EXECUTE ON FUNCTION dti.complete_points(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.complete_points(text, jsonb) TO dti_admin;
+
+-- The published national values, each tagged with its framework.
+INSERT INTO dti.published_value (unit_id, period, framework_id, code, value, rank, source, shipped)
+SELECT u.id, p.period, f.id, 'DTI', p.value::numeric, NULL, p.source, true
+FROM
+(VALUES
+	 ('2023', '922-nation', '0.7326', 'dti.gov.vn and government press, national DTI 2023 (Decision 922 method)')
+	,('2024', '405-nation', '0.7955', 'dti.gov.vn result announcement of 21/10/2025, national DTI 2024 (Decision 405 method)')
+) AS p ("period", "framework", "value", "source")
+JOIN dti.framework f ON f.code = p.framework AND f.version = 1
+JOIN dti.unit u ON u.level = 'nation' AND u.code = 'VN';
+
+CREATE VIEW dti.ministry_ranking AS
+SELECT * FROM dti.ranking WHERE unit_level = 'ministry';
+
+-- One row per unit and year: the unit's own index (computed, or published
+-- when the warehouse has none), or, for a unit formed in the 2025 merger,
+-- its predecessors' values carried by its succession rule; with the
+-- framework of the year and a flag where it changed.
+CREATE VIEW dti.series AS
+WITH own AS (
+	SELECT rk.unit_id, rk.period, rk.framework_id, rk.value, rk.rank, 'computed'::text AS source,
+		   NULL::integer AS members_with_value
+	FROM dti.result_rank rk
+	WHERE rk.code = 'DTI' AND dti.period_kind(rk.period) = 'year'
+	UNION ALL
+	SELECT p.unit_id, p.period, p.framework_id, p.value::float8, p.rank, 'published', NULL
+	FROM dti.published_value p
+	WHERE p.code = 'DTI' AND dti.period_kind(p.period) = 'year'
+	  AND NOT EXISTS (SELECT 1 FROM dti.result_rank r
+					  WHERE r.unit_id = p.unit_id AND r.period = p.period AND r.code = 'DTI')
+), carried AS (
+	SELECT k.successor_id AS unit_id, k.period, k.framework_id, c.value, c.rank, 'carried'::text AS source,
+		   c.members_with_value
+	FROM (SELECT DISTINCT ON (s.successor_id, r.period) s.successor_id, r.period, r.framework_id
+		  FROM dti.unit_succession s
+		  JOIN dti.result_rank r ON r.unit_id = s.predecessor_id AND r.code = 'DTI'
+		  WHERE dti.period_kind(r.period) = 'year'
+		  ORDER BY s.successor_id, r.period, r.framework_id) k
+	CROSS JOIN LATERAL dti.carried_value(k.successor_id, k.period, 'DTI') c
+	WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.unit_id = k.successor_id AND o.period = k.period)
+), allrows AS (
+	SELECT * FROM own UNION ALL SELECT * FROM carried
+)
+SELECT u.level AS unit_level,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.valid_from AS unit_valid_from,
+	   u.valid_to AS unit_valid_to,
+	   a.period,
+	   substr(a.period, 1, 4)::integer AS year,
+	   f.code AS framework,
+	   f.version AS framework_version,
+	   f.decision,
+	   round(a.value::numeric, 4) AS value,
+	   a.rank,
+	   lag(a.rank) OVER w AS rank_prev,
+	   lag(a.rank) OVER w - a.rank AS rank_change,
+	   round((a.value - lag(a.value) OVER w)::numeric, 4) AS value_change,
+	   coalesce(lag(a.framework_id) OVER w <> a.framework_id, false) AS framework_changed,
+	   a.source,
+	   a.members_with_value
+FROM allrows a
+JOIN dti.unit u ON u.id = a.unit_id
+JOIN dti.framework f ON f.id = a.framework_id
+WINDOW w AS (PARTITION BY a.unit_id ORDER BY a.period);
+
+CREATE VIEW dti.province_series AS
+SELECT * FROM dti.series WHERE unit_level = 'province';
+CREATE VIEW dti.ministry_series AS
+SELECT * FROM dti.series WHERE unit_level = 'ministry';
+CREATE VIEW dti.nation_series AS
+SELECT * FROM dti.series WHERE unit_level = 'nation';
+
+DO $$
+DECLARE
+	c record;
+	v text;
+BEGIN
+	FOR c IN SELECT * FROM (VALUES
+		('ministry_ranking', NULL, 'The ranking of ministries (dti.ranking for unit_level ministry): rank among all ministries, and ministry_group_rank within their group (with or without public services)'),
+		('series', NULL, 'One row per unit and year across framework changes (1726 in 2020, 922 in 2021-2023, 405 in 2024) and the 2025 merger: the index, its rank, the previous rank and the change, the framework, and a flag where the framework changed (values not strictly comparable)'),
+		('province_series', NULL, 'dti.series for provinces: the 63 provinces until 2024 and the 34 units from 2025, which carry their predecessors'' values before'),
+		('ministry_series', NULL, 'dti.series for ministries'),
+		('nation_series', NULL, 'dti.series for the nation: its computed or published national index'),
+		(NULL, 'unit_valid_from', 'First day of the unit (a unit formed in the 2025 merger: 2025-07-01)'),
+		(NULL, 'unit_valid_to', 'Last day of the unit (infinity: still valid)'),
+		(NULL, 'year', 'Year of the period'),
+		(NULL, 'framework_version', 'Framework version'),
+		(NULL, 'decision', 'Decision that set the framework'),
+		(NULL, 'framework_changed', 'True when the framework differs from the unit''s previous row (values and ranks not strictly comparable)'),
+		(NULL, 'source', 'computed (the warehouse''s result), published (a published value, dti.published_value) or carried (the predecessors'' values by the succession rule)'),
+		(NULL, 'members_with_value', 'For a carried value: predecessors that have a value')
+	) AS x (view_name, column_name, comment)
+	LOOP
+		IF c.view_name IS NOT NULL THEN
+			EXECUTE format('COMMENT ON VIEW dti.%I IS %L', c.view_name, c.comment);
+		ELSE
+			FOR v IN SELECT unnest(ARRAY['series', 'province_series', 'ministry_series', 'nation_series']) LOOP
+				EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', v, c.column_name, c.comment);
+			END LOOP;
+		END IF;
+	END LOOP;
+	-- the columns these views share with dti.ranking keep its comments
+	FOR c IN
+		SELECT k.relname, a.attname, d.description
+		FROM pg_attribute a
+		JOIN pg_class k ON k.oid = a.attrelid
+		JOIN pg_attribute ra ON ra.attrelid = 'dti.ranking'::regclass AND ra.attname = a.attname
+		JOIN pg_description d ON d.objoid = ra.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = ra.attnum
+		WHERE k.relnamespace = 'dti'::regnamespace
+		  AND k.relname IN ('ministry_ranking', 'series', 'province_series', 'ministry_series', 'nation_series')
+		  AND a.attnum > 0 AND NOT EXISTS (SELECT 1 FROM pg_description x
+										   WHERE x.objoid = a.attrelid AND x.objsubid = a.attnum)
+		ORDER BY 1, 2
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', c.relname, c.attname, c.description);
+	END LOOP;
+END $$;
+
+GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.ministry_series, dti.nation_series
+	TO dti_reader, dti_admin;
