@@ -174,3 +174,24 @@ FROM dti.published_value p JOIN dti.unit u ON u.id = p.unit_id
 WHERE p.period = '2022' AND u.code = '48' ORDER BY p.code = 'DTI', p.code;
 SELECT unit, period, published, recomputed, published = recomputed AS "published = computed"
 FROM dti.published_comparison WHERE period = '2022' AND unit_code = '48';
+
+\echo
+\echo '-- Ministries in their two groups under the shipped 922-ministry framework: eight SYNTHETIC ministries,'
+\echo '-- 2023 values from a fixed seed, ranked overall and within their group (dti.ministry_ranking):'
+SELECT setseed(0.2023);
+SELECT count(dti.add_ministry(format('SYN.%s', g), format('Bộ tổng hợp %s (SYNTHETIC)', g),
+							  format('Synthetic ministry %s', g), g <= 5)) AS ministries
+FROM generate_series(1, 8) AS g;
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value, source, note)
+SELECT u.code, '2023', i.code::text, round((0.35 + 0.6 * random())::numeric, 4)::text, 'SYNTHETIC', 'demo ministries'
+FROM dti.unit u
+CROSS JOIN dti.framework_indicator i JOIN dti.framework f ON f.id = i.framework_id AND f.code = '922-ministry'
+WHERE u.level = 'ministry' AND u.code LIKE 'SYN.%'
+ORDER BY u.code, i.code;
+SELECT sum(dti.verify_unit(u.code, '2023')) AS verified FROM dti.unit u WHERE u.level = 'ministry' AND u.code LIKE 'SYN.%';
+CALL dti.refresh(period => '2023');
+SELECT ministry_group, ministry_group_rank, rank, unit, value
+FROM dti.ministry_ranking WHERE period = '2023' ORDER BY ministry_group, ministry_group_rank, unit_code;
+
+\echo '-- The nation: its PUBLISHED values, each under its framework (dti.nation_series):'
+SELECT year, framework, decision, value, value_change, framework_changed, source FROM dti.nation_series ORDER BY year;
