@@ -1671,13 +1671,30 @@ END $$;
 ------------------------------------------------------------------------------
 -- Part 4: the whole programme: the frameworks of 1726 (provinces, 2020), 922
 -- (ministries and the nation, 2021-2023) and 405 (provinces and the nation,
--- 2024); dti.points_missing() and dti.complete_points(); ministries ranked in
--- their groups (three columns appended to dti.ranking and
--- dti.province_ranking: ministry_group, ministry_group_rank, value_note);
--- the published national values; dti.ministry_ranking; one series view per
--- level.  Sources: sql/warehouse/25_programme.sql, 80_bi.sql (dti.ranking),
+-- 2024); dti.points_missing(), dti.complete_points(), dti.explain_across();
+-- ministries ranked in their groups (three columns appended to dti.ranking
+-- and dti.province_ranking: ministry_group, ministry_group_rank,
+-- value_note); dti.top_contributors across a framework change; the
+-- published national values; dti.ministry_ranking, the series views and
+-- dti.change_across_frameworks; Vietnamese names of the targets (column
+-- dti.target.name_vi_translated, two columns appended to
+-- dti."mục_tiêu_quốc_gia"); dti.target_attainment with monitored values,
+-- "not enough data" and trends across the merger (three columns appended:
+-- name_vi_translated, trend_from, trend_carried); monitored series
+-- (dti.monitored_series, dti.monitored_value, dti.monitored_beside_dti).
+-- Sources: sql/warehouse/20_frameworks.sql (dti.target), 25_programme.sql,
+-- 50_views.sql (dti."mục_tiêu_quốc_gia"), 80_bi.sql (dti.ranking,
+-- dti.province_ranking, dti.top_contributors, dti.target_attainment),
 -- 88_programme.sql.  Self-contained: it comes after every other part.
 ------------------------------------------------------------------------------
+
+-- (added without a default, then filled, so that no "missing value" is
+-- stored for the old rows: the column is then as a fresh install has it)
+ALTER TABLE dti.target ADD COLUMN name_vi_translated boolean;
+UPDATE dti.target SET name_vi_translated = false;
+ALTER TABLE dti.target ALTER COLUMN name_vi_translated SET DEFAULT false,
+	ALTER COLUMN name_vi_translated SET NOT NULL;
+COMMENT ON COLUMN dti.target.name_vi_translated IS 'True when name_vi is a translation of the English name (the shipped targets: the data is English), not the decision''s own wording';
 
 -- The whole programme's frameworks beside the provincial 922 one: the
 -- provinces under Decision 1726 (2020) and 405 (2024), the ministries under
@@ -1801,6 +1818,117 @@ END;
 COMMENT ON FUNCTION dti.points_missing(integer) IS
 	'The reason a framework''s index is not computed (scored main indicators without points, as in Decision 405 for provinces), or NULL when its points are complete';
 
+-- A change of the index across a framework change, at the level of main
+-- indicators, through dti.indicator_map: each main indicator of the new
+-- framework is compared with the share-weighted mean of the old indicators
+-- mapped to it (its contribution to the change is the difference times its
+-- part of the new index's points); main indicators of the new framework
+-- that nothing maps to, and old ones that map to nothing, are listed with
+-- their one value and no contribution.
+CREATE FUNCTION dti.explain_across(framework_a integer, a scorecard, framework_b integer, b scorecard)
+RETURNS TABLE (code text, name_vi text, status text, mapped_from text, value_a float8, value_b float8, contribution float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	WITH nb AS (
+		SELECT n.code, n.value, n.max_points FROM scorecard_nodes(explain_across.b) n WHERE n.level = 2
+	), na AS (
+		SELECT n.code, n.value FROM scorecard_nodes(explain_across.a) n WHERE n.level = 2
+	), root AS (
+		SELECT n.max_points FROM scorecard_nodes(explain_across.b) n WHERE n.level = 1
+	), m AS (
+		SELECT im.to_code,
+			   sum(im.share * x.value) / nullif(sum(im.share) FILTER (WHERE x.value IS NOT NULL), 0) AS value_a,
+			   string_agg(im.from_code::text, ', ' ORDER BY im.from_code) AS mapped_from
+		FROM dti.indicator_map im
+		LEFT JOIN na x ON x.code = im.from_code
+		WHERE im.from_framework_id = explain_across.framework_a AND im.to_framework_id = explain_across.framework_b
+		GROUP BY im.to_code
+	)
+	SELECT y.code::text, i.name_vi, CASE WHEN m.to_code IS NULL THEN 'new' ELSE 'mapped' END,
+		   m.mapped_from, m.value_a, y.value,
+		   (y.value - m.value_a) * y.max_points / nullif((SELECT r.max_points FROM root r), 0)
+	FROM nb y
+	LEFT JOIN m ON m.to_code = y.code
+	LEFT JOIN dti.framework_indicator i ON i.framework_id = explain_across.framework_b AND i.code = y.code
+	UNION ALL
+	SELECT x.code::text, i.name_vi, 'unmapped', NULL, x.value, NULL, NULL
+	FROM na x
+	LEFT JOIN dti.framework_indicator i ON i.framework_id = explain_across.framework_a AND i.code = x.code
+	WHERE NOT EXISTS (SELECT 1 FROM dti.indicator_map im
+					  WHERE im.from_framework_id = explain_across.framework_a AND im.from_code = x.code
+						AND im.to_framework_id = explain_across.framework_b)
+	ORDER BY 3, 1;
+END;
+COMMENT ON FUNCTION dti.explain_across(integer, scorecard, integer, scorecard) IS
+	'The change between scorecard a (framework_a) and scorecard b (framework_b) of another framework, per main indicator through dti.indicator_map: mapped (b''s indicator against the share-weighted mean of the a indicators mapped to it, with its contribution to the change of the index: the difference times its part of b''s points), new (b''s indicators nothing maps to) and unmapped (a''s indicators that map to nothing), the last two without a contribution';
+
+-- Vietnamese names of the shipped targets: translations of the English
+-- names of national_targets.csv (labelled as such), not the decisions' own
+-- wording.
+UPDATE dti.target t SET name_vi = v.name_vi, name_vi_translated = true
+FROM (VALUES
+	('DVC_L4', 'Dịch vụ công trực tuyến mức độ 4'),
+	('HS_ONLINE_PROV', 'Hồ sơ công việc cấp bộ, cấp tỉnh được xử lý trên môi trường mạng'),
+	('HS_ONLINE_DIST', 'Hồ sơ công việc cấp huyện được xử lý trên môi trường mạng'),
+	('HS_ONLINE_COMM', 'Hồ sơ công việc cấp xã được xử lý trên môi trường mạng'),
+	('EGDI_RANK', 'Thứ hạng Chỉ số phát triển Chính phủ điện tử (EGDI) của Liên Hợp Quốc'),
+	('DE_GDP', 'Tỷ trọng kinh tế số trong GDP'),
+	('DE_SECTOR', 'Tỷ trọng kinh tế số trong từng ngành, lĩnh vực'),
+	('PROD_GROWTH', 'Tốc độ tăng năng suất lao động hằng năm'),
+	('IDI_RANK', 'Thứ hạng Chỉ số phát triển công nghệ thông tin và truyền thông (IDI) của ITU'),
+	('GII_RANK', 'Thứ hạng Chỉ số đổi mới sáng tạo toàn cầu (GII)'),
+	('FIBRE_HH', 'Hộ gia đình được phủ băng rộng cáp quang'),
+	('FIBRE_COMMUNE', 'Xã được phủ băng rộng cáp quang'),
+	('GCI_RANK', 'Thứ hạng Chỉ số an toàn, an ninh mạng toàn cầu (GCI) của ITU'),
+	('EPAY', 'Người dân sử dụng thanh toán điện tử'),
+	('EPAY_ACCOUNT', 'Người dân có tài khoản thanh toán điện tử')
+) AS v (code, name_vi)
+WHERE t.code = v.code AND t.shipped AND t.name_vi IS NULL;
+
+-- Monitored counts: series the programme follows that are not indicators of
+-- a DTI framework (community digital technology teams and their members,
+-- online-training visits, resolutions issued), with values per unit and
+-- period; a target on one is a row of dti.target with the series' code.
+CREATE TABLE dti.monitored_series (
+	code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_]+$'),
+	name_vi text NOT NULL CHECK (name_vi = normalize(name_vi, NFC) AND name_vi <> ''),
+	name_en text,
+	unit_of_measure text NOT NULL,
+	source text,
+	synthetic boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE dti.monitored_series IS
+	'Series the programme monitors that are not DTI indicators (community digital technology teams, their members, online-training visits, resolutions issued); their values are in dti.monitored_value, a target on one is a dti.target row with its code';
+COMMENT ON COLUMN dti.monitored_series.code IS 'Series code (upper-case letters, digits, _), also the code of its targets in dti.target';
+COMMENT ON COLUMN dti.monitored_series.unit_of_measure IS 'Unit of the values (count, percent, ...)';
+COMMENT ON COLUMN dti.monitored_series.synthetic IS 'True for made-up series (demos, tests)';
+
+CREATE TABLE dti.monitored_value (
+	series_code text NOT NULL REFERENCES dti.monitored_series (code),
+	unit_id integer NOT NULL REFERENCES dti.unit (id),
+	period text NOT NULL REFERENCES dti.period (label),
+	value float8 NOT NULL CHECK (value > '-infinity' AND value < 'infinity'),
+	source text,
+	loaded_by name NOT NULL DEFAULT current_user,
+	loaded_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (series_code, unit_id, period)
+);
+CREATE INDEX ON dti.monitored_value (unit_id, period);
+COMMENT ON TABLE dti.monitored_value IS
+	'Values of the monitored series per unit and period (load them with INSERT ... SELECT or \copy into a staging table; a correction is an UPDATE)';
+COMMENT ON COLUMN dti.monitored_value.value IS 'The value, finite';
+COMMENT ON COLUMN dti.monitored_value.source IS 'Where the value comes from';
+
+CREATE OR REPLACE VIEW dti."mục_tiêu_quốc_gia" AS
+SELECT t.decision AS "quyết_định", t.pillar AS "trụ_cột", t.code AS "mã_mục_tiêu", t.name_en AS "tên_tiếng_anh",
+	   t.target_value AS "giá_trị_mục_tiêu", t.unit_of_measure AS "đơn_vị_đo",
+	   CASE t.direction WHEN 'higher' THEN 'càng cao càng tốt' ELSE 'càng thấp càng tốt' END AS "chiều",
+	   t.deadline AS "thời_hạn", t.verified AS "đã_đối_chiếu",
+	   coalesce(t.name_vi, t.name_en) AS "tên", t.name_vi_translated AS "tên_là_bản_dịch"
+FROM dti.target t;
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_tiếng_anh" IS 'English name';
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên" IS 'Vietnamese name (the English one where there is none)';
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_là_bản_dịch" IS 'True when the Vietnamese name is a translation of the English one, not the decision''s own wording';
 CREATE OR REPLACE VIEW dti.ranking AS
 SELECT rk.period,
 	   u.level AS unit_level,
@@ -1835,12 +1963,124 @@ LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 
 WHERE rk.code = 'DTI';
 CREATE OR REPLACE VIEW dti.province_ranking AS
 SELECT * FROM dti.ranking WHERE unit_level = 'province';
+CREATE OR REPLACE VIEW dti.top_contributors AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   r.period,
+	   p.period AS period_prev,
+	   e.code::text AS code,
+	   coalesce(i.name_vi, f.title_vi) AS name_vi,
+	   e.k::integer AS place,
+	   round(e.value_a::numeric, 4) AS value_prev,
+	   round(e.value_b::numeric, 4) AS value,
+	   round(e.contribution::numeric, 6) AS contribution,
+	   round((e.contribution * f.max_points)::numeric, 2) AS contribution_points,
+	   round(e.share::numeric, 4) AS share
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id = r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+CROSS JOIN LATERAL (
+	SELECT x.*, row_number() OVER (ORDER BY abs(x.contribution) DESC, x.code) AS k
+	FROM explain_change(p.scorecard, r.scorecard) x WHERE x.is_leaf AND x.contribution <> 0) e
+LEFT JOIN dti.framework_indicator i ON i.framework_id = r.framework_id AND i.code = e.code
+WHERE e.k <= 5 AND r.root_value IS NOT NULL AND p.root_value IS NOT NULL
+UNION ALL
+-- across a framework change: the main indicators mapped by dti.indicator_map
+SELECT u.code, u.name_vi, r.period, p.period, e.code, coalesce(e.name_vi, f.title_vi), e.k::integer,
+	   round(e.value_a::numeric, 4), round(e.value_b::numeric, 4), round(e.contribution::numeric, 6),
+	   round((e.contribution * f.max_points)::numeric, 2),
+	   round((e.contribution / nullif(r.root_value - p.root_value, 0))::numeric, 4)
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id <> r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+CROSS JOIN LATERAL (
+	SELECT x.*, row_number() OVER (ORDER BY abs(x.contribution) DESC, x.code) AS k
+	FROM dti.explain_across(p.framework_id, p.scorecard, r.framework_id, r.scorecard) x
+	WHERE x.status = 'mapped' AND x.contribution <> 0) e
+WHERE e.k <= 5 AND r.root_value IS NOT NULL AND p.root_value IS NOT NULL;
 COMMENT ON COLUMN dti.ranking.ministry_group IS 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it';
 COMMENT ON COLUMN dti.ranking.ministry_group_rank IS 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)';
 COMMENT ON COLUMN dti.ranking.value_note IS 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())';
 COMMENT ON COLUMN dti.province_ranking.ministry_group IS 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it';
 COMMENT ON COLUMN dti.province_ranking.ministry_group_rank IS 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)';
 COMMENT ON COLUMN dti.province_ranking.value_note IS 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())';
+COMMENT ON VIEW dti.top_contributors IS 'The five leaves that contributed most to each unit''s change of the index since the previous period, from explain_change(); across a framework change, the five main indicators mapped by dti.indicator_map that contributed most (dti.explain_across(); dti.change_across_frameworks lists the unmapped ones)';
+CREATE OR REPLACE VIEW dti.target_attainment AS
+WITH obs AS (
+	-- verified submissions of the target's code, and monitored values of
+	-- the series of that code
+	SELECT t.id AS target_id, s.unit_id, s.period, s.value, s.id AS revision
+	FROM dti.target t
+	JOIN dti.submission s ON s.indicator::text = t.code
+	JOIN LATERAL (SELECT st.status FROM dti.submission_status st
+				  WHERE st.submission_id = s.id ORDER BY st.id DESC LIMIT 1) st ON st.status = 'verified'
+	UNION ALL
+	SELECT t.id, m.unit_id, m.period, m.value, 0
+	FROM dti.target t
+	JOIN dti.monitored_value m ON m.series_code = t.code
+), latest AS (
+	SELECT DISTINCT ON (o.target_id, o.unit_id) o.target_id, o.unit_id, o.period, o.value
+	FROM obs o
+	ORDER BY o.target_id, o.unit_id, o.period DESC, o.revision DESC
+), carried AS (
+	-- a unit formed in the 2025 merger, in periods before it existed: its
+	-- predecessors' values (a sum for counts, else the succession rule)
+	SELECT x.target_id, sh.successor_id AS unit_id, x.period,
+		   CASE WHEN t.unit_of_measure = 'count' THEN sum(x.value)
+				ELSE sum(sh.share * x.value) / nullif(sum(sh.share), 0) END AS value
+	FROM (SELECT DISTINCT ON (o.target_id, o.unit_id, o.period) o.target_id, o.unit_id, o.period, o.value
+		  FROM obs o ORDER BY o.target_id, o.unit_id, o.period, o.revision DESC) x
+	JOIN dti.succession_share sh ON sh.predecessor_id = x.unit_id
+	JOIN dti.target t ON t.id = x.target_id
+	WHERE dti.period_end(x.period) < sh.effective
+	GROUP BY x.target_id, sh.successor_id, x.period, t.unit_of_measure
+), first AS (
+	SELECT DISTINCT ON (f.target_id, f.unit_id) f.target_id, f.unit_id, f.period, f.value, f.carried
+	FROM (SELECT o.target_id, o.unit_id, o.period, o.value, o.revision, false AS carried FROM obs o
+		  UNION ALL
+		  SELECT c.target_id, c.unit_id, c.period, c.value, 0, true FROM carried c) f
+	ORDER BY f.target_id, f.unit_id, f.period, f.carried, f.revision DESC
+)
+SELECT t.code,
+	   coalesce(t.name_vi, t.name_en) AS name_vi,
+	   t.name_en,
+	   t.pillar,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   l.period,
+	   t.target_value::numeric AS target,
+	   t.unit_of_measure,
+	   t.direction,
+	   t.deadline,
+	   l.value::numeric AS value,
+	   CASE t.direction WHEN 'higher' THEN t.target_value - l.value ELSE l.value - t.target_value END::numeric AS gap,
+	   CASE
+		   WHEN l.value IS NULL THEN 'no data'
+		   WHEN (t.direction = 'higher' AND l.value >= t.target_value)
+			 OR (t.direction = 'lower' AND l.value <= t.target_value) THEN 'achieved'
+		   WHEN dti.period_end(l.period) >= t.deadline THEN 'missed'
+		   WHEN fi.period IS NULL OR fi.period = l.period THEN 'not enough data'
+		   WHEN (l.value + (l.value - fi.value) / (dti.period_end(l.period) - dti.period_end(fi.period))
+					 * (t.deadline - dti.period_end(l.period)) - t.target_value)
+					* CASE t.direction WHEN 'higher' THEN 1 ELSE -1 END >= 0 THEN 'on track'
+		   ELSE 'off track'
+	   END AS status,
+	   t.name_vi_translated,
+	   fi.period AS trend_from,
+	   fi.carried AS trend_carried
+FROM dti.target t
+LEFT JOIN latest l ON l.target_id = t.id
+LEFT JOIN first fi ON fi.target_id = t.id AND fi.unit_id = l.unit_id
+LEFT JOIN dti.unit u ON u.id = l.unit_id;
+COMMENT ON COLUMN dti.target_attainment.status IS 'achieved, on track (a straight line through the first and latest values reaches the target by the deadline), off track, missed, not enough data (a single value: no trend), no data';
+COMMENT ON COLUMN dti.target_attainment.name_vi_translated IS 'True when name_vi is a translation of the English name, not the decision''s own wording';
+COMMENT ON COLUMN dti.target_attainment.trend_from IS 'Period of the first value of the trend line';
+COMMENT ON COLUMN dti.target_attainment.trend_carried IS 'True when the first value is carried from the predecessors of a unit formed in the 2025 merger (their sum for counts, else by the succession rule)';
+COMMENT ON VIEW dti.target_attainment IS 'National targets: latest verified value (or monitored value, dti.monitored_value) of each target per unit, the gap, and achieved / on track / off track / missed / not enough data / no data; the trend of a unit formed in the 2025 merger starts from its predecessors'' values';
 
 -- The whole programme in the BI views: the points of a framework completed
 -- when they become known, the published national values, the ministries'
@@ -1990,6 +2230,58 @@ SELECT * FROM dti.series WHERE unit_level = 'ministry';
 CREATE VIEW dti.nation_series AS
 SELECT * FROM dti.series WHERE unit_level = 'nation';
 
+-- Every main indicator of a unit's change across a framework change.
+CREATE VIEW dti.change_across_frameworks AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   r.period,
+	   p.period AS period_prev,
+	   fp.code AS framework_prev,
+	   f.code AS framework,
+	   e.code,
+	   e.name_vi,
+	   e.status,
+	   e.mapped_from,
+	   round(e.value_a::numeric, 4) AS value_prev,
+	   round(e.value_b::numeric, 4) AS value,
+	   round(e.contribution::numeric, 6) AS contribution,
+	   round((e.contribution * f.max_points)::numeric, 2) AS contribution_points
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id <> r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+JOIN dti.framework fp ON fp.id = p.framework_id
+CROSS JOIN LATERAL dti.explain_across(p.framework_id, p.scorecard, r.framework_id, r.scorecard) e;
+
+-- Monitored counts beside the DTI: each value of a monitored series with
+-- the series' nearest target due on or after its period, and the unit's
+-- index and rank in the same period.
+CREATE VIEW dti.monitored_beside_dti AS
+SELECT ms.code AS series_code,
+	   ms.name_vi AS series_name,
+	   ms.unit_of_measure,
+	   ms.synthetic,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.level AS unit_level,
+	   mv.period,
+	   mv.value::numeric AS value,
+	   tg.target_value::numeric AS target,
+	   tg.deadline,
+	   round(rk.value::numeric, 4) AS dti,
+	   rk.rank AS dti_rank,
+	   f.code AS framework
+FROM dti.monitored_value mv
+JOIN dti.monitored_series ms ON ms.code = mv.series_code
+JOIN dti.unit u ON u.id = mv.unit_id
+LEFT JOIN LATERAL (
+	SELECT t.target_value, t.deadline FROM dti.target t
+	WHERE t.code = ms.code AND t.deadline >= dti.period_end(mv.period)
+	ORDER BY t.deadline LIMIT 1) tg ON true
+LEFT JOIN dti.result_rank rk ON rk.unit_id = mv.unit_id AND rk.period = mv.period AND rk.code = 'DTI'
+LEFT JOIN dti.framework f ON f.id = rk.framework_id;
+
 DO $$
 DECLARE
 	c record;
@@ -2001,6 +2293,8 @@ BEGIN
 		('province_series', NULL, 'dti.series for provinces: the 63 provinces until 2024 and the 34 units from 2025, which carry their predecessors'' values before'),
 		('ministry_series', NULL, 'dti.series for ministries'),
 		('nation_series', NULL, 'dti.series for the nation: its computed or published national index'),
+		('monitored_beside_dti', NULL, 'Monitored series that are not DTI indicators (dti.monitored_value) beside the DTI: each value with the series'' nearest target due on or after its period and the unit''s index and rank in the same period'),
+		('change_across_frameworks', NULL, 'Each unit''s change since the previous period where the framework changed, per main indicator through dti.indicator_map: mapped indicators compared (with their contribution), new and unmapped ones listed (dti.explain_across())'),
 		(NULL, 'unit_valid_from', 'First day of the unit (a unit formed in the 2025 merger: 2025-07-01)'),
 		(NULL, 'unit_valid_to', 'Last day of the unit (infinity: still valid)'),
 		(NULL, 'year', 'Year of the period'),
@@ -2008,33 +2302,56 @@ BEGIN
 		(NULL, 'decision', 'Decision that set the framework'),
 		(NULL, 'framework_changed', 'True when the framework differs from the unit''s previous row (values and ranks not strictly comparable)'),
 		(NULL, 'source', 'computed (the warehouse''s result), published (a published value, dti.published_value) or carried (the predecessors'' values by the succession rule)'),
-		(NULL, 'members_with_value', 'For a carried value: predecessors that have a value')
+		(NULL, 'members_with_value', 'For a carried value: predecessors that have a value'),
+		(NULL, 'framework_prev', 'Framework of the previous period'),
+		(NULL, 'status', 'mapped (compared with the indicators mapped to it), new (nothing maps to it) or unmapped (an indicator of the previous framework that maps to nothing)'),
+		(NULL, 'mapped_from', 'Codes of the previous framework''s indicators mapped to it'),
+		(NULL, 'series_code', 'Code of the monitored series (dti.monitored_series), also the code of its targets'),
+		(NULL, 'series_name', 'Vietnamese name of the series'),
+		(NULL, 'synthetic', 'True for a made-up series (demo)'),
+		(NULL, 'unit_of_measure', 'Unit of the values (count, percent, ...)'),
+		(NULL, 'target', 'The series'' nearest target due on or after the period (dti.target), if any'),
+		(NULL, 'deadline', 'Deadline of that target'),
+		(NULL, 'dti', 'The unit''s index in the same period, 4 decimals'),
+		(NULL, 'dti_rank', 'The unit''s rank on the index in the same period')
 	) AS x (view_name, column_name, comment)
 	LOOP
 		IF c.view_name IS NOT NULL THEN
 			EXECUTE format('COMMENT ON VIEW dti.%I IS %L', c.view_name, c.comment);
 		ELSE
-			FOR v IN SELECT unnest(ARRAY['series', 'province_series', 'ministry_series', 'nation_series']) LOOP
+			FOR v IN SELECT k.relname FROM pg_class k JOIN pg_attribute a ON a.attrelid = k.oid
+						 WHERE k.relnamespace = 'dti'::regnamespace AND a.attname = c.column_name
+						   AND k.relname IN ('series', 'province_series', 'ministry_series', 'nation_series', 'change_across_frameworks',
+										   'monitored_beside_dti')
+						 ORDER BY 1 LOOP
 				EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', v, c.column_name, c.comment);
 			END LOOP;
 		END IF;
 	END LOOP;
-	-- the columns these views share with dti.ranking keep its comments
+	-- the columns these views share with dti.ranking (or else with
+	-- dti.top_contributors) keep its comments
 	FOR c IN
-		SELECT k.relname, a.attname, d.description
+		SELECT DISTINCT ON (k.relname, a.attname) k.relname, a.attname, d.description
 		FROM pg_attribute a
 		JOIN pg_class k ON k.oid = a.attrelid
-		JOIN pg_attribute ra ON ra.attrelid = 'dti.ranking'::regclass AND ra.attname = a.attname
+		JOIN pg_attribute ra ON ra.attrelid IN ('dti.ranking'::regclass, 'dti.top_contributors'::regclass)
+			AND ra.attname = a.attname
 		JOIN pg_description d ON d.objoid = ra.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = ra.attnum
 		WHERE k.relnamespace = 'dti'::regnamespace
-		  AND k.relname IN ('ministry_ranking', 'series', 'province_series', 'ministry_series', 'nation_series')
+		  AND k.relname IN ('ministry_ranking', 'series', 'province_series', 'ministry_series', 'nation_series',
+							'change_across_frameworks', 'monitored_beside_dti')
 		  AND a.attnum > 0 AND NOT EXISTS (SELECT 1 FROM pg_description x
 										   WHERE x.objoid = a.attrelid AND x.objsubid = a.attnum)
-		ORDER BY 1, 2
+		ORDER BY k.relname, a.attname, ra.attrelid = 'dti.ranking'::regclass DESC
 	LOOP
 		EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', c.relname, c.attname, c.description);
 	END LOOP;
 END $$;
 
-GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.ministry_series, dti.nation_series
-	TO dti_reader, dti_admin;
+GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.ministry_series, dti.nation_series,
+	dti.change_across_frameworks, dti.monitored_beside_dti TO dti_reader, dti_admin;
+-- monitored series are reference data of admins: they load and correct them
+GRANT SELECT, INSERT, UPDATE, DELETE ON dti.monitored_series, dti.monitored_value TO dti_admin;
+GRANT SELECT ON dti.monitored_series, dti.monitored_value TO dti_loader, dti_verifier;
+SELECT pg_catalog.pg_extension_config_dump('dti.monitored_series', '');
+SELECT pg_catalog.pg_extension_config_dump('dti.monitored_value', '');

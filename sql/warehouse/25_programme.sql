@@ -99,3 +99,104 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION dti.points_missing(integer) IS
 	'The reason a framework''s index is not computed (scored main indicators without points, as in Decision 405 for provinces), or NULL when its points are complete';
+
+-- A change of the index across a framework change, at the level of main
+-- indicators, through dti.indicator_map: each main indicator of the new
+-- framework is compared with the share-weighted mean of the old indicators
+-- mapped to it (its contribution to the change is the difference times its
+-- part of the new index's points); main indicators of the new framework
+-- that nothing maps to, and old ones that map to nothing, are listed with
+-- their one value and no contribution.
+CREATE FUNCTION dti.explain_across(framework_a integer, a scorecard, framework_b integer, b scorecard)
+RETURNS TABLE (code text, name_vi text, status text, mapped_from text, value_a float8, value_b float8, contribution float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	WITH nb AS (
+		SELECT n.code, n.value, n.max_points FROM scorecard_nodes(explain_across.b) n WHERE n.level = 2
+	), na AS (
+		SELECT n.code, n.value FROM scorecard_nodes(explain_across.a) n WHERE n.level = 2
+	), root AS (
+		SELECT n.max_points FROM scorecard_nodes(explain_across.b) n WHERE n.level = 1
+	), m AS (
+		SELECT im.to_code,
+			   sum(im.share * x.value) / nullif(sum(im.share) FILTER (WHERE x.value IS NOT NULL), 0) AS value_a,
+			   string_agg(im.from_code::text, ', ' ORDER BY im.from_code) AS mapped_from
+		FROM dti.indicator_map im
+		LEFT JOIN na x ON x.code = im.from_code
+		WHERE im.from_framework_id = explain_across.framework_a AND im.to_framework_id = explain_across.framework_b
+		GROUP BY im.to_code
+	)
+	SELECT y.code::text, i.name_vi, CASE WHEN m.to_code IS NULL THEN 'new' ELSE 'mapped' END,
+		   m.mapped_from, m.value_a, y.value,
+		   (y.value - m.value_a) * y.max_points / nullif((SELECT r.max_points FROM root r), 0)
+	FROM nb y
+	LEFT JOIN m ON m.to_code = y.code
+	LEFT JOIN dti.framework_indicator i ON i.framework_id = explain_across.framework_b AND i.code = y.code
+	UNION ALL
+	SELECT x.code::text, i.name_vi, 'unmapped', NULL, x.value, NULL, NULL
+	FROM na x
+	LEFT JOIN dti.framework_indicator i ON i.framework_id = explain_across.framework_a AND i.code = x.code
+	WHERE NOT EXISTS (SELECT 1 FROM dti.indicator_map im
+					  WHERE im.from_framework_id = explain_across.framework_a AND im.from_code = x.code
+						AND im.to_framework_id = explain_across.framework_b)
+	ORDER BY 3, 1;
+END;
+COMMENT ON FUNCTION dti.explain_across(integer, scorecard, integer, scorecard) IS
+	'The change between scorecard a (framework_a) and scorecard b (framework_b) of another framework, per main indicator through dti.indicator_map: mapped (b''s indicator against the share-weighted mean of the a indicators mapped to it, with its contribution to the change of the index: the difference times its part of b''s points), new (b''s indicators nothing maps to) and unmapped (a''s indicators that map to nothing), the last two without a contribution';
+
+-- Vietnamese names of the shipped targets: translations of the English
+-- names of national_targets.csv (labelled as such), not the decisions' own
+-- wording.
+UPDATE dti.target t SET name_vi = v.name_vi, name_vi_translated = true
+FROM (VALUES
+	('DVC_L4', 'Dịch vụ công trực tuyến mức độ 4'),
+	('HS_ONLINE_PROV', 'Hồ sơ công việc cấp bộ, cấp tỉnh được xử lý trên môi trường mạng'),
+	('HS_ONLINE_DIST', 'Hồ sơ công việc cấp huyện được xử lý trên môi trường mạng'),
+	('HS_ONLINE_COMM', 'Hồ sơ công việc cấp xã được xử lý trên môi trường mạng'),
+	('EGDI_RANK', 'Thứ hạng Chỉ số phát triển Chính phủ điện tử (EGDI) của Liên Hợp Quốc'),
+	('DE_GDP', 'Tỷ trọng kinh tế số trong GDP'),
+	('DE_SECTOR', 'Tỷ trọng kinh tế số trong từng ngành, lĩnh vực'),
+	('PROD_GROWTH', 'Tốc độ tăng năng suất lao động hằng năm'),
+	('IDI_RANK', 'Thứ hạng Chỉ số phát triển công nghệ thông tin và truyền thông (IDI) của ITU'),
+	('GII_RANK', 'Thứ hạng Chỉ số đổi mới sáng tạo toàn cầu (GII)'),
+	('FIBRE_HH', 'Hộ gia đình được phủ băng rộng cáp quang'),
+	('FIBRE_COMMUNE', 'Xã được phủ băng rộng cáp quang'),
+	('GCI_RANK', 'Thứ hạng Chỉ số an toàn, an ninh mạng toàn cầu (GCI) của ITU'),
+	('EPAY', 'Người dân sử dụng thanh toán điện tử'),
+	('EPAY_ACCOUNT', 'Người dân có tài khoản thanh toán điện tử')
+) AS v (code, name_vi)
+WHERE t.code = v.code AND t.shipped AND t.name_vi IS NULL;
+
+-- Monitored counts: series the programme follows that are not indicators of
+-- a DTI framework (community digital technology teams and their members,
+-- online-training visits, resolutions issued), with values per unit and
+-- period; a target on one is a row of dti.target with the series' code.
+CREATE TABLE dti.monitored_series (
+	code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_]+$'),
+	name_vi text NOT NULL CHECK (name_vi = normalize(name_vi, NFC) AND name_vi <> ''),
+	name_en text,
+	unit_of_measure text NOT NULL,
+	source text,
+	synthetic boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE dti.monitored_series IS
+	'Series the programme monitors that are not DTI indicators (community digital technology teams, their members, online-training visits, resolutions issued); their values are in dti.monitored_value, a target on one is a dti.target row with its code';
+COMMENT ON COLUMN dti.monitored_series.code IS 'Series code (upper-case letters, digits, _), also the code of its targets in dti.target';
+COMMENT ON COLUMN dti.monitored_series.unit_of_measure IS 'Unit of the values (count, percent, ...)';
+COMMENT ON COLUMN dti.monitored_series.synthetic IS 'True for made-up series (demos, tests)';
+
+CREATE TABLE dti.monitored_value (
+	series_code text NOT NULL REFERENCES dti.monitored_series (code),
+	unit_id integer NOT NULL REFERENCES dti.unit (id),
+	period text NOT NULL REFERENCES dti.period (label),
+	value float8 NOT NULL CHECK (value > '-infinity' AND value < 'infinity'),
+	source text,
+	loaded_by name NOT NULL DEFAULT current_user,
+	loaded_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (series_code, unit_id, period)
+);
+CREATE INDEX ON dti.monitored_value (unit_id, period);
+COMMENT ON TABLE dti.monitored_value IS
+	'Values of the monitored series per unit and period (load them with INSERT ... SELECT or \copy into a staging table; a correction is an UPDATE)';
+COMMENT ON COLUMN dti.monitored_value.value IS 'The value, finite';
+COMMENT ON COLUMN dti.monitored_value.source IS 'Where the value comes from';

@@ -143,6 +143,58 @@ SELECT * FROM dti.series WHERE unit_level = 'ministry';
 CREATE VIEW dti.nation_series AS
 SELECT * FROM dti.series WHERE unit_level = 'nation';
 
+-- Every main indicator of a unit's change across a framework change.
+CREATE VIEW dti.change_across_frameworks AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   r.period,
+	   p.period AS period_prev,
+	   fp.code AS framework_prev,
+	   f.code AS framework,
+	   e.code,
+	   e.name_vi,
+	   e.status,
+	   e.mapped_from,
+	   round(e.value_a::numeric, 4) AS value_prev,
+	   round(e.value_b::numeric, 4) AS value,
+	   round(e.contribution::numeric, 6) AS contribution,
+	   round((e.contribution * f.max_points)::numeric, 2) AS contribution_points
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id <> r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+JOIN dti.framework fp ON fp.id = p.framework_id
+CROSS JOIN LATERAL dti.explain_across(p.framework_id, p.scorecard, r.framework_id, r.scorecard) e;
+
+-- Monitored counts beside the DTI: each value of a monitored series with
+-- the series' nearest target due on or after its period, and the unit's
+-- index and rank in the same period.
+CREATE VIEW dti.monitored_beside_dti AS
+SELECT ms.code AS series_code,
+	   ms.name_vi AS series_name,
+	   ms.unit_of_measure,
+	   ms.synthetic,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.level AS unit_level,
+	   mv.period,
+	   mv.value::numeric AS value,
+	   tg.target_value::numeric AS target,
+	   tg.deadline,
+	   round(rk.value::numeric, 4) AS dti,
+	   rk.rank AS dti_rank,
+	   f.code AS framework
+FROM dti.monitored_value mv
+JOIN dti.monitored_series ms ON ms.code = mv.series_code
+JOIN dti.unit u ON u.id = mv.unit_id
+LEFT JOIN LATERAL (
+	SELECT t.target_value, t.deadline FROM dti.target t
+	WHERE t.code = ms.code AND t.deadline >= dti.period_end(mv.period)
+	ORDER BY t.deadline LIMIT 1) tg ON true
+LEFT JOIN dti.result_rank rk ON rk.unit_id = mv.unit_id AND rk.period = mv.period AND rk.code = 'DTI'
+LEFT JOIN dti.framework f ON f.id = rk.framework_id;
+
 DO $$
 DECLARE
 	c record;
@@ -154,6 +206,8 @@ BEGIN
 		('province_series', NULL, 'dti.series for provinces: the 63 provinces until 2024 and the 34 units from 2025, which carry their predecessors'' values before'),
 		('ministry_series', NULL, 'dti.series for ministries'),
 		('nation_series', NULL, 'dti.series for the nation: its computed or published national index'),
+		('monitored_beside_dti', NULL, 'Monitored series that are not DTI indicators (dti.monitored_value) beside the DTI: each value with the series'' nearest target due on or after its period and the unit''s index and rank in the same period'),
+		('change_across_frameworks', NULL, 'Each unit''s change since the previous period where the framework changed, per main indicator through dti.indicator_map: mapped indicators compared (with their contribution), new and unmapped ones listed (dti.explain_across())'),
 		(NULL, 'unit_valid_from', 'First day of the unit (a unit formed in the 2025 merger: 2025-07-01)'),
 		(NULL, 'unit_valid_to', 'Last day of the unit (infinity: still valid)'),
 		(NULL, 'year', 'Year of the period'),
@@ -161,33 +215,56 @@ BEGIN
 		(NULL, 'decision', 'Decision that set the framework'),
 		(NULL, 'framework_changed', 'True when the framework differs from the unit''s previous row (values and ranks not strictly comparable)'),
 		(NULL, 'source', 'computed (the warehouse''s result), published (a published value, dti.published_value) or carried (the predecessors'' values by the succession rule)'),
-		(NULL, 'members_with_value', 'For a carried value: predecessors that have a value')
+		(NULL, 'members_with_value', 'For a carried value: predecessors that have a value'),
+		(NULL, 'framework_prev', 'Framework of the previous period'),
+		(NULL, 'status', 'mapped (compared with the indicators mapped to it), new (nothing maps to it) or unmapped (an indicator of the previous framework that maps to nothing)'),
+		(NULL, 'mapped_from', 'Codes of the previous framework''s indicators mapped to it'),
+		(NULL, 'series_code', 'Code of the monitored series (dti.monitored_series), also the code of its targets'),
+		(NULL, 'series_name', 'Vietnamese name of the series'),
+		(NULL, 'synthetic', 'True for a made-up series (demo)'),
+		(NULL, 'unit_of_measure', 'Unit of the values (count, percent, ...)'),
+		(NULL, 'target', 'The series'' nearest target due on or after the period (dti.target), if any'),
+		(NULL, 'deadline', 'Deadline of that target'),
+		(NULL, 'dti', 'The unit''s index in the same period, 4 decimals'),
+		(NULL, 'dti_rank', 'The unit''s rank on the index in the same period')
 	) AS x (view_name, column_name, comment)
 	LOOP
 		IF c.view_name IS NOT NULL THEN
 			EXECUTE format('COMMENT ON VIEW dti.%I IS %L', c.view_name, c.comment);
 		ELSE
-			FOR v IN SELECT unnest(ARRAY['series', 'province_series', 'ministry_series', 'nation_series']) LOOP
+			FOR v IN SELECT k.relname FROM pg_class k JOIN pg_attribute a ON a.attrelid = k.oid
+						 WHERE k.relnamespace = 'dti'::regnamespace AND a.attname = c.column_name
+						   AND k.relname IN ('series', 'province_series', 'ministry_series', 'nation_series', 'change_across_frameworks',
+										   'monitored_beside_dti')
+						 ORDER BY 1 LOOP
 				EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', v, c.column_name, c.comment);
 			END LOOP;
 		END IF;
 	END LOOP;
-	-- the columns these views share with dti.ranking keep its comments
+	-- the columns these views share with dti.ranking (or else with
+	-- dti.top_contributors) keep its comments
 	FOR c IN
-		SELECT k.relname, a.attname, d.description
+		SELECT DISTINCT ON (k.relname, a.attname) k.relname, a.attname, d.description
 		FROM pg_attribute a
 		JOIN pg_class k ON k.oid = a.attrelid
-		JOIN pg_attribute ra ON ra.attrelid = 'dti.ranking'::regclass AND ra.attname = a.attname
+		JOIN pg_attribute ra ON ra.attrelid IN ('dti.ranking'::regclass, 'dti.top_contributors'::regclass)
+			AND ra.attname = a.attname
 		JOIN pg_description d ON d.objoid = ra.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = ra.attnum
 		WHERE k.relnamespace = 'dti'::regnamespace
-		  AND k.relname IN ('ministry_ranking', 'series', 'province_series', 'ministry_series', 'nation_series')
+		  AND k.relname IN ('ministry_ranking', 'series', 'province_series', 'ministry_series', 'nation_series',
+							'change_across_frameworks', 'monitored_beside_dti')
 		  AND a.attnum > 0 AND NOT EXISTS (SELECT 1 FROM pg_description x
 										   WHERE x.objoid = a.attrelid AND x.objsubid = a.attnum)
-		ORDER BY 1, 2
+		ORDER BY k.relname, a.attname, ra.attrelid = 'dti.ranking'::regclass DESC
 	LOOP
 		EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', c.relname, c.attname, c.description);
 	END LOOP;
 END $$;
 
-GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.ministry_series, dti.nation_series
-	TO dti_reader, dti_admin;
+GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.ministry_series, dti.nation_series,
+	dti.change_across_frameworks, dti.monitored_beside_dti TO dti_reader, dti_admin;
+-- monitored series are reference data of admins: they load and correct them
+GRANT SELECT, INSERT, UPDATE, DELETE ON dti.monitored_series, dti.monitored_value TO dti_admin;
+GRANT SELECT ON dti.monitored_series, dti.monitored_value TO dti_loader, dti_verifier;
+SELECT pg_catalog.pg_extension_config_dump('dti.monitored_series', '');
+SELECT pg_catalog.pg_extension_config_dump('dti.monitored_value', '');

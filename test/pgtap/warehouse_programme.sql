@@ -4,7 +4,7 @@
 -- ranked) until dti.complete_points(); the nation with its published
 -- values; one series per level across framework changes and the merger.
 BEGIN;
-SELECT plan(21);
+SELECT plan(24);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -107,9 +107,31 @@ SELECT results_eq(
 	$$VALUES ('2023', 'M2', 1, NULL::integer), ('2023', 'M1', 2, NULL), ('2023', 'M4', 3, NULL), ('2023', 'M3', 4, NULL)$$,
 	'the ministry series');
 
+-- Across the framework change, through the indicator map (922 -> 405: the
+-- eight scored main indicators map to themselves; smart city maps to nothing).
+INSERT INTO dti.indicator_map (from_framework_id, from_code, to_framework_id, to_code)
+SELECT a.id, i.code, b.id, i.code
+FROM dti.framework a JOIN dti.framework_indicator i ON i.framework_id = a.id, dti.framework b
+WHERE a.code = '922-province' AND b.code = '405-province' AND i.code <> 'DTTM';
+-- 01: 0.6 -> 0.8 on every indicator: each contributes 0.2 * 125 / 1000 = 0.025
+SELECT results_eq(
+	$$SELECT code, place, value_prev, value, contribution, contribution_points, share FROM dti.top_contributors
+	  WHERE unit_code = '01' AND period = '2024' ORDER BY place$$,
+	$$VALUES ('ATTT', 1, 0.6000, 0.8000, 0.025000, 25.00, 0.1250), ('CQS', 2, 0.6000, 0.8000, 0.025000, 25.00, 0.1250),
+			 ('HT', 3, 0.6000, 0.8000, 0.025000, 25.00, 0.1250), ('KTS', 4, 0.6000, 0.8000, 0.025000, 25.00, 0.1250),
+			 ('NL', 5, 0.6000, 0.8000, 0.025000, 25.00, 0.1250)$$,
+	'top contributors across a framework change go through the indicator map');
+SELECT results_eq(
+	$$SELECT status, count(*)::integer, sum(contribution), string_agg(code, ',' ORDER BY code) FILTER (WHERE status <> 'mapped')
+	  FROM dti.change_across_frameworks WHERE unit_code = '01' AND period = '2024' GROUP BY status ORDER BY status$$,
+	$$VALUES ('mapped', 8, 0.200000, NULL), ('unmapped', 1, NULL, 'DTTM')$$,
+	'mapped indicators are compared and add up to the change; the unmapped one is listed');
+SELECT is((SELECT count(*) FROM dti.explain_across(1, NULL, 2, NULL)), 0::bigint, 'dti.explain_across() is strict');
+
 -- Rights: readers read every new view; the completing call is an admin's.
 SELECT ok(bool_and(has_table_privilege('dti_reader', c, 'SELECT')), 'readers may read every new view')
-FROM unnest(ARRAY['dti.ministry_ranking', 'dti.series', 'dti.province_series', 'dti.ministry_series', 'dti.nation_series']) AS c;
+FROM unnest(ARRAY['dti.ministry_ranking', 'dti.series', 'dti.province_series', 'dti.ministry_series', 'dti.nation_series',
+			  'dti.change_across_frameworks']) AS c;
 SELECT ok(NOT has_function_privilege('public', 'dti.complete_points(text, jsonb)', 'EXECUTE')
 	  AND has_function_privilege('dti_admin', 'dti.complete_points(text, jsonb)', 'EXECUTE'),
 	'dti.complete_points() is for admins, not for everyone');
