@@ -156,6 +156,16 @@ pg_temp.interval_chart(),
  FROM dti.ministry_ranking WHERE period = '2023'),
 '</table>',
 
+'<h2>A monitored count beside the DTI (synthetic)</h2>',
+'<p>Community digital technology teams are followed by the programme but are not a DTI indicator: a monitored series (<code>dti.monitored_series</code>, <code>dti.monitored_value</code>) with a target, seen beside the DTI in <code>dti.monitored_beside_dti</code>. Values and target here are synthetic.</p>',
+'<table><tr><th>Hạng DTI</th><th>Tỉnh, thành phố</th><th>DTI</th><th>Tổ công nghệ số cộng đồng</th><th>Mục tiêu</th><th>Tình trạng</th></tr>',
+(SELECT string_agg(format('<tr><td class="n">%s</td><td>%s</td><td class="n">%s</td><td class="n">%s</td><td class="n">%s</td><td>%s</td></tr>',
+						  m.dti_rank, pg_temp.h(m.unit), m.dti, m.value, m.target, a.status), E'\n' ORDER BY m.dti_rank, m.unit_code)
+ FROM dti.monitored_beside_dti m
+ LEFT JOIN dti.target_attainment a ON a.code = m.series_code AND a.unit_code = m.unit_code AND a.period = m.period
+ WHERE m.series_code = 'SYN_CDT_TEAMS' AND m.period = '2024' AND m.dti_rank <= 10),
+'</table>',
+
 '<h2>The nation (published figures)</h2>',
 '<p>The published national DTI, each value under its framework (<code>dti.nation_series</code>); the framework changed between the two years, so the values are not strictly comparable.</p>',
 '<table><tr><th>Năm</th><th>Khung</th><th>Quyết định</th><th>DTI</th><th>Khung thay đổi</th></tr>',

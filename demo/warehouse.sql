@@ -195,3 +195,21 @@ FROM dti.ministry_ranking WHERE period = '2023' ORDER BY ministry_group, ministr
 
 \echo '-- The nation: its PUBLISHED values, each under its framework (dti.nation_series):'
 SELECT year, framework, decision, value, value_change, framework_changed, source FROM dti.nation_series ORDER BY year;
+
+\echo '-- A monitored count that is not a DTI indicator, beside the DTI: community digital technology teams'
+\echo '-- per province in 2024, SYNTHETIC values (seeded) against a SYNTHETIC target (dti.monitored_beside_dti):'
+SELECT setseed(0.2024);
+INSERT INTO dti.monitored_series (code, name_vi, name_en, unit_of_measure, source, synthetic)
+VALUES ('SYN_CDT_TEAMS', 'Tổ công nghệ số cộng đồng (SYNTHETIC)', 'Community digital technology teams (SYNTHETIC)',
+		'count', 'SYNTHETIC: make demo', true);
+INSERT INTO dti.target (decision, pillar, code, name_en, name_vi, target_value, unit_of_measure, direction, deadline, verified)
+VALUES ('SYNTHETIC (demo)', 'digital society', 'SYN_CDT_TEAMS', 'Community digital technology teams (SYNTHETIC)',
+		'Tổ công nghệ số cộng đồng (SYNTHETIC)', 2000, 'count', 'higher', '2025-12-31', false);
+INSERT INTO dti.monitored_value (series_code, unit_id, period, value, source)
+SELECT 'SYN_CDT_TEAMS', u.id, y::text, round(400 + 1400 * random() + 300 * (y - 2023)), 'SYNTHETIC: make demo'
+FROM dti.unit u, generate_series(2023, 2024) AS y
+WHERE u.level = 'province' AND u.valid_to = '2025-06-30'
+ORDER BY u.code, y;
+SELECT unit, value AS teams, target, dti, dti_rank
+FROM dti.monitored_beside_dti WHERE series_code = 'SYN_CDT_TEAMS' AND period = '2024' ORDER BY dti_rank, unit_code LIMIT 5;
+SELECT status, count(*) FROM dti.target_attainment WHERE code = 'SYN_CDT_TEAMS' GROUP BY status ORDER BY status;

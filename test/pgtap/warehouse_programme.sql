@@ -4,7 +4,7 @@
 -- ranked) until dti.complete_points(); the nation with its published
 -- values; one series per level across framework changes and the merger.
 BEGIN;
-SELECT plan(24);
+SELECT plan(29);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -128,10 +128,44 @@ SELECT results_eq(
 	'mapped indicators are compared and add up to the change; the unmapped one is listed');
 SELECT is((SELECT count(*) FROM dti.explain_across(1, NULL, 2, NULL)), 0::bigint, 'dti.explain_across() is strict');
 
+-- Targets: Vietnamese names, labelled as translations.
+SELECT results_eq(
+	$$SELECT name_vi, name_vi_translated FROM dti.target WHERE code = 'DE_GDP' ORDER BY deadline$$,
+	$$VALUES ('Tỷ trọng kinh tế số trong GDP', true), ('Tỷ trọng kinh tế số trong GDP', true)$$,
+	'the shipped targets have Vietnamese names, marked as translations');
+SELECT is((SELECT count(*) FROM dti."mục_tiêu_quốc_gia" WHERE "tên_là_bản_dịch" AND "tên" <> "tên_tiếng_anh"), 19::bigint,
+	'the published targets view gives the name and says it is a translation');
+
+-- A monitored count that is not a DTI indicator, with a target (synthetic).
+INSERT INTO dti.monitored_series (code, name_vi, name_en, unit_of_measure, synthetic)
+VALUES ('CDT_TEAMS', 'Tổ công nghệ số cộng đồng (thử)', 'Community digital technology teams (test)', 'count', true);
+INSERT INTO dti.target (decision, pillar, code, name_en, name_vi, target_value, unit_of_measure, direction, deadline, verified)
+VALUES ('SYNTHETIC', 'digital society', 'CDT_TEAMS', 'Community digital technology teams', 'Tổ công nghệ số cộng đồng', 1000, 'count', 'higher', '2026-12-31', false);
+INSERT INTO dti.monitored_value (series_code, unit_id, period, value, source)
+SELECT 'CDT_TEAMS', u.id, v.period, v.value, 'SYNTHETIC'
+FROM (VALUES ('79', '2023', 200::float8), ('74', '2023', 100), ('77', '2023', 50), ('01', '2024', 300), ('79', '2025', 500)) AS v (code, period, value)
+JOIN dti.unit u ON u.level = 'province' AND u.code = v.code AND dti.period_end(v.period) BETWEEN u.valid_from AND u.valid_to;
+-- new 79 (2025): 500, its trend from the 2023 sum of 79, 74 and 77 (350):
+-- 500 + 150 / 731 days * 365 days = 575 < 1000 by 2026-12-31
+SELECT results_eq(
+	$$SELECT unit_code, period, value, status, trend_from, trend_carried FROM dti.target_attainment
+	  WHERE code = 'CDT_TEAMS' ORDER BY unit_code, period$$,
+	$$VALUES ('01', '2024', 300::numeric, 'not enough data', '2024', false), ('74', '2023', 100, 'not enough data', '2023', false),
+			 ('77', '2023', 50, 'not enough data', '2023', false), ('79', '2023', 200, 'not enough data', '2023', false),
+			 ('79', '2025', 500, 'off track', '2023', true)$$,
+	'a single value reads "not enough data"; a merged unit''s trend starts from its predecessors'' values');
+SELECT results_eq(
+	$$SELECT series_code, unit_code, period, value, target, dti, dti_rank, synthetic FROM dti.monitored_beside_dti
+	  WHERE unit_code = '01'$$,
+	$$VALUES ('CDT_TEAMS', '01', '2024', 300::numeric, 1000::numeric, 0.8000, 1, true)$$,
+	'a monitored count is seen beside the DTI of the unit and period, with its target');
+SELECT throws_ok($$INSERT INTO dti.monitored_value (series_code, unit_id, period, value) SELECT 'NO_SUCH', 1, '2024', 1$$,
+	'23503', NULL, 'a value of an unknown series is refused');
+
 -- Rights: readers read every new view; the completing call is an admin's.
 SELECT ok(bool_and(has_table_privilege('dti_reader', c, 'SELECT')), 'readers may read every new view')
 FROM unnest(ARRAY['dti.ministry_ranking', 'dti.series', 'dti.province_series', 'dti.ministry_series', 'dti.nation_series',
-			  'dti.change_across_frameworks']) AS c;
+			  'dti.change_across_frameworks', 'dti.monitored_beside_dti', 'dti.target_attainment']) AS c;
 SELECT ok(NOT has_function_privilege('public', 'dti.complete_points(text, jsonb)', 'EXECUTE')
 	  AND has_function_privilege('dti_admin', 'dti.complete_points(text, jsonb)', 'EXECUTE'),
 	'dti.complete_points() is for admins, not for everyone');
