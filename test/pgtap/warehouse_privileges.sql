@@ -22,6 +22,7 @@ SELECT results_eq(
 	$$SELECT fn, coalesce((SELECT string_agg(r, ',' ORDER BY r) FROM unnest(ARRAY['dti_loader', 'dti_verifier', 'dti_reader', 'dti_admin']) r
 						   WHERE has_function_privilege(r, s.oid, 'EXECUTE')), '') FROM secdef s ORDER BY fn$$,
 	$$VALUES ('dti.analyze_results()', 'dti_admin'),
+			 ('dti.carried_value(integer,text,indicator_code)', 'dti_admin,dti_reader,dti_verifier'),
 			 ('dti.neighbours(text,text,text,text)', 'dti_admin,dti_reader'),
 			 ('dti.queue_everything()', ''),
 			 ('dti.queue_submission()', ''),
