@@ -23,8 +23,11 @@ SELECT results_eq(
 						   WHERE has_function_privilege(r, s.oid, 'EXECUTE')), '') FROM secdef s ORDER BY fn$$,
 	$$VALUES ('dti.analyze_results()', 'dti_admin'),
 			 ('dti.carried_value(integer,text,indicator_code)', 'dti_admin,dti_reader,dti_verifier'),
+			 ('dti.hold_current_values()', 'dti_admin'),
 			 ('dti.neighbours(text,text,text,text)', 'dti_admin,dti_reader'),
 			 ('dti.queue_everything()', ''),
+			 ('dti.queue_framework_indicator()', ''),
+			 ('dti.queue_framework_use()', ''),
 			 ('dti.queue_submission()', ''),
 			 ('dti.sync_current_value()', '')$$,
 	'every SECURITY DEFINER function of dti and dti_warehouse, with the roles that may execute it');
