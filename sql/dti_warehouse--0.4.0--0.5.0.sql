@@ -1676,25 +1676,17 @@ END $$;
 -- and dti.province_ranking: ministry_group, ministry_group_rank,
 -- value_note); dti.top_contributors across a framework change; the
 -- published national values; dti.ministry_ranking, the series views and
--- dti.change_across_frameworks; Vietnamese names of the targets (column
--- dti.target.name_vi_translated, two columns appended to
+-- dti.change_across_frameworks; Vietnamese names of the targets (table
+-- dti.target_translation, two columns appended to
 -- dti."mục_tiêu_quốc_gia"); dti.target_attainment with monitored values,
 -- "not enough data" and trends across the merger (three columns appended:
 -- name_vi_translated, trend_from, trend_carried); monitored series
 -- (dti.monitored_series, dti.monitored_value, dti.monitored_beside_dti).
--- Sources: sql/warehouse/20_frameworks.sql (dti.target), 25_programme.sql,
+-- Sources: sql/warehouse/25_programme.sql,
 -- 50_views.sql (dti."mục_tiêu_quốc_gia"), 80_bi.sql (dti.ranking,
 -- dti.province_ranking, dti.top_contributors, dti.target_attainment),
 -- 88_programme.sql.  Self-contained: it comes after every other part.
 ------------------------------------------------------------------------------
-
--- (added without a default, then filled, so that no "missing value" is
--- stored for the old rows: the column is then as a fresh install has it)
-ALTER TABLE dti.target ADD COLUMN name_vi_translated boolean;
-UPDATE dti.target SET name_vi_translated = false;
-ALTER TABLE dti.target ALTER COLUMN name_vi_translated SET DEFAULT false,
-	ALTER COLUMN name_vi_translated SET NOT NULL;
-COMMENT ON COLUMN dti.target.name_vi_translated IS 'True when name_vi is a translation of the English name (the shipped targets: the data is English), not the decision''s own wording';
 
 -- The whole programme's frameworks beside the provincial 922 one: the
 -- provinces under Decision 1726 (2020) and 405 (2024), the ministries under
@@ -1863,9 +1855,21 @@ COMMENT ON FUNCTION dti.explain_across(integer, scorecard, integer, scorecard) I
 	'The change between scorecard a (framework_a) and scorecard b (framework_b) of another framework, per main indicator through dti.indicator_map: mapped (b''s indicator against the share-weighted mean of the a indicators mapped to it, with its contribution to the change of the index: the difference times its part of b''s points), new (b''s indicators nothing maps to) and unmapped (a''s indicators that map to nothing), the last two without a contribution';
 
 -- Vietnamese names of the shipped targets: translations of the English
--- names of national_targets.csv (labelled as such), not the decisions' own
--- wording.
-UPDATE dti.target t SET name_vi = v.name_vi, name_vi_translated = true
+-- names of national_targets.csv, labelled as such (not the decisions' own
+-- wording); a name_vi of dti.target, where one is given, comes first.
+CREATE TABLE dti.target_translation (
+	code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_]+$'),
+	name_vi text NOT NULL CHECK (name_vi = normalize(name_vi, NFC) AND name_vi <> ''),
+	shipped boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE dti.target_translation IS
+	'Vietnamese names of targets translated from their English names (the shipped targets: the data is English), shown where dti.target.name_vi is empty and marked as translations in the views';
+COMMENT ON COLUMN dti.target_translation.code IS 'The target code (dti.target.code)';
+COMMENT ON COLUMN dti.target_translation.name_vi IS 'The translated name';
+COMMENT ON COLUMN dti.target_translation.shipped IS 'True for rows installed by the extension (not dumped)';
+
+INSERT INTO dti.target_translation (code, name_vi, shipped)
+SELECT v.code, v.name_vi, true
 FROM (VALUES
 	('DVC_L4', 'Dịch vụ công trực tuyến mức độ 4'),
 	('HS_ONLINE_PROV', 'Hồ sơ công việc cấp bộ, cấp tỉnh được xử lý trên môi trường mạng'),
@@ -1882,8 +1886,7 @@ FROM (VALUES
 	('GCI_RANK', 'Thứ hạng Chỉ số an toàn, an ninh mạng toàn cầu (GCI) của ITU'),
 	('EPAY', 'Người dân sử dụng thanh toán điện tử'),
 	('EPAY_ACCOUNT', 'Người dân có tài khoản thanh toán điện tử')
-) AS v (code, name_vi)
-WHERE t.code = v.code AND t.shipped AND t.name_vi IS NULL;
+) AS v (code, name_vi);
 
 -- Monitored counts: series the programme follows that are not indicators of
 -- a DTI framework (community digital technology teams and their members,
@@ -1924,8 +1927,9 @@ SELECT t.decision AS "quyết_định", t.pillar AS "trụ_cột", t.code AS "m�
 	   t.target_value AS "giá_trị_mục_tiêu", t.unit_of_measure AS "đơn_vị_đo",
 	   CASE t.direction WHEN 'higher' THEN 'càng cao càng tốt' ELSE 'càng thấp càng tốt' END AS "chiều",
 	   t.deadline AS "thời_hạn", t.verified AS "đã_đối_chiếu",
-	   coalesce(t.name_vi, t.name_en) AS "tên", t.name_vi_translated AS "tên_là_bản_dịch"
-FROM dti.target t;
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS "tên", t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS "tên_là_bản_dịch"
+FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code;
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_tiếng_anh" IS 'English name';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên" IS 'Vietnamese name (the English one where there is none)';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_là_bản_dịch" IS 'True when the Vietnamese name is a translation of the English one, not the decision''s own wording';
@@ -2046,7 +2050,7 @@ WITH obs AS (
 	ORDER BY f.target_id, f.unit_id, f.period, f.carried, f.revision DESC
 )
 SELECT t.code,
-	   coalesce(t.name_vi, t.name_en) AS name_vi,
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS name_vi,
 	   t.name_en,
 	   t.pillar,
 	   u.code AS unit_code,
@@ -2069,15 +2073,16 @@ SELECT t.code,
 					* CASE t.direction WHEN 'higher' THEN 1 ELSE -1 END >= 0 THEN 'on track'
 		   ELSE 'off track'
 	   END AS status,
-	   t.name_vi_translated,
+	   t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS name_vi_translated,
 	   fi.period AS trend_from,
 	   fi.carried AS trend_carried
 FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code
 LEFT JOIN latest l ON l.target_id = t.id
 LEFT JOIN first fi ON fi.target_id = t.id AND fi.unit_id = l.unit_id
 LEFT JOIN dti.unit u ON u.id = l.unit_id;
 COMMENT ON COLUMN dti.target_attainment.status IS 'achieved, on track (a straight line through the first and latest values reaches the target by the deadline), off track, missed, not enough data (a single value: no trend), no data';
-COMMENT ON COLUMN dti.target_attainment.name_vi_translated IS 'True when name_vi is a translation of the English name, not the decision''s own wording';
+COMMENT ON COLUMN dti.target_attainment.name_vi_translated IS 'True when name_vi is a translation of the English name (dti.target_translation), not the decision''s own wording';
 COMMENT ON COLUMN dti.target_attainment.trend_from IS 'Period of the first value of the trend line';
 COMMENT ON COLUMN dti.target_attainment.trend_carried IS 'True when the first value is carried from the predecessors of a unit formed in the 2025 merger (their sum for counts, else by the succession rule)';
 COMMENT ON VIEW dti.target_attainment IS 'National targets: latest verified value (or monitored value, dti.monitored_value) of each target per unit, the gap, and achieved / on track / off track / missed / not enough data / no data; the trend of a unit formed in the 2025 merger starts from its predecessors'' values';
@@ -2353,5 +2358,8 @@ GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.minis
 -- monitored series are reference data of admins: they load and correct them
 GRANT SELECT, INSERT, UPDATE, DELETE ON dti.monitored_series, dti.monitored_value TO dti_admin;
 GRANT SELECT ON dti.monitored_series, dti.monitored_value TO dti_loader, dti_verifier;
+GRANT SELECT ON dti.target_translation TO dti_loader, dti_verifier, dti_admin;
+GRANT INSERT, UPDATE ON dti.target_translation TO dti_admin;
+SELECT pg_catalog.pg_extension_config_dump('dti.target_translation', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.monitored_series', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.monitored_value', '');

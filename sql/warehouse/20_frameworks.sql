@@ -429,7 +429,6 @@ CREATE TABLE dti.target (
 	deadline date NOT NULL,
 	verified boolean NOT NULL,
 	shipped boolean NOT NULL DEFAULT false,
-	name_vi_translated boolean NOT NULL DEFAULT false,
 	UNIQUE (code, deadline)
 );
 ALTER SEQUENCE dti.target_id_seq OWNED BY dti.target.id;
@@ -437,7 +436,6 @@ COMMENT ON TABLE dti.target IS
 	'National digital-transformation targets (Decisions 749/QĐ-TTg and 411/QĐ-TTg) with deadline and direction (higher or lower is better)';
 COMMENT ON COLUMN dti.target.direction IS 'higher: a higher value is better; lower: a lower value is better (ranks)';
 COMMENT ON COLUMN dti.target.verified IS 'False for a widely cited figure that could not be read in the decision itself';
-COMMENT ON COLUMN dti.target.name_vi_translated IS 'True when name_vi is a translation of the English name (the shipped targets: the data is English), not the decision''s own wording';
 
 INSERT INTO dti.target (decision, pillar, code, name_en, target_value, unit_of_measure, direction, deadline, verified, shipped)
 SELECT t.decision, t.pillar, t.target_code, t.name_en, t.target_value::float8, t.unit, t.direction,

@@ -145,9 +145,21 @@ COMMENT ON FUNCTION dti.explain_across(integer, scorecard, integer, scorecard) I
 	'The change between scorecard a (framework_a) and scorecard b (framework_b) of another framework, per main indicator through dti.indicator_map: mapped (b''s indicator against the share-weighted mean of the a indicators mapped to it, with its contribution to the change of the index: the difference times its part of b''s points), new (b''s indicators nothing maps to) and unmapped (a''s indicators that map to nothing), the last two without a contribution';
 
 -- Vietnamese names of the shipped targets: translations of the English
--- names of national_targets.csv (labelled as such), not the decisions' own
--- wording.
-UPDATE dti.target t SET name_vi = v.name_vi, name_vi_translated = true
+-- names of national_targets.csv, labelled as such (not the decisions' own
+-- wording); a name_vi of dti.target, where one is given, comes first.
+CREATE TABLE dti.target_translation (
+	code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_]+$'),
+	name_vi text NOT NULL CHECK (name_vi = normalize(name_vi, NFC) AND name_vi <> ''),
+	shipped boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE dti.target_translation IS
+	'Vietnamese names of targets translated from their English names (the shipped targets: the data is English), shown where dti.target.name_vi is empty and marked as translations in the views';
+COMMENT ON COLUMN dti.target_translation.code IS 'The target code (dti.target.code)';
+COMMENT ON COLUMN dti.target_translation.name_vi IS 'The translated name';
+COMMENT ON COLUMN dti.target_translation.shipped IS 'True for rows installed by the extension (not dumped)';
+
+INSERT INTO dti.target_translation (code, name_vi, shipped)
+SELECT v.code, v.name_vi, true
 FROM (VALUES
 	('DVC_L4', 'Dịch vụ công trực tuyến mức độ 4'),
 	('HS_ONLINE_PROV', 'Hồ sơ công việc cấp bộ, cấp tỉnh được xử lý trên môi trường mạng'),
@@ -164,8 +176,7 @@ FROM (VALUES
 	('GCI_RANK', 'Thứ hạng Chỉ số an toàn, an ninh mạng toàn cầu (GCI) của ITU'),
 	('EPAY', 'Người dân sử dụng thanh toán điện tử'),
 	('EPAY_ACCOUNT', 'Người dân có tài khoản thanh toán điện tử')
-) AS v (code, name_vi)
-WHERE t.code = v.code AND t.shipped AND t.name_vi IS NULL;
+) AS v (code, name_vi);
 
 -- Monitored counts: series the programme follows that are not indicators of
 -- a DTI framework (community digital technology teams and their members,

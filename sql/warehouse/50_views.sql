@@ -95,8 +95,9 @@ SELECT t.decision AS "quyết_định", t.pillar AS "trụ_cột", t.code AS "m�
 	   t.target_value AS "giá_trị_mục_tiêu", t.unit_of_measure AS "đơn_vị_đo",
 	   CASE t.direction WHEN 'higher' THEN 'càng cao càng tốt' ELSE 'càng thấp càng tốt' END AS "chiều",
 	   t.deadline AS "thời_hạn", t.verified AS "đã_đối_chiếu",
-	   coalesce(t.name_vi, t.name_en) AS "tên", t.name_vi_translated AS "tên_là_bản_dịch"
-FROM dti.target t;
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS "tên", t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS "tên_là_bản_dịch"
+FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code;
 COMMENT ON VIEW dti."mục_tiêu_quốc_gia" IS 'Published: national digital-transformation targets with deadline and direction';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."quyết_định" IS 'Decision that set the target';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."trụ_cột" IS 'Pillar (digital government, economy, society)';

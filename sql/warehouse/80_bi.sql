@@ -211,7 +211,7 @@ WITH obs AS (
 	ORDER BY f.target_id, f.unit_id, f.period, f.carried, f.revision DESC
 )
 SELECT t.code,
-	   coalesce(t.name_vi, t.name_en) AS name_vi,
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS name_vi,
 	   t.name_en,
 	   t.pillar,
 	   u.code AS unit_code,
@@ -234,10 +234,11 @@ SELECT t.code,
 					* CASE t.direction WHEN 'higher' THEN 1 ELSE -1 END >= 0 THEN 'on track'
 		   ELSE 'off track'
 	   END AS status,
-	   t.name_vi_translated,
+	   t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS name_vi_translated,
 	   fi.period AS trend_from,
 	   fi.carried AS trend_carried
 FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code
 LEFT JOIN latest l ON l.target_id = t.id
 LEFT JOIN first fi ON fi.target_id = t.id AND fi.unit_id = l.unit_id
 LEFT JOIN dti.unit u ON u.id = l.unit_id;
@@ -378,7 +379,7 @@ BEGIN
 		(NULL, 'deadline', 'Date by which the target is due'),
 		(NULL, 'gap', 'How far the latest value is from the target, in the target''s direction (positive: still to go)'),
 		(NULL, 'status', 'achieved, on track (a straight line through the first and latest values reaches the target by the deadline), off track, missed, not enough data (a single value: no trend), no data'),
-		(NULL, 'name_vi_translated', 'True when name_vi is a translation of the English name, not the decision''s own wording'),
+		(NULL, 'name_vi_translated', 'True when name_vi is a translation of the English name (dti.target_translation), not the decision''s own wording'),
 		(NULL, 'trend_from', 'Period of the first value of the trend line'),
 		(NULL, 'trend_carried', 'True when the first value is carried from the predecessors of a unit formed in the 2025 merger (their sum for counts, else by the succession rule)'),
 		(NULL, 'dti', 'The index, rounded to 4 decimals'),

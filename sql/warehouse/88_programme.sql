@@ -266,5 +266,8 @@ GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.minis
 -- monitored series are reference data of admins: they load and correct them
 GRANT SELECT, INSERT, UPDATE, DELETE ON dti.monitored_series, dti.monitored_value TO dti_admin;
 GRANT SELECT ON dti.monitored_series, dti.monitored_value TO dti_loader, dti_verifier;
+GRANT SELECT ON dti.target_translation TO dti_loader, dti_verifier, dti_admin;
+GRANT INSERT, UPDATE ON dti.target_translation TO dti_admin;
+SELECT pg_catalog.pg_extension_config_dump('dti.target_translation', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('dti.monitored_series', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.monitored_value', '');

@@ -130,7 +130,7 @@ SELECT is((SELECT count(*) FROM dti.explain_across(1, NULL, 2, NULL)), 0::bigint
 
 -- Targets: Vietnamese names, labelled as translations.
 SELECT results_eq(
-	$$SELECT name_vi, name_vi_translated FROM dti.target WHERE code = 'DE_GDP' ORDER BY deadline$$,
+	$$SELECT name_vi, name_vi_translated FROM dti.target_attainment WHERE code = 'DE_GDP' ORDER BY deadline$$,
 	$$VALUES ('Tỷ trọng kinh tế số trong GDP', true), ('Tỷ trọng kinh tế số trong GDP', true)$$,
 	'the shipped targets have Vietnamese names, marked as translations');
 SELECT is((SELECT count(*) FROM dti."mục_tiêu_quốc_gia" WHERE "tên_là_bản_dịch" AND "tên" <> "tên_tiếng_anh"), 19::bigint,
