@@ -174,3 +174,42 @@ FROM dti.published_value p JOIN dti.unit u ON u.id = p.unit_id
 WHERE p.period = '2022' AND u.code = '48' ORDER BY p.code = 'DTI', p.code;
 SELECT unit, period, published, recomputed, published = recomputed AS "published = computed"
 FROM dti.published_comparison WHERE period = '2022' AND unit_code = '48';
+
+\echo
+\echo '-- Ministries in their two groups under the shipped 922-ministry framework: eight SYNTHETIC ministries,'
+\echo '-- 2023 values from a fixed seed, ranked overall and within their group (dti.ministry_ranking):'
+SELECT setseed(0.2023);
+SELECT count(dti.add_ministry(format('SYN.%s', g), format('Bộ tổng hợp %s (SYNTHETIC)', g),
+							  format('Synthetic ministry %s', g), g <= 5)) AS ministries
+FROM generate_series(1, 8) AS g;
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value, source, note)
+SELECT u.code, '2023', i.code::text, round((0.35 + 0.6 * random())::numeric, 4)::text, 'SYNTHETIC', 'demo ministries'
+FROM dti.unit u
+CROSS JOIN dti.framework_indicator i JOIN dti.framework f ON f.id = i.framework_id AND f.code = '922-ministry'
+WHERE u.level = 'ministry' AND u.code LIKE 'SYN.%'
+ORDER BY u.code, i.code;
+SELECT sum(dti.verify_unit(u.code, '2023')) AS verified FROM dti.unit u WHERE u.level = 'ministry' AND u.code LIKE 'SYN.%';
+CALL dti.refresh(period => '2023');
+SELECT ministry_group, ministry_group_rank, rank, unit, value
+FROM dti.ministry_ranking WHERE period = '2023' ORDER BY ministry_group, ministry_group_rank, unit_code;
+
+\echo '-- The nation: its PUBLISHED values, each under its framework (dti.nation_series):'
+SELECT year, framework, decision, value, value_change, framework_changed, source FROM dti.nation_series ORDER BY year;
+
+\echo '-- A monitored count that is not a DTI indicator, beside the DTI: community digital technology teams'
+\echo '-- per province in 2024, SYNTHETIC values (seeded) against a SYNTHETIC target (dti.monitored_beside_dti):'
+SELECT setseed(0.2024);
+INSERT INTO dti.monitored_series (code, name_vi, name_en, unit_of_measure, source, synthetic)
+VALUES ('SYN_CDT_TEAMS', 'Tổ công nghệ số cộng đồng (SYNTHETIC)', 'Community digital technology teams (SYNTHETIC)',
+		'count', 'SYNTHETIC: make demo', true);
+INSERT INTO dti.target (decision, pillar, code, name_en, name_vi, target_value, unit_of_measure, direction, deadline, verified)
+VALUES ('SYNTHETIC (demo)', 'digital society', 'SYN_CDT_TEAMS', 'Community digital technology teams (SYNTHETIC)',
+		'Tổ công nghệ số cộng đồng (SYNTHETIC)', 2000, 'count', 'higher', '2025-12-31', false);
+INSERT INTO dti.monitored_value (series_code, unit_id, period, value, source)
+SELECT 'SYN_CDT_TEAMS', u.id, y::text, round(400 + 1400 * random() + 300 * (y - 2023)), 'SYNTHETIC: make demo'
+FROM dti.unit u, generate_series(2023, 2024) AS y
+WHERE u.level = 'province' AND u.valid_to = '2025-06-30'
+ORDER BY u.code, y;
+SELECT unit, value AS teams, target, dti, dti_rank
+FROM dti.monitored_beside_dti WHERE series_code = 'SYN_CDT_TEAMS' AND period = '2024' ORDER BY dti_rank, unit_code LIMIT 5;
+SELECT status, count(*) FROM dti.target_attainment WHERE code = 'SYN_CDT_TEAMS' GROUP BY status ORDER BY status;

@@ -1730,3 +1730,699 @@ BEGIN
 		WHERE p.id = pub;
 	END LOOP;
 END $$;
+
+------------------------------------------------------------------------------
+-- Part 4: the whole programme: the frameworks of 1726 (provinces, 2020), 922
+-- (ministries and the nation, 2021-2023) and 405 (provinces and the nation,
+-- 2024); dti.points_missing(), dti.complete_points(), dti.explain_across();
+-- ministries ranked in their groups (three columns appended to dti.ranking
+-- and dti.province_ranking: ministry_group, ministry_group_rank,
+-- value_note); dti.top_contributors across a framework change; the
+-- published national values; dti.ministry_ranking, the series views and
+-- dti.change_across_frameworks; Vietnamese names of the targets (table
+-- dti.target_translation, two columns appended to
+-- dti."mục_tiêu_quốc_gia"); dti.target_attainment with monitored values,
+-- "not enough data" and trends across the merger (three columns appended:
+-- name_vi_translated, trend_from, trend_carried); monitored series
+-- (dti.monitored_series, dti.monitored_value, dti.monitored_beside_dti).
+-- Sources: sql/warehouse/25_programme.sql,
+-- 50_views.sql (dti."mục_tiêu_quốc_gia"), 80_bi.sql (dti.ranking,
+-- dti.province_ranking, dti.top_contributors, dti.target_attainment),
+-- 88_programme.sql.  Self-contained: it comes after every other part.
+------------------------------------------------------------------------------
+
+-- The whole programme's frameworks beside the provincial 922 one: the
+-- provinces under Decision 1726 (2020) and 405 (2024), the ministries under
+-- Decision 922 (2021-2023), the nation under 922 (2021-2023) and 405
+-- (2024).  Shipped at the level of their main indicators (or pillars), the
+-- deepest level whose points were published; rows carry the decisions'
+-- dates, so that every installation holds the same rows.
+
+-- Decision 1726/QĐ-BTTTT (DTI 2020): three pillars of 400, 300 and 300
+-- points; DTI = 0.4 CQS + 0.3 KTS + 0.3 XHS is the points sum of the pillars.
+INSERT INTO dti.framework (code, version, level, decision, title_vi, title_en, aggregation, max_points,
+						   created_by, created_at, shipped, note)
+VALUES ('1726-province', 1, 'province', '1726/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh (2020)', 'Provincial Digital Transformation Index (2020)',
+		'sum_points', 1000, 'dti_warehouse', '2020-10-12 00:00:00+07', true,
+		'DTI = 0.4 CQS + 0.3 KTS + 0.3 XHS, each pillar = its points / its max points; 108 components, 306 criteria'),
+	   ('922-ministry', 1, 'ministry', '922/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp bộ', 'Ministry Digital Transformation Index',
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
+		'DTI = total points / 1,000; five foundation indicators of 100 points and one activity indicator of 500; ministries are ranked within their group (with or without public services)'),
+	   ('922-nation', 1, 'nation', '922/QĐ-BTTTT',
+		'Bộ chỉ số đánh giá chuyển đổi số quốc gia', 'National Digital Transformation Index',
+		'sum_points', 1000, 'dti_warehouse', '2022-05-20 00:00:00+07', true,
+		'24 indicators, 1,000 points; the indicators were not published: only the published national values are shipped'),
+	   ('405-province', 1, 'province', '405/QĐ-BKHCN',
+		'Bộ chỉ số đánh giá chuyển đổi số cấp tỉnh (2024)', 'Provincial Digital Transformation Index (2024)',
+		'sum_points', 1000, 'dti_warehouse', '2025-04-03 00:00:00+07', true,
+		'8 main indicators, 47 components, 1,000 points; the points of the main indicators were not published: complete them with dti.complete_points()'),
+	   ('405-nation', 1, 'nation', '405/QĐ-BKHCN',
+		'Bộ chỉ số đánh giá chuyển đổi số quốc gia (2024)', 'National Digital Transformation Index (2024)',
+		'sum_points', 1000, 'dti_warehouse', '2025-04-03 00:00:00+07', true,
+		'12 indicators: digital government 4 (400 points), digital economy 3 (300), digital society 5 (300)');
+
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored, n_components)
+SELECT f.id, v.code::indicator_code, v.name_vi, v.name_en, v.group_name, v.max_points, 'ratio'::scoring_rule,
+	   'sum_points', 'ratio', 0, 1, true, v.n_components
+FROM (VALUES
+	('1726-province', 'CQS', 'Chính quyền số', 'Digital government', 'pillar', 400::float8, NULL::integer),
+	('1726-province', 'KTS', 'Kinh tế số', 'Digital economy', 'pillar', 300, NULL),
+	('1726-province', 'XHS', 'Xã hội số', 'Digital society', 'pillar', 300, NULL),
+	('405-nation', 'CQS', 'Chính quyền số', 'Digital government', 'pillar', 400, 4),
+	('405-nation', 'KTS', 'Kinh tế số', 'Digital economy', 'pillar', 300, 3),
+	('405-nation', 'XHS', 'Xã hội số', 'Digital society', 'pillar', 300, 5)
+) AS v (framework, code, name_vi, name_en, group_name, max_points, n_components)
+JOIN dti.framework f ON f.code = v.framework AND f.version = 1;
+
+-- Decision 922, ministries (Appendix II, table II.1): six main indicators.
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored, n_components)
+SELECT (SELECT id FROM dti.framework WHERE code = '922-ministry' AND version = 1),
+	   m.code::indicator_code, m.name_vi, m.name_en, m."group", m.max_points::float8,
+	   'ratio'::scoring_rule, 'sum_points', 'ratio', 0, 1, m.scored::boolean, m.components::integer
+FROM
+(VALUES
+	 ('NT', 'foundation', 'Nhận thức số', 'Digital awareness', '5', '100', 'true')
+	,('TC', 'foundation', 'Thể chế số', 'Digital institutions', '11', '100', 'true')
+	,('HT', 'foundation', 'Hạ tầng số', 'Digital infrastructure', '4', '100', 'true')
+	,('NL', 'foundation', 'Nhân lực số', 'Digital human resources', '5', '100', 'true')
+	,('ATTT', 'foundation', 'An toàn thông tin mạng', 'Cyber-security', '16', '100', 'true')
+	,('HDCDS', 'activity', 'Hoạt động chuyển đổi số', 'Digital-transformation activity', '29', '500', 'true')
+) AS m ("code", "group", "name_vi", "name_en", "components", "max_points", "scored")
+;
+
+-- Decision 405, provinces: the eight main indicators without their points
+-- (0 until dti.complete_points() gives them): their values load, score and
+-- rank; the index stays NULL (a points sum over no points), and the BI
+-- views say why.
+INSERT INTO dti.framework_indicator (framework_id, code, name_vi, name_en, group_name, max_points, rule,
+									 aggregation, unit_of_measure, value_min, value_max, scored)
+SELECT (SELECT id FROM dti.framework WHERE code = '405-province' AND version = 1),
+	   p.code::indicator_code, p.name_vi, p.name_en, p."group", 0,
+	   'ratio'::scoring_rule, 'sum_points', 'ratio', 0, 1, true
+FROM
+(VALUES
+	 ('NT', 'foundation', 'Nhận thức số', 'Digital awareness')
+	,('TC', 'foundation', 'Thể chế số', 'Digital institutions')
+	,('HT', 'foundation', 'Hạ tầng số', 'Digital infrastructure')
+	,('NL', 'foundation', 'Nhân lực số', 'Digital human resources')
+	,('ATTT', 'foundation', 'An toàn thông tin mạng', 'Cyber-security')
+	,('CQS', 'activity', 'Hoạt động chính quyền số', 'Digital-government activity')
+	,('KTS', 'activity', 'Hoạt động kinh tế số', 'Digital-economy activity')
+	,('XHS', 'activity', 'Hoạt động xã hội số', 'Digital-society activity')
+) AS p ("code", "group", "name_vi", "name_en")
+;
+
+-- (the years these rows assign had no framework of their level: nothing of
+-- theirs is scored yet, so nothing is queued for a refresh)
+ALTER TABLE dti.framework_use DISABLE TRIGGER framework_use_queue;
+INSERT INTO dti.framework_use (level, year, framework_id, assigned_by, assigned_at, shipped)
+SELECT f.level, y, f.id, 'dti_warehouse', f.created_at, true
+FROM dti.framework f
+CROSS JOIN LATERAL unnest(CASE f.code
+	WHEN '1726-province' THEN ARRAY[2020]
+	WHEN '922-ministry' THEN ARRAY[2021, 2022, 2023]
+	WHEN '922-nation' THEN ARRAY[2021, 2022, 2023]
+	WHEN '405-province' THEN ARRAY[2024]
+	WHEN '405-nation' THEN ARRAY[2024] END) AS y
+WHERE f.shipped AND f.code IN ('1726-province', '922-ministry', '922-nation', '405-province', '405-nation')
+  AND f.version = 1
+  -- an installation that already assesses the level that year keeps its choice
+  AND NOT EXISTS (SELECT 1 FROM dti.framework_use x WHERE x.level = f.level AND x.year = y)
+ORDER BY f.id, y;
+ALTER TABLE dti.framework_use ENABLE TRIGGER framework_use_queue;
+
+-- Why a framework's index is NULL although its indicators have values: its
+-- scored main indicators carry no points yet (Decision 405 did not publish
+-- them).  NULL when the points are complete.
+CREATE FUNCTION dti.points_missing(framework_id integer) RETURNS text
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT format('the points of %s main indicators of framework %s version %s (%s) were not published: the index and its rank are not computed until dti.complete_points(%L, ...) gives them',
+				  count(*), f.code, f.version, string_agg(i.code::text, ', ' ORDER BY i.code), f.code)
+	FROM dti.framework f
+	JOIN dti.framework_indicator i ON i.framework_id = f.id
+	WHERE f.id = points_missing.framework_id AND f.aggregation = 'sum_points'
+	  AND i.scored AND i.max_points = 0 AND nlevel(i.code) = 1
+	GROUP BY f.code, f.version
+	HAVING count(*) > 0;
+END;
+COMMENT ON FUNCTION dti.points_missing(integer) IS
+	'The reason a framework''s index is not computed (scored main indicators without points, as in Decision 405 for provinces), or NULL when its points are complete';
+
+-- A change of the index across a framework change, at the level of main
+-- indicators, through dti.indicator_map: each main indicator of the new
+-- framework is compared with the share-weighted mean of the old indicators
+-- mapped to it (its contribution to the change is the difference times its
+-- part of the new index's points); main indicators of the new framework
+-- that nothing maps to, and old ones that map to nothing, are listed with
+-- their one value and no contribution.
+CREATE FUNCTION dti.explain_across(framework_a integer, a scorecard, framework_b integer, b scorecard)
+RETURNS TABLE (code text, name_vi text, status text, mapped_from text, value_a float8, value_b float8, contribution float8)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	WITH nb AS (
+		SELECT n.code, n.value, n.max_points FROM scorecard_nodes(explain_across.b) n WHERE n.level = 2
+	), na AS (
+		SELECT n.code, n.value FROM scorecard_nodes(explain_across.a) n WHERE n.level = 2
+	), root AS (
+		SELECT n.max_points FROM scorecard_nodes(explain_across.b) n WHERE n.level = 1
+	), m AS (
+		SELECT im.to_code,
+			   sum(im.share * x.value) / nullif(sum(im.share) FILTER (WHERE x.value IS NOT NULL), 0) AS value_a,
+			   string_agg(im.from_code::text, ', ' ORDER BY im.from_code) AS mapped_from
+		FROM dti.indicator_map im
+		LEFT JOIN na x ON x.code = im.from_code
+		WHERE im.from_framework_id = explain_across.framework_a AND im.to_framework_id = explain_across.framework_b
+		GROUP BY im.to_code
+	)
+	SELECT y.code::text, i.name_vi, CASE WHEN m.to_code IS NULL THEN 'new' ELSE 'mapped' END,
+		   m.mapped_from, m.value_a, y.value,
+		   (y.value - m.value_a) * y.max_points / nullif((SELECT r.max_points FROM root r), 0)
+	FROM nb y
+	LEFT JOIN m ON m.to_code = y.code
+	LEFT JOIN dti.framework_indicator i ON i.framework_id = explain_across.framework_b AND i.code = y.code
+	UNION ALL
+	SELECT x.code::text, i.name_vi, 'unmapped', NULL, x.value, NULL, NULL
+	FROM na x
+	LEFT JOIN dti.framework_indicator i ON i.framework_id = explain_across.framework_a AND i.code = x.code
+	WHERE NOT EXISTS (SELECT 1 FROM dti.indicator_map im
+					  WHERE im.from_framework_id = explain_across.framework_a AND im.from_code = x.code
+						AND im.to_framework_id = explain_across.framework_b)
+	ORDER BY 3, 1;
+END;
+COMMENT ON FUNCTION dti.explain_across(integer, scorecard, integer, scorecard) IS
+	'The change between scorecard a (framework_a) and scorecard b (framework_b) of another framework, per main indicator through dti.indicator_map: mapped (b''s indicator against the share-weighted mean of the a indicators mapped to it, with its contribution to the change of the index: the difference times its part of b''s points), new (b''s indicators nothing maps to) and unmapped (a''s indicators that map to nothing), the last two without a contribution';
+
+-- Vietnamese names of the shipped targets: translations of the English
+-- names of national_targets.csv, labelled as such (not the decisions' own
+-- wording); a name_vi of dti.target, where one is given, comes first.
+CREATE TABLE dti.target_translation (
+	code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_]+$'),
+	name_vi text NOT NULL CHECK (name_vi = normalize(name_vi, NFC) AND name_vi <> ''),
+	shipped boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE dti.target_translation IS
+	'Vietnamese names of targets translated from their English names (the shipped targets: the data is English), shown where dti.target.name_vi is empty and marked as translations in the views';
+COMMENT ON COLUMN dti.target_translation.code IS 'The target code (dti.target.code)';
+COMMENT ON COLUMN dti.target_translation.name_vi IS 'The translated name';
+COMMENT ON COLUMN dti.target_translation.shipped IS 'True for rows installed by the extension (not dumped)';
+
+INSERT INTO dti.target_translation (code, name_vi, shipped)
+SELECT v.code, v.name_vi, true
+FROM (VALUES
+	('DVC_L4', 'Dịch vụ công trực tuyến mức độ 4'),
+	('HS_ONLINE_PROV', 'Hồ sơ công việc cấp bộ, cấp tỉnh được xử lý trên môi trường mạng'),
+	('HS_ONLINE_DIST', 'Hồ sơ công việc cấp huyện được xử lý trên môi trường mạng'),
+	('HS_ONLINE_COMM', 'Hồ sơ công việc cấp xã được xử lý trên môi trường mạng'),
+	('EGDI_RANK', 'Thứ hạng Chỉ số phát triển Chính phủ điện tử (EGDI) của Liên Hợp Quốc'),
+	('DE_GDP', 'Tỷ trọng kinh tế số trong GDP'),
+	('DE_SECTOR', 'Tỷ trọng kinh tế số trong từng ngành, lĩnh vực'),
+	('PROD_GROWTH', 'Tốc độ tăng năng suất lao động hằng năm'),
+	('IDI_RANK', 'Thứ hạng Chỉ số phát triển công nghệ thông tin và truyền thông (IDI) của ITU'),
+	('GII_RANK', 'Thứ hạng Chỉ số đổi mới sáng tạo toàn cầu (GII)'),
+	('FIBRE_HH', 'Hộ gia đình được phủ băng rộng cáp quang'),
+	('FIBRE_COMMUNE', 'Xã được phủ băng rộng cáp quang'),
+	('GCI_RANK', 'Thứ hạng Chỉ số an toàn, an ninh mạng toàn cầu (GCI) của ITU'),
+	('EPAY', 'Người dân sử dụng thanh toán điện tử'),
+	('EPAY_ACCOUNT', 'Người dân có tài khoản thanh toán điện tử')
+) AS v (code, name_vi);
+
+-- Monitored counts: series the programme follows that are not indicators of
+-- a DTI framework (community digital technology teams and their members,
+-- online-training visits, resolutions issued), with values per unit and
+-- period; a target on one is a row of dti.target with the series' code.
+CREATE TABLE dti.monitored_series (
+	code text PRIMARY KEY CHECK (code ~ '^[A-Z0-9_]+$'),
+	name_vi text NOT NULL CHECK (name_vi = normalize(name_vi, NFC) AND name_vi <> ''),
+	name_en text,
+	unit_of_measure text NOT NULL,
+	source text,
+	synthetic boolean NOT NULL DEFAULT false
+);
+COMMENT ON TABLE dti.monitored_series IS
+	'Series the programme monitors that are not DTI indicators (community digital technology teams, their members, online-training visits, resolutions issued); their values are in dti.monitored_value, a target on one is a dti.target row with its code';
+COMMENT ON COLUMN dti.monitored_series.code IS 'Series code (upper-case letters, digits, _), also the code of its targets in dti.target';
+COMMENT ON COLUMN dti.monitored_series.unit_of_measure IS 'Unit of the values (count, percent, ...)';
+COMMENT ON COLUMN dti.monitored_series.synthetic IS 'True for made-up series (demos, tests)';
+
+CREATE TABLE dti.monitored_value (
+	series_code text NOT NULL REFERENCES dti.monitored_series (code),
+	unit_id integer NOT NULL REFERENCES dti.unit (id),
+	period text NOT NULL REFERENCES dti.period (label),
+	value float8 NOT NULL CHECK (value > '-infinity' AND value < 'infinity'),
+	source text,
+	loaded_by name NOT NULL DEFAULT current_user,
+	loaded_at timestamptz NOT NULL DEFAULT now(),
+	PRIMARY KEY (series_code, unit_id, period)
+);
+CREATE INDEX ON dti.monitored_value (unit_id, period);
+COMMENT ON TABLE dti.monitored_value IS
+	'Values of the monitored series per unit and period (load them with INSERT ... SELECT or \copy into a staging table; a correction is an UPDATE)';
+COMMENT ON COLUMN dti.monitored_value.value IS 'The value, finite';
+COMMENT ON COLUMN dti.monitored_value.source IS 'Where the value comes from';
+
+CREATE OR REPLACE VIEW dti."mục_tiêu_quốc_gia" AS
+SELECT t.decision AS "quyết_định", t.pillar AS "trụ_cột", t.code AS "mã_mục_tiêu", t.name_en AS "tên_tiếng_anh",
+	   t.target_value AS "giá_trị_mục_tiêu", t.unit_of_measure AS "đơn_vị_đo",
+	   CASE t.direction WHEN 'higher' THEN 'càng cao càng tốt' ELSE 'càng thấp càng tốt' END AS "chiều",
+	   t.deadline AS "thời_hạn", t.verified AS "đã_đối_chiếu",
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS "tên", t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS "tên_là_bản_dịch"
+FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code;
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_tiếng_anh" IS 'English name';
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên" IS 'Vietnamese name (the English one where there is none)';
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_là_bản_dịch" IS 'True when the Vietnamese name is a translation of the English one, not the decision''s own wording';
+CREATE OR REPLACE VIEW dti.ranking AS
+SELECT rk.period,
+	   u.level AS unit_level,
+	   f.code AS framework,
+	   rk.rank,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   g.name_vi AS region,
+	   round(rk.value::numeric, 4) AS value,
+	   coalesce(prev.rank, cp.rank) AS rank_prev,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
+	   round((rk.value - coalesce(prev.value, cp.value))::numeric, 4) AS value_change,
+	   rk.group_rank AS region_rank,
+	   CASE WHEN rk.value > 0.75 THEN 'Rất cao'
+			WHEN rk.value >= 0.50 THEN 'Cao'
+			WHEN rk.value >= 0.25 THEN 'Trung bình'
+			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
+	   (SELECT gs.grade FROM dti.framework_grade gs
+		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
+		ORDER BY gs.min_value DESC LIMIT 1) AS grade,
+	   CASE WHEN u.level = 'ministry' THEN g.name_vi END AS ministry_group,
+	   CASE WHEN u.level = 'ministry' THEN rk.group_rank END AS ministry_group_rank,
+	   CASE WHEN rk.value IS NULL THEN dti.points_missing(rk.framework_id) END AS value_note
+FROM dti.result_rank rk
+JOIN dti.unit u ON u.id = rk.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
+	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
+-- across the 2025 merger: the predecessors' values carried by the succession rule
+LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 'DTI') cp ON prev.unit_id IS NULL
+WHERE rk.code = 'DTI';
+CREATE OR REPLACE VIEW dti.province_ranking AS
+SELECT * FROM dti.ranking WHERE unit_level = 'province';
+CREATE OR REPLACE VIEW dti.top_contributors AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   r.period,
+	   p.period AS period_prev,
+	   e.code::text AS code,
+	   coalesce(i.name_vi, f.title_vi) AS name_vi,
+	   e.k::integer AS place,
+	   round(e.value_a::numeric, 4) AS value_prev,
+	   round(e.value_b::numeric, 4) AS value,
+	   round(e.contribution::numeric, 6) AS contribution,
+	   round((e.contribution * f.max_points)::numeric, 2) AS contribution_points,
+	   round(e.share::numeric, 4) AS share
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id = r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+CROSS JOIN LATERAL (
+	SELECT x.*, row_number() OVER (ORDER BY abs(x.contribution) DESC, x.code) AS k
+	FROM explain_change(p.scorecard, r.scorecard) x WHERE x.is_leaf AND x.contribution <> 0) e
+LEFT JOIN dti.framework_indicator i ON i.framework_id = r.framework_id AND i.code = e.code
+WHERE e.k <= 5 AND r.root_value IS NOT NULL AND p.root_value IS NOT NULL
+UNION ALL
+-- across a framework change: the main indicators mapped by dti.indicator_map
+SELECT u.code, u.name_vi, r.period, p.period, e.code, coalesce(e.name_vi, f.title_vi), e.k::integer,
+	   round(e.value_a::numeric, 4), round(e.value_b::numeric, 4), round(e.contribution::numeric, 6),
+	   round((e.contribution * f.max_points)::numeric, 2),
+	   round((e.contribution / nullif(r.root_value - p.root_value, 0))::numeric, 4)
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id <> r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+CROSS JOIN LATERAL (
+	SELECT x.*, row_number() OVER (ORDER BY abs(x.contribution) DESC, x.code) AS k
+	FROM dti.explain_across(p.framework_id, p.scorecard, r.framework_id, r.scorecard) x
+	WHERE x.status = 'mapped' AND x.contribution <> 0) e
+WHERE e.k <= 5 AND r.root_value IS NOT NULL AND p.root_value IS NOT NULL;
+COMMENT ON COLUMN dti.ranking.ministry_group IS 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it';
+COMMENT ON COLUMN dti.ranking.ministry_group_rank IS 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)';
+COMMENT ON COLUMN dti.ranking.value_note IS 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())';
+COMMENT ON COLUMN dti.province_ranking.ministry_group IS 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it';
+COMMENT ON COLUMN dti.province_ranking.ministry_group_rank IS 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)';
+COMMENT ON COLUMN dti.province_ranking.value_note IS 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())';
+COMMENT ON VIEW dti.top_contributors IS 'The five leaves that contributed most to each unit''s change of the index since the previous period, from explain_change(); across a framework change, the five main indicators mapped by dti.indicator_map that contributed most (dti.explain_across(); dti.change_across_frameworks lists the unmapped ones)';
+CREATE OR REPLACE VIEW dti.target_attainment AS
+WITH obs AS (
+	-- verified submissions of the target's code, and monitored values of
+	-- the series of that code
+	SELECT t.id AS target_id, s.unit_id, s.period, s.value, s.id AS revision
+	FROM dti.target t
+	JOIN dti.submission s ON s.indicator::text = t.code
+	JOIN LATERAL (SELECT st.status FROM dti.submission_status st
+				  WHERE st.submission_id = s.id ORDER BY st.id DESC LIMIT 1) st ON st.status = 'verified'
+	UNION ALL
+	SELECT t.id, m.unit_id, m.period, m.value, 0
+	FROM dti.target t
+	JOIN dti.monitored_value m ON m.series_code = t.code
+), latest AS (
+	SELECT DISTINCT ON (o.target_id, o.unit_id) o.target_id, o.unit_id, o.period, o.value
+	FROM obs o
+	ORDER BY o.target_id, o.unit_id, o.period DESC, o.revision DESC
+), carried AS (
+	-- a unit formed in the 2025 merger, in periods before it existed: its
+	-- predecessors' values (a sum for counts, else the succession rule)
+	SELECT x.target_id, sh.successor_id AS unit_id, x.period,
+		   CASE WHEN t.unit_of_measure = 'count' THEN sum(x.value)
+				ELSE sum(sh.share * x.value) / nullif(sum(sh.share), 0) END AS value
+	FROM (SELECT DISTINCT ON (o.target_id, o.unit_id, o.period) o.target_id, o.unit_id, o.period, o.value
+		  FROM obs o ORDER BY o.target_id, o.unit_id, o.period, o.revision DESC) x
+	JOIN dti.succession_share sh ON sh.predecessor_id = x.unit_id
+	JOIN dti.target t ON t.id = x.target_id
+	WHERE dti.period_end(x.period) < sh.effective
+	GROUP BY x.target_id, sh.successor_id, x.period, t.unit_of_measure
+), first AS (
+	SELECT DISTINCT ON (f.target_id, f.unit_id) f.target_id, f.unit_id, f.period, f.value, f.carried
+	FROM (SELECT o.target_id, o.unit_id, o.period, o.value, o.revision, false AS carried FROM obs o
+		  UNION ALL
+		  SELECT c.target_id, c.unit_id, c.period, c.value, 0, true FROM carried c) f
+	ORDER BY f.target_id, f.unit_id, f.period, f.carried, f.revision DESC
+)
+SELECT t.code,
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS name_vi,
+	   t.name_en,
+	   t.pillar,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   l.period,
+	   t.target_value::numeric AS target,
+	   t.unit_of_measure,
+	   t.direction,
+	   t.deadline,
+	   l.value::numeric AS value,
+	   CASE t.direction WHEN 'higher' THEN t.target_value - l.value ELSE l.value - t.target_value END::numeric AS gap,
+	   CASE
+		   WHEN l.value IS NULL THEN 'no data'
+		   WHEN (t.direction = 'higher' AND l.value >= t.target_value)
+			 OR (t.direction = 'lower' AND l.value <= t.target_value) THEN 'achieved'
+		   WHEN dti.period_end(l.period) >= t.deadline THEN 'missed'
+		   WHEN fi.period IS NULL OR fi.period = l.period THEN 'not enough data'
+		   WHEN (l.value + (l.value - fi.value) / (dti.period_end(l.period) - dti.period_end(fi.period))
+					 * (t.deadline - dti.period_end(l.period)) - t.target_value)
+					* CASE t.direction WHEN 'higher' THEN 1 ELSE -1 END >= 0 THEN 'on track'
+		   ELSE 'off track'
+	   END AS status,
+	   t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS name_vi_translated,
+	   fi.period AS trend_from,
+	   fi.carried AS trend_carried
+FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code
+LEFT JOIN latest l ON l.target_id = t.id
+LEFT JOIN first fi ON fi.target_id = t.id AND fi.unit_id = l.unit_id
+LEFT JOIN dti.unit u ON u.id = l.unit_id;
+COMMENT ON COLUMN dti.target_attainment.status IS 'achieved, on track (a straight line through the first and latest values reaches the target by the deadline), off track, missed, not enough data (a single value: no trend), no data';
+COMMENT ON COLUMN dti.target_attainment.name_vi_translated IS 'True when name_vi is a translation of the English name (dti.target_translation), not the decision''s own wording';
+COMMENT ON COLUMN dti.target_attainment.trend_from IS 'Period of the first value of the trend line';
+COMMENT ON COLUMN dti.target_attainment.trend_carried IS 'True when the first value is carried from the predecessors of a unit formed in the 2025 merger (their sum for counts, else by the succession rule)';
+COMMENT ON VIEW dti.target_attainment IS 'National targets: latest verified value (or monitored value, dti.monitored_value) of each target per unit, the gap, and achieved / on track / off track / missed / not enough data / no data; the trend of a unit formed in the 2025 merger starts from its predecessors'' values';
+
+-- The whole programme in the BI views: the points of a framework completed
+-- when they become known, the published national values, the ministries'
+-- ranking in their groups, and one series per level across framework
+-- changes and the 2025 merger.
+
+-- Completing the points of a framework shipped without them (Decision 405
+-- for provinces): one call gives every main indicator its points; the
+-- update queues the years that use the framework for dti.refresh().
+CREATE FUNCTION dti.complete_points(framework_code text, points jsonb) RETURNS integer
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	fw dti.framework;
+	unknown text;
+	missing text;
+	bad text;
+	total float8;
+BEGIN
+	SELECT * INTO fw FROM dti.framework f WHERE f.code = complete_points.framework_code
+	ORDER BY f.version DESC LIMIT 1;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no framework with code %', framework_code
+			USING ERRCODE = 'no_data_found', HINT = 'Look the code up in dti.framework.';
+	END IF;
+	IF points IS NULL OR jsonb_typeof(points) <> 'object' THEN
+		RAISE EXCEPTION 'the points must be a JSON object of main-indicator codes and points'
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'For example ''{"NT": 100, "TC": 100}''.';
+	END IF;
+	SELECT string_agg(k, ', ' ORDER BY k) INTO unknown
+	FROM jsonb_object_keys(points) AS k
+	WHERE NOT EXISTS (SELECT 1 FROM dti.framework_indicator i
+					  WHERE i.framework_id = fw.id AND i.code::text = k AND nlevel(i.code) = 1 AND i.scored);
+	IF unknown IS NOT NULL THEN
+		RAISE EXCEPTION 'not scored main indicators of framework % version %: %', fw.code, fw.version, unknown
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Give points to the scored main indicators of the framework only (dti.framework_indicator).';
+	END IF;
+	SELECT string_agg(i.code::text, ', ' ORDER BY i.code) INTO missing
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = fw.id AND nlevel(i.code) = 1 AND i.scored AND i.max_points = 0
+	  AND NOT points ? i.code::text;
+	IF missing IS NOT NULL THEN
+		RAISE EXCEPTION 'main indicators without points in framework % version %: %', fw.code, fw.version, missing
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Give every scored main indicator its points in the same call.';
+	END IF;
+	SELECT string_agg(e.key, ', ' ORDER BY e.key) INTO bad
+	FROM jsonb_each(points) e
+	WHERE jsonb_typeof(e.value) <> 'number' OR (e.value::text)::float8 <= 0;
+	IF bad IS NOT NULL THEN
+		RAISE EXCEPTION 'points must be positive numbers: %', bad
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT sum(coalesce((points ->> i.code::text)::float8, i.max_points)) INTO total
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = fw.id AND nlevel(i.code) = 1 AND i.scored;
+	IF fw.max_points IS NOT NULL AND total <> fw.max_points THEN
+		RAISE EXCEPTION 'the main indicators of framework % version % would have % points, not %',
+			fw.code, fw.version, total, fw.max_points
+			USING ERRCODE = 'invalid_parameter_value',
+				DETAIL = 'The points of the scored main indicators add up to the framework''s max points.',
+				HINT = 'Correct the points.';
+	END IF;
+	-- a frozen framework refuses this (dti.framework_guard): its hint names
+	-- dti.new_framework_version()
+	UPDATE dti.framework_indicator i SET max_points = (points ->> i.code::text)::float8
+	WHERE i.framework_id = fw.id AND points ? i.code::text;
+	RETURN fw.id;
+END $$;
+COMMENT ON FUNCTION dti.complete_points(text, jsonb) IS
+	'Gives the scored main indicators of the newest version of a framework their points ({"NT": 100, ...}: every main indicator still without points, adding up to the framework''s max points), so that its index and ranks are computed at the next dti.refresh(); returns the framework id';
+REVOKE EXECUTE ON FUNCTION dti.complete_points(text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.complete_points(text, jsonb) TO dti_admin;
+
+-- The published national values, each tagged with its framework.
+INSERT INTO dti.published_value (unit_id, period, framework_id, code, value, rank, source, shipped)
+SELECT u.id, p.period, f.id, 'DTI', p.value::numeric, NULL, p.source, true
+FROM
+(VALUES
+	 ('2023', '922-nation', '0.7326', 'dti.gov.vn and government press, national DTI 2023 (Decision 922 method)')
+	,('2024', '405-nation', '0.7955', 'dti.gov.vn result announcement of 21/10/2025, national DTI 2024 (Decision 405 method)')
+) AS p ("period", "framework", "value", "source")
+JOIN dti.framework f ON f.code = p.framework AND f.version = 1
+JOIN dti.unit u ON u.level = 'nation' AND u.code = 'VN';
+
+CREATE VIEW dti.ministry_ranking AS
+SELECT * FROM dti.ranking WHERE unit_level = 'ministry';
+
+-- One row per unit and year: the unit's own index (computed, or published
+-- when the warehouse has none), or, for a unit formed in the 2025 merger,
+-- its predecessors' values carried by its succession rule; with the
+-- framework of the year and a flag where it changed.
+CREATE VIEW dti.series AS
+WITH own AS (
+	SELECT rk.unit_id, rk.period, rk.framework_id, rk.value, rk.rank, 'computed'::text AS source,
+		   NULL::integer AS members_with_value
+	FROM dti.result_rank rk
+	WHERE rk.code = 'DTI' AND dti.period_kind(rk.period) = 'year'
+	UNION ALL
+	SELECT p.unit_id, p.period, p.framework_id, p.value::float8, p.rank, 'published', NULL
+	FROM dti.published_value p
+	WHERE p.code = 'DTI' AND dti.period_kind(p.period) = 'year'
+	  AND NOT EXISTS (SELECT 1 FROM dti.result_rank r
+					  WHERE r.unit_id = p.unit_id AND r.period = p.period AND r.code = 'DTI')
+), carried AS (
+	SELECT k.successor_id AS unit_id, k.period, k.framework_id, c.value, c.rank, 'carried'::text AS source,
+		   c.members_with_value
+	FROM (SELECT DISTINCT ON (s.successor_id, r.period) s.successor_id, r.period, r.framework_id
+		  FROM dti.unit_succession s
+		  JOIN dti.result_rank r ON r.unit_id = s.predecessor_id AND r.code = 'DTI'
+		  WHERE dti.period_kind(r.period) = 'year'
+		  ORDER BY s.successor_id, r.period, r.framework_id) k
+	CROSS JOIN LATERAL dti.carried_value(k.successor_id, k.period, 'DTI') c
+	WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.unit_id = k.successor_id AND o.period = k.period)
+), allrows AS (
+	SELECT * FROM own UNION ALL SELECT * FROM carried
+)
+SELECT u.level AS unit_level,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.valid_from AS unit_valid_from,
+	   u.valid_to AS unit_valid_to,
+	   a.period,
+	   substr(a.period, 1, 4)::integer AS year,
+	   f.code AS framework,
+	   f.version AS framework_version,
+	   f.decision,
+	   round(a.value::numeric, 4) AS value,
+	   a.rank,
+	   lag(a.rank) OVER w AS rank_prev,
+	   lag(a.rank) OVER w - a.rank AS rank_change,
+	   round((a.value - lag(a.value) OVER w)::numeric, 4) AS value_change,
+	   coalesce(lag(a.framework_id) OVER w <> a.framework_id, false) AS framework_changed,
+	   a.source,
+	   a.members_with_value
+FROM allrows a
+JOIN dti.unit u ON u.id = a.unit_id
+JOIN dti.framework f ON f.id = a.framework_id
+WINDOW w AS (PARTITION BY a.unit_id ORDER BY a.period);
+
+CREATE VIEW dti.province_series AS
+SELECT * FROM dti.series WHERE unit_level = 'province';
+CREATE VIEW dti.ministry_series AS
+SELECT * FROM dti.series WHERE unit_level = 'ministry';
+CREATE VIEW dti.nation_series AS
+SELECT * FROM dti.series WHERE unit_level = 'nation';
+
+-- Every main indicator of a unit's change across a framework change.
+CREATE VIEW dti.change_across_frameworks AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   r.period,
+	   p.period AS period_prev,
+	   fp.code AS framework_prev,
+	   f.code AS framework,
+	   e.code,
+	   e.name_vi,
+	   e.status,
+	   e.mapped_from,
+	   round(e.value_a::numeric, 4) AS value_prev,
+	   round(e.value_b::numeric, 4) AS value,
+	   round(e.contribution::numeric, 6) AS contribution,
+	   round((e.contribution * f.max_points)::numeric, 2) AS contribution_points
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id <> r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+JOIN dti.framework fp ON fp.id = p.framework_id
+CROSS JOIN LATERAL dti.explain_across(p.framework_id, p.scorecard, r.framework_id, r.scorecard) e;
+
+-- Monitored counts beside the DTI: each value of a monitored series with
+-- the series' nearest target due on or after its period, and the unit's
+-- index and rank in the same period.
+CREATE VIEW dti.monitored_beside_dti AS
+SELECT ms.code AS series_code,
+	   ms.name_vi AS series_name,
+	   ms.unit_of_measure,
+	   ms.synthetic,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.level AS unit_level,
+	   mv.period,
+	   mv.value::numeric AS value,
+	   tg.target_value::numeric AS target,
+	   tg.deadline,
+	   round(rk.value::numeric, 4) AS dti,
+	   rk.rank AS dti_rank,
+	   f.code AS framework
+FROM dti.monitored_value mv
+JOIN dti.monitored_series ms ON ms.code = mv.series_code
+JOIN dti.unit u ON u.id = mv.unit_id
+LEFT JOIN LATERAL (
+	SELECT t.target_value, t.deadline FROM dti.target t
+	WHERE t.code = ms.code AND t.deadline >= dti.period_end(mv.period)
+	ORDER BY t.deadline LIMIT 1) tg ON true
+LEFT JOIN dti.result_rank rk ON rk.unit_id = mv.unit_id AND rk.period = mv.period AND rk.code = 'DTI'
+LEFT JOIN dti.framework f ON f.id = rk.framework_id;
+
+DO $$
+DECLARE
+	c record;
+	v text;
+BEGIN
+	FOR c IN SELECT * FROM (VALUES
+		('ministry_ranking', NULL, 'The ranking of ministries (dti.ranking for unit_level ministry): rank among all ministries, and ministry_group_rank within their group (with or without public services)'),
+		('series', NULL, 'One row per unit and year across framework changes (1726 in 2020, 922 in 2021-2023, 405 in 2024) and the 2025 merger: the index, its rank, the previous rank and the change, the framework, and a flag where the framework changed (values not strictly comparable)'),
+		('province_series', NULL, 'dti.series for provinces: the 63 provinces until 2024 and the 34 units from 2025, which carry their predecessors'' values before'),
+		('ministry_series', NULL, 'dti.series for ministries'),
+		('nation_series', NULL, 'dti.series for the nation: its computed or published national index'),
+		('monitored_beside_dti', NULL, 'Monitored series that are not DTI indicators (dti.monitored_value) beside the DTI: each value with the series'' nearest target due on or after its period and the unit''s index and rank in the same period'),
+		('change_across_frameworks', NULL, 'Each unit''s change since the previous period where the framework changed, per main indicator through dti.indicator_map: mapped indicators compared (with their contribution), new and unmapped ones listed (dti.explain_across())'),
+		(NULL, 'unit_valid_from', 'First day of the unit (a unit formed in the 2025 merger: 2025-07-01)'),
+		(NULL, 'unit_valid_to', 'Last day of the unit (infinity: still valid)'),
+		(NULL, 'year', 'Year of the period'),
+		(NULL, 'framework_version', 'Framework version'),
+		(NULL, 'decision', 'Decision that set the framework'),
+		(NULL, 'framework_changed', 'True when the framework differs from the unit''s previous row (values and ranks not strictly comparable)'),
+		(NULL, 'source', 'computed (the warehouse''s result), published (a published value, dti.published_value) or carried (the predecessors'' values by the succession rule)'),
+		(NULL, 'members_with_value', 'For a carried value: predecessors that have a value'),
+		(NULL, 'framework_prev', 'Framework of the previous period'),
+		(NULL, 'status', 'mapped (compared with the indicators mapped to it), new (nothing maps to it) or unmapped (an indicator of the previous framework that maps to nothing)'),
+		(NULL, 'mapped_from', 'Codes of the previous framework''s indicators mapped to it'),
+		(NULL, 'series_code', 'Code of the monitored series (dti.monitored_series), also the code of its targets'),
+		(NULL, 'series_name', 'Vietnamese name of the series'),
+		(NULL, 'synthetic', 'True for a made-up series (demo)'),
+		(NULL, 'unit_of_measure', 'Unit of the values (count, percent, ...)'),
+		(NULL, 'target', 'The series'' nearest target due on or after the period (dti.target), if any'),
+		(NULL, 'deadline', 'Deadline of that target'),
+		(NULL, 'dti', 'The unit''s index in the same period, 4 decimals'),
+		(NULL, 'dti_rank', 'The unit''s rank on the index in the same period')
+	) AS x (view_name, column_name, comment)
+	LOOP
+		IF c.view_name IS NOT NULL THEN
+			EXECUTE format('COMMENT ON VIEW dti.%I IS %L', c.view_name, c.comment);
+		ELSE
+			FOR v IN SELECT k.relname FROM pg_class k JOIN pg_attribute a ON a.attrelid = k.oid
+						 WHERE k.relnamespace = 'dti'::regnamespace AND a.attname = c.column_name
+						   AND k.relname IN ('series', 'province_series', 'ministry_series', 'nation_series', 'change_across_frameworks',
+										   'monitored_beside_dti')
+						 ORDER BY 1 LOOP
+				EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', v, c.column_name, c.comment);
+			END LOOP;
+		END IF;
+	END LOOP;
+	-- the columns these views share with dti.ranking (or else with
+	-- dti.top_contributors) keep its comments
+	FOR c IN
+		SELECT DISTINCT ON (k.relname, a.attname) k.relname, a.attname, d.description
+		FROM pg_attribute a
+		JOIN pg_class k ON k.oid = a.attrelid
+		JOIN pg_attribute ra ON ra.attrelid IN ('dti.ranking'::regclass, 'dti.top_contributors'::regclass)
+			AND ra.attname = a.attname
+		JOIN pg_description d ON d.objoid = ra.attrelid AND d.classoid = 'pg_class'::regclass AND d.objsubid = ra.attnum
+		WHERE k.relnamespace = 'dti'::regnamespace
+		  AND k.relname IN ('ministry_ranking', 'series', 'province_series', 'ministry_series', 'nation_series',
+							'change_across_frameworks', 'monitored_beside_dti')
+		  AND a.attnum > 0 AND NOT EXISTS (SELECT 1 FROM pg_description x
+										   WHERE x.objoid = a.attrelid AND x.objsubid = a.attnum)
+		ORDER BY k.relname, a.attname, ra.attrelid = 'dti.ranking'::regclass DESC
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.%I.%I IS %L', c.relname, c.attname, c.description);
+	END LOOP;
+END $$;
+
+GRANT SELECT ON dti.ministry_ranking, dti.series, dti.province_series, dti.ministry_series, dti.nation_series,
+	dti.change_across_frameworks, dti.monitored_beside_dti TO dti_reader, dti_admin;
+-- monitored series are reference data of admins: they load and correct them
+GRANT SELECT, INSERT, UPDATE, DELETE ON dti.monitored_series, dti.monitored_value TO dti_admin;
+GRANT SELECT ON dti.monitored_series, dti.monitored_value TO dti_loader, dti_verifier;
+GRANT SELECT ON dti.target_translation TO dti_loader, dti_verifier, dti_admin;
+GRANT INSERT, UPDATE ON dti.target_translation TO dti_admin;
+SELECT pg_catalog.pg_extension_config_dump('dti.target_translation', 'WHERE NOT shipped');
+SELECT pg_catalog.pg_extension_config_dump('dti.monitored_series', '');
+SELECT pg_catalog.pg_extension_config_dump('dti.monitored_value', '');

@@ -94,8 +94,10 @@ CREATE VIEW dti."mục_tiêu_quốc_gia" AS
 SELECT t.decision AS "quyết_định", t.pillar AS "trụ_cột", t.code AS "mã_mục_tiêu", t.name_en AS "tên_tiếng_anh",
 	   t.target_value AS "giá_trị_mục_tiêu", t.unit_of_measure AS "đơn_vị_đo",
 	   CASE t.direction WHEN 'higher' THEN 'càng cao càng tốt' ELSE 'càng thấp càng tốt' END AS "chiều",
-	   t.deadline AS "thời_hạn", t.verified AS "đã_đối_chiếu"
-FROM dti.target t;
+	   t.deadline AS "thời_hạn", t.verified AS "đã_đối_chiếu",
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS "tên", t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS "tên_là_bản_dịch"
+FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code;
 COMMENT ON VIEW dti."mục_tiêu_quốc_gia" IS 'Published: national digital-transformation targets with deadline and direction';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."quyết_định" IS 'Decision that set the target';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."trụ_cột" IS 'Pillar (digital government, economy, society)';
@@ -106,6 +108,8 @@ COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."đơn_vị_đo" IS 'Unit (percen
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."chiều" IS 'Whether higher or lower is better';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."thời_hạn" IS 'Deadline';
 COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."đã_đối_chiếu" IS 'False for a widely cited figure not read in the decision itself';
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên" IS 'Vietnamese name (the English one where there is none)';
+COMMENT ON COLUMN dti."mục_tiêu_quốc_gia"."tên_là_bản_dịch" IS 'True when the Vietnamese name is a translation of the English one, not the decision''s own wording';
 
 GRANT SELECT ON dti."đơn_vị", dti."kế_thừa_đơn_vị", dti."khung_chỉ_số", dti."giá_trị_đã_xác_minh",
 	dti."mục_tiêu_quốc_gia" TO dti_reader, dti_loader, dti_verifier;

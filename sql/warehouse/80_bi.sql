@@ -71,7 +71,10 @@ SELECT rk.period,
 			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
 	   (SELECT gs.grade FROM dti.framework_grade gs
 		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
-		ORDER BY gs.min_value DESC LIMIT 1) AS grade
+		ORDER BY gs.min_value DESC LIMIT 1) AS grade,
+	   CASE WHEN u.level = 'ministry' THEN g.name_vi END AS ministry_group,
+	   CASE WHEN u.level = 'ministry' THEN rk.group_rank END AS ministry_group_rank,
+	   CASE WHEN rk.value IS NULL THEN dti.points_missing(rk.framework_id) END AS value_note
 FROM dti.result_rank rk
 JOIN dti.unit u ON u.id = rk.unit_id
 LEFT JOIN dti.unit g ON g.id = u.parent_id
@@ -107,6 +110,22 @@ CROSS JOIN LATERAL (
 	SELECT x.*, row_number() OVER (ORDER BY abs(x.contribution) DESC, x.code) AS k
 	FROM explain_change(p.scorecard, r.scorecard) x WHERE x.is_leaf AND x.contribution <> 0) e
 LEFT JOIN dti.framework_indicator i ON i.framework_id = r.framework_id AND i.code = e.code
+WHERE e.k <= 5 AND r.root_value IS NOT NULL AND p.root_value IS NOT NULL
+UNION ALL
+-- across a framework change: the main indicators mapped by dti.indicator_map
+SELECT u.code, u.name_vi, r.period, p.period, e.code, coalesce(e.name_vi, f.title_vi), e.k::integer,
+	   round(e.value_a::numeric, 4), round(e.value_b::numeric, 4), round(e.contribution::numeric, 6),
+	   round((e.contribution * f.max_points)::numeric, 2),
+	   round((e.contribution / nullif(r.root_value - p.root_value, 0))::numeric, 4)
+FROM dti.result_scorecard r
+JOIN dti.result_scorecard p ON p.unit_id = r.unit_id AND p.period = dti.previous_period(r.period)
+	AND p.framework_id <> r.framework_id
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+CROSS JOIN LATERAL (
+	SELECT x.*, row_number() OVER (ORDER BY abs(x.contribution) DESC, x.code) AS k
+	FROM dti.explain_across(p.framework_id, p.scorecard, r.framework_id, r.scorecard) x
+	WHERE x.status = 'mapped' AND x.contribution <> 0) e
 WHERE e.k <= 5 AND r.root_value IS NOT NULL AND p.root_value IS NOT NULL;
 
 CREATE VIEW dti.data_quality AS
@@ -156,23 +175,43 @@ WHERE n.level <= 2
 GROUP BY nu.id, nu.code, nu.name_vi, r.period, n.code, n.level;
 
 CREATE VIEW dti.target_attainment AS
-WITH latest AS (
-	SELECT DISTINCT ON (t.id, s.unit_id) t.id AS target_id, s.unit_id, s.period, s.value
+WITH obs AS (
+	-- verified submissions of the target's code, and monitored values of
+	-- the series of that code
+	SELECT t.id AS target_id, s.unit_id, s.period, s.value, s.id AS revision
 	FROM dti.target t
 	JOIN dti.submission s ON s.indicator::text = t.code
 	JOIN LATERAL (SELECT st.status FROM dti.submission_status st
 				  WHERE st.submission_id = s.id ORDER BY st.id DESC LIMIT 1) st ON st.status = 'verified'
-	ORDER BY t.id, s.unit_id, s.period DESC, s.id DESC
+	UNION ALL
+	SELECT t.id, m.unit_id, m.period, m.value, 0
+	FROM dti.target t
+	JOIN dti.monitored_value m ON m.series_code = t.code
+), latest AS (
+	SELECT DISTINCT ON (o.target_id, o.unit_id) o.target_id, o.unit_id, o.period, o.value
+	FROM obs o
+	ORDER BY o.target_id, o.unit_id, o.period DESC, o.revision DESC
+), carried AS (
+	-- a unit formed in the 2025 merger, in periods before it existed: its
+	-- predecessors' values (a sum for counts, else the succession rule)
+	SELECT x.target_id, sh.successor_id AS unit_id, x.period,
+		   CASE WHEN t.unit_of_measure = 'count' THEN sum(x.value)
+				ELSE sum(sh.share * x.value) / nullif(sum(sh.share), 0) END AS value
+	FROM (SELECT DISTINCT ON (o.target_id, o.unit_id, o.period) o.target_id, o.unit_id, o.period, o.value
+		  FROM obs o ORDER BY o.target_id, o.unit_id, o.period, o.revision DESC) x
+	JOIN dti.succession_share sh ON sh.predecessor_id = x.unit_id
+	JOIN dti.target t ON t.id = x.target_id
+	WHERE dti.period_end(x.period) < sh.effective
+	GROUP BY x.target_id, sh.successor_id, x.period, t.unit_of_measure
 ), first AS (
-	SELECT DISTINCT ON (t.id, s.unit_id) t.id AS target_id, s.unit_id, s.period, s.value
-	FROM dti.target t
-	JOIN dti.submission s ON s.indicator::text = t.code
-	JOIN LATERAL (SELECT st.status FROM dti.submission_status st
-				  WHERE st.submission_id = s.id ORDER BY st.id DESC LIMIT 1) st ON st.status = 'verified'
-	ORDER BY t.id, s.unit_id, s.period, s.id DESC
+	SELECT DISTINCT ON (f.target_id, f.unit_id) f.target_id, f.unit_id, f.period, f.value, f.carried
+	FROM (SELECT o.target_id, o.unit_id, o.period, o.value, o.revision, false AS carried FROM obs o
+		  UNION ALL
+		  SELECT c.target_id, c.unit_id, c.period, c.value, 0, true FROM carried c) f
+	ORDER BY f.target_id, f.unit_id, f.period, f.carried, f.revision DESC
 )
 SELECT t.code,
-	   coalesce(t.name_vi, t.name_en) AS name_vi,
+	   coalesce(t.name_vi, tr.name_vi, t.name_en) AS name_vi,
 	   t.name_en,
 	   t.pillar,
 	   u.code AS unit_code,
@@ -189,13 +228,17 @@ SELECT t.code,
 		   WHEN (t.direction = 'higher' AND l.value >= t.target_value)
 			 OR (t.direction = 'lower' AND l.value <= t.target_value) THEN 'achieved'
 		   WHEN dti.period_end(l.period) >= t.deadline THEN 'missed'
-		   WHEN fi.period IS NOT NULL AND fi.period <> l.period
-				AND (l.value + (l.value - fi.value) / (dti.period_end(l.period) - dti.period_end(fi.period))
+		   WHEN fi.period IS NULL OR fi.period = l.period THEN 'not enough data'
+		   WHEN (l.value + (l.value - fi.value) / (dti.period_end(l.period) - dti.period_end(fi.period))
 					 * (t.deadline - dti.period_end(l.period)) - t.target_value)
 					* CASE t.direction WHEN 'higher' THEN 1 ELSE -1 END >= 0 THEN 'on track'
 		   ELSE 'off track'
-	   END AS status
+	   END AS status,
+	   t.name_vi IS NULL AND tr.name_vi IS NOT NULL AS name_vi_translated,
+	   fi.period AS trend_from,
+	   fi.carried AS trend_carried
 FROM dti.target t
+LEFT JOIN dti.target_translation tr ON tr.code = t.code
 LEFT JOIN latest l ON l.target_id = t.id
 LEFT JOIN first fi ON fi.target_id = t.id AND fi.unit_id = l.unit_id
 LEFT JOIN dti.unit u ON u.id = l.unit_id;
@@ -281,10 +324,10 @@ BEGIN
 		('score_long', NULL, 'Long form: one row per unit, period and indicator of the published scorecards (the index DTI, pillars, main indicators, components), with ranks'),
 		('ranking', NULL, 'Published ranking of every unit on the index: rank at 4 decimals (competition, 1224), change since the previous period, rank within the region or ministry group, band and grade'),
 		('province_ranking', NULL, 'The ranking of provinces (dti.ranking for unit_level province)'),
-		('top_contributors', NULL, 'The five leaves that contributed most to each unit''s change of the index since the previous period (same framework), from explain_change()'),
+		('top_contributors', NULL, 'The five leaves that contributed most to each unit''s change of the index since the previous period, from explain_change(); across a framework change, the five main indicators mapped by dti.indicator_map that contributed most (dti.explain_across(); dti.change_across_frameworks lists the unmapped ones)'),
 		('data_quality', NULL, 'Per unit and period: leaves the framework expects, indicators submitted, indicators with a current verified value, and changes waiting for a refresh'),
 		('merged_series', NULL, 'Pre-merger values carried onto the 34 units of 2025: the official unweighted mean of the members'' values per main indicator and index, beside the unit''s own value where it has one'),
-		('target_attainment', NULL, 'National targets: latest verified value of each target indicator per unit, the gap, and achieved / on track / off track / missed / no data'),
+		('target_attainment', NULL, 'National targets: latest verified value (or monitored value, dti.monitored_value) of each target per unit, the gap, and achieved / on track / off track / missed / not enough data / no data; the trend of a unit formed in the 2025 merger starts from its predecessors'' values'),
 		('refresh_history', NULL, 'The refresh log: one row per CALL dti.refresh()'),
 		('score_wide', NULL, NULL),
 		(NULL, 'unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
@@ -310,6 +353,9 @@ BEGIN
 		(NULL, 'coverage', 'Share of the leaves under the node that have a verified value'),
 		(NULL, 'band', 'EGDI-style band of the index: Rất cao (> 0.75), Cao (0.50-0.75), Trung bình (0.25-0.50), Thấp (< 0.25)'),
 		(NULL, 'grade', 'A-E grade where the framework defines a scale (dti.framework_grade)'),
+		(NULL, 'ministry_group', 'For a ministry, its group: Bộ, ngành có cung cấp dịch vụ công (with public services) or không cung cấp (without); ministries are ranked within it'),
+		(NULL, 'ministry_group_rank', 'For a ministry, its rank within its ministry group (competition rank at 4 decimals)'),
+		(NULL, 'value_note', 'Why the value is empty, when the framework says so (points of main indicators not published yet: see dti.complete_points())'),
 		(NULL, 'place', 'Place of the contribution by size, 1 the largest'),
 		(NULL, 'value_prev', 'Value in the previous period'),
 		(NULL, 'contribution', 'Contribution to the change of the index (index scale); the leaves sum to the change'),
@@ -332,7 +378,10 @@ BEGIN
 		(NULL, 'direction', 'higher or lower is better'),
 		(NULL, 'deadline', 'Date by which the target is due'),
 		(NULL, 'gap', 'How far the latest value is from the target, in the target''s direction (positive: still to go)'),
-		(NULL, 'status', 'achieved, on track (a straight line through the first and latest values reaches the target by the deadline), off track, missed, no data'),
+		(NULL, 'status', 'achieved, on track (a straight line through the first and latest values reaches the target by the deadline), off track, missed, not enough data (a single value: no trend), no data'),
+		(NULL, 'name_vi_translated', 'True when name_vi is a translation of the English name (dti.target_translation), not the decision''s own wording'),
+		(NULL, 'trend_from', 'Period of the first value of the trend line'),
+		(NULL, 'trend_carried', 'True when the first value is carried from the predecessors of a unit formed in the 2025 merger (their sum for counts, else by the succession rule)'),
 		(NULL, 'dti', 'The index, rounded to 4 decimals'),
 		(NULL, 'run', 'Refresh run number'),
 		(NULL, 'started_at', 'When the run started'),

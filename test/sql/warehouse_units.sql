@@ -99,8 +99,9 @@ INSERT INTO dti.unit (code, level, kind, name_vi, full_name_vi, valid_from) VALU
 SELECT kind, count(*), min(label), max(label) FROM dti.period GROUP BY kind ORDER BY kind;
 SELECT label, kind, year, to_char(starts, 'YYYY-MM-DD') AS starts, to_char(ends, 'YYYY-MM-DD') AS ends FROM dti.period WHERE label IN ('2024', '2024-Q2', '2024-02') ORDER BY label;
 SELECT level, year, code, version FROM dti.framework_in_use ORDER BY level, year;
-SELECT code, name_vi, name_en, group_name, max_points, rule, scored, n_components
-FROM dti.framework_indicator ORDER BY code;
-SELECT sum(max_points) AS points, sum(n_components) AS components FROM dti.framework_indicator;
+SELECT f.code AS framework, i.code, i.name_vi, i.name_en, i.group_name, i.max_points, i.rule, i.scored, i.n_components
+FROM dti.framework_indicator i JOIN dti.framework f ON f.id = i.framework_id ORDER BY f.code, i.code;
+SELECT f.code AS framework, sum(i.max_points) AS points, sum(i.n_components) AS components
+FROM dti.framework_indicator i JOIN dti.framework f ON f.id = i.framework_id GROUP BY f.code ORDER BY f.code;
 SELECT count(*) AS targets, count(*) FILTER (WHERE direction = 'lower') AS lower_is_better,
 	   count(*) FILTER (WHERE NOT verified) AS unverified FROM dti.target;
