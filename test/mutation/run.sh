@@ -69,7 +69,7 @@ while IFS=$'\t' read -r file nth find replace what; do
 		killed=$((killed + 1))
 	fi
 	rm -rf "$m"
-done <"$root/test/mutation/mutants"
+done <"$base/test/mutation/mutants"	# the copy: the list may be edited meanwhile
 
 echo "mutation: $((n - stale)) mutants run, $killed killed, ${#survivors[@]} survived, $stale stale; $(($(date +%s) - start))s (suite: ${MUTATION_SUITE:-core})"
 for s in "${survivors[@]}"; do echo "survivor $s"; done
