@@ -10,7 +10,6 @@
 #   usage: test/mutation/run.sh [REGEX]   (run only the mutants whose label matches)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$(pwd)
 only=${1:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dti-mutation.XXXXXX")
 chmod 755 "$work"	# the server (another user when run as root) runs from here
