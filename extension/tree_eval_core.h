@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <math.h>
+
+#include "compensated_sum.h"
 #include "framework_core.h"
 
 /* A framework as plain arrays, nodes in preorder (parents first). */
@@ -89,9 +92,136 @@ extern void fw_tree_plan(FwTree *t, double *full_alpha);
  * set, FW_EVAL_NULL, or FW_EVAL_NEGATIVE with *bad_node the offending
  * child (its value in val[]).
  */
-extern int	fw_tree_evaluate(const FwTree *t, const double *weight,
-							 const uint8_t *method, const double *values,
-							 const uint8_t *present, double *val, uint8_t *has,
-							 double *alpha, double *root, int *bad_node);
+/*
+ * Evaluate the tree bottom-up (the rules are above).  Inline, so that each
+ * caller gets a copy specialised for it (rank_intervals() asks for no
+ * weights out, in its innermost loop); it is still one definition.
+ */
+static inline int
+fw_tree_evaluate(const FwTree *t, const double *weight, const uint8_t *method,
+				 const double *values, const uint8_t *present, double *val,
+				 uint8_t *has, double *alpha, double *root, int *bad_node)
+{
+	bool		planned = (weight == t->weight && t->full_alpha != NULL);
+	int			i;
+
+	for (i = t->nnodes - 1; i >= 0; i--)
+	{
+		int			first = t->first_child[i];
+		int			k;
+		int			counted = 0,
+					npresent = 0;
+		int			m;
+		bool		zero_missing;
+		bool		zero = false;
+		double		total;
+		CompensatedSum wsum;
+		CompensatedSum acc;
+
+		/* the parent, evaluated later, overwrites this when i counts */
+		if (alpha)
+			alpha[i] = (i == 0) ? 1.0 : 0.0;
+		if (first < 0)
+		{
+			int			l = t->leaf_index[i];
+
+			has[i] = present[l] ? 1 : 0;
+			val[i] = present[l] ? values[l] : 0.0;
+			continue;
+		}
+		m = method[i];
+		if (planned && (m == FW_POINTS || m == FW_AMEAN))
+		{
+			bool		all = true;
+
+			/* every counted child has a value: the weights are known */
+			for (k = first; k >= 0 && all; k = t->next_sibling[k])
+				if (weight[k] > 0)
+				{
+					counted++;
+					all = has[k] != 0;
+				}
+			if (all && counted > 0)
+			{
+				csum_init(&acc);
+				for (k = first; k >= 0; k = t->next_sibling[k])
+					if (weight[k] > 0)
+					{
+						if (alpha)
+							alpha[k] = t->full_alpha[k];
+						csum_add(&acc, t->full_alpha[k] * val[k]);
+					}
+				val[i] = csum_total(&acc);
+				has[i] = 1;
+				continue;
+			}
+			counted = 0;
+		}
+		zero_missing = (t->missing[i] == FW_MISSING_ZERO);
+		csum_init(&wsum);
+		for (k = first; k >= 0; k = t->next_sibling[k])
+		{
+			if (!(weight[k] > 0))
+				continue;
+			counted++;
+			if (has[k])
+			{
+				npresent++;
+				csum_add(&wsum, weight[k]);
+			}
+			else if (zero_missing)
+				csum_add(&wsum, weight[k]);
+		}
+		if (npresent == 0 || (double) npresent < t->threshold[i] * counted)
+		{
+			has[i] = 0;
+			val[i] = 0.0;
+			continue;
+		}
+		total = csum_total(&wsum);
+		csum_init(&acc);
+		for (k = first; k >= 0; k = t->next_sibling[k])
+		{
+			double		a,
+						x;
+
+			if (!(weight[k] > 0))
+				continue;
+			if (!has[k] && !zero_missing)
+				continue;
+			a = weight[k] / total;
+			if (alpha)
+				alpha[k] = a;
+			x = has[k] ? val[k] : 0.0;
+			if (m == FW_POINTS || m == FW_AMEAN)
+				csum_add(&acc, a * x);
+			else
+			{
+				if (x < 0)
+				{
+					*bad_node = k;
+					return FW_EVAL_NEGATIVE;
+				}
+				if (x == 0)
+					zero = true;
+				else if (m == FW_GMEAN)
+					csum_add(&acc, a * log(x));
+				else
+					csum_add(&acc, a / x);
+			}
+		}
+		if (m == FW_GMEAN)
+			val[i] = zero ? 0.0 : exp(csum_total(&acc));
+		else if (m == FW_HMEAN)
+			val[i] = zero ? 0.0 : 1.0 / csum_total(&acc);
+		else
+			val[i] = csum_total(&acc);
+		has[i] = 1;
+	}
+	if (!has[0])
+		return FW_EVAL_NULL;
+	*root = val[0];
+	return FW_EVAL_OK;
+}
 
 #endif							/* DTI_TREE_EVAL_CORE_H */

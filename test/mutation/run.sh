@@ -10,7 +10,6 @@
 #   usage: test/mutation/run.sh [REGEX]   (run only the mutants whose label matches)
 set -uo pipefail
 cd "$(dirname "$0")/../.."
-root=$(pwd)
 only=${1:-}
 work=$(mktemp -d "${TMPDIR:-/tmp}/dti-mutation.XXXXXX")
 chmod 755 "$work"	# the server (another user when run as root) runs from here
@@ -69,7 +68,7 @@ while IFS=$'\t' read -r file nth find replace what; do
 		killed=$((killed + 1))
 	fi
 	rm -rf "$m"
-done <"$root/test/mutation/mutants"
+done <"$base/test/mutation/mutants"	# the copy: the list may be edited meanwhile
 
 echo "mutation: $((n - stale)) mutants run, $killed killed, ${#survivors[@]} survived, $stale stale; $(($(date +%s) - start))s (suite: ${MUTATION_SUITE:-core})"
 for s in "${survivors[@]}"; do echo "survivor $s"; done
