@@ -71,7 +71,10 @@ SELECT rk.period,
 			WHEN rk.value IS NOT NULL THEN 'Thấp' END AS band,
 	   (SELECT gs.grade FROM dti.framework_grade gs
 		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
-		ORDER BY gs.min_value DESC LIMIT 1) AS grade
+		ORDER BY gs.min_value DESC LIMIT 1) AS grade,
+	   -- A-E grading of the unit's information system (65_grading.sql)
+	   sg.total AS system_points,
+	   sg.grade AS system_grade
 FROM dti.result_rank rk
 JOIN dti.unit u ON u.id = rk.unit_id
 LEFT JOIN dti.unit g ON g.id = u.parent_id
@@ -80,6 +83,8 @@ LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
 	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
 -- across the 2025 merger: the predecessors' values carried by the succession rule
 LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 'DTI') cp ON prev.unit_id IS NULL
+-- the grade of the unit's main information system in the same year
+LEFT JOIN dti.grading_result sg ON sg.unit_id = rk.unit_id AND sg.main AND sg.year::text = rk.period
 WHERE rk.code = 'DTI';
 
 CREATE VIEW dti.province_ranking AS
@@ -366,6 +371,12 @@ BEGIN
 		END IF;
 	END LOOP;
 END $$;
+
+-- The grade of the unit's information system beside the DTI (65_grading.sql).
+COMMENT ON COLUMN dti.ranking.system_points IS 'Total points of the unit''s main administrative-procedure information system in the year (dti.system_grade), 2 decimals';
+COMMENT ON COLUMN dti.ranking.system_grade IS 'A-E grade of the unit''s main information system in the year (Decision 473/QĐ-BTTTT for 2024)';
+COMMENT ON COLUMN dti.province_ranking.system_points IS 'Total points of the province''s main administrative-procedure information system in the year (dti.system_grade), 2 decimals';
+COMMENT ON COLUMN dti.province_ranking.system_grade IS 'A-E grade of the province''s main information system in the year (Decision 473/QĐ-BTTTT for 2024)';
 
 GRANT SELECT ON dti.score_long, dti.ranking, dti.province_ranking, dti.top_contributors, dti.data_quality,
 	dti.merged_series, dti.target_attainment, dti.refresh_history TO dti_reader, dti_admin;
