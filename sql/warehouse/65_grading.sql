@@ -568,6 +568,24 @@ CROSS JOIN LATERAL (
 COMMENT ON VIEW dti.grading_result IS
 	'Every system with a verified score on each group of its year''s scale: total (2 decimals), grade, competition rank among the systems of its level (ministries, provinces) and year, the weakest group (lowest share of its points)';
 
+-- The points and grade of a unit's main system in a yearly period, for
+-- dti.ranking (a plain SQL body: the view depends on the function only).
+-- It runs with its owner's rights, as the view's other reads do, for the
+-- roles that read dti.ranking.
+CREATE FUNCTION dti.unit_system_grade(unit_id integer, period text, OUT total numeric, OUT grade text)
+RETURNS record
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+	SELECT round(sum(v.points), 2), dti.grading_grade(s.year, sum(v.points))
+	FROM dti.grading_system s
+	JOIN dti.grading_verified v ON v.system_id = s.id
+	WHERE s.unit_id = $1 AND s.main AND s.year::text = $2
+	GROUP BY s.id, s.year, v.scale_id
+	HAVING count(*) = (SELECT count(*) FROM dti.grading_group g WHERE g.scale_id = v.scale_id)
+$$;
+COMMENT ON FUNCTION dti.unit_system_grade(integer, text) IS
+	'Total points (2 decimals) and grade of a unit''s main information system in a year given as a period label (2024), when every group has a verified score; NULLs otherwise';
+
 ------------------------------------------------------------------------------
 -- BI views (dti_reader): standard types, every column commented
 ------------------------------------------------------------------------------
@@ -750,6 +768,8 @@ GRANT EXECUTE ON FUNCTION dti.create_grading_scale(text, integer, text, text, nu
 	dti.freeze_grading_scale(integer, text), dti.open_grading(integer),
 	dti.add_grading_system(text, integer, text, text) TO dti_admin;
 GRANT EXECUTE ON FUNCTION dti.load_grading(text) TO dti_loader;
+REVOKE EXECUTE ON FUNCTION dti.unit_system_grade(integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.unit_system_grade(integer, text) TO dti_reader, dti_admin;
 GRANT EXECUTE ON FUNCTION dti.verify_grading(bigint, text, text) TO dti_verifier, dti_admin;
 
 SELECT pg_catalog.pg_extension_config_dump('dti.grading_scale', 'WHERE NOT shipped');

@@ -84,7 +84,7 @@ LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
 -- across the 2025 merger: the predecessors' values carried by the succession rule
 LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 'DTI') cp ON prev.unit_id IS NULL
 -- the grade of the unit's main information system in the same year
-LEFT JOIN dti.grading_result sg ON sg.unit_id = rk.unit_id AND sg.main AND sg.year::text = rk.period
+LEFT JOIN LATERAL dti.unit_system_grade(rk.unit_id, rk.period) sg ON true
 WHERE rk.code = 'DTI';
 
 CREATE VIEW dti.province_ranking AS
