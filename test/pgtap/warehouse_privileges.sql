@@ -25,7 +25,8 @@ SELECT results_eq(
 			 ('dti.neighbours(text,text,text,text)', 'dti_admin,dti_reader'),
 			 ('dti.queue_everything()', ''),
 			 ('dti.queue_submission()', ''),
-			 ('dti.sync_current_value()', '')$$,
+			 ('dti.sync_current_value()', ''),
+			 ('dti.unit_system_grade(integer,text)', 'dti_admin,dti_reader')$$,
 	'every SECURITY DEFINER function of dti and dti_warehouse, with the roles that may execute it');
 
 SELECT is((SELECT array_agg(fn ORDER BY fn) FROM secdef s
