@@ -356,13 +356,14 @@ BEGIN
 	FROM dti.grading_system s JOIN dti.unit u ON u.id = s.unit_id
 	LEFT JOIN dti.grading_scale_in_use iu ON iu.year = s.year
 	WHERE s.id = NEW.system_id;
-	IF sys.scale_id IS NULL THEN
+	-- a row that names its scale keeps it (a restore), others take the year's
+	NEW.scale_id := coalesce(NEW.scale_id, sys.scale_id);
+	IF NEW.scale_id IS NULL THEN
 		RAISE EXCEPTION 'no grading scale for % (system %)', sys.year, NEW.system_id
 			USING ERRCODE = 'foreign_key_violation', HINT = 'Create one with dti.create_grading_scale().';
 	END IF;
 	NEW.unit_code := sys.code;
-	NEW.scale_id := sys.scale_id;
-	SELECT g.max_points INTO mx FROM dti.grading_group g WHERE g.scale_id = sys.scale_id AND g.code = NEW.group_code;
+	SELECT g.max_points INTO mx FROM dti.grading_group g WHERE g.scale_id = NEW.scale_id AND g.code = NEW.group_code;
 	IF NEW.points > mx THEN
 		RAISE EXCEPTION 'points % exceed the % points of group %', NEW.points, mx, NEW.group_code
 			USING ERRCODE = 'numeric_value_out_of_range', HINT = 'See max_points in dti.grading_group.';
@@ -370,7 +371,7 @@ BEGIN
 	RETURN NEW;
 END $$;
 COMMENT ON FUNCTION dti.grading_score_check() IS
-	'Trigger function: fills unit_code and scale_id of a grading score from its system and refuses points above the group''s maximum';
+	'Trigger function: fills unit_code of a grading score from its system and scale_id (when not given) from the scale of the system''s year, and refuses points above the group''s maximum';
 CREATE TRIGGER grading_score_check BEFORE INSERT ON dti.grading_score
 	FOR EACH ROW EXECUTE FUNCTION dti.grading_score_check();
 
