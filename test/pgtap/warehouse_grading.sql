@@ -9,9 +9,15 @@
 -- and the other named units get totals at the lower edge of their published
 -- band (C 65, D 50) or the upper edge of E (49.99).
 BEGIN;
-SELECT plan(35);
+SELECT plan(36);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
+
+-- The grade beside the DTI: two columns at the end of the ranking views.
+SELECT is((SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+	WHERE c.relnamespace = 'dti'::regnamespace AND c.relname IN ('ranking', 'province_ranking')
+	  AND a.attname IN ('system_points', 'system_grade') AND a.attnum > 14 AND col_description(c.oid, a.attnum) IS NOT NULL),
+	4::bigint, 'dti.ranking and dti.province_ranking end with the points and grade of the unit''s system, commented');
 
 -- The shipped scale of 2024.
 SELECT results_eq($$SELECT code, decision, max_points FROM dti.grading_scale WHERE shipped$$,
