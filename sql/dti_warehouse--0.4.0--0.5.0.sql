@@ -2464,6 +2464,8 @@ GRANT EXECUTE ON FUNCTION dti.create_grading_scale(text, integer, text, text, nu
 	dti.freeze_grading_scale(integer, text), dti.open_grading(integer),
 	dti.add_grading_system(text, integer, text, text) TO dti_admin;
 GRANT EXECUTE ON FUNCTION dti.load_grading(text) TO dti_loader;
+REVOKE EXECUTE ON FUNCTION dti.grading_grade(integer, numeric) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.grading_grade(integer, numeric) TO dti_loader, dti_verifier, dti_admin;
 REVOKE EXECUTE ON FUNCTION dti.unit_system_grade(integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.unit_system_grade(integer, text) TO dti_reader, dti_admin;
 GRANT EXECUTE ON FUNCTION dti.verify_grading(bigint, text, text) TO dti_verifier, dti_admin;
