@@ -1,7 +1,7 @@
 -- The example files of docs/tutorial.md: SYNTHETIC data, generated from a
 -- fixed seed, never a published figure.  Run with psql in the top directory
--- of the checkout, in a database with dti_warehouse, as any role that reads
--- dti.framework_indicator and dti.unit (dti_admin, dti_loader, dti_reader):
+-- of the checkout, in a database with dti_warehouse, as a role that reads
+-- dti.framework_indicator, dti.unit and the grading scale (dti_admin, dti_loader):
 --
 --   \i demo/tutorial_data.sql
 --
@@ -13,7 +13,12 @@
 --                              and 2024, as portals write them: Thừa Thiên
 --                              Huế is named, not coded, in 2024, one line has
 --                              a field too many, and one names a province
---                              that does not exist.
+--                              that does not exist;
+--   grading_2024_synthetic.csv the points of the 63 provinces' information
+--                              systems on the six groups of Decision
+--                              473/QĐ-BTTTT for 2024, and one line with a
+--                              group that does not exist (it reads the
+--                              grading scale: dti_admin or dti_loader).
 \set ON_ERROR_STOP 1
 \! mkdir -p demo/out
 
@@ -88,3 +93,17 @@ INSERT INTO tutorial_line VALUES
 	((SELECT max(k) + 2 FROM tutorial_line), 'Tỉnh Không Tên,2024,CQS.1,0.5,SYNTHETIC: tutorial,"no such province"');
 \copy (SELECT line FROM tutorial_line ORDER BY k) TO 'demo/out/submissions_synthetic.csv'
 DROP TABLE tutorial_line, tutorial_node;
+
+-- The grading of the information systems 2024 (Decision 473/QĐ-BTTTT):
+-- SYNTHETIC points of each province's main system on the six groups, in
+-- quarter points, and one line with a group that does not exist.
+CREATE TEMP TABLE tutorial_grading AS
+SELECT u.code AS unit_code, '2024' AS year, g.code AS group_code,
+	   (floor(4 * g.max_points * (0.35 + 0.6 * (('x' || substr(md5('tutorial-grading:' || u.code || g.code), 1, 8))::bit(32)::bigint
+									 / 4294967296.0))) / 4)::numeric(6,2)::text AS points
+FROM dti.unit u
+CROSS JOIN dti.grading_group g
+JOIN dti.grading_scale_in_use s ON s.scale_id = g.scale_id AND s.year = 2024
+WHERE u.level = 'province' AND u.valid_to = '2025-06-30';
+\copy (SELECT unit_code, year, group_code AS indicator_code, points AS raw_value, 'synthetic' AS source, 'SYNTHETIC: tutorial' AS note FROM tutorial_grading UNION ALL SELECT '01', '2024', 'XX', '1.0', 'synthetic', 'no such group' ORDER BY 1, 3) TO 'demo/out/grading_2024_synthetic.csv' WITH (FORMAT csv, HEADER)
+DROP TABLE tutorial_grading;

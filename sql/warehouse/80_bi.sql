@@ -72,6 +72,9 @@ SELECT rk.period,
 	   (SELECT gs.grade FROM dti.framework_grade gs
 		WHERE gs.framework_id = rk.framework_id AND rk.value >= gs.min_value
 		ORDER BY gs.min_value DESC LIMIT 1) AS grade,
+	   -- A-E grading of the unit's information system (65_grading.sql)
+	   sg.total AS system_points,
+	   sg.grade AS system_grade,
 	   CASE WHEN u.level = 'ministry' THEN g.name_vi END AS ministry_group,
 	   CASE WHEN u.level = 'ministry' THEN rk.group_rank END AS ministry_group_rank,
 	   CASE WHEN rk.value IS NULL THEN dti.points_missing(rk.framework_id) END AS value_note
@@ -83,6 +86,8 @@ LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
 	AND prev.unit_id = rk.unit_id AND prev.code = 'DTI'
 -- across the 2025 merger: the predecessors' values carried by the succession rule
 LEFT JOIN LATERAL dti.carried_value(rk.unit_id, dti.previous_period(rk.period), 'DTI') cp ON prev.unit_id IS NULL
+-- the grade of the unit's main information system in the same year
+LEFT JOIN LATERAL dti.unit_system_grade(rk.unit_id, rk.period) sg ON true
 WHERE rk.code = 'DTI';
 
 CREATE VIEW dti.province_ranking AS
@@ -415,6 +420,12 @@ BEGIN
 		END IF;
 	END LOOP;
 END $$;
+
+-- The grade of the unit's information system beside the DTI (65_grading.sql).
+COMMENT ON COLUMN dti.ranking.system_points IS 'Total points of the unit''s main administrative-procedure information system in the year (dti.system_grade), 2 decimals';
+COMMENT ON COLUMN dti.ranking.system_grade IS 'A-E grade of the unit''s main information system in the year (Decision 473/QĐ-BTTTT for 2024)';
+COMMENT ON COLUMN dti.province_ranking.system_points IS 'Total points of the province''s main administrative-procedure information system in the year (dti.system_grade), 2 decimals';
+COMMENT ON COLUMN dti.province_ranking.system_grade IS 'A-E grade of the province''s main information system in the year (Decision 473/QĐ-BTTTT for 2024)';
 
 GRANT SELECT ON dti.score_long, dti.ranking, dti.province_ranking, dti.top_contributors, dti.data_quality,
 	dti.merged_series, dti.target_attainment, dti.refresh_history TO dti_reader, dti_admin;

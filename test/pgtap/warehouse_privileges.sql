@@ -29,7 +29,8 @@ SELECT results_eq(
 			 ('dti.queue_framework_indicator()', ''),
 			 ('dti.queue_framework_use()', ''),
 			 ('dti.queue_submission()', ''),
-			 ('dti.sync_current_value()', '')$$,
+			 ('dti.sync_current_value()', ''),
+			 ('dti.unit_system_grade(integer,text)', 'dti_admin,dti_reader')$$,
 	'every SECURITY DEFINER function of dti and dti_warehouse, with the roles that may execute it');
 
 SELECT is((SELECT array_agg(fn ORDER BY fn) FROM secdef s

@@ -8,7 +8,7 @@ SELECT has_role('dti_loader'); SELECT has_role('dti_verifier'); SELECT has_role(
 SELECT is((SELECT count(*) FROM pg_roles r WHERE r.rolname IN ('dti_loader', 'dti_verifier', 'dti_reader', 'dti_admin')
 		   AND shobj_description(r.oid, 'pg_authid') IS NOT NULL), 4::bigint, 'every role has a comment');
 SELECT is((SELECT count(*) FROM pg_class c WHERE c.relnamespace = 'dti'::regnamespace AND c.relrowsecurity AND c.relforcerowsecurity),
-	4::bigint, 'submission, submission_status, reject and load enforce row-level security (staging has none: COPY refuses it)');
+	6::bigint, 'submission, submission_status, reject, load, grading_score and grading_score_status enforce row-level security (staging has none: COPY refuses it)');
 
 CREATE ROLE dti_t_hanoi LOGIN IN ROLE dti_loader;
 CREATE ROLE dti_t_saigon LOGIN IN ROLE dti_loader;

@@ -7,7 +7,9 @@
 # ranking table has the 63 provinces; the rank-interval chart has the top
 # 10; the page loads nothing from elsewhere; and Chromium logged no console
 # message (an SVG path it cannot parse, a blocked resource, ...): the page
-# has no scripts, so any console line is a fault.
+# has no scripts, so any console line is a fault.  The grading section
+# (demo/grading.sql) lists the 16 units the 2024 announcement names and
+# labels each of the 84 systems synthetic.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -16,7 +18,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists $db >/dev/null 2>&1' EXIT
 dropdb --if-exists $db >/dev/null 2>&1
 createdb $db
-(cd "$work" && psql -X -q -v ON_ERROR_STOP=1 -d $db -f "$root/demo/warehouse.sql" -f "$root/demo/report.sql" >/dev/null)
+(cd "$work" && PATH="$root/tools:$PATH" psql -X -q -v ON_ERROR_STOP=1 -d $db -f "$root/demo/warehouse.sql" \
+	-f "$root/demo/grading.sql" -f "$root/demo/report.sql" >/dev/null)
 
 browser() {
 	HOME=$work timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-dev-shm-usage \
@@ -74,12 +77,20 @@ if p.medians != 10:
 if p.external:
     problems.append("the page refers to other resources: %r" % p.external[:5])
 
+# the grading of 2024: the 16 named units, each row of the 84 labelled
+dom = open(work + "/dom.html", encoding="utf-8").read()
+named = dom.count("grade published; points synthetic") + dom.count("total published; group points other than functionality synthetic")
+if named != 16:
+    problems.append("grading: expected the 16 named units, found %d" % named)
+if dom.count("<td>synthetic</td>") != 84:
+    problems.append("grading: expected 84 system rows labelled synthetic, found %d" % dom.count("<td>synthetic</td>"))
+
 console = [l for l in open(work + "/chromium.log", encoding="utf-8", errors="replace") if ":CONSOLE" in l]
 if console:
     problems.append("console messages:\n" + "".join(console[:10]))
 
-print("report: maps %r unit paths, %d ranking rows, %d interval rows, screenshot %d bytes, %d console messages"
-      % (p.maps, p.ranking_rows - 1, p.medians, len(png), len(console)))
+print("report: maps %r unit paths, %d ranking rows, %d interval rows, %d named graded units, screenshot %d bytes, %d console messages"
+      % (p.maps, p.ranking_rows - 1, p.medians, named, len(png), len(console)))
 if problems:
     print("\n".join(problems))
     sys.exit(1)

@@ -68,4 +68,6 @@ for f in blocks/*.sql; do
 done
 n=$(psql -X -At -U tut_reader -d dti_tutorial -c "SELECT count(*) FROM dti.province_ranking WHERE period = '2024' AND framework = 'my-dti'")
 [ "$n" = 63 ] || { echo "the reader sees $n provinces ranked in 2024, not 63"; exit 1; }
-echo "tutorial: $ran blocks ran as their roles; the reader sees 63 provinces ranked in 2024"
+g=$(psql -X -At -U tut_reader -d dti_tutorial -c "SELECT count(*) FROM dti.system_grade WHERE year = 2024 AND unit_level = 'province' AND grade IS NOT NULL")
+[ "$g" = 63 ] || { echo "the reader sees $g provincial systems graded in 2024, not 63"; exit 1; }
+echo "tutorial: $ran blocks ran as their roles; the reader sees 63 provinces ranked and 63 systems graded in 2024"

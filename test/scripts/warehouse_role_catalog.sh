@@ -48,6 +48,14 @@ INSERT INTO dti.submission (unit_code, period, indicator, raw_value, status) VAL
 -- Sample calls with valid arguments, one per function of schema dti.
 CREATE TABLE public.sample_call (fn text PRIMARY KEY, call text NOT NULL, accepted_sqlstate text);
 INSERT INTO public.sample_call VALUES
+	('dti.add_grading_system(text,integer,text,text)', $$SELECT dti.add_grading_system('01', 2024, '01.2', 'Hệ thống thử')$$, NULL),
+	('dti.create_grading_scale(text,integer,text,text,numeric,text)', $$SELECT dti.create_grading_scale('role-test', 2030, 'Thang thử')$$, NULL),
+	('dti.freeze_grading_scale(integer,text)', $$SELECT dti.freeze_grading_scale((SELECT min(id) FROM dti.grading_scale), 'role test')$$, NULL),
+	('dti.grading_grade(integer,numeric)', $$SELECT dti.grading_grade(2024, 64.99)$$, NULL),
+	('dti.load_grading(text)', $$SELECT * FROM dti.load_grading('role test')$$, NULL),
+	('dti.open_grading(integer)', $$SELECT dti.open_grading(2024)$$, NULL),
+	('dti.unit_system_grade(integer,text)', $$SELECT * FROM dti.unit_system_grade(1, '2024')$$, NULL),
+	('dti.verify_grading(bigint,text,text)', $$SELECT dti.verify_grading((SELECT max(id) FROM dti.load))$$, NULL),
 	('dti.add_ministry(text,text,text,boolean,date,text)', $$SELECT dti.add_ministry('BTEST', 'Bộ Thử', 'Test ministry', true)$$, NULL),
 	('dti.analyze_results()', $$SELECT dti.analyze_results()$$, NULL),
 	('dti.ascii_name(text)', $$SELECT dti.ascii_name('Đắk Lắk')$$, NULL),
