@@ -143,6 +143,34 @@ read_header(WireReader *r, int *n)
 }
 
 /*
+ * The frame both decoders share: the header, then zeroed node
+ * specifications of spec_size bytes each and the codes and lengths of the
+ * nodes read so far (for parent indexes).
+ */
+static const char *
+start_nodes(WireReader *r, size_t spec_size, FwAlloc alloc, void **specs,
+			const char ***codes, int **lens, int *n)
+{
+	const char *problem = read_header(r, n);
+
+	if (problem != NULL)
+		return problem;
+	*specs = alloc(spec_size * (size_t) *n);
+	memset(*specs, 0, spec_size * (size_t) *n);
+	*codes = alloc(sizeof(char *) * (size_t) *n);
+	*lens = alloc(sizeof(int) * (size_t) *n);
+	return NULL;
+}
+
+/* After the last node: nothing may follow. */
+static const char *
+finish_nodes(const WireReader *r, int *bad_node)
+{
+	*bad_node = 0;
+	return wire_left(r) != 0 ? "Bytes follow the value" : NULL;
+}
+
+/*
  * One node's code and parent index: the code must be a valid indicator
  * code, the parent an earlier node (the root has none).
  */
@@ -193,12 +221,9 @@ fw_wire_decode(const unsigned char *buf, size_t len, FwAlloc alloc,
 
 	*bad_node = 0;
 	wire_init(&r, buf, len);
-	if ((problem = read_header(&r, &n)) != NULL)
+	problem = start_nodes(&r, sizeof(FwNodeSpec), alloc, (void **) &specs, &codes, &lens, &n);
+	if (problem != NULL)
 		return problem;
-	specs = alloc(sizeof(FwNodeSpec) * (size_t) n);
-	codes = alloc(sizeof(char *) * (size_t) n);
-	lens = alloc(sizeof(int) * (size_t) n);
-	memset(specs, 0, sizeof(FwNodeSpec) * (size_t) n);
 	for (i = 0; i < n; i++)
 	{
 		FwNodeSpec *s = &specs[i];
@@ -238,9 +263,8 @@ fw_wire_decode(const unsigned char *buf, size_t len, FwAlloc alloc,
 		if (!finite)
 			return "A number is not finite";
 	}
-	*bad_node = 0;
-	if (wire_left(&r) != 0)
-		return "Bytes follow the value";
+	if ((problem = finish_nodes(&r, bad_node)) != NULL)
+		return problem;
 	*specs_out = specs;
 	*n_out = n;
 	return NULL;
@@ -308,12 +332,9 @@ sc_wire_decode(const unsigned char *buf, size_t len, FwAlloc alloc,
 
 	*bad_node = 0;
 	wire_init(&r, buf, len);
-	if ((problem = read_header(&r, &n)) != NULL)
+	problem = start_nodes(&r, sizeof(ScNodeSpec), alloc, (void **) &specs, &codes, &lens, &n);
+	if (problem != NULL)
 		return problem;
-	specs = alloc(sizeof(ScNodeSpec) * (size_t) n);
-	codes = alloc(sizeof(char *) * (size_t) n);
-	lens = alloc(sizeof(int) * (size_t) n);
-	memset(specs, 0, sizeof(ScNodeSpec) * (size_t) n);
 	for (i = 0; i < n; i++)
 	{
 		ScNodeSpec *s = &specs[i];
@@ -357,9 +378,8 @@ sc_wire_decode(const unsigned char *buf, size_t len, FwAlloc alloc,
 		if (!finite)
 			return "A number is not finite";
 	}
-	*bad_node = 0;
-	if (wire_left(&r) != 0)
-		return "Bytes follow the value";
+	if ((problem = finish_nodes(&r, bad_node)) != NULL)
+		return problem;
 	*specs_out = specs;
 	*n_out = n;
 	return NULL;
