@@ -98,24 +98,50 @@ hex_bytes(const char *s, const char *type, size_t *len, Node *escontext)
 	return b;
 }
 
+/*
+ * The next-leaf prediction of an aggregate: rows of a unit usually come in
+ * the same order of codes unit after unit (not necessarily the tree's), so
+ * the leaf that followed each one last time is the guess for next time,
+ * learned as rows arrive; a miss costs one hash lookup.
+ */
+typedef struct LeafHint
+{
+	const CompiledFramework *cf;
+	int32		prev;			/* the last row's node, or -1 */
+	int32	   *next;			/* per node: the node that followed it */
+} LeafHint;
+
 /* The leaf a row's code names, erroring as rollup() does. */
 static int
-row_leaf(const CompiledFramework *cf, const IndicatorCode *code, int32 *hint,
-		 const char *fname)
+row_leaf(const CompiledFramework *cf, const IndicatorCode *code, LeafHint *h,
+		 MemoryContext cxt, const char *fname)
 {
-	int			node = *hint;
+	int			node = -1;
 
-	if (node < 0 || node >= cf->fw->nnodes ||
-		cf->fw->nodes[node].code_len != ICODE_LEN(code) ||
-		memcmp(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)) != 0)
+	if (h != NULL && h->cf != cf)
+	{
+		h->next = MemoryContextAlloc(cxt, sizeof(int32) * cf->fw->nnodes);
+		memcpy(h->next, cf->next_leaf, sizeof(int32) * cf->fw->nnodes);
+		h->prev = -1;
+		h->cf = cf;
+	}
+	if (h != NULL && h->prev >= 0)
+		node = h->next[h->prev];
+	if (node < 0 || (size_t) cf->lens[node] != ICODE_LEN(code) ||
+		memcmp(cf->codes[node], ICODE_DATA(code), ICODE_LEN(code)) != 0)
+	{
 		node = framework_find(cf, ICODE_DATA(code), ICODE_LEN(code));
+		if (h != NULL && h->prev >= 0 && node >= 0)
+			h->next[h->prev] = node;
+	}
 	if (node < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("indicator \"%s\" is not in the framework",
 						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
 				 errhint("Filter the rows to the framework's leaves, or add the indicator to the framework.")));
-	*hint = cf->next_leaf[node];
+	if (h != NULL)
+		h->prev = node;
 	if (cf->fw->nodes[node].leaf_index < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -235,7 +261,7 @@ state_to_update(FunctionCallInfo fcinfo, Datum d)
 typedef struct StatsCache
 {
 	void	   *fw_cache;
-	int32		hint;
+	LeafHint	hint;
 } StatsCache;
 
 /*
@@ -259,12 +285,12 @@ leaf_stats_step(PG_FUNCTION_ARGS)
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatsCache));
-		cache->hint = -1;
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	framework_cached_in(&cache->fw_cache, fcinfo->flinfo->fn_mcxt,
 						PG_GETARG_DATUM(1), &cf);
-	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), &cache->hint, "leaf_stats");
+	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), &cache->hint,
+					fcinfo->flinfo->fn_mcxt, "leaf_stats");
 
 	if (PG_ARGISNULL(0))
 	{
@@ -344,14 +370,14 @@ leaf_stats_of(PG_FUNCTION_ARGS)
 {
 	LeafStats  *ls = DatumGetLeafStatsP(PG_GETARG_DATUM(0));
 	CompiledFramework *cf;
-	int32		hint = -1;
 	int			leaf;
 	SrStats    *s;
 
 	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
 	if (ls->fingerprint != cf->fw->fingerprint || ls->nleaves != cf->fw->nleaves)
 		other_framework_error();
-	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), &hint, "leaf_stats_of");
+	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), NULL, CurrentMemoryContext,
+					"leaf_stats_of");
 	if (ls->leaves[leaf].n == 0)
 		PG_RETURN_NULL();
 	s = palloc(sizeof(SrStats));
@@ -399,6 +425,7 @@ state_from_bytes(const unsigned char *b, size_t len)
 	(void) composite_state_decode(b, len, &n, &np, st->values, CS_PRESENT(st),
 								  &tree, &tree_len);
 	st->npresent = np;
+	st->source = fw->fingerprint;
 	fw_wire_write(fw, CS_TREE(st));
 	return st;
 }
@@ -453,7 +480,7 @@ composite_state_send(PG_FUNCTION_ARGS)
  * What composite_step keeps per query (fn_extra): framework.c's cache, and
  * for the last framework and statistics seen, each leaf's rule and
  * summary, the tree's binary form that states carry, and the next-leaf
- * hint.
+ * prediction.
  */
 typedef struct ScoringPlan
 {
@@ -465,7 +492,7 @@ typedef struct ScoringPlan
 	SrStats    *summary;		/* per leaf */
 	unsigned char *tree;
 	uint32		tree_len;
-	int32		hint;
+	LeafHint	hint;
 } ScoringPlan;
 
 /* Work out the plan for framework cf and statistics datum d (or none). */
@@ -487,7 +514,6 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 		plan->tree_len = (uint32) fw_wire_size(cf->fw);
 		plan->tree = palloc(plan->tree_len);
 		fw_wire_write(cf->fw, plan->tree);
-		plan->hint = -1;
 	}
 	for (l = 0; l < n; l++)
 	{
@@ -561,7 +587,8 @@ composite_step(PG_FUNCTION_ARGS)
 	if (plan->cf != cf || !same_stats(plan, raw, PG_GETARG_DATUM(2), stats_null))
 		plan_scoring(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
 					 stats_null ? (Datum) 0 : PG_GETARG_DATUM(2), stats_null);
-	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(3), &plan->hint, "composite");
+	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(3), &plan->hint,
+					fcinfo->flinfo->fn_mcxt, "composite");
 
 	if (PG_ARGISNULL(0))
 	{
@@ -576,6 +603,7 @@ composite_step(PG_FUNCTION_ARGS)
 		st->npresent = 0;
 		st->tree_len = plan->tree_len;
 		st->pad2 = 0;
+		st->source = cf->fw->fingerprint;
 		memset(st->values, 0, sizeof(double) * n);
 		memset(CS_PRESENT(st), 0, n);
 		memcpy(CS_TREE(st), plan->tree, plan->tree_len);
@@ -583,8 +611,7 @@ composite_step(PG_FUNCTION_ARGS)
 	else
 	{
 		st = (CompositeState *) state_to_update(fcinfo, PG_GETARG_DATUM(0));
-		if (st->nleaves != cf->fw->nleaves || st->tree_len != plan->tree_len ||
-			memcmp(CS_TREE(st), plan->tree, plan->tree_len) != 0)
+		if (st->source != cf->fw->fingerprint || st->nleaves != cf->fw->nleaves)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("the rows of one scorecard use different frameworks"),

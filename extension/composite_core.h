@@ -67,6 +67,9 @@ typedef struct CompositeState
 	int32_t		npresent;
 	uint32_t	tree_len;
 	int32_t		pad2;
+	uint64_t	source;			/* in memory only: the fingerprint of the
+								 * framework the rows came with, for a cheap
+								 * check per row (not in the binary form) */
 	double		values[];
 } CompositeState;
 
