@@ -361,27 +361,57 @@ finish_leaf(const IstatsState *st, SrStats *s)
 				 errdetail("%s.", problem)));
 }
 
+/* What leaf_stats_of keeps per query: the last statistics, finished. */
+typedef struct StatsOfCache
+{
+	void	   *fw_cache;
+	Pointer		raw;			/* the statistics datum last seen */
+	const CompiledFramework *cf;
+	SrStats    *summary;		/* per leaf */
+} StatsOfCache;
+
 /*
  * leaf_stats_of(stats, fw, code): the indicator_stats of one leaf, as
  * indicator_stats() over the same values gives it (NULL with no values).
+ * Called once per row, so the summaries of the statistics datum last seen
+ * are kept.
  */
 Datum
 leaf_stats_of(PG_FUNCTION_ARGS)
 {
-	LeafStats  *ls = DatumGetLeafStatsP(PG_GETARG_DATUM(0));
+	StatsOfCache *cache = (StatsOfCache *) fcinfo->flinfo->fn_extra;
+	Pointer		raw = DatumGetPointer(PG_GETARG_DATUM(0));
 	CompiledFramework *cf;
 	int			leaf;
 	SrStats    *s;
 
-	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
-	if (ls->fingerprint != cf->fw->fingerprint || ls->nleaves != cf->fw->nleaves)
-		other_framework_error();
+	if (cache == NULL)
+	{
+		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatsOfCache));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	framework_cached_in(&cache->fw_cache, fcinfo->flinfo->fn_mcxt, PG_GETARG_DATUM(1), &cf);
+	if (raw != cache->raw || cf != cache->cf)
+	{
+		LeafStats  *ls = DatumGetLeafStatsP(PG_GETARG_DATUM(0));
+		int			l;
+
+		if (ls->fingerprint != cf->fw->fingerprint || ls->nleaves != cf->fw->nleaves)
+			other_framework_error();
+		if (cache->summary != NULL)
+			pfree(cache->summary);
+		cache->summary = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SrStats) * ls->nleaves);
+		for (l = 0; l < ls->nleaves; l++)
+			finish_leaf(&ls->leaves[l], &cache->summary[l]);
+		cache->raw = raw;
+		cache->cf = cf;
+	}
 	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), NULL, CurrentMemoryContext,
 					"leaf_stats_of");
-	if (ls->leaves[leaf].n == 0)
+	if (cache->summary[leaf].n == 0)
 		PG_RETURN_NULL();
 	s = palloc(sizeof(SrStats));
-	finish_leaf(&ls->leaves[leaf], s);
+	*s = cache->summary[leaf];
 	PG_RETURN_POINTER(s);
 }
 
@@ -393,7 +423,7 @@ leaf_stats_of(PG_FUNCTION_ARGS)
  * compiled framework writes it.
  */
 static CompositeState *
-state_from_bytes(const unsigned char *b, size_t len)
+state_from_bytes(const unsigned char *b, size_t len, bool binary)
 {
 	int32		n,
 				np;
@@ -407,14 +437,15 @@ state_from_bytes(const unsigned char *b, size_t len)
 	problem = composite_state_decode(b, len, &n, &np, NULL, NULL, &tree, &tree_len);
 	if (problem != NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", "composite_state"),
+				(errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid %s value for type %s", binary ? "binary" : "text", "composite_state"),
 				 errdetail("%s.", problem)));
+	/* the tree's problems are reported as its binary form's (22P03) */
 	fw = framework_from_wire(tree, tree_len);
 	if (fw->nleaves != n)
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary value for type %s", "composite_state"),
+				(errcode(binary ? ERRCODE_INVALID_BINARY_REPRESENTATION : ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid %s value for type %s", binary ? "binary" : "text", "composite_state"),
 				 errdetail("The number of leaves does not match the tree.")));
 	wire = fw_wire_size(fw);
 	st = palloc0(CS_SIZE(n, wire));
@@ -450,7 +481,7 @@ composite_state_in(PG_FUNCTION_ARGS)
 
 	if (b == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_POINTER(state_from_bytes(b, len));
+	PG_RETURN_POINTER(state_from_bytes(b, len, false));
 }
 
 Datum
@@ -467,7 +498,7 @@ composite_state_recv(PG_FUNCTION_ARGS)
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	size_t		len = buf->len - buf->cursor;
 
-	PG_RETURN_POINTER(state_from_bytes((const unsigned char *) pq_getmsgbytes(buf, len), len));
+	PG_RETURN_POINTER(state_from_bytes((const unsigned char *) pq_getmsgbytes(buf, len), len, true));
 }
 
 Datum
