@@ -540,6 +540,12 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 		other_framework_error();
 	if (plan->cf != cf)
 	{
+		if (plan->cf != NULL)
+		{
+			pfree(plan->rules);
+			pfree(plan->summary);
+			pfree(plan->tree);
+		}
 		plan->rules = palloc(sizeof(SrRule *) * n);
 		plan->summary = palloc(sizeof(SrStats) * n);
 		plan->tree_len = (uint32) fw_wire_size(cf->fw);
@@ -561,6 +567,8 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 		else
 			memset(&plan->summary[l], 0, sizeof(SrStats));
 	}
+	if (plan->stats != NULL)
+		pfree(plan->stats);
 	plan->stats = ls == NULL ? NULL : copy_varlena(ls);
 	plan->stats_ptr = raw;
 	plan->cf = cf;
