@@ -3,7 +3,7 @@
 -- a seeded data set, serial (the same bits given the same statistics) and
 -- with parallel workers (within 1e-12 relative).
 BEGIN;
-SELECT plan(51);
+SELECT plan(54);
 
 SELECT has_type('leaf_stats');
 SELECT has_type('composite_state');
@@ -87,6 +87,26 @@ SELECT throws_ok($$SELECT 'zz'::leaf_stats$$, '22P02', NULL, 'leaf_stats text th
 SELECT throws_ok($$SELECT substr(st::text, 1, 200)::leaf_stats FROM st$$, '22P02', NULL, 'a truncated leaf_stats text is refused');
 SELECT throws_ok($$SELECT overlay(st::text placing 'ff' from 27)::leaf_stats FROM st$$, '22P02', NULL,
 	'a leaf_stats text with a corrupt accumulator is refused');
+
+-- the combine functions, called as the final phase of a parallel plan
+-- calls them: two halves merged give the whole
+SELECT results_eq(
+	$$SELECT code::text, stats_n(s), stats_min(s), stats_max(s), round(stats_mean(s)::numeric, 9), round(stats_sd(s)::numeric, 9)
+	  FROM rule, (SELECT leaf_stats_combine(
+			(SELECT leaf_stats((SELECT fw FROM fw), code, v) FROM leaf WHERE u <= 150),
+			(SELECT leaf_stats((SELECT fw FROM fw), code, v) FROM leaf WHERE u > 150)) AS st) h,
+		LATERAL leaf_stats_of(h.st, (SELECT fw FROM fw), code) s ORDER BY code$$,
+	$$SELECT code::text, stats_n(s), stats_min(s), stats_max(s), round(stats_mean(s)::numeric, 9), round(stats_sd(s)::numeric, 9)
+	  FROM rule, LATERAL leaf_stats_of((SELECT st FROM st), (SELECT fw FROM fw), code) s ORDER BY code$$,
+	'leaf_stats_combine() of two halves gives the statistics of the whole');
+SELECT is(composite_final(composite_combine(
+		composite_step(NULL, fw, (SELECT st FROM st), 'P1.1.1', 40),
+		composite_step(composite_step(NULL, fw, (SELECT st FROM st), 'P2.1.1', 60), fw, (SELECT st FROM st), 'P1.1.2', 70)))::text,
+	(SELECT composite(fw, (SELECT st FROM st), c, v) FROM (VALUES ('P1.1.1'::indicator_code, 40::float8), ('P2.1.1', 60), ('P1.1.2', 70)) x(c, v))::text,
+	'composite_combine() of two partial states gives the scorecard of all their rows') FROM fw;
+SELECT throws_ok($$SELECT composite_combine(composite_step(NULL, fw, (SELECT st FROM st), 'P1.1.1', 40),
+		composite_step(NULL, fw, (SELECT st FROM st), 'P1.1.1', 50)) FROM fw$$,
+	'21000', 'a leaf has more than one value in one scorecard');
 
 -- composite() against score() + rollup(), serial: every node, the same bits
 CREATE TEMP TABLE a AS SELECT u, composite((SELECT fw FROM fw), (SELECT st FROM st), code, v) AS sc FROM leaf GROUP BY u;
