@@ -77,6 +77,7 @@ demo:
 bench:
 	@test/bench/run.sh
 	@test/bench/rollup.sh
+	@test/bench/composite.sh
 	@test/bench/ranking.sh
 	@test/bench/refresh.sh
 	@test/bench/scale.sh

@@ -34,6 +34,7 @@
 #include "indicator_code.h"
 #include "indicator_code_core.h"
 #include "pg_compat.h"
+#include "scoring_rule.h"
 #include "tree_wire_core.h"
 
 PG_FUNCTION_INFO_V1(framework_in);
@@ -42,6 +43,8 @@ PG_FUNCTION_INFO_V1(framework_recv);
 PG_FUNCTION_INFO_V1(framework_send);
 PG_FUNCTION_INFO_V1(framework_compile);
 PG_FUNCTION_INFO_V1(framework_nodes);
+PG_FUNCTION_INFO_V1(framework_rules);
+PG_FUNCTION_INFO_V1(framework_rule);
 
 /* One node as given by the user, before compilation. */
 typedef FwNodeSpec NodeSpec;
@@ -188,6 +191,21 @@ compile_specs(const NodeSpec *specs, int n, bool binary, Node *escontext)
 							code_str(s->code, s->code_len),
 							code_str(o->code, o->code_len),
 							fw_method_name(err.method))));
+			break;
+		case FWC_RULE_INNER:
+			errsave(escontext,
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" has a scoring rule but is not a leaf",
+							code_str(s->code, s->code_len)),
+					 errhint("Give rules to leaves only; inner values are computed from them.")));
+			break;
+		case FWC_RULE_KIND:
+			errsave(escontext,
+					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("rule %s of indicator \"%s\" cannot be carried by a framework",
+							scoring_rule_to_cstring(s->rule), code_str(s->code, s->code_len)),
+					 errdetail("A framework carries absolute rules and rules relative to statistics (best, minmax, zscore)."),
+					 errhint("Score grade and rank rules with score() or rank_score() and give the leaf no rule.")));
 			break;
 		case FWC_OK:
 			break;
@@ -374,6 +392,13 @@ framework_out(PG_FUNCTION_ARGS)
 			appendStringInfoString(&buf, ", \"threshold\": ");
 			append_number(&buf, s.threshold);
 		}
+		if (fw->nodes[i].leaf_index >= 0 &&
+			fw_leaf_rule(fw, fw->nodes[i].leaf_index) != NULL)
+		{
+			/* the rules a framework carries print without quotes or escapes */
+			appendStringInfo(&buf, ", \"rule\": \"%s\"",
+							 scoring_rule_to_cstring(fw_leaf_rule(fw, fw->nodes[i].leaf_index)));
+		}
 		appendStringInfoChar(&buf, '}');
 	}
 	appendStringInfoChar(&buf, ']');
@@ -495,6 +520,16 @@ framework_in(PG_FUNCTION_ARGS)
 			s->method = json_string(obj, "method", code, NULL, escontext);
 		if (!SOFT_ERROR_OCCURRED(escontext))
 			s->missing = json_string(obj, "missing", code, NULL, escontext);
+		if (!SOFT_ERROR_OCCURRED(escontext))
+		{
+			char	   *rule = json_string(obj, "rule", code, NULL, escontext);
+			Datum		d;
+
+			if (rule != NULL &&
+				DirectInputFunctionCallSafe(scoring_rule_in, rule, InvalidOid, -1,
+											escontext, &d))
+				s->rule = DatumGetScoringRuleP(d);
+		}
 		if (SOFT_ERROR_OCCURRED(escontext))
 			PG_RETURN_POINTER(NULL);
 	}
@@ -509,9 +544,23 @@ Datum
 framework_send(PG_FUNCTION_ARGS)
 {
 	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
-	size_t		size = fw_wire_size(fw);
-	bytea	   *out = (bytea *) palloc(VARHDRSZ + size);
+	size_t		size;
+	bytea	   *out;
 
+	if (fw->rules_at > 0)
+	{
+		/* version 2 has no place for rules: the text form, version 1 */
+		char	   *text = DatumGetCString(DirectFunctionCall1(framework_out,
+															  PointerGetDatum(fw)));
+		StringInfoData buf;
+
+		pq_begintypsend(&buf);
+		pq_sendbyte(&buf, TREE_WIRE_TEXT_VERSION);
+		pq_sendtext(&buf, text, strlen(text));
+		PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	}
+	size = fw_wire_size(fw);
+	out = (bytea *) palloc(VARHDRSZ + size);
 	SET_VARSIZE(out, VARHDRSZ + size);
 	fw_wire_write(fw, (unsigned char *) VARDATA(out));
 	PG_RETURN_BYTEA_P(out);
@@ -582,6 +631,88 @@ framework_nodes(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+/*
+ * framework_rules(fw, codes, rules): the framework with each given leaf's
+ * scoring rule attached (a NULL rule: none), every other leaf without one;
+ * the tree is the same.  composite() scores leaves by these rules.
+ */
+Datum
+framework_rules(PG_FUNCTION_ARGS)
+{
+	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
+	CompiledFramework *cf = framework_prepare(fw, CurrentMemoryContext);
+	bool	   *code_nulls,
+			   *rule_nulls;
+	Datum	   *code_d,
+			   *rule_d;
+	int			n,
+				i;
+	NodeSpec   *specs;
+	bool	   *given;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the arrays of codes and rules must not be NULL")));
+	n = ArrayGetNItems(ARR_NDIM(PG_GETARG_ARRAYTYPE_P(1)),
+					   ARR_DIMS(PG_GETARG_ARRAYTYPE_P(1)));
+	code_d = array_elements(fcinfo, 1, ARR_ELEMTYPE(PG_GETARG_ARRAYTYPE_P(1)), -1,
+							&code_nulls, "codes");
+	rule_d = array_elements(fcinfo, 2, ARR_ELEMTYPE(PG_GETARG_ARRAYTYPE_P(2)), n,
+							&rule_nulls, "rules");
+	specs = palloc0(sizeof(NodeSpec) * fw->nnodes);
+	for (i = 0; i < fw->nnodes; i++)
+		fw_node_given(fw, i, &specs[i]);
+	given = palloc0(sizeof(bool) * fw->nnodes);
+	for (i = 0; i < n; i++)
+	{
+		IndicatorCode *c;
+		int			node;
+
+		if (code_nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("indicator code %d of the rules is NULL", i + 1)));
+		c = DatumGetIndicatorCodeP(code_d[i]);
+		node = framework_find(cf, ICODE_DATA(c), ICODE_LEN(c));
+		if (node < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" is not in the framework",
+							pnstrdup(ICODE_DATA(c), ICODE_LEN(c)))));
+		if (given[node])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("indicator \"%s\" is given two rules",
+							pnstrdup(ICODE_DATA(c), ICODE_LEN(c)))));
+		given[node] = true;
+		if (!rule_nulls[i])
+			specs[node].rule = DatumGetScoringRuleP(rule_d[i]);
+	}
+	PG_RETURN_POINTER(compile_specs(specs, fw->nnodes, false, NULL));
+}
+
+/* framework_rule(fw, code): the scoring rule a framework carries for a leaf. */
+Datum
+framework_rule(PG_FUNCTION_ARGS)
+{
+	Framework  *fw = DatumGetFrameworkP(PG_GETARG_DATUM(0));
+	IndicatorCode *c = PG_GETARG_INDICATOR_CODE_P(1);
+	CompiledFramework *cf = framework_prepare(fw, CurrentMemoryContext);
+	int			node = framework_find(cf, ICODE_DATA(c), ICODE_LEN(c));
+	const SrRule *rule;
+	SrRule	   *copy;
+
+	if (node < 0 || fw->nodes[node].leaf_index < 0)
+		PG_RETURN_NULL();
+	rule = fw_leaf_rule(fw, fw->nodes[node].leaf_index);
+	if (rule == NULL)
+		PG_RETURN_NULL();
+	copy = palloc(VARSIZE(rule));
+	memcpy(copy, rule, VARSIZE(rule));
+	PG_RETURN_POINTER(copy);
 }
 
 /* Lookups */
@@ -740,7 +871,16 @@ slot_remember_datum(FrameworkSlot *s, Pointer ptr)
 Framework *
 framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 {
-	FrameworkCache *cache = (FrameworkCache *) fcinfo->flinfo->fn_extra;
+	return framework_cached_in(&fcinfo->flinfo->fn_extra, fcinfo->flinfo->fn_mcxt,
+							   d, cfp);
+}
+
+/* The same, with the cache at *extra (allocated in cxt on first use). */
+Framework *
+framework_cached_in(void **extra, MemoryContext cxt, Datum d,
+					CompiledFramework **cfp)
+{
+	FrameworkCache *cache = (FrameworkCache *) *extra;
 	Pointer		ptr = DatumGetPointer(d);
 	FrameworkSlot *s = NULL;
 	uint64		fingerprint;
@@ -749,8 +889,8 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 
 	if (cache == NULL)
 	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(FrameworkCache));
-		fcinfo->flinfo->fn_extra = cache;
+		cache = MemoryContextAllocZero(cxt, sizeof(FrameworkCache));
+		*extra = cache;
 	}
 	cache->clock++;
 	for (i = 0; i < FW_CACHE_SLOTS; i++)
@@ -811,11 +951,11 @@ framework_cached(FunctionCallInfo fcinfo, Datum d, CompiledFramework **cfp)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATA_CORRUPTED),
 						 errmsg("framework value has unknown version %d", fw->version)));
-			cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
+			cf = framework_prepare(fw, cxt);
 		}
 		if (s->cf != NULL)
 		{
-			RetiredFramework *old = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt,
+			RetiredFramework *old = MemoryContextAlloc(cxt,
 													   sizeof(RetiredFramework));
 
 			old->cf = s->cf;
@@ -852,4 +992,23 @@ framework_validate(const Framework *fw, Size size)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid framework value"),
 				 errdetail("In the framework, %s.", problem)));
+}
+
+/*
+ * A framework from its binary form, version 2 (what a composite_state
+ * carries): decoded by fw_wire_decode and compiled as framework_recv
+ * compiles it, every problem an error 22P03.
+ */
+Framework *
+framework_from_wire(const unsigned char *bytes, size_t len)
+{
+	FwNodeSpec *specs;
+	int			n,
+				bad_node;
+	const char *problem;
+
+	problem = fw_wire_decode(bytes, len, compile_alloc, &specs, &n, &bad_node);
+	if (problem != NULL)
+		tree_recv_fail("framework", problem, bad_node);
+	return compile_specs(specs, n, true, NULL);
 }

@@ -39,5 +39,8 @@ extern CompiledFramework *framework_prepare(Framework *fw, MemoryContext cxt);
 extern int	framework_find(const CompiledFramework *cf, const char *code, int len);
 extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 								   CompiledFramework **cf);
+extern Framework *framework_cached_in(void **extra, MemoryContext cxt, Datum d,
+									  CompiledFramework **cf);
+extern Framework *framework_from_wire(const unsigned char *bytes, size_t len);
 
 #endif							/* DTI_FRAMEWORK_H */

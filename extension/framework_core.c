@@ -14,6 +14,8 @@
 
 #include "indicator_code_core.h"
 
+#define FW_ALIGN8(x)	(((size_t) (x) + 7) & ~(size_t) 7)
+
 /* src/common/hashfn.c, linked into the server and into libpgcommon */
 extern uint32_t hash_bytes(const unsigned char *k, int keylen);
 extern uint64_t hash_bytes_extended(const unsigned char *k, int keylen,
@@ -173,6 +175,9 @@ fw_compile(const FwNodeSpec *specs, int n, FwAlloc alloc, FwCompileError *err)
 	double	   *weight;
 	bool	   *has_max;
 	size_t		code_bytes = 0;
+	size_t		rule_bytes = 0;
+	size_t		rules_at = 0;
+	bool		any_rule = false;
 	size_t		size;
 	Framework  *fw;
 	char	   *cp;
@@ -300,6 +305,17 @@ fw_compile(const FwNodeSpec *specs, int n, FwAlloc alloc, FwCompileError *err)
 		missing[i] = FW_MISSING_DROP;
 		if (nchildren[i] == 0 && !s->has_max && !s->has_weight)
 			return compile_fail(err, FWC_LEAF_UNWEIGHTED, i, -1);
+		if (s->rule != NULL)
+		{
+			SrClass		c = sr_kind_class(s->rule->kind);
+
+			if (nchildren[i] > 0)
+				return compile_fail(err, FWC_RULE_INNER, i, -1);
+			if (c != SR_CLASS_ABSOLUTE && c != SR_CLASS_STATS)
+				return compile_fail(err, FWC_RULE_KIND, i, -1);
+			rule_bytes += FW_ALIGN8(fw_varsize(s->rule));
+			any_rule = true;
+		}
 	}
 	for (i = norder - 1; i >= 0; i--)
 	{
@@ -380,11 +396,21 @@ fw_compile(const FwNodeSpec *specs, int n, FwAlloc alloc, FwCompileError *err)
 
 	/* lay out; zeroed, since the fingerprint covers the padding too */
 	size = FW_HEADER_SIZE + sizeof(FrameworkNode) * n + code_bytes;
+	if (any_rule)
+	{
+		int			leaves = 0;
+
+		for (i = 0; i < n; i++)
+			leaves += nchildren[i] == 0;
+		rules_at = FW_ALIGN8(size);
+		size = rules_at + FW_ALIGN8(sizeof(uint32_t) * (size_t) leaves) + rule_bytes;
+	}
 	fw = (Framework *) alloc(size);
 	memset(fw, 0, size);
 	fw_set_varsize(fw, (uint32_t) size);
 	fw->version = FRAMEWORK_VERSION;
 	fw->nnodes = n;
+	fw->rules_at = (int32_t) rules_at;
 	cp = FW_CODES(fw);
 	nleaves = 0;
 	for (i = 0; i < n; i++)
@@ -406,6 +432,24 @@ fw_compile(const FwNodeSpec *specs, int n, FwAlloc alloc, FwCompileError *err)
 		node->max_points = has_max[v] ? maxp[v] : NAN;
 		node->weight = weight[v];
 		node->threshold = (nchildren[v] > 0 && specs[v].has_threshold) ? specs[v].threshold : 0;
+	}
+	if (any_rule)
+	{
+		char	   *area = (char *) fw + rules_at;
+		size_t		at = FW_ALIGN8(sizeof(uint32_t) * (size_t) nleaves);
+
+		for (i = 0; i < n; i++)
+		{
+			const SrRule *rule = specs[order[i]].rule;
+			uint32_t	off = (uint32_t) at;
+
+			if (fw->nodes[i].leaf_index < 0 || rule == NULL)
+				continue;
+			memcpy(area + sizeof(uint32_t) * (size_t) fw->nodes[i].leaf_index,
+				   &off, sizeof(off));
+			memcpy(area + at, rule, fw_varsize(rule));
+			at += FW_ALIGN8(fw_varsize(rule));
+		}
 	}
 	for (i = 0; i < n; i++)
 	{
@@ -437,6 +481,47 @@ fw_fingerprint(const Framework *fw, size_t size)
 							   (int) (size - FW_HEADER_SIZE), 0);
 }
 
+/*
+ * The rules area of a framework whose nodes passed fw_check: the offset
+ * table within the value, every rule 8-byte aligned after it, within the
+ * value, valid, and of a kind a framework may carry.
+ */
+static const char *
+rules_problem(const Framework *fw, size_t size)
+{
+	const char *area = (const char *) fw + fw->rules_at;
+	size_t		avail = size - (size_t) fw->rules_at;
+	size_t		table = FW_ALIGN8(sizeof(uint32_t) * (size_t) fw->nleaves);
+	int			l;
+
+	if (table > avail)
+		return "the rules area is too short for its table";
+	for (l = 0; l < fw->nleaves; l++)
+	{
+		uint32_t	off;
+		uint32_t	len;
+		const SrRule *rule;
+		SrClass		c;
+
+		memcpy(&off, area + sizeof(uint32_t) * (size_t) l, sizeof(off));
+		if (off == 0)
+			continue;
+		if (avail < SR_HEADER_SIZE || off < table || off % 8 != 0 ||
+			off > avail - SR_HEADER_SIZE)
+			return "a rule offset is out of bounds";
+		rule = (const SrRule *) (area + off);
+		len = fw_varsize(rule);
+		if (len > avail - off)
+			return "a rule is out of bounds";
+		if (sr_packed_problem(rule, len) != NULL)
+			return "a rule is not valid";
+		c = sr_kind_class(rule->kind);
+		if (c != SR_CLASS_ABSOLUTE && c != SR_CLASS_STATS)
+			return "a rule is of a kind a framework cannot carry";
+	}
+	return NULL;
+}
+
 const char *
 fw_check(const Framework *fw, size_t size)
 {
@@ -455,7 +540,12 @@ fw_check(const Framework *fw, size_t size)
 		return "the number of nodes is out of range";
 	if (size < FW_HEADER_SIZE + sizeof(FrameworkNode) * (size_t) n)
 		return "the value is too short for its nodes";
-	code_area = size - FW_HEADER_SIZE - sizeof(FrameworkNode) * (size_t) n;
+	if (fw->rules_at != 0 &&
+		(fw->rules_at < 0 || fw->rules_at % 8 != 0 ||
+		 (size_t) fw->rules_at < FW_HEADER_SIZE + sizeof(FrameworkNode) * (size_t) n ||
+		 (size_t) fw->rules_at > size))
+		return "the rules area is out of bounds";
+	code_area = fw_code_area(fw, size);
 	if (code_area > (size_t) n * ICODE_MAX_LEN)
 		return "the code area is too long";
 
@@ -525,6 +615,13 @@ fw_check(const Framework *fw, size_t size)
 	}
 	if (on_lists != n - 1)
 		return "a node is missing from its parent's child list";
+	if (fw->rules_at != 0)
+	{
+		const char *problem = rules_problem(fw, size);
+
+		if (problem != NULL)
+			return problem;
+	}
 	if (fw->fingerprint != fw_fingerprint(fw, size))
 		return "the fingerprint does not match";
 	return NULL;

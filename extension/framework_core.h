@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "scoring_rule_core.h"
+
 #define FRAMEWORK_VERSION	1
 #define FRAMEWORK_MAX_NODES	100000
 
@@ -66,15 +68,47 @@ typedef struct Framework
 	uint8_t		pad[3];
 	int32_t		nnodes;
 	int32_t		nleaves;
-	int32_t		pad2;
+	int32_t		rules_at;		/* offset of the rules area, 0 for none */
 	uint64_t	fingerprint;	/* hash of everything after this field */
 	FrameworkNode nodes[];
-	/* then the codes' bytes */
+	/* then the codes' bytes, then (rules_at > 0) the rules area */
 } Framework;
+
+/*
+ * The rules area (a framework that carries its leaves' scoring rules, see
+ * framework_rules()): at rules_at, 8-byte aligned, one uint32 per leaf,
+ * the offset of its rule from rules_at (0: the leaf has none); then the
+ * packed rules (SrRule with its 4-byte length word), each 8-byte aligned.
+ * Only absolute and statistics-relative rules are allowed.  A framework
+ * without rules has rules_at 0 and the layout of dti 0.8.0, to the byte.
+ */
 
 #define FW_HEADER_SIZE	offsetof(Framework, nodes)
 #define FW_CODES(fw)	((char *) &(fw)->nodes[(fw)->nnodes])
 #define FW_CODE(fw, i)	(FW_CODES(fw) + (fw)->nodes[i].code_offset)
+
+/* Bytes of the code area of a framework of size bytes. */
+static inline size_t
+fw_code_area(const Framework *fw, size_t size)
+{
+	size_t		end = fw->rules_at > 0 ? (size_t) fw->rules_at : size;
+
+	return end - (size_t) (FW_CODES(fw) - (const char *) fw);
+}
+
+/* The scoring rule of leaf number leaf (of a checked framework), or NULL. */
+static inline const SrRule *
+fw_leaf_rule(const Framework *fw, int leaf)
+{
+	const char *area;
+	uint32_t	off;
+
+	if (fw->rules_at <= 0)
+		return NULL;
+	area = (const char *) fw + fw->rules_at;
+	memcpy(&off, area + sizeof(uint32_t) * (size_t) leaf, sizeof(off));
+	return off == 0 ? NULL : (const SrRule *) (area + off);
+}
 
 /* The total size stored in the (uncompressed, 4-byte) varlena header. */
 static inline uint32_t
@@ -173,6 +207,8 @@ typedef struct FwNodeSpec
 	const char *missing;		/* NUL-terminated; NULL: the default */
 	bool		has_threshold;
 	double		threshold;
+	const SrRule *rule;			/* a leaf's scoring rule, packed and checked
+								 * (its length word set); NULL for none */
 } FwNodeSpec;
 
 /* What fw_compile found wrong, for the caller to report. */
@@ -193,7 +229,9 @@ typedef enum FwCompileProblem
 	FWC_MISSING,				/* node's missing rule is unknown */
 	FWC_NEEDS_MAX,				/* node under points parent other has no max */
 	FWC_MAX_OVERFLOW,			/* node's children's max points overflow */
-	FWC_NEEDS_WEIGHT			/* node under mean parent other has no weight */
+	FWC_NEEDS_WEIGHT,			/* node under mean parent other has no weight */
+	FWC_RULE_INNER,				/* node has a rule but is not a leaf */
+	FWC_RULE_KIND				/* node's rule is a grade or rank rule */
 } FwCompileProblem;
 
 typedef struct FwCompileError

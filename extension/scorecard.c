@@ -53,8 +53,7 @@ Scorecard *
 scorecard_skeleton(const Framework *fw)
 {
 	int			n = fw->nnodes;
-	Size		code_bytes = VARSIZE(fw) - offsetof(Framework, nodes) -
-		sizeof(FrameworkNode) * n;
+	Size		code_bytes = fw_code_area(fw, VARSIZE(fw));
 	Size		size = offsetof(Scorecard, nodes) + sizeof(ScorecardNode) * n + code_bytes;
 	Scorecard  *sc = (Scorecard *) palloc0(size);
 	int			i;

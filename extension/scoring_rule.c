@@ -270,8 +270,8 @@ require_numeric_rule(const SrRule *rule, bool have_stats)
 }
 
 /* Apply a numeric rule to a checked value; NULL results come back false. */
-static bool
-apply_rule(const SrRule *rule, double x, const SrStats *stats, double *out)
+bool
+dti_apply_rule(const SrRule *rule, double x, const SrStats *stats, double *out)
 {
 	dti_check_value(x);
 	if (!sr_score(rule, x, stats, out))
@@ -295,7 +295,7 @@ scoring_rule_score(PG_FUNCTION_ARGS)
 	double		result;
 
 	require_numeric_rule(rule, false);
-	if (!apply_rule(rule, x, NULL, &result))
+	if (!dti_apply_rule(rule, x, NULL, &result))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(result);
 }
@@ -326,7 +326,7 @@ scoring_rule_score_stats(PG_FUNCTION_ARGS)
 				 errmsg("rule %s needs statistics, but they are NULL",
 						scoring_rule_to_cstring(rule)),
 				 errhint(SR_HINT_STATS)));
-	if (!apply_rule(rule, x, stats, &result))
+	if (!dti_apply_rule(rule, x, stats, &result))
 		PG_RETURN_NULL();
 	PG_RETURN_FLOAT8(result);
 }

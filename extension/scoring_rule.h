@@ -28,6 +28,16 @@
 /* Raise 22023 unless x is a finite number. */
 extern void dti_check_value(double x);
 
+/*
+ * Apply a numeric rule to a value (checked finite first): false for a NULL
+ * result, a negative zero made zero, a result beyond float8 an error.
+ * score() and composite() share it.
+ */
+extern bool dti_apply_rule(const SrRule *rule, double x, const SrStats *stats,
+						   double *out);
+
+extern Datum scoring_rule_in(PG_FUNCTION_ARGS);
+
 /* The canonical text of a rule, palloc'd. */
 extern char *scoring_rule_to_cstring(const SrRule *rule);
 

@@ -847,6 +847,52 @@ sr_unpack(const SrRule *rule, SrSpec *spec)
 		spec->pos[i] = 0;
 }
 
+/*
+ * A packed rule read from bytes: the header, the size its points need (the
+ * labels of a grade rule walked within bounds), then unpack, check and pack
+ * again, which must give the same bytes.
+ */
+const char *
+sr_packed_problem(const SrRule *rule, size_t size)
+{
+	static SrSpec spec;			/* 22 kB: not on the stack */
+	static double again[(SR_HEADER_SIZE + SR_MAX_POINTS * (8 + 1 + SR_MAX_LABEL)) / 8 + 1];
+	SrError		err;
+	size_t		need;
+	int			i;
+
+	if (size < SR_HEADER_SIZE)
+		return "a rule is shorter than its header";
+	if (rule->kind < 1 || rule->kind > SR_KIND_MAX)
+		return "a rule has an unknown kind";
+	if (rule->npoints > SR_MAX_POINTS)
+		return "a rule has too many points";
+	need = SR_HEADER_SIZE;
+	if (rule->kind == SR_STEPS || rule->kind == SR_PIECEWISE)
+		need += 2 * sizeof(double) * rule->npoints;
+	else if (rule->kind == SR_GRADE)
+	{
+		const unsigned char *p = (const unsigned char *) rule;
+
+		need += sizeof(double) * rule->npoints;
+		for (i = 0; i < rule->npoints; i++)
+		{
+			if (need >= size || p[need] > SR_MAX_LABEL)
+				return "a rule's labels are out of bounds";
+			need += 1 + p[need];
+		}
+	}
+	if (need != size)
+		return "a rule's size does not match its points";
+	sr_unpack(rule, &spec);
+	if (!sr_check(&spec, &err) || sr_packed_size(&spec) != size)
+		return "a rule is not valid";
+	sr_pack(&spec, (SrRule *) again);
+	if (memcmp((const char *) again + 4, (const char *) rule + 4, size - 4) != 0)
+		return "a rule is not in canonical form";
+	return NULL;
+}
+
 /* ---------- printing ---------- */
 
 /* Shortest of %.15g, %.16g, %.17g that reads back to the same double. */

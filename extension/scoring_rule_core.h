@@ -143,6 +143,14 @@ extern void sr_pack(const SrSpec *spec, SrRule *buf);
 /* Unpack a stored rule (assumed valid) into *spec. */
 extern void sr_unpack(const SrRule *rule, SrSpec *spec);
 
+/*
+ * Check a packed rule of size bytes (8-byte aligned, read from untrusted
+ * bytes): the header, the size its points need, and that unpacking,
+ * checking and packing it again gives the same bytes (so it is what the
+ * parser produces).  Returns NULL, or a static sentence.
+ */
+extern const char *sr_packed_problem(const SrRule *rule, size_t size);
+
 /* Upper bound of the canonical text's length, without the NUL. */
 extern size_t sr_print_bound(const SrRule *rule);
 
