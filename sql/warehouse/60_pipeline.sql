@@ -522,16 +522,12 @@ BEGIN
 		USING pg_temp.dti_rank_change c
 		WHERE o.period = compute_ranks.period AND o.unit_id = c.unit_id AND o.code = c.code AND NOT c.kept;
 		GET DIAGNOSTICS removed = ROW_COUNT;
-		-- (into the period's own table when it has one: dti.rank_table())
-		EXECUTE format($q$
-		INSERT INTO %s AS o (period, unit_id, framework_id, code, level, value, rank, group_rank)
-		SELECT $1, c.unit_id, $2, c.code, c.level, c.new_value, NULL, NULL
+		INSERT INTO dti.result_rank AS o (period, unit_id, framework_id, code, level, value, rank, group_rank)
+		SELECT compute_ranks.period, c.unit_id, compute_ranks.framework_id, c.code, c.level, c.new_value, NULL, NULL
 		FROM pg_temp.dti_rank_change c WHERE c.kept
-		ON CONFLICT (period, unit_id, code) DO UPDATE
+		ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
 			SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value
-			WHERE (o.framework_id, o.level, o.value) IS DISTINCT FROM (excluded.framework_id, excluded.level, excluded.value)$q$,
-			dti.rank_table(compute_ranks.period, compute_ranks.framework_id))
-		USING compute_ranks.period, compute_ranks.framework_id;
+			WHERE (o.framework_id, o.level, o.value) IS DISTINCT FROM (excluded.framework_id, excluded.level, excluded.value);
 
 		-- the changed units' own ranks: the old rank, less the changed units
 		-- that were above the old key, plus those above the new key, plus
@@ -596,9 +592,8 @@ BEGIN
 	-- a period ranked for the first time: write every row
 	IF NOT EXISTS (SELECT 1 FROM dti.result_rank o
 				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) THEN
-		EXECUTE format('INSERT INTO %s SELECT * FROM dti.ranked_nodes($1, $2)',
-					   dti.rank_table(compute_ranks.period, compute_ranks.framework_id))
-		USING compute_ranks.period, compute_ranks.framework_id;
+		INSERT INTO dti.result_rank
+		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		RETURN changed;
 	END IF;
@@ -623,17 +618,15 @@ BEGIN
 	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
 	GET DIAGNOSTICS removed = ROW_COUNT;
 	-- only new rows and rows whose rank or value changed reach the upsert
-	EXECUTE format($q$
-	INSERT INTO %s AS o
+	INSERT INTO dti.result_rank AS o
 	SELECT x.* FROM pg_temp.dti_new_rank x
 	LEFT JOIN dti.result_rank p ON p.period = x.period AND p.unit_id = x.unit_id AND p.code = x.code
 	WHERE p.unit_id IS NULL
 	   OR (p.framework_id, p.level, p.value, p.rank, p.group_rank)
 		  IS DISTINCT FROM (x.framework_id, x.level, x.value, x.rank, x.group_rank)
-	ON CONFLICT (period, unit_id, code) DO UPDATE
+	ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
 		SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value,
-			rank = excluded.rank, group_rank = excluded.group_rank$q$,
-		dti.rank_table(compute_ranks.period, compute_ranks.framework_id));
+			rank = excluded.rank, group_rank = excluded.group_rank;
 	GET DIAGNOSTICS changed = ROW_COUNT;
 	TRUNCATE pg_temp.dti_new_rank;
 	RETURN changed + removed;

@@ -251,40 +251,11 @@ REVOKE EXECUTE ON FUNCTION dti.refresh_plan(text, integer) FROM PUBLIC;
 -- rule) is computed by dti.compute_period(): the statistics of the leaves
 -- over all units of the period (dti.leaf_statistics(), frameworks with
 -- relative rules only), then the scorecards of every unit in one statement
--- (dti.stage_scorecards(), which can run in parallel workers), then the
--- scorecards and the ranks written from those staged scorecards without
--- reading them back.  The rank rows of a period ranked for the first time
--- are written into a table of their own, indexed after it is filled and
--- then added to dti.result_rank as an inheritance child, so that 250,000
--- rows do not pay for three index insertions each; readers go on reading
--- dti.result_rank meanwhile (adding a child does not block them) and see
--- the new rows when the period commits.
-
--- The name of the table that holds the ranks of one period and framework
--- once that period has been ranked whole for the first time.
-CREATE FUNCTION dti.rank_table_name(period text, framework_id integer) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT 'result_rank_' || lower(regexp_replace(period, '[^0-9A-Za-z]', '_', 'g')) || '_f' || framework_id;
-END;
-COMMENT ON FUNCTION dti.rank_table_name(text, integer) IS
-	'Internal to dti.refresh(): the name (in schema dti) of the child table of dti.result_rank that holds the ranks of one period and framework';
-
--- The table that rank rows of one period and framework are inserted into:
--- its child table when there is one, dti.result_rank otherwise.  (Updates
--- and deletes go through dti.result_rank, which reaches the children.)
-CREATE FUNCTION dti.rank_table(period text, framework_id integer) RETURNS regclass
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT coalesce(
-		(SELECT c.oid::regclass FROM pg_catalog.pg_class c
-		 JOIN pg_catalog.pg_inherits i ON i.inhrelid = c.oid AND i.inhparent = 'dti.result_rank'::regclass
-		 WHERE c.relnamespace = 'dti'::regnamespace
-		   AND c.relname = dti.rank_table_name(rank_table.period, rank_table.framework_id)),
-		'dti.result_rank'::regclass);
-END;
-COMMENT ON FUNCTION dti.rank_table(text, integer) IS
-	'Internal to dti.refresh(): the table that new rank rows of one period and framework go into (its child table of dti.result_rank, or dti.result_rank itself)';
+-- (dti.stage_scorecards(), which can run in parallel workers: it reads only
+-- shared tables), then the scorecards and the ranks written from those
+-- staged scorecards, without reading the published scorecards back.  The
+-- ranks are computed on one array of node values per unit
+-- (dti.staged_ranks()), and written once, in key order.
 
 -- Step 1: the statistics that relative rules score against, over every
 -- unit of the framework's level in the period, one per leaf with a rule
@@ -396,53 +367,6 @@ END $$;
 COMMENT ON FUNCTION dti.staged_ranks(text, integer) IS
 	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged by dti.stage_scorecards()';
 
--- Step 3 for a period ranked for the first time: its rank rows go into a
--- new table, which is indexed once filled (a sort per index rather than an
--- index insertion per row), analysed, and added to dti.result_rank as a
--- child.  Adding a child takes a lock that readers and writers of
--- dti.result_rank do not wait for.  The table is owned by the extension's
--- owner, with the privileges of dti.result_rank; pg_dump saves it as a
--- table inheriting from dti.result_rank, with its rows.
-CREATE FUNCTION dti.publish_period_ranks(period text, framework_id integer) RETURNS bigint
-LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp
-SET jit = off
-AS $$
-DECLARE
-	t text := dti.rank_table_name(publish_period_ranks.period, publish_period_ranks.framework_id);
-	written bigint;
-BEGIN
-	-- the core's types and operators (the index predicate compares codes)
-	PERFORM pg_catalog.set_config('search_path', pg_catalog.format('%I, pg_catalog, pg_temp',
-		(SELECT n.nspname FROM pg_catalog.pg_extension e JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace
-		 WHERE e.extname = 'dti')), true);
-	IF to_regclass(format('dti.%I', t)) IS NOT NULL THEN
-		RAISE EXCEPTION 'the table dti.% already exists', t
-			USING ERRCODE = 'duplicate_table',
-				HINT = 'It holds the ranks of that period and framework: they are updated in place.';
-	END IF;
-	EXECUTE format('CREATE TABLE dti.%I (LIKE dti.result_rank INCLUDING DEFAULTS INCLUDING STORAGE, '
-				   'CONSTRAINT %I CHECK (period = %L AND framework_id = %s))',
-				   t, t || '_check', publish_period_ranks.period, publish_period_ranks.framework_id);
-	EXECUTE format('INSERT INTO dti.%I SELECT * FROM dti.staged_ranks($1, $2)', t)
-		USING publish_period_ranks.period, publish_period_ranks.framework_id;
-	GET DIAGNOSTICS written = ROW_COUNT;
-	EXECUTE format('ALTER TABLE dti.%I ADD CONSTRAINT %I PRIMARY KEY (period, unit_id, code)', t, t || '_pkey');
-	EXECUTE format('CREATE INDEX %I ON dti.%I (period, framework_id, code, value)', t || '_value_idx', t);
-	EXECUTE format('CREATE INDEX %I ON dti.%I (period, rank) WHERE code = %L', t || '_rank_idx', t, 'DTI');
-	EXECUTE format('ANALYZE dti.%I', t);
-	EXECUTE format('COMMENT ON TABLE dti.%I IS %L', t,
-				   format('Ranks of period %s, framework %s: a child of dti.result_rank, written by dti.refresh()',
-						  publish_period_ranks.period, publish_period_ranks.framework_id));
-	EXECUTE format('GRANT SELECT, INSERT, UPDATE, DELETE ON dti.%I TO dti_admin', t);
-	EXECUTE format('ALTER TABLE dti.%I INHERIT dti.result_rank', t);
-	RETURN written;
-END $$;
-COMMENT ON FUNCTION dti.publish_period_ranks(text, integer) IS
-	'Internal to dti.refresh(): writes the rank rows of a period ranked for the first time (from the staged scorecards) into a new table, indexes it and adds it to dti.result_rank as a child';
-REVOKE EXECUTE ON FUNCTION dti.publish_period_ranks(text, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dti.publish_period_ranks(text, integer) TO dti_admin;
-
 -- One period and framework, whole: the previous results of the level in
 -- that period replaced by the new ones.  Frameworks with rank rules (rank,
 -- prank, borda: a window over all values, not statistics) go the way of
@@ -514,25 +438,22 @@ BEGIN
 	GET DIAGNOSTICS scorecards = ROW_COUNT;
 	IF EXISTS (SELECT 1 FROM dti.result_rank o
 			   WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id) THEN
-		-- ranked before: re-rank, writing only what changed
+		-- ranked before: re-rank (from the staged scorecards), writing only
+		-- what changed
 		ranks := dti.compute_ranks(period, framework_id, NULL);
-	ELSIF dti.rank_table(period, framework_id) = 'dti.result_rank'::regclass THEN
-		ranks := dti.publish_period_ranks(period, framework_id);
 	ELSE
-		EXECUTE format('INSERT INTO %s SELECT * FROM dti.staged_ranks($1, $2)', dti.rank_table(period, framework_id))
-			USING period, framework_id;
+		-- ranked for the first time: every row, once, in key order
+		INSERT INTO dti.result_rank SELECT * FROM dti.staged_ranks(period, framework_id);
 		GET DIAGNOSTICS ranks = ROW_COUNT;
 	END IF;
 	DROP TABLE pg_temp.dti_card;
 END $$;
 COMMENT ON FUNCTION dti.compute_period(text, integer, bigint) IS
 	'Internal to dti.refresh(): recomputes one period and framework whole (statistics, scoring in one statement, then scorecards and ranks written from the staged scorecards); returns the scorecards written and the rank rows written or changed';
-REVOKE EXECUTE ON FUNCTION dti.rank_table_name(text, integer), dti.rank_table(text, integer),
-	dti.leaf_statistics(text, integer),
+REVOKE EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
 	dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION dti.rank_table_name(text, integer), dti.rank_table(text, integer),
-	dti.leaf_statistics(text, integer),
+GRANT EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
 	dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) TO dti_admin;
 
