@@ -318,7 +318,7 @@ BEGIN
 		JOIN dti.unit u ON u.id = s.unit_id$q$,
 		(SELECT f.level FROM dti.framework f WHERE f.id = stage_scorecards.framework_id))
 	USING period, dti.framework_tree(framework_id), leaf_stats IS NOT NULL, leaf_codes, leaf_rules,
-		coalesce(leaf_stats, array_fill(NULL::indicator_stats, ARRAY[cardinality(leaf_codes)]));
+		coalesce(leaf_stats, array_fill(NULL::indicator_stats, ARRAY[coalesce(cardinality(leaf_codes), 0)]));
 	GET DIAGNOSTICS staged = ROW_COUNT;
 	ANALYZE pg_temp.dti_card;
 	RETURN staged;
