@@ -603,8 +603,15 @@ BEGIN
 		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
 	END IF;
 	TRUNCATE pg_temp.dti_new_rank;
-	INSERT INTO pg_temp.dti_new_rank
-	SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
+	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
+		-- the period's scorecards are staged (dti.compute_period()): ranked
+		-- from there, without reading them back
+		INSERT INTO pg_temp.dti_new_rank
+		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
+	ELSE
+		INSERT INTO pg_temp.dti_new_rank
+		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
+	END IF;
 	ANALYZE pg_temp.dti_new_rank;
 	DELETE FROM dti.result_rank o
 	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id

@@ -244,6 +244,219 @@ COMMENT ON FUNCTION dti.refresh_plan(text, integer) IS
 	'Internal to dti.refresh(): the (period, framework) pairs to recompute, the units to redo (NULL: all) and the queue rows they answer (framework NULL: rows no framework assesses)';
 REVOKE EXECUTE ON FUNCTION dti.refresh_plan(text, integer) FROM PUBLIC;
 
+------------------------------------------------------------------------------
+-- A whole period in three steps: statistics, scoring, publication
+------------------------------------------------------------------------------
+-- A period recomputed whole (the nightly run, a framework change, a relative
+-- rule) is computed by dti.compute_period(): the statistics of the leaves
+-- over all units of the period (dti.leaf_statistics(), frameworks with
+-- relative rules only), then the scorecards of every unit in one statement
+-- (dti.stage_scorecards(), which can run in parallel workers: it reads only
+-- shared tables), then the scorecards and the ranks written from those
+-- staged scorecards, without reading the published scorecards back.  The
+-- ranks are computed on one array of node values per unit
+-- (dti.staged_ranks()), and written once, in key order.
+
+-- Step 1: the statistics that relative rules score against, over every
+-- unit of the framework's level in the period, one per leaf with a rule
+-- (as the window over the period computed them before: the same rows).
+CREATE FUNCTION dti.leaf_statistics(period text, framework_id integer)
+RETURNS TABLE (code indicator_code, stats indicator_stats)
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT v.indicator, indicator_stats(v.value)
+	FROM dti.current_value v
+	JOIN dti.framework_indicator l ON l.framework_id = leaf_statistics.framework_id AND l.code = v.indicator
+	WHERE v.period = leaf_statistics.period
+	  AND l.rule IS NOT NULL AND scoring_rule_kind(l.rule) <> 'grade'
+	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+					  WHERE c.framework_id = l.framework_id AND parent(c.code) = l.code)
+	  AND v.unit_id IN (SELECT u.id FROM dti.unit u JOIN dti.framework f ON f.level = u.level
+						WHERE f.id = leaf_statistics.framework_id)
+	GROUP BY v.indicator;
+END;
+COMMENT ON FUNCTION dti.leaf_statistics(text, integer) IS
+	'Internal to dti.refresh(): per leaf of a framework, indicator_stats() of the current verified values of every unit of its level in one period (what relative rules score against)';
+
+-- Step 2, the scoring: one statement that scores every leaf value of the
+-- period by its rule (with the leaf's statistics when given) and rolls each
+-- unit's scores up the framework, into the temporary table dti_card
+-- (unit_id, parent_id, scorecard, vals: the values of the ranked nodes,
+-- scorecard_values(sc, 2)).  The leaves, rules and statistics come in as
+-- arrays, so that the statement reads only shared tables and can run in
+-- parallel workers.  This is the one statement to change for another way
+-- of computing the composite.
+CREATE FUNCTION dti.stage_scorecards(period text, framework_id integer, leaf_codes indicator_code[],
+									 leaf_rules scoring_rule[], leaf_stats indicator_stats[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	staged bigint;
+BEGIN
+	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
+		DROP TABLE pg_temp.dti_card;
+	END IF;
+	EXECUTE format($q$
+		CREATE TEMP TABLE dti_card ON COMMIT DROP AS
+		SELECT s.unit_id, u.parent_id, s.sc AS scorecard, scorecard_values(s.sc, 2) AS vals
+		FROM (
+			SELECT v.unit_id, rollup($2, v.indicator,
+				CASE WHEN l.rule IS NULL THEN v.value
+					 WHEN scoring_rule_kind(l.rule) = 'grade' THEN score(l.rule, v.raw_value)
+					 WHEN $3 THEN score(l.rule, v.value, l.stats)
+					 ELSE score(l.rule, v.value) END) AS sc
+			FROM dti.current_value v
+			JOIN unnest($4, $5, $6) AS l (code, rule, stats) ON l.code = v.indicator
+			WHERE v.period = $1
+			  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %L)
+			GROUP BY v.unit_id
+		) s
+		JOIN dti.unit u ON u.id = s.unit_id$q$,
+		(SELECT f.level FROM dti.framework f WHERE f.id = stage_scorecards.framework_id))
+	USING period, dti.framework_tree(framework_id), leaf_stats IS NOT NULL, leaf_codes, leaf_rules,
+		coalesce(leaf_stats, array_fill(NULL::indicator_stats, ARRAY[coalesce(cardinality(leaf_codes), 0)]));
+	GET DIAGNOSTICS staged = ROW_COUNT;
+	ANALYZE pg_temp.dti_card;
+	RETURN staged;
+END $$;
+COMMENT ON FUNCTION dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]) IS
+	'Internal to dti.refresh(): scores and rolls up every unit of one period and framework in one statement (leaves, rules and statistics given as arrays) into the temporary table dti_card';
+
+-- The rank rows of the staged scorecards: every inner node and main
+-- indicator of every unit, ranked at the published 4 decimals nationally
+-- and within the unit's parent group, as dti.ranked_nodes() ranks the
+-- published scorecards.  All scorecards of a framework have the same nodes
+-- in the same order, so one array of values per unit is ranked position by
+-- position (rank_rounded_each(), the same ranks as rank_rounded() per
+-- node), rather than a row per node sorted by node.
+CREATE FUNCTION dti.staged_ranks(period text, framework_id integer)
+RETURNS SETOF dti.result_rank
+LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	node_codes indicator_code[];
+	node_levels integer[];
+BEGIN
+	SELECT array_agg(n.code ORDER BY n.ord), array_agg(n.level ORDER BY n.ord) INTO node_codes, node_levels
+	FROM (SELECT c.scorecard FROM pg_temp.dti_card c LIMIT 1) c
+	CROSS JOIN LATERAL scorecard_nodes(c.scorecard, 2) WITH ORDINALITY AS n (code, parent, level, method, value,
+		points, max_points, weight, present, expected, ord);
+	IF node_codes IS NULL THEN
+		RETURN;
+	END IF;
+	RETURN QUERY
+	SELECT staged_ranks.period, x.unit_id, staged_ranks.framework_id, n.code, n.level, n.value,
+		   n.rank::integer, n.group_rank::integer
+	FROM (
+		SELECT c.unit_id, c.vals,
+			   rank_rounded_each(c.vals, 4) OVER () AS ranks,
+			   rank_rounded_each(c.vals, 4) OVER (PARTITION BY c.parent_id) AS group_ranks
+		FROM pg_temp.dti_card c
+	) x
+	CROSS JOIN LATERAL unnest(node_codes, node_levels, x.vals, x.ranks, x.group_ranks)
+		AS n (code, level, value, rank, group_rank)
+	ORDER BY x.unit_id;
+END $$;
+COMMENT ON FUNCTION dti.staged_ranks(text, integer) IS
+	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged by dti.stage_scorecards()';
+
+-- One period and framework, whole: the previous results of the level in
+-- that period replaced by the new ones.  Frameworks with rank rules (rank,
+-- prank, borda: a window over all values, not statistics) go the way of
+-- dti.compute_scorecards() and dti.compute_ranks().  Returns the
+-- scorecards written and the rank rows written or changed.
+CREATE FUNCTION dti.compute_period(period text, framework_id integer, run_id bigint,
+								   OUT scorecards bigint, OUT ranks bigint)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	fw_level text;
+	leaf_codes indicator_code[];
+	leaf_rules scoring_rule[];
+	leaf_stats indicator_stats[];
+	compression text := pg_catalog.current_setting('default_toast_compression');
+BEGIN
+	IF EXISTS (SELECT 1 FROM dti.framework_indicator i
+			   WHERE i.framework_id = compute_period.framework_id
+				 AND scoring_rule_kind(i.rule) IN ('rank', 'prank', 'borda')) THEN
+		scorecards := dti.compute_scorecards(period, framework_id, NULL, run_id);
+		ranks := dti.compute_ranks(period, framework_id, NULL);
+		RETURN;
+	END IF;
+	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_period.framework_id;
+	-- the previous results of the level in this period, also those of
+	-- another framework (an earlier version) that assessed it before
+	DELETE FROM dti.result_scorecard r
+	WHERE r.period = compute_period.period
+	  AND (r.framework_id = compute_period.framework_id
+		   OR r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level));
+	DELETE FROM dti.result_rank r
+	WHERE r.period = compute_period.period
+	  AND r.framework_id <> compute_period.framework_id
+	  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
+
+	-- the leaves and their rules; step 1, the statistics (relative rules)
+	SELECT array_agg(i.code ORDER BY i.code), array_agg(i.rule ORDER BY i.code)
+	INTO leaf_codes, leaf_rules
+	FROM dti.framework_indicator i
+	WHERE i.framework_id = compute_period.framework_id
+	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
+	IF dti.framework_is_relative(framework_id) THEN
+		SELECT array_agg(s.stats ORDER BY l.ord) INTO leaf_stats
+		FROM unnest(leaf_codes) WITH ORDINALITY AS l (code, ord)
+		LEFT JOIN dti.leaf_statistics(period, framework_id) s ON s.code = l.code;
+	END IF;
+
+	-- step 2, the scoring.  The scorecards (some kilobytes each) are
+	-- compressed once, when staged, and written to dti.result_scorecard as
+	-- they are: with lz4 where the server has it, several times faster than
+	-- the default pglz for the same values.
+	BEGIN
+		PERFORM pg_catalog.set_config('default_toast_compression', 'lz4', true);
+	EXCEPTION WHEN invalid_parameter_value THEN
+		NULL;  -- a server built without lz4 keeps its default
+	END;
+	PERFORM dti.stage_scorecards(period, framework_id, leaf_codes, leaf_rules, leaf_stats);
+	PERFORM pg_catalog.set_config('default_toast_compression', compression, true);
+
+	-- step 3, the results: the scorecards, then the ranks
+	INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+	SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
+		   compute_period.run_id
+	FROM pg_temp.dti_card c ORDER BY c.unit_id;
+	GET DIAGNOSTICS scorecards = ROW_COUNT;
+	IF EXISTS (SELECT 1 FROM dti.result_rank o
+			   WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id) THEN
+		-- ranked before: re-rank (from the staged scorecards), writing only
+		-- what changed
+		ranks := dti.compute_ranks(period, framework_id, NULL);
+	ELSE
+		-- ranked for the first time: every row, once, in key order
+		INSERT INTO dti.result_rank SELECT * FROM dti.staged_ranks(period, framework_id);
+		GET DIAGNOSTICS ranks = ROW_COUNT;
+	END IF;
+	DROP TABLE pg_temp.dti_card;
+END $$;
+COMMENT ON FUNCTION dti.compute_period(text, integer, bigint) IS
+	'Internal to dti.refresh(): recomputes one period and framework whole (statistics, scoring in one statement, then scorecards and ranks written from the staged scorecards); returns the scorecards written and the rank rows written or changed';
+REVOKE EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
+	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
+	dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
+	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
+	dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) TO dti_admin;
+
 CREATE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
@@ -348,8 +561,13 @@ BEGIN
 			c := 0;
 			r := 0;
 			FOR w IN SELECT x.* FROM pg_temp.dti_refresh_plan x WHERE x.period = p.period ORDER BY x.framework_id LOOP
-				c := c + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
-				r := r + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
+				IF w.unit_ids IS NULL THEN
+					SELECT c + x.scorecards, r + x.ranks INTO c, r
+					FROM dti.compute_period(w.period, w.framework_id, run) x;
+				ELSE
+					c := c + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
+					r := r + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
+				END IF;
 				IF w.whole THEN
 					v_whole := v_whole || w.period;
 				END IF;
