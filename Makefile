@@ -80,6 +80,7 @@ bench:
 	@test/bench/ranking.sh
 	@test/bench/refresh.sh
 	@test/bench/scale.sh
+	@test/bench/citus.sh
 	@test/bench/warehouse_roles.sh
 
 FUZZ_SECONDS ?= 10

@@ -641,8 +641,9 @@ rollup_state_step(PG_FUNCTION_ARGS)
 }
 
 /*
- * Combine: b's leaves merged into a, in place under an aggregate; a copy
- * of b when a is NULL.  The partial states of one group come from disjoint
+ * Combine: b's leaves merged into a, in place under an aggregate; b itself
+ * when a is NULL (a new pointer: the executor copies it into the
+ * aggregate's context).  The partial states of one group come from disjoint
  * rows, so a leaf present in both is a duplicate value.
  */
 Datum
@@ -660,11 +661,7 @@ rollup_state_combine(PG_FUNCTION_ARGS)
 	}
 	b = (RollupDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
 	if (PG_ARGISNULL(0))
-	{
-		a = (RollupDatum *) palloc(VARSIZE(b));
-		memcpy(a, b, VARSIZE(b));
-		PG_RETURN_POINTER(a);
-	}
+		PG_RETURN_POINTER(b);	/* the executor copies it into its context */
 	a = (RollupDatum *) dti_state_for_update(fcinfo);
 	if (a->wire_hash != b->wire_hash || a->wire_len != b->wire_len || a->nleaves != b->nleaves)
 		ereport(ERROR,
