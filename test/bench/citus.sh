@@ -95,7 +95,8 @@ section=$(mktemp)
 	echo "points, arithmetic, geometric and harmonic means), loaded in ${load_s} s into a local table of the"
 	echo "coordinator and a table distributed by unit over 32 shards on two workers. Coordinator and"
 	echo "workers are three PostgreSQL servers on this one machine of 2 cores, so the Citus column"
-	echo "cannot show a speed-up: the same 2 cores do the work plus the shipping between the servers."
+	echo "cannot show a speed-up from more hardware: the same 2 cores do the work plus the shipping
+between the servers."
 	echo "What it shows is the cost of distribution and the plan shapes. One run after a warm-up,"
 	echo "milliseconds."
 	echo
