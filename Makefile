@@ -1,7 +1,7 @@
 # dti: PGXS build of the C core (extension "dti").
 #
 # Targets: all install deps test test-versions demo bench fuzz memcheck reliability test-scale
-# mutation (see README.md).
+# test-citus mutation (see README.md).
 # The SQL install script of the current version is assembled from sql/src/*.sql
 # in file-name order; install scripts of released versions and upgrade scripts
 # (sql/dti--A--B.sql) are committed as they were released.
@@ -58,7 +58,7 @@ installdirs: remove-stale-scripts
 remove-stale-scripts:
 	rm -f '$(DESTDIR)$(datadir)/extension/dti--'*.sql '$(DESTDIR)$(datadir)/extension/dti_warehouse--'*.sql
 
-.PHONY: remove-stale-scripts deps test test-versions demo bench fuzz memcheck test-scale reliability mutation
+.PHONY: remove-stale-scripts deps test test-versions demo bench fuzz memcheck test-scale test-citus reliability mutation
 
 deps:
 	@test/deps.sh
@@ -81,6 +81,7 @@ bench:
 	@test/bench/ranking.sh
 	@test/bench/refresh.sh
 	@test/bench/scale.sh
+	@test/bench/citus.sh
 	@test/bench/warehouse_roles.sh
 
 FUZZ_SECONDS ?= 10
@@ -95,6 +96,11 @@ memcheck:
 
 test-scale:
 	@test/scale/run.sh
+
+# dti on a 3-node Citus cluster (an installed Citus, else one built from
+# ../shared/vendor/ beside the checkout).
+test-citus:
+	@test/citus/run.sh
 
 # On demand, not in .ci/run: each mutant of test/mutation/mutants is built
 # and run against the suite (MUTATION_SUITE=full for the whole make test).

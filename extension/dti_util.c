@@ -154,3 +154,107 @@ tree_recv_fail(const char *type, const char *problem, int bad_node)
 			 errhint("This server reads binary format versions %d and %d.",
 					 TREE_WIRE_TEXT_VERSION, TREE_WIRE_VERSION)));
 }
+
+/*
+ * The text form of an aggregate state type: its binary form in lower-case
+ * hexadecimal, two digits a byte.
+ */
+char *
+dti_state_hex_out(const unsigned char *bytes, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	char	   *out = palloc(2 * len + 1);
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		out[2 * i] = digits[bytes[i] >> 4];
+		out[2 * i + 1] = digits[bytes[i] & 0x0f];
+	}
+	out[2 * len] = '\0';
+	return out;
+}
+
+/* One hexadecimal digit's value, or -1. */
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Reads the text form dti_state_hex_out writes: an even number of
+ * hexadecimal digits and nothing else.  The bytes are then checked by the
+ * type's decoder, as its binary input checks them.
+ */
+unsigned char *
+dti_state_hex_in(const char *str, const char *type, size_t *len)
+{
+	size_t		n = strlen(str);
+	unsigned char *out;
+	size_t		i;
+
+	if (n % 2 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+				 errmsg("invalid input syntax for type %s", type),
+				 errdetail("The text form is an even number of hexadecimal digits; this one has %zu characters.", n),
+				 errhint("Use the text that the type's output function wrote.")));
+	out = palloc(n / 2 + 1);
+	for (i = 0; i < n / 2; i++)
+	{
+		int			hi = hex_value(str[2 * i]);
+		int			lo = hex_value(str[2 * i + 1]);
+
+		if (hi < 0 || lo < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("invalid input syntax for type %s", type),
+					 errdetail("Character %zu is not a hexadecimal digit.", 2 * i + (hi < 0 ? 1 : 2)),
+					 errhint("Use the text that the type's output function wrote.")));
+		out[i] = (unsigned char) (hi << 4 | lo);
+	}
+	*len = n / 2;
+	return out;
+}
+
+/* Reports a state that its text or binary input cannot accept. */
+void
+dti_state_bad_input(const char *type, const char *problem)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+			 errmsg("invalid value of type %s", type),
+			 errdetail("%s.", problem),
+			 errhint("Aggregate states are written by the aggregates and read back unchanged; do not edit them.")));
+}
+
+/*
+ * The transition state in arg 0 ready to be updated in place: under an
+ * aggregate the executor owns it and lets us change it; called as a plain
+ * function, a copy.  NULL when the argument is NULL.
+ */
+struct varlena *
+dti_state_for_update(FunctionCallInfo fcinfo)
+{
+	struct varlena *st;
+
+	if (PG_ARGISNULL(0))
+		return NULL;
+	st = PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	if (st == (struct varlena *) DatumGetPointer(PG_GETARG_DATUM(0)) &&
+		!AggCheckCallContext(fcinfo, NULL))
+	{
+		struct varlena *copy = palloc(VARSIZE(st));
+
+		memcpy(copy, st, VARSIZE(st));
+		st = copy;
+	}
+	return st;
+}

@@ -29,4 +29,10 @@ extern Datum tree_recv_text(StringInfo buf, PGFunction in, const char *type);
 extern void tree_recv_fail(const char *type, const char *problem, int bad_node)
 			pg_attribute_noreturn();
 
+/* The aggregate state types: text form, input errors, in-place updates. */
+extern char *dti_state_hex_out(const unsigned char *bytes, size_t len);
+extern unsigned char *dti_state_hex_in(const char *str, const char *type, size_t *len);
+extern void dti_state_bad_input(const char *type, const char *problem) pg_attribute_noreturn();
+extern struct varlena *dti_state_for_update(FunctionCallInfo fcinfo);
+
 #endif							/* DTI_UTIL_H */

@@ -586,6 +586,24 @@ framework_recv(PG_FUNCTION_ARGS)
 }
 
 /*
+ * A framework from its binary form (no version 1 text form here), checked
+ * and compiled as framework_recv does: what a rollup() state carries.
+ */
+Framework *
+framework_from_wire(const unsigned char *bytes, size_t len)
+{
+	FwNodeSpec *specs;
+	int			n,
+				bad_node;
+	const char *problem;
+
+	problem = fw_wire_decode(bytes, len, compile_alloc, &specs, &n, &bad_node);
+	if (problem != NULL)
+		tree_recv_fail("framework", problem, bad_node);
+	return compile_specs(specs, n, true, NULL);
+}
+
+/*
  * framework_nodes(fw): the compiled tree, one row per node in preorder.
  */
 Datum
@@ -740,6 +758,9 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 
 	cf->fw = (Framework *) palloc(VARSIZE(fw));
 	memcpy(cf->fw, fw, VARSIZE(fw));
+	cf->wire = NULL;
+	cf->wire_len = 0;
+	cf->wire_hash = 0;
 	cf->tree = fw_tree_from_framework(cf->fw, core_alloc);
 	cf->codes = palloc(sizeof(const char *) * n);
 	cf->lens = palloc(sizeof(int) * n);

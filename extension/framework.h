@@ -32,9 +32,14 @@ typedef struct CompiledFramework
 	int32	   *slots;			/* fw_table_* table of node indexes */
 	uint32		mask;
 	int32	   *next_leaf;		/* per node: the next leaf in preorder, or -1 */
+	/* filled by rollup.c when a rollup() state first needs them: */
+	unsigned char *wire;		/* the binary form (tree_wire_core.h) */
+	uint32		wire_len;
+	uint64		wire_hash;		/* hash_bytes_extended of the binary form */
 } CompiledFramework;
 
 extern void framework_validate(const Framework *fw, Size size);
+extern Framework *framework_from_wire(const unsigned char *bytes, size_t len);
 extern CompiledFramework *framework_prepare(Framework *fw, MemoryContext cxt);
 extern int	framework_find(const CompiledFramework *cf, const char *code, int len);
 extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 
 #include "indicator_code_core.h"
+#include "wire_core.h"
 
 #define FW_ALIGN8(x)	(((size_t) (x) + 7) & ~(size_t) 7)
 
@@ -805,5 +806,50 @@ rollup_state_parse(const unsigned char *buf, size_t len, RollupStateView *v)
 		if (!isfinite(d))
 			return "a value is not finite";
 	}
+	return NULL;
+}
+
+/*
+ * The binary form of a rollup_state (framework_core.h): every byte but the
+ * framework's is checked here; values are finite, presence bytes 0 or 1.
+ */
+const char *
+rollup_state_decode(const unsigned char *buf, size_t len, RollupValueView *v)
+{
+	WireReader	r;
+	int32_t		i;
+
+	wire_init(&r, buf, len);
+	if (wire_byte(&r) != ROLLUP_VALUE_VERSION || !r.ok)
+		return "unknown version";
+	v->nleaves = wire_int32(&r);
+	if (!r.ok)
+		return "the state is truncated";
+	if (v->nleaves < 1 || v->nleaves > FRAMEWORK_MAX_NODES)
+		return "the number of leaves is out of range";
+	v->present = wire_bytes(&r, (size_t) v->nleaves);
+	if (v->present == NULL)
+		return "the state is truncated";
+	v->npresent = 0;
+	for (i = 0; i < v->nleaves; i++)
+	{
+		if (v->present[i] > 1)
+			return "a presence byte is neither 0 nor 1";
+		v->npresent += v->present[i];
+	}
+	v->values = r.p + r.pos;
+	for (i = 0; i < v->npresent; i++)
+	{
+		double		d = wire_float8(&r);
+
+		if (!r.ok)
+			return "the values do not match the leaves present";
+		if (!isfinite(d))
+			return "a value is not finite";
+	}
+	v->wire_len = wire_left(&r);
+	v->wire = r.p + r.pos;
+	if (v->wire_len == 0)
+		return "the framework is missing";
 	return NULL;
 }

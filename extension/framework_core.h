@@ -340,4 +340,33 @@ typedef struct RollupStateView
 extern const char *rollup_state_parse(const unsigned char *buf, size_t len,
 									  RollupStateView *v);
 
+/*
+ * The binary form of the type rollup_state, rollup()'s state as a value of
+ * its own (what crosses parallel workers and Citus nodes, whole): in
+ * network byte order,
+ *
+ *	 uint8 version (1), int32 number of leaves,
+ *	 one byte per leaf: 1 present, 0 missing,
+ *	 the float8 values of the present leaves, in leaf order,
+ *	 then to the end the framework's binary form (tree_wire_core.h).
+ *
+ * rollup_state_decode checks everything but the framework, which the
+ * caller decodes and compiles (fw_wire_decode, fw_compile) and whose leaf
+ * count it compares with nleaves.
+ */
+#define ROLLUP_VALUE_VERSION 1
+
+typedef struct RollupValueView
+{
+	int32_t		nleaves;
+	int32_t		npresent;
+	const unsigned char *present;	/* nleaves bytes, each 0 or 1 */
+	const unsigned char *values;	/* npresent float8, network byte order */
+	const unsigned char *wire;	/* the framework's binary form */
+	size_t		wire_len;
+} RollupValueView;
+
+extern const char *rollup_state_decode(const unsigned char *buf, size_t len,
+									   RollupValueView *v);
+
 #endif							/* DTI_FRAMEWORK_CORE_H */

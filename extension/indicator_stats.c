@@ -304,3 +304,174 @@ indicator_stats_final(PG_FUNCTION_ARGS)
 				 errdetail("%s.", problem)));
 	PG_RETURN_POINTER(s);
 }
+
+/*
+ * The type indicator_stats_state: the aggregate's state as a value of its
+ * own (not internal), so that Citus can split the aggregate into partial
+ * states on the workers and their merge on the coordinator.  The
+ * transition and combine functions update it in place under an aggregate
+ * (AggCheckCallContext).  Its binary form is istats_state_encode's
+ * (network byte order), its text form that in hexadecimal; both inputs
+ * check every byte with istats_state_decode.
+ */
+typedef struct IstatsDatum
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int32		pad;
+	StatsState	st;
+} IstatsDatum;
+
+PG_FUNCTION_INFO_V1(indicator_stats_state_in);
+PG_FUNCTION_INFO_V1(indicator_stats_state_out);
+PG_FUNCTION_INFO_V1(indicator_stats_state_recv);
+PG_FUNCTION_INFO_V1(indicator_stats_state_send);
+PG_FUNCTION_INFO_V1(istats_state_step);
+PG_FUNCTION_INFO_V1(istats_state_combine);
+PG_FUNCTION_INFO_V1(istats_state_final);
+
+/* A new datum holding st (an empty state when st is NULL). */
+static IstatsDatum *
+istats_datum_new(const StatsState *st)
+{
+	IstatsDatum *d = (IstatsDatum *) palloc0(sizeof(IstatsDatum));
+
+	SET_VARSIZE(d, sizeof(IstatsDatum));
+	if (st != NULL)
+		d->st = *st;
+	else
+		istats_init(&d->st);
+	return d;
+}
+
+/* The state of an encoding, or an error naming the problem. */
+static IstatsDatum *
+istats_datum_decode(const unsigned char *bytes, size_t len)
+{
+	StatsState	st;
+	const char *problem;
+
+	memset(&st, 0, sizeof(st));
+	problem = istats_state_decode(bytes, len, &st);
+	if (problem != NULL)
+		dti_state_bad_input("indicator_stats_state", problem);
+	return istats_datum_new(&st);
+}
+
+/* Text input: the hexadecimal form indicator_stats_state_out writes. */
+Datum
+indicator_stats_state_in(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	unsigned char *bytes = dti_state_hex_in(PG_GETARG_CSTRING(0), "indicator_stats_state", &len);
+
+	PG_RETURN_POINTER(istats_datum_decode(bytes, len));
+}
+
+/* Text output: the binary form in hexadecimal. */
+Datum
+indicator_stats_state_out(PG_FUNCTION_ARGS)
+{
+	IstatsDatum *d = (IstatsDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	unsigned char bytes[ISTATS_STATE_SIZE];
+
+	istats_state_encode(&d->st, bytes);
+	PG_RETURN_CSTRING(dti_state_hex_out(bytes, ISTATS_STATE_SIZE));
+}
+
+/* Binary input: the whole message is the encoding. */
+Datum
+indicator_stats_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	const char *bytes = pq_getmsgbytes(buf, len);
+
+	PG_RETURN_POINTER(istats_datum_decode((const unsigned char *) bytes, len));
+}
+
+/* Binary output: version byte, n, scale, sum, comp, min, max, mean, m2. */
+Datum
+indicator_stats_state_send(PG_FUNCTION_ARGS)
+{
+	IstatsDatum *d = (IstatsDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + ISTATS_STATE_SIZE);
+
+	SET_VARSIZE(out, VARHDRSZ + ISTATS_STATE_SIZE);
+	istats_state_encode(&d->st, (unsigned char *) VARDATA(out));
+	PG_RETURN_BYTEA_P(out);
+}
+
+/*
+ * Transition on indicator_stats_state: as indicator_stats_step, the state
+ * updated in place; the first one is made in the current memory context
+ * and copied by the executor into the aggregate's.
+ */
+Datum
+istats_state_step(PG_FUNCTION_ARGS)
+{
+	IstatsDatum *d;
+	double		x;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	x = PG_GETARG_FLOAT8(1);
+	dti_check_value(x);
+	d = (IstatsDatum *) dti_state_for_update(fcinfo);
+	if (d == NULL)
+		d = istats_datum_new(NULL);
+	istats_add(&d->st, x);
+	PG_RETURN_POINTER(d);
+}
+
+/* Combine: b merged into a (Chan's formula), in place under an aggregate. */
+Datum
+istats_state_combine(PG_FUNCTION_ARGS)
+{
+	IstatsDatum *a;
+	IstatsDatum *b;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = (IstatsDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(istats_datum_new(&b->st));
+	a = (IstatsDatum *) dti_state_for_update(fcinfo);
+	istats_merge(&a->st, &b->st);
+	PG_RETURN_POINTER(a);
+}
+
+/* Final: the summary, or NULL when no value was seen; the state is not changed. */
+Datum
+istats_state_final(PG_FUNCTION_ARGS)
+{
+	IstatsDatum *d;
+	SrStats    *s;
+	const char *problem;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = (IstatsDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	if (d->st.n == 0)
+		PG_RETURN_NULL();
+	s = palloc0(sizeof(SrStats));
+	problem = istats_finish(&d->st, s);
+	if (problem != NULL && !isfinite(s->sd))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("standard deviation of the indicator values is out of range"),
+				 errdetail("It is beyond the largest float8, about 1.8e308: the values span more than that on both sides of their mean.")));
+	if (problem != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid state of %s", "indicator_stats"),
+				 errdetail("%s.", problem)));
+	PG_RETURN_POINTER(s);
+}

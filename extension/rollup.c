@@ -15,12 +15,9 @@
 
 #include <math.h>
 
-#include "executor/executor.h"
-#include "executor/nodeAgg.h"
+#include "common/hashfn.h"
 #include "fmgr.h"
-#include "nodes/nodeFuncs.h"
-#include "optimizer/clauses.h"
-#include "optimizer/optimizer.h"
+#include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
@@ -28,6 +25,8 @@
 #include "dti_util.h"
 #include "indicator_code.h"
 #include "scorecard.h"
+#include "tree_wire_core.h"
+#include "wire_core.h"
 
 PG_FUNCTION_INFO_V1(rollup_step);
 PG_FUNCTION_INFO_V1(rollup_combine);
@@ -190,67 +189,17 @@ rollup_combine(PG_FUNCTION_ARGS)
 }
 
 /*
- * The framework argument of the aggregate whose serialize function is being
- * called, found through the FmgrInfo the executor set up for that transition.  NULL outside a plain Agg node (a caller of our own,
- * or an extension running the aggregate's support functions itself).
- */
-static Expr *
-framework_argument(FunctionCallInfo fcinfo)
-{
-	AggState   *aggstate;
-	int			i;
-
-	if (fcinfo->context == NULL || !IsA(fcinfo->context, AggState))
-		return NULL;
-	aggstate = (AggState *) fcinfo->context;
-	for (i = 0; i < aggstate->numtrans; i++)
-	{
-		AggStatePerTrans pertrans = &aggstate->pertrans[i];
-		if (&pertrans->serialfn == fcinfo->flinfo && pertrans->aggref != NULL &&
-			list_length(pertrans->aggref->args) == 3)
-			return ((TargetEntry *) linitial(pertrans->aggref->args))->expr;
-	}
-	return NULL;
-}
-
-/*
- * Is the framework argument the same for every row of the query?  Then a
- * partial state need not carry the framework: whoever combines it has the
- * same argument at hand.  Constants, query parameters and the outputs of
- * initial subplans qualify (parallel-safe plans admit no other parameter);
- * anything that reads a column does not.
- */
-static bool
-framework_is_query_constant(Expr *arg)
-{
-	return arg != NULL &&
-		!contain_var_clause((Node *) arg) &&
-		!contain_volatile_functions((Node *) arg) &&
-		!contain_subplans((Node *) arg);
-}
-
-typedef struct SerializeCache
-{
-	bool		decided;
-	bool		embed;			/* embed the framework in each state */
-} SerializeCache;
-
-/*
- * Serialized state: version byte, how the framework is carried (embedded
- * whole, or only its header when the reader can evaluate the aggregate's
- * framework argument), the framework or its header, the number of leaves,
- * one presence byte per leaf, then the values of the present leaves.
- *
- * A framework is some kilobytes and a state of 100 leaves under one; with
- * many groups, shipping the framework with every state made parallel plans
- * move more framework than data.
+ * Serialized state of the internal-state rollup() of versions up to 0.8.0
+ * (their install scripts still name these functions, until an update to
+ * 0.9.0 replaces them with the rollup_state ones below): version byte, the
+ * framework embedded whole, the number of leaves, one presence byte per
+ * leaf, then the values of the present leaves.
  */
 Datum
 rollup_serialize(PG_FUNCTION_ARGS)
 {
 	RollupState *st = (RollupState *) PG_GETARG_POINTER(0);
 	Framework  *fw = st->cf->fw;
-	SerializeCache *cache = (SerializeCache *) fcinfo->flinfo->fn_extra;
 	Size		fw_bytes;
 	Size		size;
 	bytea	   *out;
@@ -258,24 +207,14 @@ rollup_serialize(PG_FUNCTION_ARGS)
 	int			i;
 
 	dti_aggregate_context(fcinfo, "rollup_serialize");
-	if (cache == NULL)
-	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(SerializeCache));
-		fcinfo->flinfo->fn_extra = cache;
-	}
-	if (!cache->decided)
-	{
-		cache->embed = !framework_is_query_constant(framework_argument(fcinfo));
-		cache->decided = true;
-	}
-	fw_bytes = cache->embed ? VARSIZE(fw) : offsetof(Framework, nodes);
+	fw_bytes = VARSIZE(fw);
 	size = VARHDRSZ + 2 + fw_bytes + sizeof(int32) +
 		st->nleaves + sizeof(float8) * st->npresent;
 	out = (bytea *) palloc(size);
 	SET_VARSIZE(out, size);
 	p = VARDATA(out);
 	*p++ = ROLLUP_STATE_VERSION;
-	*p++ = cache->embed ? ROLLUP_FW_EMBEDDED : ROLLUP_FW_ARGUMENT;
+	*p++ = ROLLUP_FW_EMBEDDED;
 	memcpy(p, fw, fw_bytes);
 	p += fw_bytes;
 	memcpy(p, &st->nleaves, sizeof(int32));
@@ -298,94 +237,6 @@ corrupt_state(const char *why)
 			(errcode(ERRCODE_DATA_CORRUPTED),
 			 errmsg("invalid rollup state"),
 			 errdetail("In the state, %s.", why)));
-}
-
-/* What find_partial_frameworks() looks for and what it found. */
-typedef struct PartialSearch
-{
-	Oid			aggfnoid;		/* the aggregate being combined */
-	const Framework *hdr;		/* the header the state carries */
-	Framework  *found;
-} PartialSearch;
-
-/*
- * Walk the plan below a combining Agg node to the partial Agg nodes that
- * produced its states (below Gather, Gather Merge, Sort or Append) and
- * evaluate their framework arguments until one has the state's framework.
- */
-static bool
-find_partial_frameworks(PlanState *ps, void *context)
-{
-	PartialSearch *search = (PartialSearch *) context;
-
-	if (ps == NULL || search->found != NULL)
-		return search->found != NULL;
-	if (IsA(ps, AggState) && DO_AGGSPLIT_SERIALIZE(((AggState *) ps)->aggsplit))
-	{
-		AggState   *partial = (AggState *) ps;
-		int			i;
-
-		for (i = 0; i < partial->numtrans; i++)
-		{
-			Aggref	   *aggref = partial->pertrans[i].aggref;
-			Expr	   *arg;
-			ExprState  *es;
-			Datum		d;
-			bool		isnull;
-			Framework  *fw;
-
-			if (aggref == NULL || aggref->aggfnoid != search->aggfnoid ||
-				list_length(aggref->args) != 3)
-				continue;
-			arg = ((TargetEntry *) linitial(aggref->args))->expr;
-			if (!framework_is_query_constant(arg))
-				continue;
-			es = ExecInitExpr(arg, ps);
-			d = ExecEvalExprSwitchContext(es, ps->ps_ExprContext, &isnull);
-			if (isnull)
-				continue;
-			fw = DatumGetFrameworkP(d);
-			if (fw->fingerprint == search->hdr->fingerprint &&
-				fw->nnodes == search->hdr->nnodes &&
-				VARSIZE(fw) == VARSIZE(search->hdr))
-			{
-				search->found = fw;
-				return true;
-			}
-		}
-	}
-	return planstate_tree_walker(ps, find_partial_frameworks, context);
-}
-
-/*
- * The framework of a state that carries only its header.  Its serialize
- * function ran in a partial Agg node of this very plan, whose framework
- * argument is a constant of the query (see rollup_serialize): evaluate that
- * argument here and check it is the framework the state was built with.
- */
-static CompiledFramework *
-framework_from_plan(FunctionCallInfo fcinfo, const Framework *hdr)
-{
-	AggState   *aggstate = (AggState *) fcinfo->context;
-	PartialSearch search;
-	MemoryContext old;
-	int			i;
-
-	search.aggfnoid = InvalidOid;
-	search.hdr = hdr;
-	search.found = NULL;
-	for (i = 0; i < aggstate->numtrans; i++)
-		if (&aggstate->pertrans[i].deserialfn == fcinfo->flinfo)
-			search.aggfnoid = aggstate->pertrans[i].aggref->aggfnoid;
-	if (OidIsValid(search.aggfnoid))
-	{
-		old = MemoryContextSwitchTo(aggstate->ss.ps.state->es_query_cxt);
-		find_partial_frameworks(outerPlanState(aggstate), &search);
-		MemoryContextSwitchTo(old);
-	}
-	if (search.found == NULL)
-		corrupt_state("the state does not carry its framework, and no partial aggregate of this query has it");
-	return framework_prepare(search.found, fcinfo->flinfo->fn_mcxt);
 }
 
 /*
@@ -415,16 +266,14 @@ rollup_deserialize(PG_FUNCTION_ARGS)
 	if (cf == NULL || cf->fw->fingerprint != hdr.fingerprint ||
 		cf->fw->nnodes != hdr.nnodes || VARSIZE(cf->fw) != view.fw_size)
 	{
-		if (view.carried == ROLLUP_FW_EMBEDDED)
-		{
-			Framework  *fw = (Framework *) palloc(view.fw_size);
+		Framework  *fw;
 
-			memcpy(fw, view.fw, view.fw_size);
-			framework_validate(fw, view.fw_size);
-			cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
-		}
-		else
-			cf = framework_from_plan(fcinfo, &hdr);
+		if (view.carried != ROLLUP_FW_EMBEDDED)
+			corrupt_state("the framework is not embedded");
+		fw = (Framework *) palloc(view.fw_size);
+		memcpy(fw, view.fw, view.fw_size);
+		framework_validate(fw, view.fw_size);
+		cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = cf;
 	}
 	if (view.nleaves != cf->fw->nleaves)
@@ -450,4 +299,396 @@ rollup_final(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	st = (RollupState *) PG_GETARG_POINTER(0);
 	PG_RETURN_POINTER(scorecard_evaluate(st->cf, st->values, st->present));
+}
+
+/* ---------- rollup() on the type rollup_state ---------- */
+
+/*
+ * rollup()'s state as a value of its own, so that Citus can run rollup()
+ * in two steps (partial states on the workers, combined on the
+ * coordinator) and parallel workers hand states over without serialize
+ * functions.  A state is self-contained: it carries its framework's binary
+ * form, so that whoever combines or finishes it needs nothing else, and
+ * the hash of that form, by which each backend finds the framework
+ * compiled once (wire_cache below).  In memory:
+ *
+ *	 the header, float8 values[nleaves], bool present[nleaves], then the
+ *	 framework's binary form (wire_len bytes).
+ *
+ * The transition and combine functions update it in place under an
+ * aggregate (AggCheckCallContext).  The type's binary form is
+ * rollup_state_decode's (framework_core.h), its text form that in
+ * hexadecimal; both inputs check every byte and compile the framework.
+ */
+typedef struct RollupDatum
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int32		nleaves;
+	int32		npresent;
+	int32		hint;			/* node expected in the next row, or -1 */
+	uint32		wire_len;
+	int32		pad;
+	uint64		wire_hash;
+} RollupDatum;
+
+#define RD_VALUES(d)	((float8 *) ((char *) (d) + MAXALIGN(sizeof(RollupDatum))))
+#define RD_PRESENT(d)	((bool *) (RD_VALUES(d) + (d)->nleaves))
+#define RD_WIRE(d)		((unsigned char *) (RD_PRESENT(d) + (d)->nleaves))
+#define RD_SIZE(nleaves, wire_len) \
+	(MAXALIGN(sizeof(RollupDatum)) + (sizeof(float8) + 1) * (Size) (nleaves) + (wire_len))
+
+PG_FUNCTION_INFO_V1(rollup_state_in);
+PG_FUNCTION_INFO_V1(rollup_state_out);
+PG_FUNCTION_INFO_V1(rollup_state_recv);
+PG_FUNCTION_INFO_V1(rollup_state_send);
+PG_FUNCTION_INFO_V1(rollup_state_step);
+PG_FUNCTION_INFO_V1(rollup_state_combine);
+PG_FUNCTION_INFO_V1(rollup_state_final);
+
+/*
+ * The binary form of a compiled framework and its hash, made once per
+ * compiled framework, in its memory.
+ */
+static void
+cf_wire(CompiledFramework *cf)
+{
+	if (cf->wire != NULL)
+		return;
+	cf->wire_len = (uint32) fw_wire_size(cf->fw);
+	cf->wire = MemoryContextAlloc(GetMemoryChunkContext(cf), cf->wire_len);
+	fw_wire_write(cf->fw, cf->wire);
+	cf->wire_hash = hash_bytes_extended(cf->wire, (int) cf->wire_len, 0);
+}
+
+/*
+ * Frameworks compiled from states' binary forms, per backend, found by the
+ * hash and length of the binary form; each in a memory context of its own
+ * so that the one used longest ago can be dropped.  A state's hash always
+ * is that of the bytes it carries (computed here, when the state was made
+ * from them), so hash and length identify the framework.
+ */
+#define WIRE_CACHE_SLOTS 8
+
+typedef struct WireCacheSlot
+{
+	MemoryContext cxt;
+	CompiledFramework *cf;
+	uint64		used;
+} WireCacheSlot;
+
+static WireCacheSlot wire_cache[WIRE_CACHE_SLOTS];
+static uint64 wire_cache_clock;
+
+/* The cached framework of a binary form with this hash and length, or NULL. */
+static CompiledFramework *
+wire_cache_find(uint64 hash, uint32 len)
+{
+	int			i;
+
+	for (i = 0; i < WIRE_CACHE_SLOTS; i++)
+		if (wire_cache[i].cf != NULL && wire_cache[i].cf->wire_hash == hash &&
+			wire_cache[i].cf->wire_len == len)
+		{
+			wire_cache[i].used = ++wire_cache_clock;
+			return wire_cache[i].cf;
+		}
+	return NULL;
+}
+
+/*
+ * Compile a framework's binary form (checking it as framework_recv does)
+ * into the cache, in place of the slot used longest ago.  States made by
+ * rollup() carry the form this server writes; the cache keeps the bytes it
+ * compiled, whatever they were.
+ */
+static CompiledFramework *
+wire_cache_add(const unsigned char *wire, size_t len)
+{
+	Framework  *fw = framework_from_wire(wire, len);
+	WireCacheSlot *s = &wire_cache[0];
+	MemoryContext cxt;
+	CompiledFramework *cf;
+	int			i;
+
+	for (i = 1; i < WIRE_CACHE_SLOTS && s->cf != NULL; i++)
+		if (wire_cache[i].cf == NULL || wire_cache[i].used < s->used)
+			s = &wire_cache[i];
+	cxt = AllocSetContextCreate(TopMemoryContext, "dti rollup_state framework",
+								ALLOCSET_SMALL_SIZES);
+	cf = framework_prepare(fw, cxt);
+	/* keyed by the bytes it was compiled from */
+	cf->wire = MemoryContextAlloc(cxt, len);
+	memcpy(cf->wire, wire, len);
+	cf->wire_len = (uint32) len;
+	cf->wire_hash = hash_bytes_extended(wire, (int) len, 0);
+	if (s->cxt != NULL)
+		MemoryContextDelete(s->cxt);
+	s->cxt = cxt;
+	s->cf = cf;
+	s->used = ++wire_cache_clock;
+	return cf;
+}
+
+/* The compiled framework of a state, from the cache or compiled now. */
+static CompiledFramework *
+datum_framework(const RollupDatum *d)
+{
+	CompiledFramework *cf = wire_cache_find(d->wire_hash, d->wire_len);
+
+	if (cf == NULL)
+		cf = wire_cache_add(RD_WIRE(d), d->wire_len);
+	if (cf->fw->nleaves != d->nleaves)
+		corrupt_state("the number of leaves does not match the framework");
+	return cf;
+}
+
+/* An empty state of framework cf, in the current memory context. */
+static RollupDatum *
+rollup_datum_new(const CompiledFramework *cf)
+{
+	int			n = cf->fw->nleaves;
+	Size		size = RD_SIZE(n, cf->wire_len);
+	RollupDatum *d = (RollupDatum *) palloc(size);
+
+	SET_VARSIZE(d, size);
+	d->nleaves = n;
+	d->npresent = 0;
+	d->hint = -1;
+	d->wire_len = cf->wire_len;
+	d->pad = 0;
+	d->wire_hash = cf->wire_hash;
+	memset(RD_VALUES(d), 0, sizeof(float8) * n);
+	memset(RD_PRESENT(d), 0, n);
+	memcpy(RD_WIRE(d), cf->wire, cf->wire_len);
+	return d;
+}
+
+/*
+ * A state from its binary form: rollup_state_decode checks the layout and
+ * the values, the cache or framework_from_wire the framework (a cached one
+ * is compared byte for byte).  The state then carries the framework's
+ * binary form as this server writes it.
+ */
+static RollupDatum *
+rollup_datum_decode(const unsigned char *buf, size_t len)
+{
+	RollupValueView view;
+	const char *problem = rollup_state_decode(buf, len, &view);
+	CompiledFramework *cf;
+	RollupDatum *d;
+	WireReader	r;
+	int			i;
+
+	if (problem != NULL)
+		dti_state_bad_input("rollup_state", problem);
+	cf = wire_cache_find(hash_bytes_extended(view.wire, (int) view.wire_len, 0),
+						 (uint32) view.wire_len);
+	if (cf == NULL || memcmp(cf->wire, view.wire, view.wire_len) != 0)
+		cf = wire_cache_add(view.wire, view.wire_len);
+	if (cf->fw->nleaves != view.nleaves)
+		dti_state_bad_input("rollup_state", "The number of leaves does not match the framework");
+	d = rollup_datum_new(cf);
+	wire_init(&r, view.values, sizeof(float8) * (size_t) view.npresent);
+	for (i = 0; i < view.nleaves; i++)
+		if (view.present[i])
+		{
+			RD_PRESENT(d)[i] = true;
+			RD_VALUES(d)[i] = wire_float8(&r);
+		}
+	d->npresent = view.npresent;
+	return d;
+}
+
+/* The binary form of a state (see framework_core.h), palloc'd. */
+static unsigned char *
+rollup_datum_encode(const RollupDatum *d, size_t *len)
+{
+	size_t		size = 1 + 4 + d->nleaves + sizeof(float8) * d->npresent + d->wire_len;
+	unsigned char *out = palloc(size);
+	unsigned char *p = out;
+	int			i;
+
+	*p++ = ROLLUP_VALUE_VERSION;
+	p = wire_put_uint(p, (uint32) d->nleaves, 4);
+	for (i = 0; i < d->nleaves; i++)
+		*p++ = RD_PRESENT(d)[i] ? 1 : 0;
+	for (i = 0; i < d->nleaves; i++)
+		if (RD_PRESENT(d)[i])
+			p = wire_put_float8(p, RD_VALUES(d)[i]);
+	memcpy(p, RD_WIRE(d), d->wire_len);
+	*len = size;
+	return out;
+}
+
+/* Text input: the hexadecimal form rollup_state_out writes. */
+Datum
+rollup_state_in(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	unsigned char *bytes = dti_state_hex_in(PG_GETARG_CSTRING(0), "rollup_state", &len);
+
+	PG_RETURN_POINTER(rollup_datum_decode(bytes, len));
+}
+
+/* Text output: the binary form in hexadecimal. */
+Datum
+rollup_state_out(PG_FUNCTION_ARGS)
+{
+	RollupDatum *d = (RollupDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	size_t		len;
+	unsigned char *bytes = rollup_datum_encode(d, &len);
+
+	PG_RETURN_CSTRING(dti_state_hex_out(bytes, len));
+}
+
+/* Binary input: the whole message is the binary form. */
+Datum
+rollup_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	const char *bytes = pq_getmsgbytes(buf, len);
+
+	PG_RETURN_POINTER(rollup_datum_decode((const unsigned char *) bytes, len));
+}
+
+/* Binary output: see framework_core.h. */
+Datum
+rollup_state_send(PG_FUNCTION_ARGS)
+{
+	RollupDatum *d = (RollupDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	size_t		len;
+	unsigned char *bytes = rollup_datum_encode(d, &len);
+	bytea	   *out = (bytea *) palloc(VARHDRSZ + len);
+
+	SET_VARSIZE(out, VARHDRSZ + len);
+	memcpy(VARDATA(out), bytes, len);
+	PG_RETURN_BYTEA_P(out);
+}
+
+/*
+ * Transition of rollup() on rollup_state: as rollup_step, the state
+ * updated in place.  The first state of a group is made in the current
+ * memory context with the framework's binary form; the executor copies it
+ * into the aggregate's context.
+ */
+Datum
+rollup_state_step(PG_FUNCTION_ARGS)
+{
+	RollupDatum *d;
+	CompiledFramework *cf;
+	IndicatorCode *code;
+	int			node;
+	int			leaf;
+	float8		v;
+
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the framework given to rollup() must not be NULL")));
+	if (PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the indicator code given to rollup() must not be NULL")));
+
+	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
+	cf_wire(cf);
+	d = (RollupDatum *) dti_state_for_update(fcinfo);
+	if (d == NULL)
+		d = rollup_datum_new(cf);
+	else if (d->wire_hash != cf->wire_hash || d->wire_len != cf->wire_len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rows of one scorecard use different frameworks"),
+				 errhint("Group rollup() so that each group has one framework.")));
+
+	code = PG_GETARG_INDICATOR_CODE_P(2);
+	node = d->hint;
+	if (node < 0 || node >= cf->fw->nnodes ||
+		cf->fw->nodes[node].code_len != ICODE_LEN(code) ||
+		memcmp(FW_CODE(cf->fw, node), ICODE_DATA(code), ICODE_LEN(code)) != 0)
+		node = framework_find(cf, ICODE_DATA(code), ICODE_LEN(code));
+	if (node < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("indicator \"%s\" is not in the framework",
+						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
+				 errhint("Filter the rows to the framework's leaves, or add the indicator to the framework.")));
+	leaf = cf->fw->nodes[node].leaf_index;
+	d->hint = cf->next_leaf[node];
+	if (leaf < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("indicator \"%s\" is not a leaf of the framework",
+						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
+				 errdetail("rollup() takes leaf values; inner values are computed from them.")));
+
+	if (PG_ARGISNULL(3))
+		PG_RETURN_POINTER(d);	/* a missing value stays missing */
+	v = PG_GETARG_FLOAT8(3);
+	if (isnan(v) || isinf(v))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("value of indicator \"%s\" must be finite",
+						pnstrdup(ICODE_DATA(code), ICODE_LEN(code))),
+				 errdetail("The value is %s.", float8out_internal(v))));
+	if (RD_PRESENT(d)[leaf])
+		duplicate_error(cf->fw, leaf);
+	RD_PRESENT(d)[leaf] = true;
+	RD_VALUES(d)[leaf] = v;
+	d->npresent++;
+	PG_RETURN_POINTER(d);
+}
+
+/*
+ * Combine: b's leaves merged into a, in place under an aggregate; b itself
+ * when a is NULL (a new pointer: the executor copies it into the
+ * aggregate's context).  The partial states of one group come from disjoint
+ * rows, so a leaf present in both is a duplicate value.
+ */
+Datum
+rollup_state_combine(PG_FUNCTION_ARGS)
+{
+	RollupDatum *a;
+	RollupDatum *b;
+	int			i;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = (RollupDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(b);	/* the executor copies it into its context */
+	a = (RollupDatum *) dti_state_for_update(fcinfo);
+	if (a->wire_hash != b->wire_hash || a->wire_len != b->wire_len || a->nleaves != b->nleaves)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rows of one scorecard use different frameworks"),
+				 errhint("Group rollup() so that each group has one framework.")));
+	for (i = 0; i < b->nleaves; i++)
+	{
+		if (!RD_PRESENT(b)[i])
+			continue;
+		if (RD_PRESENT(a)[i])
+			duplicate_error(datum_framework(a)->fw, i);
+		RD_PRESENT(a)[i] = true;
+		RD_VALUES(a)[i] = RD_VALUES(b)[i];
+		a->npresent++;
+	}
+	PG_RETURN_POINTER(a);
+}
+
+/* Final: the scorecard, the tree evaluated with the state's framework. */
+Datum
+rollup_state_final(PG_FUNCTION_ARGS)
+{
+	RollupDatum *d;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	d = (RollupDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	PG_RETURN_POINTER(scorecard_evaluate(datum_framework(d), RD_VALUES(d), RD_PRESENT(d)));
 }

@@ -12,6 +12,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "wire_core.h"
+
 int
 wmean_result(const WmeanState *st, WmeanKind kind, double *out)
 {
@@ -42,19 +44,17 @@ wmean_result(const WmeanState *st, WmeanKind kind, double *out)
 static unsigned char *
 put_sum(unsigned char *p, const ScaledSum *s)
 {
-	memcpy(p, &s->s.sum, sizeof(double));
-	memcpy(p + sizeof(double), &s->s.comp, sizeof(double));
-	memcpy(p + 2 * sizeof(double), &s->scale, sizeof(int32_t));
-	return p + 2 * sizeof(double) + sizeof(int32_t);
+	p = wire_put_float8(p, s->s.sum);
+	p = wire_put_float8(p, s->s.comp);
+	return wire_put_uint(p, (uint32_t) s->scale, 4);
 }
 
-static const unsigned char *
-get_sum(const unsigned char *p, ScaledSum *s)
+static void
+get_sum(WireReader *r, ScaledSum *s)
 {
-	memcpy(&s->s.sum, p, sizeof(double));
-	memcpy(&s->s.comp, p + sizeof(double), sizeof(double));
-	memcpy(&s->scale, p + 2 * sizeof(double), sizeof(int32_t));
-	return p + 2 * sizeof(double) + sizeof(int32_t);
+	s->s.sum = wire_float8(r);
+	s->s.comp = wire_float8(r);
+	s->scale = wire_int32(r);
 }
 
 void
@@ -85,11 +85,15 @@ sum_ok(const ScaledSum *s)
 const char *
 wmean_state_decode(const unsigned char *buf, size_t len, WmeanState *st)
 {
+	WireReader	r;
+
 	if (len != WMEAN_SERIAL_SIZE)
 		return "The state has the wrong size";
 	if (buf[0] != WMEAN_STATE_VERSION)
 		return "Unknown state version";
-	get_sum(get_sum(buf + 1, &st->sum_w), &st->sum_wf);
+	wire_init(&r, buf + 1, len - 1);
+	get_sum(&r, &st->sum_w);
+	get_sum(&r, &st->sum_wf);
 	if (!sum_ok(&st->sum_w) || !sum_ok(&st->sum_wf))
 		return "A sum is not finite or its scale is out of range";
 	if (csum_total(&st->sum_w.s) < 0.0)

@@ -5,8 +5,10 @@
  *	  weighted_quantile.c) and their decoders, free of any server
  *	  dependency so that fuzzers can link them alone.
  *
- * States travel only between processes of one build, so numbers are in
- * the server's byte order.  Decoders return NULL for a good state or a
+ * The weighted means' state is also the binary form of the type
+ * weighted_mean_state, which crosses servers (Citus ships partial states
+ * between nodes), so its numbers are in network byte order; the quantile
+ * states travel only between processes of one build, in the server's.  Decoders return NULL for a good state or a
  * static English sentence (capitalised, no final dot) saying what is
  * wrong; they never read outside the buffer they are given.
  *
@@ -22,7 +24,7 @@
 
 /* Version byte in front of every serialized aggregate state. */
 #define WAGG_STATE_VERSION 1
-#define WMEAN_STATE_VERSION 2
+#define WMEAN_STATE_VERSION 3
 
 /*
  * The state of weighted_mean, weighted_geomean and weighted_harmonic: the
@@ -100,7 +102,7 @@ wmean_merge(WmeanState *into, const WmeanState *from)
  */
 extern int	wmean_result(const WmeanState *st, WmeanKind kind, double *out);
 
-/* Serialized: version byte, then each sum's sum, comp (float8) and scale (int4). */
+/* Encoded: version byte, then each sum's sum, comp (float8) and scale (int4), in network byte order. */
 #define WMEAN_SERIAL_SIZE (1 + 2 * (2 * sizeof(double) + sizeof(int32_t)))
 
 extern void wmean_state_encode(const WmeanState *st, unsigned char *buf);

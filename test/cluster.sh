@@ -77,6 +77,10 @@ private_tree() {
 		_link_entries "$sharedir" "$tree$sharedir" 'extension'
 		_link_entries "$sharedir/extension" "$tree$sharedir/extension" 'dti*'
 		chmod -R a+rX "$tree"
+	else
+		# what was installed into the server since (Citus, say) shows up too
+		_link_entries "$libdir" "$tree$libdir" 'dti*|bitcode'
+		_link_entries "$sharedir/extension" "$tree$sharedir/extension" 'dti*'
 	fi
 	echo "$tree$bindir"
 }

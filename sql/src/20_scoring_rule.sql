@@ -109,27 +109,48 @@ COMMENT ON FUNCTION stats_max(indicator_stats) IS 'Largest value (NULL when n = 
 COMMENT ON FUNCTION stats_mean(indicator_stats) IS 'Mean, from a compensated sum (NULL when n = 0)';
 COMMENT ON FUNCTION stats_sd(indicator_stats) IS 'Sample standard deviation, n - 1 in the denominator (NULL when n < 2)';
 
-CREATE FUNCTION indicator_stats_step(internal, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION indicator_stats_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION indicator_stats_serialize(internal) RETURNS bytea
+-- The aggregate's state is a type of its own (not internal), so that Citus
+-- splits indicator_stats() into partial states on the workers and their
+-- merge on the coordinator; parallel workers hand it over as it is.
+CREATE TYPE indicator_stats_state;
+CREATE FUNCTION indicator_stats_state_in(cstring) RETURNS indicator_stats_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION indicator_stats_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION indicator_stats_state_out(indicator_stats_state) RETURNS cstring
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION indicator_stats_final(internal) RETURNS indicator_stats
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION indicator_stats_step(internal, float8) IS 'Transition function of indicator_stats(float8)';
-COMMENT ON FUNCTION indicator_stats_combine(internal, internal) IS 'Combine function of indicator_stats(float8) (Chan''s merge)';
-COMMENT ON FUNCTION indicator_stats_serialize(internal) IS 'Serialize function of indicator_stats(float8)';
-COMMENT ON FUNCTION indicator_stats_deserialize(bytea, internal) IS 'Deserialize function of indicator_stats(float8)';
-COMMENT ON FUNCTION indicator_stats_final(internal) IS 'Final function of indicator_stats(float8)';
+CREATE FUNCTION indicator_stats_state_recv(internal) RETURNS indicator_stats_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_state_send(indicator_stats_state) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE indicator_stats_state (
+	INPUT = indicator_stats_state_in,
+	OUTPUT = indicator_stats_state_out,
+	RECEIVE = indicator_stats_state_recv,
+	SEND = indicator_stats_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = plain
+);
+COMMENT ON TYPE indicator_stats_state IS
+	'State of indicator_stats(float8): count, scaled compensated sum, extremes, Welford mean and M2';
+COMMENT ON FUNCTION indicator_stats_state_in(cstring) IS 'Text input of indicator_stats_state: the binary form in hexadecimal, checked byte by byte';
+COMMENT ON FUNCTION indicator_stats_state_out(indicator_stats_state) IS 'Text output of indicator_stats_state: the binary form in hexadecimal';
+COMMENT ON FUNCTION indicator_stats_state_recv(internal) IS 'Binary input of indicator_stats_state: version byte 2, n, scale, sum, compensation, min, max, mean, M2 in network byte order, checked for consistency';
+COMMENT ON FUNCTION indicator_stats_state_send(indicator_stats_state) IS 'Binary output of indicator_stats_state: version byte 2, n, scale, sum, compensation, min, max, mean, M2 in network byte order';
+
+CREATE FUNCTION indicator_stats_step(indicator_stats_state, float8) RETURNS indicator_stats_state
+	AS 'MODULE_PATHNAME', 'istats_state_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_combine(indicator_stats_state, indicator_stats_state) RETURNS indicator_stats_state
+	AS 'MODULE_PATHNAME', 'istats_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION indicator_stats_final(indicator_stats_state) RETURNS indicator_stats
+	AS 'MODULE_PATHNAME', 'istats_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION indicator_stats_step(indicator_stats_state, float8) IS 'Transition function of indicator_stats(float8), in place';
+COMMENT ON FUNCTION indicator_stats_combine(indicator_stats_state, indicator_stats_state) IS 'Combine function of indicator_stats(float8) (Chan''s merge)';
+COMMENT ON FUNCTION indicator_stats_final(indicator_stats_state) IS 'Final function of indicator_stats(float8)';
 
 CREATE AGGREGATE indicator_stats(float8) (
-	SFUNC = indicator_stats_step, STYPE = internal,
+	SFUNC = indicator_stats_step, STYPE = indicator_stats_state,
 	COMBINEFUNC = indicator_stats_combine,
-	SERIALFUNC = indicator_stats_serialize, DESERIALFUNC = indicator_stats_deserialize,
-	FINALFUNC = indicator_stats_final, SSPACE = 80, PARALLEL = SAFE);
+	FINALFUNC = indicator_stats_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE indicator_stats(float8) IS
 	'Summary (n, min, max, mean, sample sd) of the non-NULL values for relative scoring rules; NULL when there are none; NaN or infinity is an error';
 

@@ -3,59 +3,76 @@
 -- value or weight are skipped; weight 0 rows do not count; negative, NaN or
 -- infinite input is an error (SQLSTATE 22023); all weights 0 gives NULL.
 
--- The three means share one state and its combine/serialize/deserialize.
-CREATE FUNCTION weighted_mean_step(internal, float8, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_geomean_step(internal, float8, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_harmonic_step(internal, float8, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_mean_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_mean_serialize(internal) RETURNS bytea
+-- The three means share one state, of the type weighted_mean_state (not
+-- internal, so that Citus splits the aggregates into partial states on the
+-- workers and their combination on the coordinator), and its combine
+-- function; parallel workers hand the states over as they are.
+CREATE TYPE weighted_mean_state;
+CREATE FUNCTION weighted_mean_state_in(cstring) RETURNS weighted_mean_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION weighted_mean_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION weighted_mean_state_out(weighted_mean_state) RETURNS cstring
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION weighted_mean_final(internal) RETURNS float8
+CREATE FUNCTION weighted_mean_state_recv(internal) RETURNS weighted_mean_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION weighted_geomean_final(internal) RETURNS float8
+CREATE FUNCTION weighted_mean_state_send(weighted_mean_state) RETURNS bytea
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION weighted_harmonic_final(internal) RETURNS float8
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION weighted_mean_step(internal, float8, float8) IS
-	'Transition of weighted_mean: adds w and w*x to compensated sums';
-COMMENT ON FUNCTION weighted_geomean_step(internal, float8, float8) IS
-	'Transition of weighted_geomean: adds w and w*ln(x) to compensated sums; x <= 0 is an error';
-COMMENT ON FUNCTION weighted_harmonic_step(internal, float8, float8) IS
-	'Transition of weighted_harmonic: adds w and w/x to compensated sums; x <= 0 is an error';
-COMMENT ON FUNCTION weighted_mean_combine(internal, internal) IS
+CREATE TYPE weighted_mean_state (
+	INPUT = weighted_mean_state_in,
+	OUTPUT = weighted_mean_state_out,
+	RECEIVE = weighted_mean_state_recv,
+	SEND = weighted_mean_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = plain
+);
+COMMENT ON TYPE weighted_mean_state IS
+	'State of weighted_mean, weighted_geomean and weighted_harmonic: the compensated sums of w and w*f(x), each with its binary scale';
+COMMENT ON FUNCTION weighted_mean_state_in(cstring) IS 'Text input of weighted_mean_state: the binary form in hexadecimal, checked byte by byte';
+COMMENT ON FUNCTION weighted_mean_state_out(weighted_mean_state) IS 'Text output of weighted_mean_state: the binary form in hexadecimal';
+COMMENT ON FUNCTION weighted_mean_state_recv(internal) IS 'Binary input of weighted_mean_state: version byte 3, then two (sum, compensation, scale) in network byte order; checks the sums are finite, the scales plausible, the weight total not negative';
+COMMENT ON FUNCTION weighted_mean_state_send(weighted_mean_state) IS 'Binary output of weighted_mean_state: version byte 3, then two (sum, compensation, scale) in network byte order';
+
+CREATE FUNCTION weighted_mean_step(weighted_mean_state, float8, float8) RETURNS weighted_mean_state
+	AS 'MODULE_PATHNAME', 'wmean_state_mean_step' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_geomean_step(weighted_mean_state, float8, float8) RETURNS weighted_mean_state
+	AS 'MODULE_PATHNAME', 'wmean_state_geomean_step' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_harmonic_step(weighted_mean_state, float8, float8) RETURNS weighted_mean_state
+	AS 'MODULE_PATHNAME', 'wmean_state_harmonic_step' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_mean_combine(weighted_mean_state, weighted_mean_state) RETURNS weighted_mean_state
+	AS 'MODULE_PATHNAME', 'wmean_state_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_mean_final(weighted_mean_state) RETURNS float8
+	AS 'MODULE_PATHNAME', 'wmean_state_mean_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_geomean_final(weighted_mean_state) RETURNS float8
+	AS 'MODULE_PATHNAME', 'wmean_state_geomean_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION weighted_harmonic_final(weighted_mean_state) RETURNS float8
+	AS 'MODULE_PATHNAME', 'wmean_state_harmonic_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION weighted_mean_step(weighted_mean_state, float8, float8) IS
+	'Transition of weighted_mean: adds w and w*x to compensated sums, in place';
+COMMENT ON FUNCTION weighted_geomean_step(weighted_mean_state, float8, float8) IS
+	'Transition of weighted_geomean: adds w and w*ln(x) to compensated sums, in place; x <= 0 is an error';
+COMMENT ON FUNCTION weighted_harmonic_step(weighted_mean_state, float8, float8) IS
+	'Transition of weighted_harmonic: adds w and w/x to compensated sums, in place; x <= 0 is an error';
+COMMENT ON FUNCTION weighted_mean_combine(weighted_mean_state, weighted_mean_state) IS
 	'Combines two partial states of weighted_mean, weighted_geomean or weighted_harmonic';
-COMMENT ON FUNCTION weighted_mean_serialize(internal) IS
-	'Serializes a weighted mean state (version byte 1, then four doubles)';
-COMMENT ON FUNCTION weighted_mean_deserialize(bytea, internal) IS
-	'Deserializes a weighted mean state, checking its size and version byte';
-COMMENT ON FUNCTION weighted_mean_final(internal) IS
+COMMENT ON FUNCTION weighted_mean_final(weighted_mean_state) IS
 	'Final function of weighted_mean: sum(w*x)/sum(w), NULL when all weights are 0';
-COMMENT ON FUNCTION weighted_geomean_final(internal) IS
+COMMENT ON FUNCTION weighted_geomean_final(weighted_mean_state) IS
 	'Final function of weighted_geomean: exp(sum(w*ln x)/sum(w)), NULL when all weights are 0';
-COMMENT ON FUNCTION weighted_harmonic_final(internal) IS
+COMMENT ON FUNCTION weighted_harmonic_final(weighted_mean_state) IS
 	'Final function of weighted_harmonic: sum(w)/sum(w/x), NULL when all weights are 0';
 
 CREATE AGGREGATE weighted_mean(float8, float8) (
-	SFUNC = weighted_mean_step, STYPE = internal,
+	SFUNC = weighted_mean_step, STYPE = weighted_mean_state,
 	COMBINEFUNC = weighted_mean_combine,
-	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
-	FINALFUNC = weighted_mean_final, SSPACE = 48, PARALLEL = SAFE);
+	FINALFUNC = weighted_mean_final, PARALLEL = SAFE);
 CREATE AGGREGATE weighted_geomean(float8, float8) (
-	SFUNC = weighted_geomean_step, STYPE = internal,
+	SFUNC = weighted_geomean_step, STYPE = weighted_mean_state,
 	COMBINEFUNC = weighted_mean_combine,
-	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
-	FINALFUNC = weighted_geomean_final, SSPACE = 48, PARALLEL = SAFE);
+	FINALFUNC = weighted_geomean_final, PARALLEL = SAFE);
 CREATE AGGREGATE weighted_harmonic(float8, float8) (
-	SFUNC = weighted_harmonic_step, STYPE = internal,
+	SFUNC = weighted_harmonic_step, STYPE = weighted_mean_state,
 	COMBINEFUNC = weighted_mean_combine,
-	SERIALFUNC = weighted_mean_serialize, DESERIALFUNC = weighted_mean_deserialize,
-	FINALFUNC = weighted_harmonic_final, SSPACE = 48, PARALLEL = SAFE);
+	FINALFUNC = weighted_harmonic_final, PARALLEL = SAFE);
 COMMENT ON AGGREGATE weighted_mean(float8, float8) IS
 	'Weighted arithmetic mean sum(w*x)/sum(w) with compensated sums; NULL value or weight skips the row, all weights 0 gives NULL';
 COMMENT ON AGGREGATE weighted_geomean(float8, float8) IS

@@ -130,30 +130,50 @@ CREATE FUNCTION explain_change(a scorecard, b scorecard,
 COMMENT ON FUNCTION explain_change(scorecard, scorecard) IS
 	'Each node''s contribution to the change of the root value from a to b; leaves sum exactly to the change under linear methods';
 
-CREATE FUNCTION rollup_step(internal, framework, indicator_code, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rollup_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-CREATE FUNCTION rollup_serialize(internal) RETURNS bytea
+-- rollup()'s state is a type of its own (not internal), self-contained: it
+-- carries its framework's binary form, so that Citus splits rollup() into
+-- partial states on the workers and their combination on the coordinator,
+-- and parallel workers hand states over as they are.
+CREATE TYPE rollup_state;
+CREATE FUNCTION rollup_state_in(cstring) RETURNS rollup_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rollup_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION rollup_state_out(rollup_state) RETURNS cstring
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION rollup_final(internal) RETURNS scorecard
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION rollup_step(internal, framework, indicator_code, float8) IS 'Transition function of rollup()';
-COMMENT ON FUNCTION rollup_combine(internal, internal) IS 'Combine function of rollup(): merges partial states leaf by leaf';
-COMMENT ON FUNCTION rollup_serialize(internal) IS 'Serialize function of rollup()';
-COMMENT ON FUNCTION rollup_deserialize(bytea, internal) IS 'Deserialize function of rollup(); validates the embedded framework';
-COMMENT ON FUNCTION rollup_final(internal) IS 'Final function of rollup(): evaluates the tree';
+CREATE FUNCTION rollup_state_recv(internal) RETURNS rollup_state
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION rollup_state_send(rollup_state) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE rollup_state (
+	INPUT = rollup_state_in,
+	OUTPUT = rollup_state_out,
+	RECEIVE = rollup_state_recv,
+	SEND = rollup_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE rollup_state IS
+	'State of rollup(): one unit''s leaf values so far, with the framework''s binary form and its hash';
+COMMENT ON FUNCTION rollup_state_in(cstring) IS 'Text input of rollup_state: the binary form in hexadecimal, checked byte by byte and the framework compiled';
+COMMENT ON FUNCTION rollup_state_out(rollup_state) IS 'Text output of rollup_state: the binary form in hexadecimal';
+COMMENT ON FUNCTION rollup_state_recv(internal) IS 'Binary input of rollup_state: version byte 1, the number of leaves, a presence byte per leaf, the present values, then the framework''s binary form; checked byte by byte and the framework compiled';
+COMMENT ON FUNCTION rollup_state_send(rollup_state) IS 'Binary output of rollup_state: version byte 1, the number of leaves, a presence byte per leaf, the present values, then the framework''s binary form';
+
+CREATE FUNCTION rollup_step(rollup_state, framework, indicator_code, float8) RETURNS rollup_state
+	AS 'MODULE_PATHNAME', 'rollup_state_step' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION rollup_combine(rollup_state, rollup_state) RETURNS rollup_state
+	AS 'MODULE_PATHNAME', 'rollup_state_combine' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION rollup_final(rollup_state) RETURNS scorecard
+	AS 'MODULE_PATHNAME', 'rollup_state_final' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION rollup_step(rollup_state, framework, indicator_code, float8) IS 'Transition function of rollup(), in place';
+COMMENT ON FUNCTION rollup_combine(rollup_state, rollup_state) IS 'Combine function of rollup(): merges partial states leaf by leaf';
+COMMENT ON FUNCTION rollup_final(rollup_state) IS 'Final function of rollup(): evaluates the tree with the state''s framework';
 
 CREATE AGGREGATE rollup(framework, indicator_code, float8) (
 	SFUNC = rollup_step,
-	STYPE = internal,
+	STYPE = rollup_state,
 	COMBINEFUNC = rollup_combine,
-	SERIALFUNC = rollup_serialize,
-	DESERIALFUNC = rollup_deserialize,
 	FINALFUNC = rollup_final,
-	SSPACE = 1024,
 	PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE rollup(framework, indicator_code, float8) IS

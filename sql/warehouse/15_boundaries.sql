@@ -33,6 +33,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	problems text;
+	resolved jsonb;
 BEGIN
 	IF jsonb_typeof(features -> 'features') IS DISTINCT FROM 'array' THEN
 		RAISE EXCEPTION 'not a GeoJSON FeatureCollection'
@@ -51,16 +52,22 @@ BEGIN
 														  THEN features -> 'features' -> 0 -> 'properties' END) AS k), 'none')),
 				HINT = 'Pass the property that holds the province names as name_property.';
 	END IF;
-	CREATE TEMP TABLE dti_boundary_feature ON COMMIT DROP AS
-	SELECT f -> 'properties' ->> load_boundaries.name_property AS name,
-		   (SELECT array_agg(DISTINCT u.unit_id) FROM dti.find_units(f -> 'properties' ->> load_boundaries.name_property, valid_on) u
-			WHERE u.level = 'province') AS units,
-		   f -> 'geometry' AS geometry
-	FROM jsonb_array_elements(features -> 'features') AS f;
+	-- each feature with the units its name resolves to, kept in a variable:
+	-- no temporary table, which a Citus coordinator refuses to commit in a
+	-- distributed transaction (CREATE EXTENSION propagated to the workers)
+	SELECT coalesce(jsonb_agg(jsonb_build_object('ord', x.ord, 'name', x.name, 'units', to_jsonb(x.units), 'geometry', x.geometry)
+							  ORDER BY x.ord), '[]')
+	INTO resolved
+	FROM (SELECT f.ord, f.f -> 'properties' ->> load_boundaries.name_property AS name,
+				 (SELECT array_agg(DISTINCT u.unit_id) FROM dti.find_units(f.f -> 'properties' ->> load_boundaries.name_property, valid_on) u
+				  WHERE u.level = 'province') AS units,
+				 f.f -> 'geometry' AS geometry
+		  FROM jsonb_array_elements(features -> 'features') WITH ORDINALITY AS f(f, ord)) x;
 	SELECT string_agg(format('"%s" (%s)', coalesce(b.name, '<no name>'),
-						  CASE WHEN b.units IS NULL THEN 'no unit' ELSE cardinality(b.units) || ' units' END), ', ')
+						  CASE WHEN b.units IS NULL THEN 'no unit' ELSE cardinality(b.units) || ' units' END), ', ' ORDER BY b.ord)
 	INTO problems
-	FROM dti_boundary_feature b WHERE b.units IS NULL OR cardinality(b.units) <> 1;
+	FROM jsonb_to_recordset(resolved) AS b(ord bigint, name text, units integer[], geometry jsonb)
+	WHERE b.units IS NULL OR cardinality(b.units) <> 1;
 	IF problems IS NOT NULL THEN
 		RAISE EXCEPTION 'some features do not name exactly one province valid on %', valid_on
 			USING ERRCODE = 'invalid_parameter_value',
@@ -72,10 +79,9 @@ BEGIN
 	SELECT load_boundaries.layer, b.units[1],
 		   ST_Multi(ST_CollectionExtract(ST_Union(ST_SetSRID(ST_GeomFromGeoJSON(b.geometry::text), 4326)), 3)),
 		   count(*)::integer, load_boundaries.source
-	FROM dti_boundary_feature b
+	FROM jsonb_to_recordset(resolved) AS b(name text, units integer[], geometry jsonb)
 	GROUP BY b.units[1]
 	RETURNING (SELECT u.code FROM dti.unit u WHERE u.id = t.unit_id), t.parts;
-	DROP TABLE dti_boundary_feature;
 END $$;
 COMMENT ON FUNCTION dti.load_boundaries(text, jsonb, date, text, text) IS
 	'Loads a GeoJSON FeatureCollection as a boundary layer: each feature''s name (property name_property) must resolve to exactly one province valid on valid_on; features of one unit are merged; returns one row per unit';

@@ -5,8 +5,10 @@
  *	  run, followed by what the server does next with the nodes (fw_compile,
  *	  sc_build), then the encoders framework_send and scorecard_send.
  *
- * The first byte picks the type (even: framework, odd: scorecard); the
- * rest is the payload as recv sees it.  What decodes and builds must pass
+ * The first byte picks the type (even: framework, odd: scorecard; with bit
+ * 2 set also a rollup_state, rollup_state_decode then the framework it
+ * carries, as rollup_state_recv does); the rest is the payload as recv
+ * sees it.  What decodes and builds must pass
  * fw_check (frameworks) and survive a round trip: its encoding fills
  * exactly the size the encoder announced and decodes and builds again; a
  * scorecard comes back byte for byte, a framework with the same encoding
@@ -63,6 +65,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	if (data[0] & 2)
+	{
+		RollupValueView rv;
+
+		if (rollup_state_decode(data + 1, size - 1, &rv) == NULL)
+		{
+			Framework  *fw;
+
+			if (rv.nleaves < 1 || rv.npresent < 0 || rv.npresent > rv.nleaves ||
+				rv.wire < data + 1 || rv.wire + rv.wire_len != data + size ||
+				rv.values + 8 * (size_t) rv.npresent != rv.wire)
+				fail("rollup_state_decode accepted an inconsistent layout");
+			fw = framework_from(rv.wire, rv.wire_len);
+			if (fw != NULL && fw_check(fw, fw_varsize(fw)) != NULL)
+				fail("the framework of a rollup_state fails fw_check");
+		}
+	}
 	if ((data[0] & 1) == 0)
 	{
 		Framework  *fw = framework_from(data + 1, size - 1);

@@ -13,10 +13,10 @@ SELECT has_operator('scorecard', '->', 'indicator_code', 'double precision');
 SELECT is_aggregate('rollup', ARRAY['framework', 'indicator_code', 'double precision']);
 
 SELECT results_eq(
-	$$SELECT a.aggcombinefn <> 0, a.aggserialfn <> 0, a.aggdeserialfn <> 0, p.proparallel
+	$$SELECT a.aggcombinefn <> 0, a.aggserialfn <> 0, a.aggdeserialfn <> 0, p.proparallel, a.aggtranstype::regtype
 	  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid WHERE p.proname = 'rollup'$$,
-	$$VALUES (true, true, true, 's'::"char")$$,
-	'rollup has combine, serialize and deserialize functions and is parallel safe');
+	$$VALUES (true, false, false, 's'::"char", 'rollup_state'::regtype)$$,
+	'rollup has a combine function, its state is the type rollup_state (no serialize functions), and it is parallel safe');
 SELECT volatility_is('framework_compile', 'immutable');
 SELECT isnt_strict('framework_compile', ARRAY['indicator_code[]', 'indicator_code[]', 'double precision[]', 'double precision[]', 'text[]', 'double precision[]', 'text[]'],
 	'framework_compile takes NULL arrays for optional columns');

@@ -81,21 +81,21 @@ SELECT is_strict('stats_mean', ARRAY['indicator_stats'], 'stats_mean(indicator_s
 SELECT has_function('stats_sd', ARRAY['indicator_stats'], 'stats_sd(indicator_stats) exists');
 SELECT volatility_is('stats_sd', ARRAY['indicator_stats'], 'immutable', 'stats_sd(indicator_stats) is immutable');
 SELECT is_strict('stats_sd', ARRAY['indicator_stats'], 'stats_sd(indicator_stats) is strict');
-SELECT has_function('indicator_stats_step', ARRAY['internal', 'double precision'], 'indicator_stats_step(internal, double precision) exists');
-SELECT volatility_is('indicator_stats_step', ARRAY['internal', 'double precision'], 'immutable', 'indicator_stats_step(internal, double precision) is immutable');
-SELECT isnt_strict('indicator_stats_step', ARRAY['internal', 'double precision'], 'indicator_stats_step(internal, double precision) is not strict');
-SELECT has_function('indicator_stats_combine', ARRAY['internal', 'internal'], 'indicator_stats_combine(internal, internal) exists');
-SELECT volatility_is('indicator_stats_combine', ARRAY['internal', 'internal'], 'immutable', 'indicator_stats_combine(internal, internal) is immutable');
-SELECT isnt_strict('indicator_stats_combine', ARRAY['internal', 'internal'], 'indicator_stats_combine(internal, internal) is not strict');
-SELECT has_function('indicator_stats_serialize', ARRAY['internal'], 'indicator_stats_serialize(internal) exists');
-SELECT volatility_is('indicator_stats_serialize', ARRAY['internal'], 'immutable', 'indicator_stats_serialize(internal) is immutable');
-SELECT is_strict('indicator_stats_serialize', ARRAY['internal'], 'indicator_stats_serialize(internal) is strict');
-SELECT has_function('indicator_stats_deserialize', ARRAY['bytea', 'internal'], 'indicator_stats_deserialize(bytea, internal) exists');
-SELECT volatility_is('indicator_stats_deserialize', ARRAY['bytea', 'internal'], 'immutable', 'indicator_stats_deserialize(bytea, internal) is immutable');
-SELECT is_strict('indicator_stats_deserialize', ARRAY['bytea', 'internal'], 'indicator_stats_deserialize(bytea, internal) is strict');
-SELECT has_function('indicator_stats_final', ARRAY['internal'], 'indicator_stats_final(internal) exists');
-SELECT volatility_is('indicator_stats_final', ARRAY['internal'], 'immutable', 'indicator_stats_final(internal) is immutable');
-SELECT isnt_strict('indicator_stats_final', ARRAY['internal'], 'indicator_stats_final(internal) is not strict');
+SELECT has_function('indicator_stats_step', ARRAY['indicator_stats_state', 'double precision'], 'indicator_stats_step(indicator_stats_state, double precision) exists');
+SELECT volatility_is('indicator_stats_step', ARRAY['indicator_stats_state', 'double precision'], 'immutable', 'indicator_stats_step(indicator_stats_state, double precision) is immutable');
+SELECT isnt_strict('indicator_stats_step', ARRAY['indicator_stats_state', 'double precision'], 'indicator_stats_step(indicator_stats_state, double precision) is not strict');
+SELECT has_function('indicator_stats_combine', ARRAY['indicator_stats_state', 'indicator_stats_state'], 'indicator_stats_combine(indicator_stats_state, indicator_stats_state) exists');
+SELECT volatility_is('indicator_stats_combine', ARRAY['indicator_stats_state', 'indicator_stats_state'], 'immutable', 'indicator_stats_combine(indicator_stats_state, indicator_stats_state) is immutable');
+SELECT isnt_strict('indicator_stats_combine', ARRAY['indicator_stats_state', 'indicator_stats_state'], 'indicator_stats_combine(indicator_stats_state, indicator_stats_state) is not strict');
+SELECT has_function('indicator_stats_state_in', ARRAY['cstring'], 'indicator_stats_state_in(cstring) exists');
+SELECT volatility_is('indicator_stats_state_in', ARRAY['cstring'], 'immutable', 'indicator_stats_state_in(cstring) is immutable');
+SELECT is_strict('indicator_stats_state_in', ARRAY['cstring'], 'indicator_stats_state_in(cstring) is strict');
+SELECT has_function('indicator_stats_state_recv', ARRAY['internal'], 'indicator_stats_state_recv(internal) exists');
+SELECT volatility_is('indicator_stats_state_recv', ARRAY['internal'], 'immutable', 'indicator_stats_state_recv(internal) is immutable');
+SELECT is_strict('indicator_stats_state_recv', ARRAY['internal'], 'indicator_stats_state_recv(internal) is strict');
+SELECT has_function('indicator_stats_final', ARRAY['indicator_stats_state'], 'indicator_stats_final(indicator_stats_state) exists');
+SELECT volatility_is('indicator_stats_final', ARRAY['indicator_stats_state'], 'immutable', 'indicator_stats_final(indicator_stats_state) is immutable');
+SELECT isnt_strict('indicator_stats_final', ARRAY['indicator_stats_state'], 'indicator_stats_final(indicator_stats_state) is not strict');
 SELECT has_function('score', ARRAY['scoring_rule', 'double precision'], 'score(scoring_rule, double precision) exists');
 SELECT volatility_is('score', ARRAY['scoring_rule', 'double precision'], 'immutable', 'score(scoring_rule, double precision) is immutable');
 SELECT is_strict('score', ARRAY['scoring_rule', 'double precision'], 'score(scoring_rule, double precision) is strict');
@@ -116,7 +116,7 @@ SELECT is(
 	 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti'
 	 WHERE p.proname IN ('score', 'rank_score', 'stats_n', 'stats_min', 'stats_max', 'stats_mean', 'stats_sd', 'indicator_stats')
 	    OR p.proname LIKE 'scoring\_rule\_%' OR p.proname LIKE 'indicator\_stats\_%'),
-	27::bigint, 'the 27 scoring functions and the aggregate belong to dti');
+	29::bigint, 'the 29 scoring functions and the aggregate belong to dti');
 SELECT is(
 	(SELECT count(*) FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
 	 JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'dti'

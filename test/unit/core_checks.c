@@ -15,6 +15,8 @@
 #include "framework_core.h"
 #include "indicator_stats_core.h"
 #include "tree_eval_core.h"
+#include "tree_wire_core.h"
+#include "wire_core.h"
 #include "harness.h"
 
 static int	failures = 0;
@@ -136,6 +138,35 @@ check_decoders(void)
 	state[0] = ROLLUP_STATE_VERSION + 1;
 	check(same_text(rollup_state_parse(state, p - state, &view), "unknown version"),
 		  "rollup_state_parse refuses an unknown version");
+
+	/* a rollup_state's binary form: version, leaves, presence, values, framework */
+	{
+		unsigned char rs[512];
+		unsigned char *q = rs;
+		RollupValueView rv;
+		size_t		wl = fw_wire_size(fw);
+
+		*q++ = ROLLUP_VALUE_VERSION;
+		q = wire_put_uint(q, 2, 4);
+		*q++ = 1;
+		*q++ = 0;
+		q = wire_put_float8(q, 0.25);
+		fw_wire_write(fw, q);
+		q += wl;
+		check(rollup_state_decode(rs, q - rs, &rv) == NULL && rv.npresent == 1 && rv.wire_len == wl,
+			  "rollup_state_decode accepts a well-formed state");
+		rs[5] = 2;
+		check(same_text(rollup_state_decode(rs, q - rs, &rv), "a presence byte is neither 0 nor 1"),
+			  "rollup_state_decode refuses a presence byte of 2");
+		rs[5] = 1;
+		check(same_text(rollup_state_decode(rs, 1 + 4 + 2 + 8, &rv), "the framework is missing"),
+			  "rollup_state_decode refuses a state without its framework");
+		check(rollup_state_decode(rs, 1 + 4 + 1, &rv) != NULL,
+			  "rollup_state_decode refuses a state cut in its presence bytes");
+		wire_put_float8(rs + 7, INFINITY);
+		check(same_text(rollup_state_decode(rs, q - rs, &rv), "a value is not finite"),
+			  "rollup_state_decode refuses an infinite value");
+	}
 
 	/* an indicator_stats state, of the values 1 and 3 */
 	istats_init(&st);

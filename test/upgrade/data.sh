@@ -176,4 +176,45 @@ for v in $(released_versions dti_warehouse); do
 		"results ($(grep -c . "$work/results.upgraded") lines) $( [ $refreshed_before = yes ] && echo "same before and after, ")same as a fresh install; same objects"
 	checked=$((checked + 1))
 done
+# --- dti updated under the warehouse's views: the aggregates change their
+# state types (0.9.0) beneath views that use them; the views keep working and
+# give the same results, and a refresh after the update the same results ---
+dti_prev=$(released_versions dti | tail -1)
+wh_prev=$(released_versions dti_warehouse | tail -1)
+if [ -n "$dti_prev" ] && [ -n "$wh_prev" ]; then
+	dropdb --if-exists $old >/dev/null 2>&1; createdb $old
+	q $old "CREATE EXTENSION dti VERSION '$dti_prev'"
+	q $old "SET client_min_messages = warning; CREATE EXTENSION dti_warehouse VERSION '$wh_prev' CASCADE"
+	wh_load $old
+	q $old "CALL dti.refresh()"
+	# views of a user on every aggregate whose state changes, over warehouse data
+	psql -X -q -v ON_ERROR_STOP=1 -d $old >/dev/null <<'SQL'
+CREATE TABLE up_leaf AS SELECT u.id AS unit_id, l.code, (0.5 + (u.id * 7 + length(l.code::text) * 13) % 97)::float8 AS v,
+	(1 + u.id % 5)::float8 AS w
+	FROM dti.unit u, dti.framework_indicator l WHERE l.framework_id = (SELECT min(id) FROM dti.framework) AND u.id <= 30;
+CREATE VIEW up_means AS SELECT code, weighted_mean(v, w) wm, weighted_geomean(v, w) wg, weighted_harmonic(v, w) wh,
+	indicator_stats(v) st FROM up_leaf GROUP BY code;
+CREATE VIEW up_window AS SELECT unit_id, code, indicator_stats(v) OVER (PARTITION BY code) st FROM up_leaf;
+CREATE VIEW up_cards AS SELECT unit_id, rollup(dti.framework_tree((SELECT min(id) FROM dti.framework)), code, v / 100) sc
+	FROM up_leaf GROUP BY unit_id;
+SQL
+	views() {
+		q $old "SELECT * FROM up_means ORDER BY code"
+		q $old "SELECT * FROM up_window ORDER BY unit_id, code"
+		q $old "SELECT unit_id, sc, root_value(sc) FROM up_cards ORDER BY unit_id"
+		q $old "SELECT * FROM dti.published_comparison ORDER BY 1, 2, 3"
+	}
+	views >"$work/views.before"
+	wh_results $old >"$work/results.before"
+	q $old "ALTER EXTENSION dti UPDATE"
+	views >"$work/views.after"
+	compare "$work/views.before" "$work/views.after" "dti $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: views read differently after the update"
+	[ "$(q $old "SELECT count(*) FROM pg_aggregate WHERE aggtranstype = 'internal'::regtype AND aggfnoid::regproc::text IN ('weighted_mean', 'weighted_geomean', 'weighted_harmonic', 'indicator_stats', 'rollup')")" = 0 ] ||
+		fail "dti $dti_prev -> $(current_version dti): an aggregate still has an internal state"
+	q $old "CALL dti.refresh()"
+	wh_results $old >"$work/results.after"
+	compare "$work/results.before" "$work/results.after" "dti $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: a refresh after the update gives other results"
+	echo "dti: $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: $(grep -c . "$work/views.after") lines of views (means, stats as window, scorecards, published comparison) identical; refresh results ($(grep -c . "$work/results.after") lines) identical"
+	checked=$((checked + 1))
+fi
 echo "upgrade paths checked with data: $checked"
