@@ -587,7 +587,8 @@ framework_recv(PG_FUNCTION_ARGS)
 
 /*
  * A framework from its binary form (no version 1 text form here), checked
- * and compiled as framework_recv does: what a rollup() state carries.
+ * and compiled as framework_recv does: what a rollup() or composite() state
+ * carries.
  */
 Framework *
 framework_from_wire(const unsigned char *bytes, size_t len)
@@ -1015,21 +1016,3 @@ framework_validate(const Framework *fw, Size size)
 				 errdetail("In the framework, %s.", problem)));
 }
 
-/*
- * A framework from its binary form, version 2 (what a composite_state
- * carries): decoded by fw_wire_decode and compiled as framework_recv
- * compiles it, every problem an error 22P03.
- */
-Framework *
-framework_from_wire(const unsigned char *bytes, size_t len)
-{
-	FwNodeSpec *specs;
-	int			n,
-				bad_node;
-	const char *problem;
-
-	problem = fw_wire_decode(bytes, len, compile_alloc, &specs, &n, &bad_node);
-	if (problem != NULL)
-		tree_recv_fail("framework", problem, bad_node);
-	return compile_specs(specs, n, true, NULL);
-}

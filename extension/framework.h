@@ -46,6 +46,5 @@ extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 								   CompiledFramework **cf);
 extern Framework *framework_cached_in(void **extra, MemoryContext cxt, Datum d,
 									  CompiledFramework **cf);
-extern Framework *framework_from_wire(const unsigned char *bytes, size_t len);
 
 #endif							/* DTI_FRAMEWORK_H */
