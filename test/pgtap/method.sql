@@ -1,0 +1,91 @@
+-- Method steps on one indicator: contracts of skewness, kurtosis,
+-- winsorise, winsorise_report, treat_outliers and impute.
+BEGIN;
+SELECT plan(24);
+
+SELECT is_aggregate('skewness', ARRAY['double precision']);
+SELECT is_aggregate('kurtosis', ARRAY['double precision']);
+SELECT results_eq(
+	$$SELECT p.proname::text COLLATE "default", a.aggcombinefn <> 0, a.aggtranstype::regtype::text, p.proparallel
+	  FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
+	  WHERE p.proname IN ('skewness', 'kurtosis') ORDER BY 1$$,
+	$$VALUES ('kurtosis', true, 'double precision[]', 's'::"char"), ('skewness', true, 'double precision[]', 's'::"char")$$,
+	'skewness and kurtosis: combine function, a standard state type, parallel safe');
+SELECT is(count(*), 0::bigint, 'every method function is immutable and parallel safe')
+FROM pg_proc WHERE proname IN ('moments_accum', 'moments_combine', 'skewness_final', 'kurtosis_final',
+	'winsorise', 'winsorise_report', 'treat_outliers', 'impute')
+	AND (proparallel <> 's' OR provolatile <> 'i');
+SELECT is(count(*), 8::bigint, 'eight method functions') FROM pg_proc
+WHERE proname IN ('moments_accum', 'moments_combine', 'skewness_final', 'kurtosis_final',
+	'winsorise', 'winsorise_report', 'treat_outliers', 'impute');
+
+-- A parallel plan gives the serial result (partial states merged).
+CREATE TABLE method_big AS
+SELECT g % 3 AS g, exp(((g * 7919) % 1000) / 250.0) + (g % 17) AS x FROM generate_series(1, 60000) g;
+ANALYZE method_big;
+CREATE TEMP TABLE serial AS SELECT g, skewness(x) AS s, kurtosis(x) AS k FROM method_big GROUP BY g;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL enable_hashagg = off;
+CREATE FUNCTION pg_temp.plan_of(q text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE r text; p text := '';
+BEGIN
+	FOR r IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP p := p || r || E'\n'; END LOOP;
+	RETURN p;
+END $f$;
+SELECT matches(pg_temp.plan_of('SELECT g, skewness(x), kurtosis(x) FROM method_big GROUP BY g'), 'Partial',
+	'the aggregates run in parallel (partial aggregation in the plan)');
+CREATE TEMP TABLE par AS SELECT g, skewness(x) AS s, kurtosis(x) AS k FROM method_big GROUP BY g;
+SELECT is((SELECT max(greatest(abs(p.s - s.s) / abs(s.s), abs(p.k - s.k) / abs(s.k))) < 1e-12 FROM par p JOIN serial s USING (g)),
+	true, 'the parallel and serial skewness and kurtosis agree to 1e-12 relative');
+SELECT is((SELECT count(*) FROM par), 3::bigint, 'three groups');
+RESET parallel_setup_cost;
+-- the merged state of two halves is the state of the whole
+CREATE FUNCTION pg_temp.state_of(xs float8[]) RETURNS float8[] LANGUAGE plpgsql AS $f$
+DECLARE st float8[] := '{0,0,0,0,0}'; v float8;
+BEGIN
+	FOREACH v IN ARRAY xs LOOP st := moments_accum(st, v); END LOOP;
+	RETURN st;
+END $f$;
+SELECT is((SELECT round(skewness_final(moments_combine(pg_temp.state_of(ARRAY[1,2,3,50]::float8[]),
+		pg_temp.state_of(ARRAY[4,5,6,7,8,200]::float8[])))::numeric, 12)),
+	(SELECT round(skewness(x)::numeric, 12) FROM unnest(ARRAY[1,2,3,50,4,5,6,7,8,200]::float8[]) x),
+	'two states merged give the skewness of all the values');
+-- errors carry SQLSTATEs
+SELECT throws_ok($$SELECT skewness(x) FROM (VALUES ('Infinity'::float8)) t(x)$$, '22023',
+	'skewness and kurtosis need finite values, not Infinity');
+SELECT throws_ok($$SELECT skewness_final('{1,0,0,0}')$$, '22023',
+	'skewness_final: the state must be an array of 5 float8 without NULLs');
+SELECT throws_ok($$SELECT skewness_final('{2,0,-1,0,0}')$$, '22023', 'skewness_final: invalid moments state');
+SELECT throws_ok($$SELECT winsorise(ARRAY[1,'NaN']::float8[])$$, '22023',
+	'outlier treatment needs finite values, not NaN at position 2');
+SELECT throws_ok($$SELECT winsorise(ARRAY[1,2]::float8[], 5, 'NaN', 3.5)$$, '22023',
+	'the thresholds must be finite and the skewness threshold 0 or more');
+SELECT throws_ok($$SELECT winsorise(ARRAY[[1,2],[3,4]]::float8[])$$, '2202E',
+	'the values must be a one-dimensional array');
+SELECT throws_ok($$SELECT * FROM impute(ARRAY['a'], ARRAY[NULL]::float8[], 'hot_deck')$$, '22023',
+	'impute: unknown method "hot_deck"');
+SELECT throws_ok($$SELECT * FROM impute(ARRAY['a'], NULL, 'mean')$$, '22004',
+	'impute: units, values and method must not be NULL');
+SELECT throws_ok($$SELECT * FROM treat_outliers(ARRAY['a','b'], ARRAY[1]::float8[])$$, '22023',
+	'treat_outliers: 2 units but 1 values');
+
+-- NULLs: kept in place by winsorise, skipped by the aggregates, STRICT elsewhere
+SELECT is(winsorise(ARRAY[NULL, 1, NULL]::float8[]), ARRAY[NULL, 1, NULL]::float8[], 'NULL cells stay where they were');
+SELECT is(winsorise(NULL), NULL, 'winsorise(NULL) is NULL');
+SELECT is((winsorise_report(ARRAY[NULL, NULL]::float8[])).n, 0, 'no values present: n = 0');
+SELECT is((winsorise_report(ARRAY[NULL, NULL]::float8[])).treatment, 'none', 'no values present: nothing to treat');
+
+-- imputed cells listed with how and from what; observed cells never change
+SELECT results_eq(
+	$$SELECT unit, value, how, donors, donor_group FROM impute(ARRAY['a','b','c','d'], ARRAY[2,NULL,4,NULL]::float8[],
+		'group_mean', ARRAY['x','x','y','y']) WHERE imputed$$,
+	$$VALUES ('b', 2::float8, 'group_mean', 1, 'x'), ('d', 4::float8, 'group_mean', 1, 'y')$$,
+	'group_mean: each imputed cell with its method, donor count and group');
+SELECT is((SELECT count(*) FROM impute(ARRAY['a','b','c'], ARRAY[2,5,7]::float8[], 'mean') WHERE imputed OR how IS NOT NULL),
+	0::bigint, 'nothing missing: nothing imputed');
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -1,0 +1,89 @@
+-- The method steps on one indicator: skewness and kurtosis, outlier
+-- treatment (winsorise, winsorise_report, treat_outliers), imputation.
+SET extra_float_digits = 0;
+
+-- Hand-computed moments: x = 0, 0, 0, 1.  mean 1/4, sums of deviations
+-- m2 = 3/4, m3 = 3/8, m4 = 21/64; g1 = sqrt(4) (3/8) / (3/4)^1.5 = 2/sqrt(3),
+-- G1 = g1 sqrt(4*3)/2 = 2; g2 = 4 (21/64) / (9/16) - 3 = -2/3,
+-- G2 = (5 (-2/3) + 6) 3 / (2*1) = 4.
+SELECT skewness(x), kurtosis(x) FROM (VALUES (0.0), (0.0), (0.0), (1.0), (NULL)) t(x);
+-- symmetric values: skewness 0; too few values or all equal: NULL
+SELECT skewness(x), round(kurtosis(x)::numeric, 12) AS kurtosis FROM (VALUES (1.0), (2.0), (3.0), (4.0), (5.0)) t(x);
+SELECT skewness(x), kurtosis(x) FROM (VALUES (1.0), (2.0)) t(x);
+SELECT skewness(x), kurtosis(x) FROM (VALUES (1.0), (2.0), (4.0)) t(x);
+SELECT skewness(x), kurtosis(x) FROM (VALUES (7.0), (7.0), (7.0), (7.0)) t(x);
+SELECT skewness(x), kurtosis(x) FROM (VALUES (NULL::float8)) t(x);
+-- grouped, and unchanged by a shift
+SELECT g, round(skewness(x)::numeric, 10) AS skew, round(kurtosis(x)::numeric, 10) AS kurt
+FROM (SELECT g, x + 1e6 * g AS x FROM generate_series(0, 2) g,
+	  unnest(ARRAY[0, 0, 0, 1]::float8[]) x) t
+GROUP BY g ORDER BY g;
+-- the state after two values and two states merged: the same as one pass
+SELECT moments_accum(moments_accum('{0,0,0,0,0}', 1), 3);
+SELECT moments_combine(moments_accum('{0,0,0,0,0}', 1), moments_accum('{0,0,0,0,0}', 3));
+-- bad input
+SELECT skewness(x) FROM (VALUES ('NaN'::float8)) t(x);
+SELECT kurtosis_final('{1,2,3}');
+SELECT kurtosis_final('{-1,0,0,0,0}');
+
+-- Winsorisation, COINr's example: 1..10, 30, 100 has skewness 3.06 and
+-- kurtosis 9.74; one step (100 takes the next value, 30) brings both
+-- within the limits (1.71, 1.82).
+SELECT * FROM winsorise_report(ARRAY[1,2,3,4,5,6,7,8,9,10,30,100]::float8[]);
+SELECT winsorise(ARRAY[1,2,3,4,5,6,7,8,NULL,9,10,30,100]::float8[]);
+-- skewed to the left: the lowest value moves up
+SELECT winsorise(ARRAY[-100,-30,-10,-9,-8,-7,-6,-5,-4,-3,-2,-1]::float8[]);
+-- ties at the top: every cell holding the extreme value moves in one step
+SELECT steps, cells, treatment FROM winsorise_report(ARRAY[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,100,100]::float8[]);
+SELECT winsorise(ARRAY[1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,100,100]::float8[]);
+-- within the limits: nothing changes
+SELECT * FROM winsorise_report(ARRAY[1,2,3,4,5]::float8[]);
+-- both limits must be exceeded: 0, 0, 0, 1 has kurtosis 4 > 3.5 but
+-- skewness exactly 2, not above: left alone
+SELECT treatment, steps, skewness_before, kurtosis_before FROM winsorise_report(ARRAY[0,0,0,1]::float8[]);
+-- no winsorisation allowed: log_ct, ln(x - min + 0.01 (max - min)) of the
+-- originals, i.e. ln(x - 1 + 0.99): the minimum becomes ln(0.99)
+SELECT treatment, steps, round(skewness_after::numeric, 6) AS skew_after
+FROM winsorise_report(ARRAY[1,2,3,4,5,6,7,8,9,10,30,100]::float8[], 0);
+SELECT round(v::numeric, 9) AS v, round(ln(x - 1 + 0.99)::numeric, 9) AS by_hand
+FROM unnest(winsorise(ARRAY[1,2,3,4,5,6,7,8,9,10,30,100]::float8[], 0), ARRAY[1,2,3,4,5,6,7,8,9,10,30,100]::float8[]) u(v, x)
+LIMIT 3;
+-- a heavy tail that five steps cannot fix: log_ct; with fallback none the
+-- winsorised values are kept and reported unresolved (steps and cells say
+-- what winsorisation tried either way)
+SELECT treatment, steps, cells FROM winsorise_report(ARRAY[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,100,200,400,800,1600,3200]::float8[], 2);
+SELECT treatment, steps, cells FROM winsorise_report(ARRAY[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,100,200,400,800,1600,3200]::float8[], 2, 2, 3.5, 'none');
+SELECT winsorise(ARRAY[1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,100,200,400,800,1600,3200]::float8[], 2, 2, 3.5, 'none');
+-- every treated cell with its original value
+SELECT * FROM treat_outliers(ARRAY['a','b','c','d','e','f','g','h','i','j','k','l'],
+	ARRAY[1,2,3,4,5,6,7,8,9,10,30,100]::float8[]) WHERE treatment IS NOT NULL;
+SELECT count(*), count(treatment) FROM treat_outliers(ARRAY['a','b','c','d','e','f','g','h','i','j','k','l'],
+	ARRAY[1,2,3,4,5,6,7,8,9,10,30,100]::float8[], 0);
+-- bad arguments
+SELECT winsorise(ARRAY[1, 'Infinity']::float8[]);
+SELECT winsorise(ARRAY[1, 2]::float8[], -1);
+SELECT winsorise(ARRAY[1, 2]::float8[], 5, 2, 3.5, 'boxcox');
+SELECT * FROM treat_outliers(ARRAY['a'], ARRAY[1, 2]::float8[]);
+SELECT winsorise('{}'::float8[]);
+
+-- Imputation: five units, two missing.
+--   mean of 1, 3, 10 = 14/3; median 3; group N has 1, group S has 3;
+--   carry_forward takes the previous period's value where there is one.
+SELECT * FROM impute(ARRAY['a','b','c','d','e'], ARRAY[1,NULL,3,NULL,10]::float8[], 'none');
+SELECT unit, round(value::numeric, 6) AS value, imputed, how, donors, donor_group
+FROM impute(ARRAY['a','b','c','d','e'], ARRAY[1,NULL,3,NULL,10]::float8[], 'mean');
+SELECT * FROM impute(ARRAY['a','b','c','d','e'], ARRAY[1,NULL,3,NULL,10]::float8[], 'median');
+-- an even number of donors: the mean of the two middle values (1, 3, 4, 10: 3.5)
+SELECT * FROM impute(ARRAY['a','b','c','d','e'], ARRAY[1,NULL,3,4,10]::float8[], 'median');
+SELECT * FROM impute(ARRAY['a','b','c','d','e','f'], ARRAY[1,NULL,3,NULL,10,NULL]::float8[], 'group_mean',
+	ARRAY['N','N','S','S','S','W']);
+SELECT * FROM impute(ARRAY['a','b','c','d','e'], ARRAY[1,NULL,3,NULL,10]::float8[], 'carry_forward',
+	previous => ARRAY[0.5,2.5,NULL,NULL,9]::float8[]);
+-- nothing to impute from
+SELECT * FROM impute(ARRAY['a','b'], ARRAY[NULL,NULL]::float8[], 'mean');
+-- bad arguments
+SELECT * FROM impute(ARRAY['a'], ARRAY[NULL]::float8[], 'knn');
+SELECT * FROM impute(ARRAY['a'], ARRAY[NULL]::float8[], 'group_mean');
+SELECT * FROM impute(ARRAY['a'], ARRAY[NULL]::float8[], 'carry_forward', previous => ARRAY[1,2]::float8[]);
+SELECT * FROM impute(ARRAY['a','b'], ARRAY[NULL]::float8[], 'mean');
+SELECT * FROM impute(NULL, ARRAY[NULL]::float8[], 'mean');
