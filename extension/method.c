@@ -315,3 +315,37 @@ winsorise_report(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));
 }
+
+PG_FUNCTION_INFO_V1(method_require);
+
+/*
+ * method_require(arr, ok, sqlstate, message, hint): arr when ok is true;
+ * otherwise (false or NULL) an error with that SQLSTATE, message and hint.
+ * The SQL functions of the method (bodies bound at creation, no procedural
+ * language) check their arguments by passing an array they go on to read
+ * through it, so the check runs before the array is used.
+ */
+Datum
+method_require(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(1) || !PG_GETARG_BOOL(1))
+	{
+		char	   *state = PG_ARGISNULL(2) ? "22023" : text_to_cstring(PG_GETARG_TEXT_PP(2));
+		char	   *msg = PG_ARGISNULL(3) ? "invalid argument" : text_to_cstring(PG_GETARG_TEXT_PP(3));
+		char	   *hint = PG_ARGISNULL(4) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(4));
+		int			i;
+
+		if (strlen(state) != 5)
+			state = "22023";
+		for (i = 0; i < 5; i++)
+			if (!((state[i] >= '0' && state[i] <= '9') || (state[i] >= 'A' && state[i] <= 'Z')))
+				state = "22023";
+		ereport(ERROR,
+				(errcode(MAKE_SQLSTATE(state[0], state[1], state[2], state[3], state[4])),
+				 errmsg("%s", msg),
+				 hint ? errhint("%s", hint) : 0));
+	}
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+}

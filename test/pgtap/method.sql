@@ -1,7 +1,7 @@
 -- Method steps on one indicator: contracts of skewness, kurtosis,
 -- winsorise, winsorise_report, treat_outliers and impute.
 BEGIN;
-SELECT plan(24);
+SELECT plan(31);
 
 SELECT is_aggregate('skewness', ARRAY['double precision']);
 SELECT is_aggregate('kurtosis', ARRAY['double precision']);
@@ -13,11 +13,13 @@ SELECT results_eq(
 	'skewness and kurtosis: combine function, a standard state type, parallel safe');
 SELECT is(count(*), 0::bigint, 'every method function is immutable and parallel safe')
 FROM pg_proc WHERE proname IN ('moments_accum', 'moments_combine', 'skewness_final', 'kurtosis_final',
-	'winsorise', 'winsorise_report', 'treat_outliers', 'impute')
+	'winsorise', 'winsorise_report', 'treat_outliers', 'impute', 'denominate', 'method_require',
+	'structure_correlations', 'cronbach_alpha', 'structure_report')
 	AND (proparallel <> 's' OR provolatile <> 'i');
-SELECT is(count(*), 8::bigint, 'eight method functions') FROM pg_proc
+SELECT is(count(*), 13::bigint, 'thirteen method functions') FROM pg_proc
 WHERE proname IN ('moments_accum', 'moments_combine', 'skewness_final', 'kurtosis_final',
-	'winsorise', 'winsorise_report', 'treat_outliers', 'impute');
+	'winsorise', 'winsorise_report', 'treat_outliers', 'impute', 'denominate', 'method_require',
+	'structure_correlations', 'cronbach_alpha', 'structure_report');
 
 -- A parallel plan gives the serial result (partial states merged).
 CREATE TABLE method_big AS
@@ -86,6 +88,20 @@ SELECT results_eq(
 	'group_mean: each imputed cell with its method, donor count and group');
 SELECT is((SELECT count(*) FROM impute(ARRAY['a','b','c'], ARRAY[2,5,7]::float8[], 'mean') WHERE imputed OR how IS NOT NULL),
 	0::bigint, 'nothing missing: nothing imputed');
+
+-- method_require: the array back, or the error asked for
+SELECT is(method_require(ARRAY[1, 2], true, '22023', 'no'), ARRAY[1, 2], 'method_require passes the array through');
+SELECT throws_ok($$SELECT method_require(ARRAY[1], false, '2201E', 'bad thing')$$, '2201E', 'bad thing');
+SELECT throws_ok($$SELECT method_require(ARRAY[1], NULL, 'bad!!', 'NULL is not true')$$, '22023', 'NULL is not true');
+-- denominate and the structure checks
+SELECT throws_ok($$SELECT * FROM denominate('{A,B}', '{1,2}', '{A}', '{B}', '{-1}')$$, '22023',
+	'denominate: scales must be positive and finite');
+SELECT throws_ok($$SELECT * FROM denominate('{A,B}', NULL, '{A}', '{B}')$$, '22004',
+	'denominate: codes, values, declared and denominators must not be NULL');
+SELECT results_eq($$SELECT value, note FROM denominate('{A,P}', '{3,1.5}', '{A}', '{P}', '{10}')$$,
+	$$VALUES (20::float8, 'denominated'), (1.5::float8, NULL)$$, 'A per P times 10: 3 / 1.5 * 10 = 20');
+SELECT is((SELECT count(*) FROM structure_correlations(ARRAY[]::scorecard[])), 0::bigint,
+	'no cards: no correlations');
 
 SELECT * FROM finish();
 ROLLBACK;

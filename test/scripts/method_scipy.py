@@ -94,5 +94,83 @@ for name, xs in samples.items():
         print(f"{name}: winsorise gave {how}, the Python rule {want_how}")
     print(f"{name}: n={len(xs)} skewness {gs:.6f} kurtosis {gk:.6f} treatment {how}")
 
+# Structure checks: 63 units, pillars A (4 leaves) and B (3 leaves), leaf
+# values in [0, 1] built from a shared factor (A.4 a near-duplicate of A.3,
+# B.3 against the factor), about 5% missing, ties from rounding to 2
+# decimals.  Pearson and Spearman over pairwise-complete
+# units against scipy.stats.pearsonr and spearmanr; Cronbach's alpha
+# against the formula on numpy's sample variances (units complete for the
+# node).
+leaves = {"A": ["A.1", "A.2", "A.3", "A.4"], "B": ["B.1", "B.2", "B.3"]}
+units = [f"u{i:02d}" for i in range(63)]
+factor = rng.normal(0, 1, 63)
+data = {}
+raws = {}
+for pillar, codes in leaves.items():
+    for j, code in enumerate(codes):
+        if code == "A.4":    # a near-duplicate of A.3
+            raw = raws["A.3"] + rng.normal(0, 0.05, 63)
+        elif code == "B.3":  # runs against its pillar
+            raw = -0.7 * factor + rng.normal(0, 0.3, 63)
+        elif code.startswith("B."):
+            raw = 2.0 * factor + rng.normal(0, 1, 63)
+        else:
+            raw = factor * (1.0 + 0.5 * j) + rng.normal(0, 1, 63)
+        raws[code] = raw
+        x = np.round(1 / (1 + np.exp(-raw)), 2)
+        x[rng.random(63) < 0.05] = np.nan
+        data[code] = x
+cur.execute("CREATE TABLE leaves (unit text, code indicator_code, v float8)")
+rows = [(u, c, None if np.isnan(data[c][i]) else float(data[c][i]))
+        for c in data for i, u in enumerate(units)]
+cur.executemany("INSERT INTO leaves VALUES (%s, %s, %s)", rows)
+cur.execute("""
+    CREATE TABLE cards AS SELECT array_agg(sc ORDER BY unit) AS cards FROM (
+        SELECT unit, rollup(framework_compile('{R,A,B,A.1,A.2,A.3,A.4,B.1,B.2,B.3}',
+            '{NULL,R,R,A,A,A,A,B,B,B}', '{NULL,NULL,NULL,1,1,1,1,1,1,1}'), code, v) AS sc
+        FROM leaves GROUP BY unit) t""")
+cur.execute("SELECT u.unit, s.code::text, s.value FROM cards, unnest(cards) WITH ORDINALITY c(sc, i)"
+            " JOIN (SELECT row_number() OVER (ORDER BY unit) AS i, unit FROM (SELECT DISTINCT unit FROM leaves) d) u USING (i),"
+            " scorecard_nodes(c.sc) s")
+node_values = {}
+for unit, code, value in cur.fetchall():
+    node_values.setdefault(code, {})[unit] = np.nan if value is None else value
+col = {c: np.array([node_values[c][u] for u in units]) for c in node_values}
+cur.execute("SELECT node::text, a::text, b::text, n, pearson, spearman FROM cards, structure_correlations(cards)")
+pairs = cur.fetchall()
+for node, a, b, n, pr, sp in pairs:
+    ok = ~np.isnan(col[a]) & ~np.isnan(col[b])
+    want_p = stats.pearsonr(col[a][ok], col[b][ok])[0]
+    want_s = stats.spearmanr(col[a][ok], col[b][ok])[0]
+    checks += 1
+    if n != ok.sum() or rel(pr, want_p) > 1e-9 or rel(sp, want_s) > 1e-9:
+        failures += 1
+        print(f"{node} {a}~{b}: n {n} pearson {pr} spearman {sp}; SciPy n {ok.sum()} {want_p} {want_s}")
+print(f"structure_correlations: {len(pairs)} pairs")
+cur.execute("SELECT node::text, k, n, alpha FROM cards, cronbach_alpha(cards)")
+for node, k, n, alpha in cur.fetchall():
+    kids = [c for c in col if c.rsplit(".", 1)[0] == node and c != node] if node != "R" else ["A", "B"]
+    m = np.column_stack([col[c] for c in kids])
+    m = m[~np.isnan(m).any(axis=1)]
+    want = len(kids) / (len(kids) - 1) * (1 - m.var(axis=0, ddof=1).sum() / m.sum(axis=1).var(ddof=1))
+    checks += 1
+    if k != len(kids) or n != len(m) or rel(alpha, want) > 1e-9:
+        failures += 1
+        print(f"alpha {node}: k {k} n {n} {alpha}; numpy k {len(kids)} n {len(m)} {want}")
+    print(f"cronbach_alpha {node}: k={k} n={n} alpha {alpha:.6f}")
+cur.execute("SELECT node::text, code::text, other::text, flag FROM cards, structure_report(cards)")
+flags = cur.fetchall()
+want_flags = sorted((nd, a, b, "negative correlation with parent" if b == nd else "near-duplicate sibling")
+                    for nd, a, b, n, pr, sp in pairs
+                    if (b == nd and pr < 0) or (b != nd and pr >= 0.9))
+checks += 1
+if sorted(flags) != want_flags:
+    failures += 1
+    print(f"structure_report: {flags}, expected {want_flags}")
+print(f"structure_report: {flags}")
+if not any(f[3] == "near-duplicate sibling" for f in flags) or not any(f[3] != "near-duplicate sibling" for f in flags):
+    failures += 1
+    print("the seeded data should raise both kinds of flag")
+
 print(f"{checks - failures} of {checks} checks agree with SciPy")
 sys.exit(1 if failures else 0)

@@ -87,3 +87,42 @@ SELECT * FROM impute(ARRAY['a'], ARRAY[NULL]::float8[], 'group_mean');
 SELECT * FROM impute(ARRAY['a'], ARRAY[NULL]::float8[], 'carry_forward', previous => ARRAY[1,2]::float8[]);
 SELECT * FROM impute(ARRAY['a','b'], ARRAY[NULL]::float8[], 'mean');
 SELECT * FROM impute(NULL, ARRAY[NULL]::float8[], 'mean');
+
+-- Denomination, declared beside the framework: ICT.1 per thousand people,
+-- ICT.2 per km2.  25 / 50 * 1000 = 500; a zero or missing denominator
+-- gives NULL with a note; undeclared codes pass through.
+SELECT * FROM denominate('{GDP,POP,ICT.1,ICT.2,AREA}', '{100,50,25,7,0}', '{ICT.1,ICT.2}', '{POP,AREA}', '{1000,1}');
+SELECT * FROM denominate('{ICT.1,ICT.2,GDP}', ARRAY[3,NULL,40]::float8[], '{ICT.1,ICT.2}', '{POP,GDP}');
+-- bad declarations
+SELECT * FROM denominate('{A,B}', '{1,2}', '{A,A}', '{B,B}');
+SELECT * FROM denominate('{A,B}', '{1,2}', '{A}', '{A}');
+SELECT * FROM denominate('{A,B,C}', '{1,2,3}', '{A,B}', '{B,C}');
+SELECT * FROM denominate('{A,B}', '{1,2}', '{A}', '{B}', '{0}');
+SELECT * FROM denominate('{A,A}', '{1,2}', '{A}', '{B}');
+SELECT * FROM denominate('{A,B}', '{1}', '{A}', '{B}');
+
+-- Structure checks.  R has pillars P (a, b, c) and Q (d, e); four units.
+--   P.a = .1 .4 .6 .9, P.b = .2 .3 .7 .8: deviations -.4 -.1 .1 .4 and
+--   -.3 -.2 .2 .3, r = .28 / sqrt(.34 * .26) = 0.9417419116; both in the
+--   same order: Spearman 1.
+--   Cronbach's alpha of P: variances .34/3, .26/3, .3875/3 (P.c = .9 .5 .2
+--   .1), sum 1.2 1.2 1.5 1.8 has variance .2475/3: alpha = 3/2 (1 -
+--   .9875/.2475) = -4.4848484848 (P.c runs against a and b).
+--   Q: Q.d is missing for u4, so n = 3; d + e is 1 for all three: no
+--   variance, alpha NULL.
+CREATE TABLE struct_leaves (unit text, code indicator_code, v float8);
+INSERT INTO struct_leaves VALUES
+	('u1', 'P.a', 0.1), ('u1', 'P.b', 0.2), ('u1', 'P.c', 0.9), ('u1', 'Q.d', 0.4), ('u1', 'Q.e', 0.6),
+	('u2', 'P.a', 0.4), ('u2', 'P.b', 0.3), ('u2', 'P.c', 0.5), ('u2', 'Q.d', 0.5), ('u2', 'Q.e', 0.5),
+	('u3', 'P.a', 0.6), ('u3', 'P.b', 0.7), ('u3', 'P.c', 0.2), ('u3', 'Q.d', 0.9), ('u3', 'Q.e', 0.1),
+	('u4', 'P.a', 0.9), ('u4', 'P.b', 0.8), ('u4', 'P.c', 0.1), ('u4', 'Q.d', NULL), ('u4', 'Q.e', 0.3);
+CREATE TABLE struct_cards AS
+SELECT array_agg(sc ORDER BY unit) AS cards FROM (
+	SELECT unit, rollup(framework_compile('{R,P,Q,P.a,P.b,P.c,Q.d,Q.e}', '{NULL,R,R,P,P,P,Q,Q}',
+		'{NULL,NULL,NULL,1,1,1,1,1}'), code, v) AS sc
+	FROM struct_leaves GROUP BY unit) t;
+SELECT node, a, b, n, round(pearson::numeric, 10) AS pearson, round(spearman::numeric, 10) AS spearman
+FROM struct_cards, structure_correlations(cards);
+SELECT node, k, n, round(alpha::numeric, 10) AS alpha FROM struct_cards, cronbach_alpha(cards);
+SELECT node, code, other, flag, round(pearson::numeric, 10) AS pearson FROM struct_cards, structure_report(cards);
+SELECT node, code, other, flag FROM struct_cards, structure_report(cards, 0.95);
