@@ -81,6 +81,7 @@ bench:
 	@test/bench/refresh.sh
 	@test/bench/scale.sh
 	@test/bench/warehouse_roles.sh
+	@test/bench/method.sh
 
 FUZZ_SECONDS ?= 10
 fuzz:

@@ -2,8 +2,9 @@
 \echo Use "ALTER EXTENSION dti UPDATE TO '0.9.0'" to load this file. \quit
 
 -- Part issue-24: method
--- Denomination, imputation, skewness and kurtosis, outlier treatment and
--- structure checks (docs/method.md): sql/src/60_method.sql as it is in 0.9.0.
+-- Denomination, imputation, skewness and kurtosis, outlier treatment,
+-- structure checks and Sobol sensitivity analysis (docs/method.md):
+-- sql/src/60_method.sql as it is in 0.9.0.
 
 -- Skewness and kurtosis: parallel aggregates over float8 with the state
 -- {n, mean, m2, m3, m4} (float8[5]); G1 and G2 of Joanes and Gill (1998).
@@ -295,3 +296,16 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION structure_report(scorecard[], float8) IS
 	'The structure_correlations() rows to look at: a child whose Pearson correlation with its parent is negative, and pairs of siblings with a Pearson correlation at or above duplicate_threshold (0.9 by default: near-duplicates that count the same thing twice)';
+
+-- Variance-based sensitivity analysis of the ranks (C: rank_intervals.c,
+-- sobol_core.c).
+CREATE FUNCTION sobol_sensitivity(fw framework, units text[], cards scorecard[],
+	sources text[], base_samples integer, seed bigint,
+	factor float8 DEFAULT 0.25, bootstrap integer DEFAULT 200,
+	variants scorecard[] DEFAULT NULL, variant_counts integer[] DEFAULT NULL)
+	RETURNS TABLE(unit text, measure text, source text,
+				  first_order float8, first_low float8, first_high float8,
+				  total_effect float8, total_low float8, total_high float8)
+	AS 'MODULE_PATHNAME', 'framework_sobol' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sobol_sensitivity(framework, text[], scorecard[], text[], integer, bigint, float8, integer, scorecard[], integer[]) IS
+	'First-order and total-effect Sobol indices (Saltelli sampling, Jansen estimators, seeded xoshiro256**) of each unit''s rank and of the mean absolute rank shift, per uncertainty source: weights:L (the weights of level L times U[1 - factor, 1 + factor]), methods:L (arithmetic and geometric means swapped at level L on a coin flip), data:NAME (one of variant_counts variants of the data, the other variants'' scorecards in variants); 95% bootstrap percentile intervals';

@@ -1,7 +1,7 @@
 -- Method steps on one indicator: contracts of skewness, kurtosis,
 -- winsorise, winsorise_report, treat_outliers and impute.
 BEGIN;
-SELECT plan(31);
+SELECT plan(36);
 
 SELECT is_aggregate('skewness', ARRAY['double precision']);
 SELECT is_aggregate('kurtosis', ARRAY['double precision']);
@@ -14,12 +14,12 @@ SELECT results_eq(
 SELECT is(count(*), 0::bigint, 'every method function is immutable and parallel safe')
 FROM pg_proc WHERE proname IN ('moments_accum', 'moments_combine', 'skewness_final', 'kurtosis_final',
 	'winsorise', 'winsorise_report', 'treat_outliers', 'impute', 'denominate', 'method_require',
-	'structure_correlations', 'cronbach_alpha', 'structure_report')
+	'structure_correlations', 'cronbach_alpha', 'structure_report', 'sobol_sensitivity')
 	AND (proparallel <> 's' OR provolatile <> 'i');
-SELECT is(count(*), 13::bigint, 'thirteen method functions') FROM pg_proc
+SELECT is(count(*), 14::bigint, 'fourteen method functions') FROM pg_proc
 WHERE proname IN ('moments_accum', 'moments_combine', 'skewness_final', 'kurtosis_final',
 	'winsorise', 'winsorise_report', 'treat_outliers', 'impute', 'denominate', 'method_require',
-	'structure_correlations', 'cronbach_alpha', 'structure_report');
+	'structure_correlations', 'cronbach_alpha', 'structure_report', 'sobol_sensitivity');
 
 -- A parallel plan gives the serial result (partial states merged).
 CREATE TABLE method_big AS
@@ -102,6 +102,26 @@ SELECT results_eq($$SELECT value, note FROM denominate('{A,P}', '{3,1.5}', '{A}'
 	$$VALUES (20::float8, 'denominated'), (1.5::float8, NULL)$$, 'A per P times 10: 3 / 1.5 * 10 = 20');
 SELECT is((SELECT count(*) FROM structure_correlations(ARRAY[]::scorecard[])), 0::bigint,
 	'no cards: no correlations');
+
+-- sobol_sensitivity: contracts
+CREATE TEMP TABLE sob AS
+SELECT framework_compile('{R,A,B}', '{NULL,R,R}', '{NULL,1,2}') AS fw, ARRAY['x','y'] AS units,
+	ARRAY[(SELECT rollup(framework_compile('{R,A,B}', '{NULL,R,R}', '{NULL,1,2}'), c, v)
+		   FROM (VALUES ('A'::indicator_code, 0.9::float8), ('B', 0.2)) t(c, v)),
+		  (SELECT rollup(framework_compile('{R,A,B}', '{NULL,R,R}', '{NULL,1,2}'), c, v)
+		   FROM (VALUES ('A'::indicator_code, 0.1::float8), ('B', 0.6)) t(c, v))] AS cards;
+SELECT throws_ok($$SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:7}', 10, 1)$$, '22023',
+	'uncertainty source "weights:7": level 7 has no weighted node');
+SELECT throws_ok($$SELECT * FROM sob, sobol_sensitivity(fw, units, cards, NULL, 10, 1)$$, '22004',
+	'sobol_sensitivity: the framework, units, cards, sources, base samples and seed must not be NULL');
+SELECT throws_ok($$SELECT * FROM sob, sobol_sensitivity(fw, units[1:1], cards, '{weights:2}', 10, 1)$$, '2202E',
+	'sobol_sensitivity got 1 units but 2 scorecards');
+SELECT throws_ok($$SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 10000000, 1)$$, '54000',
+	'base_samples x (sources + 2) x (units + 1) must not exceed 50000000');
+SELECT results_eq($$SELECT s.unit, s.measure, s.first_low <= s.first_order AND s.first_order <= s.first_high
+		FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 300, 3, bootstrap => 100) s$$,
+	$$VALUES ('x', 'rank', true), ('y', 'rank', true), (NULL, 'mean_abs_rank_shift', true)$$,
+	'one row per unit and one for the mean shift, each estimate within its bootstrap interval');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -126,3 +126,47 @@ FROM struct_cards, structure_correlations(cards);
 SELECT node, k, n, round(alpha::numeric, 10) AS alpha FROM struct_cards, cronbach_alpha(cards);
 SELECT node, code, other, flag, round(pearson::numeric, 10) AS pearson FROM struct_cards, structure_report(cards);
 SELECT node, code, other, flag FROM struct_cards, structure_report(cards, 0.95);
+
+-- Sobol sensitivity of the ranks.  Three units over R = A (weight 1) + B
+-- (weight 1.2): u1 is strong on A, u2 on B (ahead at the nominal weights),
+-- so the weights of level 2 decide the order of u1 and u2.
+CREATE TABLE sob_leaves (unit text, code indicator_code, v float8);
+INSERT INTO sob_leaves VALUES ('u1', 'A', 0.9), ('u1', 'B', 0.1), ('u2', 'A', 0.1), ('u2', 'B', 0.9),
+	('u3', 'A', 0.3), ('u3', 'B', 0.3);
+CREATE TABLE sob AS
+SELECT framework_compile('{R,A,B}', '{NULL,R,R}', '{NULL,1,1.2}') AS fw,
+	   array_agg(unit ORDER BY unit) AS units,
+	   array_agg(sc ORDER BY unit) AS cards
+FROM (SELECT unit, rollup(framework_compile('{R,A,B}', '{NULL,R,R}', '{NULL,1,1.2}'), code, v) AS sc
+	  FROM sob_leaves GROUP BY unit) t;
+-- one source: its first-order index is 1 exactly (AB is B), u3 never moves
+-- (0.3, always third: no variance, NULL; u2 is never below 0.1 * 0.581 +
+-- 0.9 * 0.419 = 0.435 with weights moved by up to 25%).
+SELECT unit, measure, source, first_order, round(total_effect::numeric, 2) AS total_effect
+FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 200, 7, bootstrap => 0);
+-- the root's method alone: under the geometric mean u1 (0.9^0.4545 *
+-- 0.1^0.5455 = 0.27) falls behind u3 (0.3); u2 stays first
+SELECT unit, measure, first_order FROM sob, sobol_sensitivity(fw, units, cards, '{methods:1}', 200, 7, bootstrap => 0);
+-- a data source whose only other variant is the nominal data again has a
+-- total effect of exactly 0
+CREATE TABLE sob_variants AS
+SELECT array_agg(sc ORDER BY unit) AS same FROM (
+	SELECT unit, rollup((SELECT fw FROM sob), code, v) AS sc FROM sob_leaves GROUP BY unit) t;
+SELECT unit, source, total_effect
+FROM sob, sob_variants, sobol_sensitivity(fw, units, cards, '{weights:2,data:copy}', 200, 7,
+	bootstrap => 0, variants => same, variant_counts => '{2}')
+WHERE source = 'data:copy';
+-- seeded: the same call gives the same rows
+SELECT count(*) AS rows, count(DISTINCT x) AS distinct_results FROM (
+	SELECT (SELECT array_agg(s.first_order ORDER BY s.unit, s.source) FROM sob,
+		sobol_sensitivity(fw, units, cards, '{weights:2,methods:1}', 100, 1, bootstrap => 20) s)::text AS x
+	FROM generate_series(1, 3)) t;
+-- errors
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:3}', 100, 1);
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{methods:2}', 100, 1);
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{shuffle}', 100, 1);
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{data:norm}', 100, 1);
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{data:norm}', 100, 1, variants => cards, variant_counts => '{3}');
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 1, 1);
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 100, 1, factor => 1);
+SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{}', 100, 1);
