@@ -25,67 +25,86 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The estimators over rows idx[0..n) (idx NULL: rows 0..n). */
+/*
+ * The estimators of every output o and group g over rows idx[0..n) (idx
+ * NULL: rows 0..n), in one pass over the rows (each row's outputs are
+ * contiguous): first[o * G + g], total[o * G + g].  The sums are of
+ * deviations from each output's first value, so that V loses nothing to
+ * cancellation for outputs such as ranks; an output equal to its first
+ * value on every row is constant: NaN indices.  acc holds 3 m + 2 m G
+ * doubles and m flags.
+ */
 static void
-estimate(const double *ya, const double *yb, const double *yab, int m, int o,
-		 int64_t n, const int64_t *idx, double *first, double *total, double *var)
+estimate_all(const double *ya, const double *yb, const double *yab, int m, int G,
+			 int64_t n, const int64_t *idx, double *acc, uint8_t *varies,
+			 double *first, double *total)
 {
-	double		sum = 0.0,
-				mean,
-				ss = 0.0,
-				sb = 0.0,
-				sa = 0.0,
-				v;
-	int64_t		j;
+	double	   *ref = acc,
+			   *s1 = acc + m,
+			   *s2 = acc + 2 * m,
+			   *sa = acc + 3 * m,
+			   *sb = acc + 3 * m + m * G;
+	int64_t		j,
+				r0 = idx ? idx[0] : 0;
+	int			o,
+				g;
 
+	for (o = 0; o < m; o++)
+	{
+		ref[o] = ya[r0 * m + o];
+		s1[o] = s2[o] = 0.0;
+		varies[o] = 0;
+	}
+	memset(sa, 0, sizeof(double) * m * G);
+	memset(sb, 0, sizeof(double) * m * G);
 	for (j = 0; j < n; j++)
 	{
 		int64_t		r = idx ? idx[j] : j;
+		const double *pa = ya + r * m,
+				   *pb = yb + r * m;
 
-		sum += ya[r * m + o] + yb[r * m + o];
-	}
-	mean = sum / (double) (2 * n);
-	/* an output that never changes has no variance to share out */
-	{
-		int64_t		r0 = idx ? idx[0] : 0;
-		bool		constant = true;
-
-		for (j = 0; j < n && constant; j++)
+		for (o = 0; o < m; o++)
 		{
-			int64_t		r = idx ? idx[j] : j;
+			double		x = pa[o] - ref[o],
+						y = pb[o] - ref[o];
 
-			constant = ya[r * m + o] == ya[r0 * m + o] && yb[r * m + o] == ya[r0 * m + o];
+			s1[o] += x + y;
+			s2[o] += x * x + y * y;
+			varies[o] |= (x != 0.0) | (y != 0.0);
 		}
-		if (constant)
+		for (g = 0; g < G; g++)
 		{
-			*var = 0.0;
-			*first = NAN;
-			*total = NAN;
-			return;
+			const double *pab = yab + ((size_t) g * n + r) * m;
+			double	   *ga = sa + (size_t) g * m,
+					   *gb = sb + (size_t) g * m;
+
+			for (o = 0; o < m; o++)
+			{
+				double		da = pa[o] - pab[o],
+							db = pb[o] - pab[o];
+
+				ga[o] += da * da;
+				gb[o] += db * db;
+			}
 		}
 	}
-	for (j = 0; j < n; j++)
+	for (o = 0; o < m; o++)
 	{
-		int64_t		r = idx ? idx[j] : j;
-		double		a = ya[r * m + o] - mean,
-					b = yb[r * m + o] - mean,
-					db = yb[r * m + o] - yab[r * m + o],
-					da = ya[r * m + o] - yab[r * m + o];
+		double		mean = s1[o] / (double) (2 * n);
+		double		v = s2[o] / (double) (2 * n) - mean * mean;
 
-		ss += a * a + b * b;
-		sb += db * db;
-		sa += da * da;
+		for (g = 0; g < G; g++)
+		{
+			if (!varies[o] || !(v > 0.0))
+			{
+				first[o * G + g] = NAN;
+				total[o * G + g] = NAN;
+				continue;
+			}
+			first[o * G + g] = (v - sb[(size_t) g * m + o] / (double) (2 * n)) / v;
+			total[o * G + g] = sa[(size_t) g * m + o] / (double) (2 * n) / v;
+		}
 	}
-	v = ss / (double) (2 * n);
-	*var = v;
-	if (!(v > 0.0))
-	{
-		*first = NAN;
-		*total = NAN;
-		return;
-	}
-	*first = (v - sb / (double) (2 * n)) / v;
-	*total = sa / (double) (2 * n) / v;
 }
 
 static int
@@ -131,6 +150,10 @@ sb_analyse(const SbDesign *d, SbModel f, void *ctx, RcAlloc alloc, RcTick tick,
 	double	   *ya = alloc(sizeof(double) * (size_t) n * m);
 	double	   *yb = alloc(sizeof(double) * (size_t) n * m);
 	double	   *yab = alloc(sizeof(double) * (size_t) n * m * (G > 0 ? G : 1));
+	double	   *acc,
+			   *f1,
+			   *ft;
+	uint8_t    *varies;
 	RcRng		rng;
 	int64_t		j;
 	int			g,
@@ -159,15 +182,17 @@ sb_analyse(const SbDesign *d, SbModel f, void *ctx, RcAlloc alloc, RcTick tick,
 				return rc;
 		}
 	}
-	for (o = 0; o < m; o++)
-		for (g = 0; g < G; g++)
-		{
-			SbIndex    *r = &out[o * G + g];
-
-			estimate(ya, yb, yab + (size_t) g * n * m, m, o, n, NULL,
-					 &r->first, &r->total, &r->variance);
-			r->first_lo = r->first_hi = r->total_lo = r->total_hi = NAN;
-		}
+	acc = alloc(sizeof(double) * (size_t) m * (3 + 2 * (size_t) G));
+	varies = alloc((size_t) m);
+	f1 = alloc(sizeof(double) * (size_t) m * G);
+	ft = alloc(sizeof(double) * (size_t) m * G);
+	estimate_all(ya, yb, yab, m, G, n, NULL, acc, varies, f1, ft);
+	for (o = 0; o < m * G; o++)
+	{
+		out[o].first = f1[o];
+		out[o].total = ft[o];
+		out[o].first_lo = out[o].first_hi = out[o].total_lo = out[o].total_hi = NAN;
+	}
 	if (d->nboot > 0)
 	{
 		int64_t    *idx = alloc(sizeof(int64_t) * (size_t) n);
@@ -185,50 +210,45 @@ sb_analyse(const SbDesign *d, SbModel f, void *ctx, RcAlloc alloc, RcTick tick,
 				tick();
 			for (j = 0; j < n; j++)
 				idx[j] = rng_below(&rng, n);
-			for (o = 0; o < m; o++)
-				for (g = 0; g < G; g++)
-				{
-					double		v;
-
-					estimate(ya, yb, yab + (size_t) g * n * m, m, o, n, idx,
-							 &bf[((size_t) o * G + g) * d->nboot + s],
-							 &bt[((size_t) o * G + g) * d->nboot + s], &v);
-				}
-		}
-		for (o = 0; o < m; o++)
-			for (g = 0; g < G; g++)
+			estimate_all(ya, yb, yab, m, G, n, idx, acc, varies, f1, ft);
+			for (o = 0; o < m * G; o++)
 			{
-				SbIndex    *r = &out[o * G + g];
-				double	   *v;
-				int			kept,
+				bf[(size_t) o * d->nboot + s] = f1[o];
+				bt[(size_t) o * d->nboot + s] = ft[o];
+			}
+		}
+		for (o = 0; o < m * G; o++)
+		{
+			SbIndex    *r = &out[o];
+			int			pass;
+
+			if (isnan(r->first))
+				continue;
+			for (pass = 0; pass < 2; pass++)
+			{
+				const double *src = (pass == 0 ? bf : bt) + (size_t) o * d->nboot;
+				int			kept = 0,
 							i;
 
-				if (isnan(r->first))
+				/* a resample without variance has no index: left out */
+				for (i = 0; i < d->nboot; i++)
+					if (!isnan(src[i]))
+						sorted[kept++] = src[i];
+				if (kept == 0)
 					continue;
-				for (v = bf; v; v = (v == bf ? bt : NULL))
+				qsort(sorted, kept, sizeof(double), compare_double);
+				if (pass == 0)
 				{
-					const double *src = v + ((size_t) o * G + g) * d->nboot;
-
-					/* a resample without variance has no index: left out */
-					kept = 0;
-					for (i = 0; i < d->nboot; i++)
-						if (!isnan(src[i]))
-							sorted[kept++] = src[i];
-					if (kept == 0)
-						continue;
-					qsort(sorted, kept, sizeof(double), compare_double);
-					if (v == bf)
-					{
-						r->first_lo = quantile7(sorted, kept, tail);
-						r->first_hi = quantile7(sorted, kept, 1.0 - tail);
-					}
-					else
-					{
-						r->total_lo = quantile7(sorted, kept, tail);
-						r->total_hi = quantile7(sorted, kept, 1.0 - tail);
-					}
+					r->first_lo = quantile7(sorted, kept, tail);
+					r->first_hi = quantile7(sorted, kept, 1.0 - tail);
+				}
+				else
+				{
+					r->total_lo = quantile7(sorted, kept, tail);
+					r->total_hi = quantile7(sorted, kept, 1.0 - tail);
 				}
 			}
+		}
 	}
 	return 0;
 }

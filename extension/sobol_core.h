@@ -49,7 +49,6 @@ typedef struct SbIndex
 	double		total;
 	double		total_lo;
 	double		total_hi;
-	double		variance;		/* of the output over A and B */
 } SbIndex;
 
 /*
