@@ -221,13 +221,12 @@ mc_treat(double *x, size_t n, int winmax, double skew_limit, double kurt_limit,
 			break;
 		for (i = 0; i < n; i++)
 			if (work[i] == extreme)
-			{
 				work[i] = next;
-				r->cells++;
-			}
 		r->steps++;
 		shape_of(work, n, &skew, &kurt);
 	}
+	for (i = 0; i < n; i++)
+		r->cells += (work[i] != x[i]);
 	if (!mc_outside(skew, kurt, skew_limit, kurt_limit) || fallback == FALLBACK_NONE)
 	{
 		memcpy(x, work, n * sizeof(double));

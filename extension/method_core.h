@@ -57,7 +57,7 @@ typedef struct TreatResult
 {
 	TreatMethod method;
 	int			steps;			/* winsorisation steps taken */
-	int			cells;			/* cells changed by winsorisation */
+	int			cells;			/* cells winsorisation changed */
 	double		skew_before;
 	double		kurt_before;
 	double		skew_after;

@@ -226,6 +226,42 @@ framework_rank_intervals(PG_FUNCTION_ARGS)
 				 errdetail("The factor given is %g.", factor),
 				 errhint("Each weight is multiplied by a uniform factor in [1 - f, 1 + f]; 0.25 is usual.")));
 	units = read_units(fcinfo, fw, "rank_intervals");
+	p.perturb = NULL;
+	if (PG_NARGS() > 7)
+	{
+		/* rank_intervals(..., levels): only the weights of those levels vary */
+		ArrayType  *la = PG_GETARG_ARRAYTYPE_P(7);
+		Datum	   *ld;
+		bool	   *ln;
+		int			nl,
+					depth = 1,
+					j;
+		uint8	   *perturb = palloc0(fw->nnodes);
+
+		for (i = 0; i < fw->nnodes; i++)
+			depth = Max(depth, fw->nodes[i].level);
+		deconstruct_array(la, INT4OID, sizeof(int32), true, TYPALIGN_INT, &ld, &ln, &nl);
+		if (nl == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("rank_intervals needs at least one level to perturb"),
+					 errhint("Levels run from 2 (below the root) to %d; leave the argument out to perturb them all.", depth)));
+		for (j = 0; j < nl; j++)
+		{
+			int32		lv = ln[j] ? 0 : DatumGetInt32(ld[j]);
+
+			if (ln[j] || lv < 2 || lv > depth)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("level to perturb must be between 2 and %d, the depth of the framework", depth),
+						 ln[j] ? errdetail("levels[%d] is NULL.", j + 1) :
+						 errdetail("levels[%d] is %d.", j + 1, lv)));
+			for (i = 1; i < fw->nnodes; i++)
+				if (fw->nodes[i].level == lv)
+					perturb[i] = 1;
+		}
+		p.perturb = perturb;
+	}
 
 	p.tree = fw_tree_from_framework(fw, core_alloc);
 	p.nunits = units->n;

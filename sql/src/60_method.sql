@@ -1,6 +1,7 @@
 -- The composite-indicator method between raw values and an index
 -- (docs/method.md): skewness and kurtosis, outlier treatment, imputation,
--- denomination, structure checks and Sobol sensitivity analysis.
+-- denomination, structure checks, Sobol sensitivity analysis and
+-- rank_intervals() with the levels to perturb.
 
 -- Skewness and kurtosis: parallel aggregates over float8 with the state
 -- {n, mean, m2, m3, m4} (float8[5]); G1 and G2 of Joanes and Gill (1998).
@@ -305,3 +306,13 @@ CREATE FUNCTION sobol_sensitivity(fw framework, units text[], cards scorecard[],
 	AS 'MODULE_PATHNAME', 'framework_sobol' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION sobol_sensitivity(framework, text[], scorecard[], text[], integer, bigint, float8, integer, scorecard[], integer[]) IS
 	'First-order and total-effect Sobol indices (Saltelli sampling, Jansen estimators, seeded xoshiro256**) of each unit''s rank and of the mean absolute rank shift, per uncertainty source: weights:L (the weights of level L times U[1 - factor, 1 + factor]), methods:L (arithmetic and geometric means swapped at level L on a coin flip), data:NAME (one of variant_counts variants of the data, the other variants'' scorecards in variants); 95% bootstrap percentile intervals';
+
+-- rank_intervals() with the choice of the levels whose weights vary (the
+-- call without levels perturbs every weight below the root, as before).
+CREATE FUNCTION rank_intervals(fw framework, units text[], cards scorecard[],
+	draws integer, factor float8, seed bigint, alternate_methods boolean, levels integer[])
+	RETURNS TABLE (unit text, nominal_rank integer, mean_rank float8, median_rank float8,
+		p05 float8, p95 float8, keep_share float8)
+	AS 'MODULE_PATHNAME', 'framework_rank_intervals' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION rank_intervals(framework, text[], scorecard[], integer, float8, bigint, boolean, integer[]) IS
+	'rank_intervals() perturbing only the weights of the nodes at the given levels (2 to the depth of the framework); the random numbers drawn are those of the call without levels, so the nodes of those levels get the same factors';

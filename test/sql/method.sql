@@ -170,3 +170,23 @@ SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{data:norm}', 100, 1, va
 SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 1, 1);
 SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{weights:2}', 100, 1, factor => 1);
 SELECT * FROM sob, sobol_sensitivity(fw, units, cards, '{}', 100, 1);
+
+-- rank_intervals() with the levels to perturb.  R = P (A, B) + Q (C, D):
+-- u1 and u2 tie on P (0.5) and Q (0.5) but differ inside P, so the weights
+-- of level 2 cannot separate them and those of level 3 can.
+CREATE TABLE ri_leaves (unit text, code indicator_code, v float8);
+INSERT INTO ri_leaves VALUES ('u1', 'P.A', 0.9), ('u1', 'P.B', 0.1), ('u1', 'Q.C', 0.5), ('u1', 'Q.D', 0.5),
+	('u2', 'P.A', 0.1), ('u2', 'P.B', 0.9), ('u2', 'Q.C', 0.5), ('u2', 'Q.D', 0.5),
+	('u3', 'P.A', 0.2), ('u3', 'P.B', 0.2), ('u3', 'Q.C', 0.2), ('u3', 'Q.D', 0.2);
+CREATE TABLE ri AS
+SELECT framework_compile('{R,P,Q,P.A,P.B,Q.C,Q.D}', '{NULL,R,R,P,P,Q,Q}', '{NULL,NULL,NULL,1,1,1,1}') AS fw,
+	   array_agg(unit ORDER BY unit) AS units, array_agg(sc ORDER BY unit) AS cards
+FROM (SELECT unit, rollup(framework_compile('{R,P,Q,P.A,P.B,Q.C,Q.D}', '{NULL,R,R,P,P,Q,Q}', '{NULL,NULL,NULL,1,1,1,1}'), code, v) AS sc
+	  FROM ri_leaves GROUP BY unit) t;
+SELECT r.unit, r.nominal_rank, r.keep_share FROM ri, rank_intervals(fw, units, cards, 200, 0.25, 5, false, '{2}') r;
+SELECT r.unit, r.nominal_rank, r.keep_share < 1 AS moves FROM ri, rank_intervals(fw, units, cards, 200, 0.25, 5, false, '{3}') r;
+-- every level chosen: the same results as the call without levels, bit for bit
+SELECT (SELECT array_agg(r ORDER BY r.unit)::text FROM ri, rank_intervals(fw, units, cards, 300, 0.25, 9, true, '{2,3}') r)
+	 = (SELECT array_agg(r ORDER BY r.unit)::text FROM ri, rank_intervals(fw, units, cards, 300, 0.25, 9, true) r) AS same;
+SELECT * FROM ri, rank_intervals(fw, units, cards, 10, 0.25, 1, false, '{1}');
+SELECT * FROM ri, rank_intervals(fw, units, cards, 10, 0.25, 1, false, '{}');
