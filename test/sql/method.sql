@@ -1,6 +1,9 @@
--- The method steps on one indicator: skewness and kurtosis, outlier
--- treatment (winsorise, winsorise_report, treat_outliers), imputation.
+-- The method (docs/method.md): skewness and kurtosis, outlier treatment
+-- (winsorise, winsorise_report, treat_outliers), imputation, denomination,
+-- structure checks, Sobol sensitivity, rank_intervals() with levels.
 SET extra_float_digits = 0;
+-- error context lines differ between server versions (SQL functions)
+\set SHOW_CONTEXT never
 
 -- Hand-computed moments: x = 0, 0, 0, 1.  mean 1/4, sums of deviations
 -- m2 = 3/4, m3 = 3/8, m4 = 21/64; g1 = sqrt(4) (3/8) / (3/4)^1.5 = 2/sqrt(3),
