@@ -83,6 +83,7 @@ bench:
 	@test/bench/scale.sh
 	@test/bench/citus.sh
 	@test/bench/warehouse_roles.sh
+	@test/bench/method.sh
 
 FUZZ_SECONDS ?= 10
 fuzz:

@@ -5,8 +5,9 @@
 # SYNTHETIC data: load, verify, refresh, rankings, rank intervals, the 2025
 # merger, maps, published vs computed), demo/grading.sql (the A-E grading of
 # the 84 information systems of 2024: published counts and named grades,
-# every other point SYNTHETIC) and demo/report.sql, which writes
-# demo/report.html.  The CSV files the demo loads stay in demo/out/.
+# every other point SYNTHETIC), demo/report.sql, which writes
+# demo/report.html, and demo/method.sql (the composite-indicator method,
+# step by step, on its own SYNTHETIC data: docs/method.md).  The CSV files the demo loads stay in demo/out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -27,6 +28,8 @@ mkdir -p demo/out
 rm -f demo/report.html
 (cd demo/out && PATH="$root/tools:$PATH" psql -X -q -v ON_ERROR_STOP=1 -d dti_demo -f "$root/demo/warehouse.sql" -f "$root/demo/grading.sql" -f "$root/demo/report.sql")
 mv demo/out/report.html demo/report.html
+createdb dti_demo_method
+psql -X -q -v ON_ERROR_STOP=1 -d dti_demo_method -f demo/method.sql
 end=$(date +%s.%N)
 echo
 echo "Synthetic CSV files: $root/demo/out/ (framework_synthetic.csv, submissions_synthetic.csv, grading_2024_synthetic.csv)"

@@ -168,7 +168,7 @@ compare_int32(const void *a, const void *b)
  */
 static void
 draw_weights(RcRng *rng, const FwTree *t, double factor, bool alternate,
-			 double *w, uint8_t *m)
+			 const uint8_t *perturb, double *w, uint8_t *m)
 {
 	int			i;
 	bool		swap = false;
@@ -190,7 +190,11 @@ draw_weights(RcRng *rng, const FwTree *t, double factor, bool alternate,
 		if (i == 0)
 			w[i] = t->weight[i];
 		else
+		{
 			w[i] = t->weight[i] * ((1.0 - factor) + 2.0 * factor * rc_rng_uniform(rng));
+			if (perturb != NULL && !perturb[i])
+				w[i] = t->weight[i];
+		}
 	}
 }
 
@@ -257,7 +261,7 @@ rc_rank_intervals(const RcProblem *p, RcAlloc alloc, RcTick tick,
 	{
 		if (tick)
 			tick();
-		draw_weights(&rng, t, p->factor, p->alternate_methods, w, m);
+		draw_weights(&rng, t, p->factor, p->alternate_methods, p->perturb, w, m);
 		for (u = 0; u < n; u++)
 		{
 			int			rc;

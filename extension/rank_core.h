@@ -71,14 +71,22 @@ typedef struct RcProblem
 	double		factor;
 	uint64_t	seed;
 	bool		alternate_methods;
+
+	/*
+	 * Per node, 1 to perturb its weight; NULL for every node below the
+	 * root.  The same random numbers are drawn either way (one per node
+	 * below the root), so a node's factor does not depend on the others'
+	 * choice.
+	 */
+	const uint8_t *perturb;
 } RcProblem;
 
 /* Units evaluated between two calls of the tick within one draw. */
 #define RC_TICK_UNITS	256
 
 /*
- * Run the Monte Carlo: per draw, perturb every weight below the root by an
- * independent uniform factor in [1 - f, 1 + f] (and with alternate_methods,
+ * Run the Monte Carlo: per draw, perturb every weight below the root (or
+ * those perturb selects) by an independent uniform factor in [1 - f, 1 + f] (and with alternate_methods,
  * on a coin flip, swap arithmetic and geometric means), evaluate every
  * unit's root, rank, and accumulate.  tick (may be NULL) runs once per draw
  * and every RC_TICK_UNITS units (the server checks for interrupts there).

@@ -12,6 +12,7 @@ pkgs=(
 	postgresql-15-cron                  # nightly refresh
 	libtap-parser-sourcehandler-pgtap-perl  # pg_prove
 	python3 python3-psycopg2 python3-sqlalchemy  # the BI client test
+	python3-scipy                       # the method statistics checked against SciPy, test only
 	python3-psycopg                     # psycopg 3: binary cursors and parameters (binary_io)
 	python3-qgis                        # the GIS client test (headless PyQGIS), test only
 	chromium                            # renders the demo report in its test

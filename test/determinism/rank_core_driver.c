@@ -181,6 +181,7 @@ main(int argc, char **argv)
 	p.factor = 0.3;
 	p.seed = 20260401;
 	p.alternate_methods = true;
+	p.perturb = NULL;
 
 	rc = rc_rank_intervals(&p, xalloc, tick, res, &bad);
 	printf("rc %d bad %d ticks %d\n", rc, bad, ticks);

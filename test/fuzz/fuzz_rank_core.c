@@ -114,6 +114,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.factor = (take() % 10) / 10.0;
 	p.seed = take();
 	p.alternate_methods = take() % 2;
+	p.perturb = NULL;
 
 	rc1 = rc_rank_intervals(&p, tracked_alloc, NULL, r1, &bad);
 	free_blocks();
