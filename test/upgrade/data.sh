@@ -135,6 +135,7 @@ for v in $(released_versions dti_warehouse); do
 	fi
 	wh_tables $old >"$work/tables"
 	wh_rows $old "$work/tables" >"$work/rows.before"
+	published_before=$(q $old "SELECT to_regclass('dti.publication') IS NOT NULL")
 	q $old "SET client_min_messages = warning; ALTER EXTENSION dti_warehouse UPDATE"
 	[ "$(q $old "SELECT extversion FROM pg_extension WHERE extname = 'dti_warehouse'")" = "$current" ] || fail "dti_warehouse $v did not update to $current"
 	wh_rows $old "$work/tables" >"$work/rows.after"
@@ -146,9 +147,10 @@ for v in $(released_versions dti_warehouse); do
 	if [ $refreshed_before = yes ]; then
 		wh_results $old >"$work/results.after"
 		compare "$work/results.before" "$work/results.after" "dti_warehouse $v -> $current: published results changed by the update"
-		# from 0.5.0 the update publishes every period and level with results,
-		# as they stand, with the revisions of the values they used
-		if [ "$(q $old "SELECT to_regclass('dti.publication') IS NOT NULL")" = t ]; then
+		# the update to 0.5.0 (from a version without publications) publishes
+		# every period and level with results, as they stand, with the
+		# revisions of the values they used
+		if [ "$published_before" = f ] && [ "$(q $old "SELECT to_regclass('dti.publication') IS NOT NULL")" = t ]; then
 			pubs=$(q $old "SELECT (SELECT count(*) FROM (SELECT DISTINCT r.period, u.level FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id) x)
 				|| ' ' || (SELECT count(*) FROM dti.publication)
 				|| ' ' || (SELECT count(*) FROM dti.publication p WHERE p.units = (SELECT count(*) FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id WHERE r.period = p.period AND u.level = p.level) AND p.inputs > 0)")
