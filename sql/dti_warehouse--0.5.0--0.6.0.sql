@@ -114,17 +114,26 @@ BEGIN
 
 	-- One statement, with a snapshot taken after the locks.  Should an event
 	-- be refused, the exception below undoes what the statement wrote.
-	WITH e AS MATERIALIZED (
+	WITH earlier AS (
+		-- the status before each event: the newest earlier event of its
+		-- revision (a join, not a subquery per event: planned on statistics
+		-- that a bulk statement has just made stale, a subquery could scan
+		-- the whole table once per event)
+		SELECT DISTINCT ON (n.id) n.id, t.status
+		FROM new_rows n
+		JOIN dti.submission_status t ON t.submission_id = n.submission_id AND t.id < n.id
+		ORDER BY n.id, t.id DESC
+	), e AS MATERIALIZED (
 		-- each event with its revision (an index probe), the status before it
-		-- (an index probe), and whether it is its revision's last in this
-		-- statement
+		-- (else the revision's initial status), and whether it is its
+		-- revision's last in this statement
 		SELECT n.id, n.submission_id, n.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
-			   coalesce((SELECT t.status FROM dti.submission_status t
-						 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS before,
+			   coalesce(b.status, s.status) AS before,
 			   n.id = l.last_id AS last
 		FROM new_rows n
 		JOIN (SELECT m.submission_id, max(m.id) AS last_id FROM new_rows m GROUP BY m.submission_id) l
 			ON l.submission_id = n.submission_id
+		LEFT JOIN earlier b ON b.id = n.id
 		LEFT JOIN LATERAL (SELECT x.id, x.period, x.unit_id, x.indicator, x.raw_value, x.value, x.status
 						   FROM dti.submission x WHERE x.id = n.submission_id OFFSET 0) s ON true
 	), bad AS (
@@ -235,7 +244,9 @@ CREATE TRIGGER submission_status_apply AFTER INSERT ON dti.submission_status
 -- status) waits for the verifier.  When the revisions that match are most of
 -- those since the oldest of them (a recent load), the newer revisions and the
 -- statuses are read in one range of ids of each table; otherwise with an
--- index probe per revision that matches.
+-- index probe per revision that matches.  (Joins, not subqueries per
+-- revision: planned on statistics that an earlier bulk statement made stale,
+-- a subquery could scan a whole table once per revision.)
 CREATE OR REPLACE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -287,8 +298,13 @@ BEGIN
 		INSERT INTO dti.submission_status (submission_id, status, reason)
 		SELECT s.id, set_status_where.status, set_status_where.reason
 		FROM dti.submission s
-		LEFT JOIN LATERAL (SELECT t.status FROM dti.submission_status t
-						   WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+		LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+				   FROM dti.submission_status t
+				   WHERE t.submission_id IN (SELECT x.id FROM dti.submission x
+											 WHERE (set_status_where.load_id IS NULL OR x.load_id = set_status_where.load_id)
+											   AND (set_status_where.unit_code IS NULL OR x.unit_code = btrim(set_status_where.unit_code))
+											   AND (set_status_where.period IS NULL OR x.period = btrim(set_status_where.period)))
+				   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
 		WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
 		  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
 		  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))

@@ -589,7 +589,9 @@ COMMENT ON FUNCTION dti.withdraw_load(bigint, text) IS
 -- status) waits for the verifier.  When the revisions that match are most of
 -- those since the oldest of them (a recent load), the newer revisions and the
 -- statuses are read in one range of ids of each table; otherwise with an
--- index probe per revision that matches.
+-- index probe per revision that matches.  (Joins, not subqueries per
+-- revision: planned on statistics that an earlier bulk statement made stale,
+-- a subquery could scan a whole table once per revision.)
 CREATE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -641,8 +643,13 @@ BEGIN
 		INSERT INTO dti.submission_status (submission_id, status, reason)
 		SELECT s.id, set_status_where.status, set_status_where.reason
 		FROM dti.submission s
-		LEFT JOIN LATERAL (SELECT t.status FROM dti.submission_status t
-						   WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
+		LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+				   FROM dti.submission_status t
+				   WHERE t.submission_id IN (SELECT x.id FROM dti.submission x
+											 WHERE (set_status_where.load_id IS NULL OR x.load_id = set_status_where.load_id)
+											   AND (set_status_where.unit_code IS NULL OR x.unit_code = btrim(set_status_where.unit_code))
+											   AND (set_status_where.period IS NULL OR x.period = btrim(set_status_where.period)))
+				   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
 		WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
 		  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
 		  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))

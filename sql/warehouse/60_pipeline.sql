@@ -241,17 +241,26 @@ BEGIN
 
 	-- One statement, with a snapshot taken after the locks.  Should an event
 	-- be refused, the exception below undoes what the statement wrote.
-	WITH e AS MATERIALIZED (
+	WITH earlier AS (
+		-- the status before each event: the newest earlier event of its
+		-- revision (a join, not a subquery per event: planned on statistics
+		-- that a bulk statement has just made stale, a subquery could scan
+		-- the whole table once per event)
+		SELECT DISTINCT ON (n.id) n.id, t.status
+		FROM new_rows n
+		JOIN dti.submission_status t ON t.submission_id = n.submission_id AND t.id < n.id
+		ORDER BY n.id, t.id DESC
+	), e AS MATERIALIZED (
 		-- each event with its revision (an index probe), the status before it
-		-- (an index probe), and whether it is its revision's last in this
-		-- statement
+		-- (else the revision's initial status), and whether it is its
+		-- revision's last in this statement
 		SELECT n.id, n.submission_id, n.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
-			   coalesce((SELECT t.status FROM dti.submission_status t
-						 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS before,
+			   coalesce(b.status, s.status) AS before,
 			   n.id = l.last_id AS last
 		FROM new_rows n
 		JOIN (SELECT m.submission_id, max(m.id) AS last_id FROM new_rows m GROUP BY m.submission_id) l
 			ON l.submission_id = n.submission_id
+		LEFT JOIN earlier b ON b.id = n.id
 		LEFT JOIN LATERAL (SELECT x.id, x.period, x.unit_id, x.indicator, x.raw_value, x.value, x.status
 						   FROM dti.submission x WHERE x.id = n.submission_id OFFSET 0) s ON true
 	), bad AS (
