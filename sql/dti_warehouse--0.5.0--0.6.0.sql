@@ -255,6 +255,7 @@ DECLARE
 	n bigint;
 	lo bigint;
 	n_match bigint;
+	nestloop text;
 BEGIN
 	IF set_status_where.status NOT IN ('verified', 'rejected') THEN
 		RAISE EXCEPTION 'status "%" is not verified or rejected', set_status_where.status
@@ -273,6 +274,11 @@ BEGIN
 		RETURN 0;
 	END IF;
 	IF (SELECT max(x.id) FROM dti.submission x) - lo < 8 * n_match THEN
+		-- hash joins only: the statistics of a table that just grew may
+		-- count a few rows where there are thousands, and a nested loop
+		-- over them would read one side once per row of the other
+		nestloop := current_setting('enable_nestloop');
+		PERFORM set_config('enable_nestloop', 'off', true);
 		EXECUTE format($q$
 			INSERT INTO dti.submission_status (submission_id, status, reason)
 			SELECT s.id, $4, $5
@@ -294,6 +300,9 @@ BEGIN
 			ORDER BY s.id$q$, lo)
 		USING set_status_where.load_id, set_status_where.unit_code, set_status_where.period,
 			  set_status_where.status, set_status_where.reason;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		PERFORM set_config('enable_nestloop', nestloop, true);
+		RETURN n;
 	ELSE
 		INSERT INTO dti.submission_status (submission_id, status, reason)
 		SELECT s.id, set_status_where.status, set_status_where.reason
