@@ -166,6 +166,8 @@ if [ "$baseline" = yes ]; then
 	blist=$(echo "${base_ms[*]}" | sed 's/ /, /g')
 fi
 loads=$(echo "${load_avg[*]}" | sed 's/ /, /g')
+base_row=
+[ "$baseline" = yes ] && base_row="| the same with dti_warehouse 0.5.0, median of 3 | $bms ms ($blist) |"$'\n'
 echo "verify_load: median $vms ms${bms:+ (dti_warehouse 0.5.0: $bms ms)}"
 
 machine="$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2 / 1048576}' /proc/meminfo)"
@@ -187,7 +189,7 @@ and \`SELECT * FROM dti.load_staging()\`. Then a LOGIN member of
 \`dti_verifier\` verifies three loads of $vrows revisions (other units and
 indicators each), each with one \`dti.verify_load()\` call$( [ "$baseline" = yes ] && echo ", in turns with
 the same verifications in a second database of dti_warehouse 0.5.0 (the
-released scripts) loaded with the same file")
+released scripts) loaded with the same file").
 
 | Step | Result |
 |---|---|
@@ -197,8 +199,7 @@ released scripts) loaded with the same file")
 | peak memory of the server process (VmHWM) | $server_mem |
 | peak memory of dti-clean-text | ${filter_mem:-not measured (no /usr/bin/time)} |
 | dti.verify_load() of $vrows revisions as a verifier, median of 3 | $vms ms ($vlist) |
-$( [ "$baseline" = yes ] && echo "| the same with dti_warehouse 0.5.0, median of 3 | $bms ms ($blist) |
-")| load average of the machine before each verification | $loads |
+${base_row}| load average of the machine before each verification | $loads |
 
 Machine: $machine. Server: $server.
 <!-- warehouse-roles:end -->
