@@ -661,3 +661,309 @@ BEGIN
 	RETURNING (SELECT u.code FROM dti.unit u WHERE u.id = t.unit_id), t.parts;
 END $$;
 -- end of part issue-23
+
+------------------------------------------------------------------------------
+-- Part issue-17: bulk verification.  One statement trigger,
+-- dti.apply_status_events(), does for a statement of status events what
+-- three triggers and a foreign key did row by row or key by key: it checks
+-- that each event names an existing revision and follows the workflow,
+-- updates dti.current_value in place for the keys whose current revision
+-- changes (instead of deleting and inserting every key), and queues the
+-- refresh.  dti.set_status_where() reads the newer revisions and the
+-- statuses of a recent load in one range of ids.  dti.current_value, the
+-- history and the refresh queue get the same rows as before.
+------------------------------------------------------------------------------
+
+DROP TRIGGER submission_status_allowed ON dti.submission_status;
+DROP TRIGGER submission_status_current ON dti.submission_status;
+DROP TRIGGER submission_status_queue ON dti.submission_status;
+DROP FUNCTION dti.submission_status_allowed();
+DROP FUNCTION dti.sync_current_value();
+ALTER TABLE dti.submission_status DROP CONSTRAINT submission_status_submission_id_fkey;
+COMMENT ON COLUMN dti.submission_status.submission_id IS
+	'The revision (dti.submission.id) whose status changes; checked once per statement by the trigger dti.apply_status_events() instead of a foreign key (revisions are never deleted)';
+
+-- Trigger function: what a statement of status events implies, in one pass
+-- over its rows (a bulk verification inserts tens of thousands):
+--  1. each event names an existing revision (checked here, once per
+--     statement, instead of a foreign key checked row by row: revisions are
+--     never deleted) and follows the workflow from the status before it (the
+--     newest earlier event of its revision, else the revision's initial
+--     status);
+--  2. dti.current_value is brought up to date for the units, periods and
+--     indicators of the events;
+--  3. their units and periods are queued for dti.refresh().
+-- Changes to one key take turns: a statement locks its keys (an advisory
+-- lock per key, taken in a fixed order) until the end of its transaction,
+-- then reads them with a snapshot that sees the statuses committed before
+-- it.  Changes to different keys do not wait for each other.  A statement
+-- of more than 100 events, or a transaction that has changed more than 100
+-- keys (a bulk verification, or many set_status() calls), locks the whole
+-- table instead, so that it does not fill the lock table with advisory
+-- locks.  Once its keys are locked, a key's row in dti.current_value is
+-- right for every status event but this statement's, so it changes only
+-- when this statement verified a newer revision than the current one
+-- (updated in place, or inserted).  A key is resolved from the whole
+-- history instead when this statement took the status verified away from
+-- its current revision (a rejection: the previous verified revision comes
+-- back), or when another transaction set a status of one of its revisions
+-- after this statement inserted its own.
+-- (Built with the schema of dti named: the indicator codes are compared with
+-- its operator, which the pinned search_path does not find.)
+DO $do$
+BEGIN
+	EXECUTE replace($body$
+CREATE FUNCTION dti.apply_status_events() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
+DECLARE
+	n_events bigint;
+	n_keys bigint;
+	keys_locked bigint;
+	whole_table boolean;
+	bad_submission bigint;
+	bad_status text;
+	bad_found boolean;
+	bad_before text;
+BEGIN
+	SELECT count(*) INTO n_events FROM new_rows;
+	IF n_events = 0 THEN
+		RETURN NULL;
+	END IF;
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint;
+	whole_table := n_events > 100 OR keys_locked > 100;
+	IF NOT whole_table THEN
+		-- a few events: lock their keys, in a fixed order
+		SELECT count(*) INTO n_keys
+		FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator FROM new_rows n
+			  JOIN dti.submission s ON s.id = n.submission_id) k;
+		keys_locked := keys_locked + n_keys;
+		PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+		whole_table := keys_locked > 100;
+		IF NOT whole_table THEN
+			LOCK TABLE dti.current_value IN ROW EXCLUSIVE MODE;
+			PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+			FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator FROM new_rows n
+				  JOIN dti.submission s ON s.id = n.submission_id) k
+			ORDER BY k.period, k.unit_id, k.indicator;
+		END IF;
+	END IF;
+	IF whole_table THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	END IF;
+
+	-- One statement, with a snapshot taken after the locks.  Should an event
+	-- be refused, the exception below undoes what the statement wrote.
+	WITH earlier AS (
+		-- the status before each event: the newest earlier event of its
+		-- revision (a join, not a subquery per event: planned on statistics
+		-- that a bulk statement has just made stale, a subquery could scan
+		-- the whole table once per event)
+		SELECT DISTINCT ON (n.id) n.id, t.status
+		FROM new_rows n
+		JOIN dti.submission_status t ON t.submission_id = n.submission_id AND t.id < n.id
+		ORDER BY n.id, t.id DESC
+	), e AS MATERIALIZED (
+		-- each event with its revision (an index probe), the status before it
+		-- (else the revision's initial status), and whether it is its
+		-- revision's last in this statement
+		SELECT n.id, n.submission_id, n.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
+			   coalesce(b.status, s.status) AS before,
+			   n.id = l.last_id AS last
+		FROM new_rows n
+		JOIN (SELECT m.submission_id, max(m.id) AS last_id FROM new_rows m GROUP BY m.submission_id) l
+			ON l.submission_id = n.submission_id
+		LEFT JOIN earlier b ON b.id = n.id
+		LEFT JOIN LATERAL (SELECT x.id, x.period, x.unit_id, x.indicator, x.raw_value, x.value, x.status
+						   FROM dti.submission x WHERE x.id = n.submission_id OFFSET 0) s ON true
+	), bad AS (
+		SELECT e.submission_id, e.status, e.found IS NOT NULL AS found, e.before
+		FROM e
+		WHERE e.found IS NULL
+		   OR (e.before, e.status) NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
+										   ('verified', 'rejected'), ('rejected', 'verified'),
+										   ('draft', 'withdrawn'), ('submitted', 'withdrawn'))
+		ORDER BY e.id
+		LIMIT 1
+	), overtaken AS (
+		-- revisions with a status event of another transaction inserted after
+		-- this statement's first one (committed before this statement got its keys)
+		SELECT DISTINCT t.submission_id
+		FROM dti.submission_status t
+		WHERE t.id > (SELECT min(n.id) FROM new_rows n)
+		  AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = t.id)
+	), k AS (
+		-- per key: the newest revision verified now, the revisions whose
+		-- status is now something else, and whether one of its revisions
+		-- was overtaken
+		SELECT e.period, e.unit_id, e.indicator,
+			   max(e.found) FILTER (WHERE e.last AND e.status = 'verified') AS verified_id,
+			   array_agg(e.found) FILTER (WHERE e.last AND e.status <> 'verified') AS unverified_ids,
+			   bool_or(o.submission_id IS NOT NULL) AS overtaken
+		FROM e
+		LEFT JOIN overtaken o ON o.submission_id = e.found
+		WHERE e.found IS NOT NULL
+		GROUP BY e.period, e.unit_id, e.indicator
+	), d AS (
+		SELECT k.period, k.unit_id, k.indicator, k.verified_id, c.submission_id AS current_id,
+			   k.overtaken OR coalesce(c.submission_id = ANY (k.unverified_ids), false) AS from_history
+		FROM k
+		LEFT JOIN dti.current_value c ON c.period = k.period AND c.unit_id = k.unit_id
+			AND c.indicator OPERATOR(@dti@.=) k.indicator
+	), resolved AS (
+		SELECT v.*
+		FROM (SELECT array_agg(d.period) AS periods, array_agg(d.unit_id) AS units, array_agg(d.indicator::text) AS indicators
+			  FROM d WHERE d.from_history) a
+		CROSS JOIN LATERAL dti.resolve_current(a.periods, a.units, a.indicators) v
+	), target AS (
+		-- the keys whose current revision changes, with the new one (none: NULL)
+		SELECT d.period, d.unit_id, d.indicator, d.current_id, v.submission_id, v.raw_value, v.value
+		FROM d
+		LEFT JOIN resolved v ON v.period = d.period AND v.unit_id = d.unit_id AND v.indicator OPERATOR(@dti@.=) d.indicator
+		WHERE d.from_history AND v.submission_id IS DISTINCT FROM d.current_id
+		UNION ALL
+		SELECT d.period, d.unit_id, d.indicator, d.current_id, e.found, e.raw_value, e.value
+		FROM d
+		JOIN e ON e.found = d.verified_id AND e.last
+		WHERE NOT d.from_history AND (d.current_id IS NULL OR d.verified_id > d.current_id)
+	), deleted AS (
+		DELETE FROM dti.current_value c
+		USING target x
+		WHERE x.submission_id IS NULL
+		  AND c.period = x.period AND c.unit_id = x.unit_id AND c.indicator OPERATOR(@dti@.=) x.indicator
+	), updated AS (
+		UPDATE dti.current_value c
+		SET submission_id = x.submission_id, raw_value = x.raw_value, value = x.value
+		FROM target x
+		WHERE x.current_id IS NOT NULL AND x.submission_id IS NOT NULL
+		  AND c.period = x.period AND c.unit_id = x.unit_id AND c.indicator OPERATOR(@dti@.=) x.indicator
+	), inserted AS (
+		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
+		SELECT x.period, x.unit_id, x.indicator, x.submission_id, x.raw_value, x.value
+		FROM target x
+		WHERE x.current_id IS NULL AND x.submission_id IS NOT NULL
+	), queued AS (
+		INSERT INTO dti.refresh_queue (period, unit_id, reason)
+		SELECT DISTINCT e.period, e.unit_id, 'status' FROM e WHERE e.found IS NOT NULL
+		ORDER BY 1, 2
+	)
+	SELECT b.submission_id, b.status, b.found, b.before, (SELECT count(*) FROM k)
+	INTO bad_submission, bad_status, bad_found, bad_before, n_keys
+	FROM (SELECT) one
+	LEFT JOIN bad b ON true;
+
+	IF bad_submission IS NOT NULL AND NOT bad_found THEN
+		RAISE EXCEPTION 'no submission with id %', bad_submission
+			USING ERRCODE = 'foreign_key_violation',
+				DETAIL = 'dti.submission has no such row.',
+				HINT = 'Look the id up in dti.current_submission.';
+	ELSIF bad_submission IS NOT NULL THEN
+		RAISE EXCEPTION 'submission % cannot go from % to %', bad_submission, bad_before, bad_status
+			USING ERRCODE = 'invalid_transaction_state',
+				DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
+				HINT = 'A new value is a new revision: insert it into dti.submission.';
+	END IF;
+	IF n_events > 100 THEN
+		PERFORM set_config('dti.current_value_keys', (keys_locked + n_keys)::text, true);
+	END IF;
+	RETURN NULL;
+END $fn$;
+$body$, '@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+							JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
+END $do$;
+COMMENT ON FUNCTION dti.apply_status_events() IS
+	'Trigger function: checks new status events (their revision exists, the workflow allows them), brings dti.current_value up to date for their units, periods and indicators and queues their units and periods for dti.refresh(), once per statement';
+-- A trigger function runs without an EXECUTE check; nobody calls it directly.
+REVOKE EXECUTE ON FUNCTION dti.apply_status_events() FROM PUBLIC;
+CREATE TRIGGER submission_status_apply AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.apply_status_events();
+
+-- Verification in bulk: one status event per revision, in one statement.
+-- It acts on the revisions that match and are the newest of their unit,
+-- period and indicator, and whose status (the newest event, else the initial
+-- status) waits for the verifier.  When the revisions that match are most of
+-- those since the oldest of them (a recent load), the newer revisions and the
+-- statuses are read in one range of ids of each table; otherwise with an
+-- index probe per revision that matches.  (Joins, not subqueries per
+-- revision: planned on statistics that an earlier bulk statement made stale,
+-- a subquery could scan a whole table once per revision.)
+CREATE OR REPLACE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+	lo bigint;
+	n_match bigint;
+	nestloop text;
+BEGIN
+	IF set_status_where.status NOT IN ('verified', 'rejected') THEN
+		RAISE EXCEPTION 'status "%" is not verified or rejected', set_status_where.status
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF set_status_where.status = 'rejected' AND nullif(btrim(set_status_where.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'a rejection needs a reason'
+			USING ERRCODE = 'check_violation', HINT = 'Give it as the last argument.';
+	END IF;
+	SELECT min(s.id), count(*) INTO lo, n_match
+	FROM dti.submission s
+	WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period));
+	IF lo IS NULL THEN
+		RETURN 0;
+	END IF;
+	IF (SELECT max(x.id) FROM dti.submission x) - lo < 8 * n_match THEN
+		-- hash joins only: the statistics of a table that just grew may
+		-- count a few rows where there are thousands, and a nested loop
+		-- over them would read one side once per row of the other
+		nestloop := current_setting('enable_nestloop');
+		PERFORM set_config('enable_nestloop', 'off', true);
+		EXECUTE format($q$
+			INSERT INTO dti.submission_status (submission_id, status, reason)
+			SELECT s.id, $4, $5
+			FROM dti.submission s
+			LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+					   FROM dti.submission_status t
+					   WHERE t.submission_id >= %1$s
+					   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
+			JOIN (SELECT x.unit_id, x.period, x.indicator, max(x.id) AS newest
+				  FROM dti.submission x
+				  WHERE x.id >= %1$s
+				  GROUP BY x.unit_id, x.period, x.indicator) k
+				ON k.unit_id = s.unit_id AND k.period = s.period AND k.indicator = s.indicator AND k.newest = s.id
+			WHERE s.id >= %1$s
+			  AND ($1 IS NULL OR s.load_id = $1)
+			  AND ($2 IS NULL OR s.unit_code = btrim($2))
+			  AND ($3 IS NULL OR s.period = btrim($3))
+			  AND (coalesce(st.status, s.status) = 'submitted' OR ($4 = 'rejected' AND st.status = 'verified'))
+			ORDER BY s.id$q$, lo)
+		USING set_status_where.load_id, set_status_where.unit_code, set_status_where.period,
+			  set_status_where.status, set_status_where.reason;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		PERFORM set_config('enable_nestloop', nestloop, true);
+		RETURN n;
+	ELSE
+		INSERT INTO dti.submission_status (submission_id, status, reason)
+		SELECT s.id, set_status_where.status, set_status_where.reason
+		FROM dti.submission s
+		LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+				   FROM dti.submission_status t
+				   WHERE t.submission_id IN (SELECT x.id FROM dti.submission x
+											 WHERE (set_status_where.load_id IS NULL OR x.load_id = set_status_where.load_id)
+											   AND (set_status_where.unit_code IS NULL OR x.unit_code = btrim(set_status_where.unit_code))
+											   AND (set_status_where.period IS NULL OR x.period = btrim(set_status_where.period)))
+				   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
+		WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+		  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+		  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))
+		  AND (coalesce(st.status, s.status) = 'submitted'
+			   OR (set_status_where.status = 'rejected' AND st.status = 'verified'))
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission n
+						  WHERE n.unit_id = s.unit_id AND n.period = s.period AND n.indicator = s.indicator AND n.id > s.id)
+		ORDER BY s.id;
+	END IF;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+ALTER FUNCTION dti.set_status_where(bigint, text, text, text, text) SET jit = off;

@@ -146,7 +146,7 @@ COMMENT ON SEQUENCE dti.submission_status_id_seq IS 'Identifiers of dti.submissi
 
 CREATE TABLE dti.submission_status (
 	id bigint PRIMARY KEY DEFAULT nextval('dti.submission_status_id_seq'),
-	submission_id bigint NOT NULL REFERENCES dti.submission (id),
+	submission_id bigint NOT NULL,
 	status text NOT NULL CHECK (status IN ('submitted', 'verified', 'rejected', 'withdrawn')),
 	reason text,
 	changed_by name NOT NULL DEFAULT current_user,
@@ -157,6 +157,8 @@ ALTER SEQUENCE dti.submission_status_id_seq OWNED BY dti.submission_status.id;
 CREATE INDEX ON dti.submission_status (submission_id, id);
 COMMENT ON TABLE dti.submission_status IS
 	'Status changes of submission revisions, append-only: draft -> submitted (loader), submitted -> verified or rejected, verified -> rejected, rejected -> verified (verifier; a rejection needs a reason), draft or submitted -> withdrawn (the loader who made the revision, dti.withdraw_load)';
+COMMENT ON COLUMN dti.submission_status.submission_id IS
+	'The revision (dti.submission.id) whose status changes; checked once per statement by the trigger dti.apply_status_events() instead of a foreign key (revisions are never deleted)';
 
 -- History is never changed.
 CREATE TRIGGER submission_append_only BEFORE UPDATE OR DELETE ON dti.submission
@@ -401,49 +403,10 @@ CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
 	FOR EACH ROW WHEN (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL)
 	EXECUTE FUNCTION dti.submission_status_check();
 
--- The workflow, checked for all rows of a statement at once (a bulk
--- verification inserts thousands): each new event against the status
--- before it (the newest earlier event of its revision, else the revision's
--- initial status).
-CREATE FUNCTION dti.submission_status_allowed() RETURNS trigger
-LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path FROM CURRENT AS $$
-DECLARE
-	bad record;
-BEGIN
-	SELECT n.submission_id, n.status, s.id AS found,
-		   coalesce((SELECT t.status FROM dti.submission_status t
-					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status) AS current
-	INTO bad
-	FROM new_rows n
-	LEFT JOIN LATERAL (SELECT x.id, x.status FROM dti.submission x
-					   WHERE x.id = n.submission_id OFFSET 0) s ON true -- an index probe per event
-	WHERE s.id IS NULL
-	   OR (coalesce((SELECT t.status FROM dti.submission_status t
-					 WHERE t.submission_id = n.submission_id AND t.id < n.id ORDER BY t.id DESC LIMIT 1), s.status), n.status)
-		  NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
-				  ('verified', 'rejected'), ('rejected', 'verified'),
-				  ('draft', 'withdrawn'), ('submitted', 'withdrawn'))
-	ORDER BY n.id
-	LIMIT 1;
-	IF bad.submission_id IS NULL THEN
-		RETURN NULL;
-	ELSIF bad.found IS NULL THEN
-		RAISE EXCEPTION 'no submission with id %', bad.submission_id
-			USING ERRCODE = 'foreign_key_violation',
-				DETAIL = 'dti.submission has no such row, or it belongs to a unit you may not see.',
-				HINT = 'Look the id up in dti.current_submission.';
-	END IF;
-	RAISE EXCEPTION 'submission % cannot go from % to %', bad.submission_id, bad.current, bad.status
-		USING ERRCODE = 'invalid_transaction_state',
-			DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
-			HINT = 'A new value is a new revision: insert it into dti.submission.';
-END $$;
-COMMENT ON FUNCTION dti.submission_status_allowed() IS
-	'Statement trigger function: enforces the status workflow of submissions for all new status events at once';
-CREATE TRIGGER submission_status_allowed AFTER INSERT ON dti.submission_status
-	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION dti.submission_status_allowed();
+-- The workflow (each new event against the status before it) and the
+-- existence of the revision an event names are checked once per statement,
+-- for all its rows, by the trigger dti.apply_status_events() (60_pipeline.sql),
+-- which also keeps dti.current_value and queues the refresh.
 
 CREATE FUNCTION dti.set_status(submission_id bigint, status text, reason text DEFAULT NULL) RETURNS bigint
 LANGUAGE sql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -621,12 +584,23 @@ COMMENT ON FUNCTION dti.withdraw_load(bigint, text) IS
 	'Withdraws every revision of one of the caller''s loads (status withdrawn, with the reason), refused once a verifier has verified or rejected any of them; returns the number of revisions withdrawn';
 
 -- Verification in bulk: one status event per revision, in one statement.
+-- It acts on the revisions that match and are the newest of their unit,
+-- period and indicator, and whose status (the newest event, else the initial
+-- status) waits for the verifier.  When the revisions that match are most of
+-- those since the oldest of them (a recent load), the newer revisions and the
+-- statuses are read in one range of ids of each table; otherwise with an
+-- index probe per revision that matches.  (Joins, not subqueries per
+-- revision: planned on statistics that an earlier bulk statement made stale,
+-- a subquery could scan a whole table once per revision.)
 CREATE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 DECLARE
 	n bigint;
+	lo bigint;
+	n_match bigint;
+	nestloop text;
 BEGIN
 	IF set_status_where.status NOT IN ('verified', 'rejected') THEN
 		RAISE EXCEPTION 'status "%" is not verified or rejected', set_status_where.status
@@ -636,19 +610,64 @@ BEGIN
 		RAISE EXCEPTION 'a rejection needs a reason'
 			USING ERRCODE = 'check_violation', HINT = 'Give it as the last argument.';
 	END IF;
-	INSERT INTO dti.submission_status (submission_id, status, reason)
-	SELECT s.id, set_status_where.status, set_status_where.reason
+	SELECT min(s.id), count(*) INTO lo, n_match
 	FROM dti.submission s
-	LEFT JOIN LATERAL (SELECT t.status FROM dti.submission_status t
-					   WHERE t.submission_id = s.id ORDER BY t.id DESC LIMIT 1) st ON true
 	WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
 	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
-	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))
-	  AND (coalesce(st.status, s.status) = 'submitted'
-		   OR (set_status_where.status = 'rejected' AND st.status = 'verified'))
-	  AND NOT EXISTS (SELECT 1 FROM dti.submission n
-					  WHERE n.unit_id = s.unit_id AND n.period = s.period AND n.indicator = s.indicator AND n.id > s.id)
-	ORDER BY s.id;
+	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period));
+	IF lo IS NULL THEN
+		RETURN 0;
+	END IF;
+	IF (SELECT max(x.id) FROM dti.submission x) - lo < 8 * n_match THEN
+		-- hash joins only: the statistics of a table that just grew may
+		-- count a few rows where there are thousands, and a nested loop
+		-- over them would read one side once per row of the other
+		nestloop := current_setting('enable_nestloop');
+		PERFORM set_config('enable_nestloop', 'off', true);
+		EXECUTE format($q$
+			INSERT INTO dti.submission_status (submission_id, status, reason)
+			SELECT s.id, $4, $5
+			FROM dti.submission s
+			LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+					   FROM dti.submission_status t
+					   WHERE t.submission_id >= %1$s
+					   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
+			JOIN (SELECT x.unit_id, x.period, x.indicator, max(x.id) AS newest
+				  FROM dti.submission x
+				  WHERE x.id >= %1$s
+				  GROUP BY x.unit_id, x.period, x.indicator) k
+				ON k.unit_id = s.unit_id AND k.period = s.period AND k.indicator = s.indicator AND k.newest = s.id
+			WHERE s.id >= %1$s
+			  AND ($1 IS NULL OR s.load_id = $1)
+			  AND ($2 IS NULL OR s.unit_code = btrim($2))
+			  AND ($3 IS NULL OR s.period = btrim($3))
+			  AND (coalesce(st.status, s.status) = 'submitted' OR ($4 = 'rejected' AND st.status = 'verified'))
+			ORDER BY s.id$q$, lo)
+		USING set_status_where.load_id, set_status_where.unit_code, set_status_where.period,
+			  set_status_where.status, set_status_where.reason;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		PERFORM set_config('enable_nestloop', nestloop, true);
+		RETURN n;
+	ELSE
+		INSERT INTO dti.submission_status (submission_id, status, reason)
+		SELECT s.id, set_status_where.status, set_status_where.reason
+		FROM dti.submission s
+		LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+				   FROM dti.submission_status t
+				   WHERE t.submission_id IN (SELECT x.id FROM dti.submission x
+											 WHERE (set_status_where.load_id IS NULL OR x.load_id = set_status_where.load_id)
+											   AND (set_status_where.unit_code IS NULL OR x.unit_code = btrim(set_status_where.unit_code))
+											   AND (set_status_where.period IS NULL OR x.period = btrim(set_status_where.period)))
+				   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
+		WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+		  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+		  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))
+		  AND (coalesce(st.status, s.status) = 'submitted'
+			   OR (set_status_where.status = 'rejected' AND st.status = 'verified'))
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission n
+						  WHERE n.unit_id = s.unit_id AND n.period = s.period AND n.indicator = s.indicator AND n.id > s.id)
+		ORDER BY s.id;
+	END IF;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
 END $$;

@@ -170,88 +170,200 @@ END;
 COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
 	'Internal: the current verified revision of each given (period, unit, indicator), from the history';
 
--- Trigger function: status changes bring their keys' current values up to
--- date.  Changes to one key take turns: a statement locks its keys (an
--- advisory lock per key, taken in a fixed order) until the end of its
--- transaction, then resolves them with a snapshot that sees the statuses
--- committed before it.  Changes to different keys do not wait for each
--- other.  A transaction that has changed more than 100 keys (a bulk load,
--- or many set_status() calls) locks the whole table instead, so that it
--- does not fill the lock table with advisory locks.
+-- Trigger function: what a statement of status events implies, in one pass
+-- over its rows (a bulk verification inserts tens of thousands):
+--  1. each event names an existing revision (checked here, once per
+--     statement, instead of a foreign key checked row by row: revisions are
+--     never deleted) and follows the workflow from the status before it (the
+--     newest earlier event of its revision, else the revision's initial
+--     status);
+--  2. dti.current_value is brought up to date for the units, periods and
+--     indicators of the events;
+--  3. their units and periods are queued for dti.refresh().
+-- Changes to one key take turns: a statement locks its keys (an advisory
+-- lock per key, taken in a fixed order) until the end of its transaction,
+-- then reads them with a snapshot that sees the statuses committed before
+-- it.  Changes to different keys do not wait for each other.  A statement
+-- of more than 100 events, or a transaction that has changed more than 100
+-- keys (a bulk verification, or many set_status() calls), locks the whole
+-- table instead, so that it does not fill the lock table with advisory
+-- locks.  Once its keys are locked, a key's row in dti.current_value is
+-- right for every status event but this statement's, so it changes only
+-- when this statement verified a newer revision than the current one
+-- (updated in place, or inserted).  A key is resolved from the whole
+-- history instead when this statement took the status verified away from
+-- its current revision (a rejection: the previous verified revision comes
+-- back), or when another transaction set a status of one of its revisions
+-- after this statement inserted its own.
 -- (Built with the schema of dti named: the indicator codes are compared with
 -- its operator, which the pinned search_path does not find.)
 DO $do$
 BEGIN
 	EXECUTE replace($body$
-CREATE FUNCTION dti.sync_current_value() RETURNS trigger
+CREATE FUNCTION dti.apply_status_events() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
 DECLARE
-	k_period text[];
-	k_unit integer[];
-	k_indicator text[];
+	n_events bigint;
+	n_keys bigint;
 	keys_locked bigint;
+	whole_table boolean;
+	bad_submission bigint;
+	bad_status text;
+	bad_found boolean;
+	bad_before text;
 BEGIN
-	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
-	INTO k_period, k_unit, k_indicator
-	FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator
-		  FROM new_rows n
-		  CROSS JOIN LATERAL (SELECT x.period, x.unit_id, x.indicator FROM dti.submission x
-							 WHERE x.id = n.submission_id OFFSET 0) s -- an index probe per event
-		  ORDER BY 1, 2, 3) k;
-	IF k_period IS NULL THEN
+	SELECT count(*) INTO n_events FROM new_rows;
+	IF n_events = 0 THEN
 		RETURN NULL;
 	END IF;
-	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint
-		+ cardinality(k_period);
-	PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
-	IF keys_locked > 100 THEN
-		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
-	ELSE
-		PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
-		FROM unnest(k_period, k_unit, k_indicator) WITH ORDINALITY k(period, unit_id, indicator, i)
-		ORDER BY k.i;
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint;
+	whole_table := n_events > 100 OR keys_locked > 100;
+	IF NOT whole_table THEN
+		-- a few events: lock their keys, in a fixed order
+		SELECT count(*) INTO n_keys
+		FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator FROM new_rows n
+			  JOIN dti.submission s ON s.id = n.submission_id) k;
+		keys_locked := keys_locked + n_keys;
+		PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+		whole_table := keys_locked > 100;
+		IF NOT whole_table THEN
+			LOCK TABLE dti.current_value IN ROW EXCLUSIVE MODE;
+			PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+			FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator FROM new_rows n
+				  JOIN dti.submission s ON s.id = n.submission_id) k
+			ORDER BY k.period, k.unit_id, k.indicator;
+		END IF;
 	END IF;
-	DELETE FROM dti.current_value c
-	USING unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
-	WHERE c.period = k.period AND c.unit_id = k.unit_id AND c.indicator::text = k.indicator;
-	-- The common case at once (a verification of the newest revisions): a
-	-- revision whose newest status event, seen now, is this statement's
-	-- 'verified' and that has no newer revision is its key's current value.
-	-- The other keys are resolved from the history.
-	WITH last_event AS (
-		SELECT DISTINCT ON (n.submission_id) n.submission_id, n.id, n.status
-		FROM new_rows n ORDER BY n.submission_id, n.id DESC
-	), fast AS (
+	IF whole_table THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	END IF;
+
+	-- One statement, with a snapshot taken after the locks.  Should an event
+	-- be refused, the exception below undoes what the statement wrote.
+	WITH earlier AS (
+		-- the status before each event: the newest earlier event of its
+		-- revision (a join, not a subquery per event: planned on statistics
+		-- that a bulk statement has just made stale, a subquery could scan
+		-- the whole table once per event)
+		SELECT DISTINCT ON (n.id) n.id, t.status
+		FROM new_rows n
+		JOIN dti.submission_status t ON t.submission_id = n.submission_id AND t.id < n.id
+		ORDER BY n.id, t.id DESC
+	), e AS MATERIALIZED (
+		-- each event with its revision (an index probe), the status before it
+		-- (else the revision's initial status), and whether it is its
+		-- revision's last in this statement
+		SELECT n.id, n.submission_id, n.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
+			   coalesce(b.status, s.status) AS before,
+			   n.id = l.last_id AS last
+		FROM new_rows n
+		JOIN (SELECT m.submission_id, max(m.id) AS last_id FROM new_rows m GROUP BY m.submission_id) l
+			ON l.submission_id = n.submission_id
+		LEFT JOIN earlier b ON b.id = n.id
+		LEFT JOIN LATERAL (SELECT x.id, x.period, x.unit_id, x.indicator, x.raw_value, x.value, x.status
+						   FROM dti.submission x WHERE x.id = n.submission_id OFFSET 0) s ON true
+	), bad AS (
+		SELECT e.submission_id, e.status, e.found IS NOT NULL AS found, e.before
+		FROM e
+		WHERE e.found IS NULL
+		   OR (e.before, e.status) NOT IN (('draft', 'submitted'), ('submitted', 'verified'), ('submitted', 'rejected'),
+										   ('verified', 'rejected'), ('rejected', 'verified'),
+										   ('draft', 'withdrawn'), ('submitted', 'withdrawn'))
+		ORDER BY e.id
+		LIMIT 1
+	), overtaken AS (
+		-- revisions with a status event of another transaction inserted after
+		-- this statement's first one (committed before this statement got its keys)
+		SELECT DISTINCT t.submission_id
+		FROM dti.submission_status t
+		WHERE t.id > (SELECT min(n.id) FROM new_rows n)
+		  AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = t.id)
+	), k AS (
+		-- per key: the newest revision verified now, the revisions whose
+		-- status is now something else, and whether one of its revisions
+		-- was overtaken
+		SELECT e.period, e.unit_id, e.indicator,
+			   max(e.found) FILTER (WHERE e.last AND e.status = 'verified') AS verified_id,
+			   array_agg(e.found) FILTER (WHERE e.last AND e.status <> 'verified') AS unverified_ids,
+			   bool_or(o.submission_id IS NOT NULL) AS overtaken
+		FROM e
+		LEFT JOIN overtaken o ON o.submission_id = e.found
+		WHERE e.found IS NOT NULL
+		GROUP BY e.period, e.unit_id, e.indicator
+	), d AS (
+		SELECT k.period, k.unit_id, k.indicator, k.verified_id, c.submission_id AS current_id,
+			   k.overtaken OR coalesce(c.submission_id = ANY (k.unverified_ids), false) AS from_history
+		FROM k
+		LEFT JOIN dti.current_value c ON c.period = k.period AND c.unit_id = k.unit_id
+			AND c.indicator OPERATOR(@dti@.=) k.indicator
+	), resolved AS (
+		SELECT v.*
+		FROM (SELECT array_agg(d.period) AS periods, array_agg(d.unit_id) AS units, array_agg(d.indicator::text) AS indicators
+			  FROM d WHERE d.from_history) a
+		CROSS JOIN LATERAL dti.resolve_current(a.periods, a.units, a.indicators) v
+	), target AS (
+		-- the keys whose current revision changes, with the new one (none: NULL)
+		SELECT d.period, d.unit_id, d.indicator, d.current_id, v.submission_id, v.raw_value, v.value
+		FROM d
+		LEFT JOIN resolved v ON v.period = d.period AND v.unit_id = d.unit_id AND v.indicator OPERATOR(@dti@.=) d.indicator
+		WHERE d.from_history AND v.submission_id IS DISTINCT FROM d.current_id
+		UNION ALL
+		SELECT d.period, d.unit_id, d.indicator, d.current_id, e.found, e.raw_value, e.value
+		FROM d
+		JOIN e ON e.found = d.verified_id AND e.last
+		WHERE NOT d.from_history AND (d.current_id IS NULL OR d.verified_id > d.current_id)
+	), deleted AS (
+		DELETE FROM dti.current_value c
+		USING target x
+		WHERE x.submission_id IS NULL
+		  AND c.period = x.period AND c.unit_id = x.unit_id AND c.indicator OPERATOR(@dti@.=) x.indicator
+	), updated AS (
+		UPDATE dti.current_value c
+		SET submission_id = x.submission_id, raw_value = x.raw_value, value = x.value
+		FROM target x
+		WHERE x.current_id IS NOT NULL AND x.submission_id IS NOT NULL
+		  AND c.period = x.period AND c.unit_id = x.unit_id AND c.indicator OPERATOR(@dti@.=) x.indicator
+	), inserted AS (
 		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
-		SELECT s.period, s.unit_id, s.indicator, s.id, s.raw_value, s.value
-		FROM last_event l
-		JOIN dti.submission s ON s.id = l.submission_id
-		WHERE l.status = 'verified'
-		  AND NOT EXISTS (SELECT 1 FROM dti.submission_status t WHERE t.submission_id = s.id AND t.id > l.id)
-		  AND NOT EXISTS (SELECT 1 FROM dti.submission x
-						  WHERE x.unit_id = s.unit_id AND x.period = s.period AND x.indicator OPERATOR(@dti@.=) s.indicator AND x.id > s.id)
-		RETURNING period, unit_id, indicator::text AS indicator
+		SELECT x.period, x.unit_id, x.indicator, x.submission_id, x.raw_value, x.value
+		FROM target x
+		WHERE x.current_id IS NULL AND x.submission_id IS NOT NULL
+	), queued AS (
+		INSERT INTO dti.refresh_queue (period, unit_id, reason)
+		SELECT DISTINCT e.period, e.unit_id, 'status' FROM e WHERE e.found IS NOT NULL
+		ORDER BY 1, 2
 	)
-	SELECT array_agg(k.period), array_agg(k.unit_id), array_agg(k.indicator)
-	INTO k_period, k_unit, k_indicator
-	FROM unnest(k_period, k_unit, k_indicator) k(period, unit_id, indicator)
-	WHERE NOT EXISTS (SELECT 1 FROM fast f WHERE f.period = k.period AND f.unit_id = k.unit_id AND f.indicator = k.indicator);
-	IF k_period IS NOT NULL THEN
-		INSERT INTO dti.current_value (period, unit_id, indicator, submission_id, raw_value, value)
-		SELECT * FROM dti.resolve_current(k_period, k_unit, k_indicator);
+	SELECT b.submission_id, b.status, b.found, b.before, (SELECT count(*) FROM k)
+	INTO bad_submission, bad_status, bad_found, bad_before, n_keys
+	FROM (SELECT) one
+	LEFT JOIN bad b ON true;
+
+	IF bad_submission IS NOT NULL AND NOT bad_found THEN
+		RAISE EXCEPTION 'no submission with id %', bad_submission
+			USING ERRCODE = 'foreign_key_violation',
+				DETAIL = 'dti.submission has no such row.',
+				HINT = 'Look the id up in dti.current_submission.';
+	ELSIF bad_submission IS NOT NULL THEN
+		RAISE EXCEPTION 'submission % cannot go from % to %', bad_submission, bad_before, bad_status
+			USING ERRCODE = 'invalid_transaction_state',
+				DETAIL = 'Allowed: draft -> submitted, submitted -> verified or rejected, verified -> rejected, rejected -> verified, draft or submitted -> withdrawn.',
+				HINT = 'A new value is a new revision: insert it into dti.submission.';
+	END IF;
+	IF n_events > 100 THEN
+		PERFORM set_config('dti.current_value_keys', (keys_locked + n_keys)::text, true);
 	END IF;
 	RETURN NULL;
 END $fn$;
 $body$, '@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
 							JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
 END $do$;
-COMMENT ON FUNCTION dti.sync_current_value() IS
-	'Trigger function: brings dti.current_value up to date for the units, periods and indicators of new status changes';
+COMMENT ON FUNCTION dti.apply_status_events() IS
+	'Trigger function: checks new status events (their revision exists, the workflow allows them), brings dti.current_value up to date for their units, periods and indicators and queues their units and periods for dti.refresh(), once per statement';
 -- A trigger function runs without an EXECUTE check; nobody calls it directly.
-REVOKE EXECUTE ON FUNCTION dti.sync_current_value() FROM PUBLIC;
-CREATE TRIGGER submission_status_current AFTER INSERT ON dti.submission_status
-	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.sync_current_value();
+REVOKE EXECUTE ON FUNCTION dti.apply_status_events() FROM PUBLIC;
+CREATE TRIGGER submission_status_apply AFTER INSERT ON dti.submission_status
+	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.apply_status_events();
 
 -- Recompute the whole table from the history.
 CREATE FUNCTION dti.rebuild_current_values() RETURNS bigint

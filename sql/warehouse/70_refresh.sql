@@ -41,8 +41,6 @@ COMMENT ON FUNCTION dti.queue_submission() IS
 REVOKE EXECUTE ON FUNCTION dti.queue_submission() FROM PUBLIC;
 CREATE TRIGGER submission_queue AFTER INSERT ON dti.submission
 	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_submission();
-CREATE TRIGGER submission_status_queue AFTER INSERT ON dti.submission_status
-	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_submission();
 
 -- Changes to frameworks and units queue everything.
 CREATE FUNCTION dti.queue_everything() RETURNS trigger
@@ -689,6 +687,4 @@ COMMENT ON FUNCTION dti.unschedule_refresh() IS
 ALTER FUNCTION dti.load_staging(text) SET jit = off;
 ALTER FUNCTION dti.withdraw_load(bigint, text) SET jit = off;
 ALTER FUNCTION dti.set_status_where(bigint, text, text, text, text) SET jit = off;
-ALTER FUNCTION dti.submission_status_allowed() SET jit = off;
-ALTER FUNCTION dti.sync_current_value() SET jit = off;
 ALTER FUNCTION dti.queue_submission() SET jit = off;

@@ -22,6 +22,7 @@ SELECT results_eq(
 	$$SELECT fn, coalesce((SELECT string_agg(r, ',' ORDER BY r) FROM unnest(ARRAY['dti_loader', 'dti_verifier', 'dti_reader', 'dti_admin']) r
 						   WHERE has_function_privilege(r, s.oid, 'EXECUTE')), '') FROM secdef s ORDER BY fn$$,
 	$$VALUES ('dti.analyze_results()', 'dti_admin'),
+			 ('dti.apply_status_events()', ''),
 			 ('dti.carried_value(integer,text,indicator_code)', 'dti_admin,dti_reader,dti_verifier'),
 			 ('dti.neighbours(text,text,text,text)', 'dti_admin,dti_reader'),
 			 ('dti.publish(text,text,text)', 'dti_admin'),
@@ -29,7 +30,6 @@ SELECT results_eq(
 			 ('dti.queue_framework_indicator()', ''),
 			 ('dti.queue_framework_use()', ''),
 			 ('dti.queue_submission()', ''),
-			 ('dti.sync_current_value()', ''),
 			 ('dti.unit_system_grade(integer,text)', 'dti_admin,dti_reader')$$,
 	'every SECURITY DEFINER function of dti and dti_warehouse, with the roles that may execute it');
 
