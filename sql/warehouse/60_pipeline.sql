@@ -212,6 +212,7 @@ DECLARE
 	bad_status text;
 	bad_found boolean;
 	bad_before text;
+	raced bigint;
 BEGIN
 	SELECT count(*) INTO n_events FROM new_rows;
 	IF n_events = 0 THEN
@@ -334,10 +335,22 @@ BEGIN
 		SELECT DISTINCT e.period, e.unit_id, 'status' FROM e WHERE e.found IS NOT NULL
 		ORDER BY 1, 2
 	)
-	SELECT b.submission_id, b.status, b.found, b.before, (SELECT count(*) FROM k)
-	INTO bad_submission, bad_status, bad_found, bad_before, n_keys
+	SELECT b.submission_id, b.status, b.found, b.before, (SELECT count(*) FROM k),
+		   (SELECT min(o.submission_id) FROM overtaken o JOIN e ON e.found = o.submission_id)
+	INTO bad_submission, bad_status, bad_found, bad_before, n_keys, raced
 	FROM (SELECT) one
 	LEFT JOIN bad b ON true;
+
+	-- An event of another transaction on one of these revisions, with a
+	-- higher id, committed before this statement took its locks: it was
+	-- checked without this statement's events, which the history (in id
+	-- order) puts before it, so the history would break the workflow.
+	IF raced IS NOT NULL THEN
+		RAISE EXCEPTION 'the status of submission % was changed by another transaction at the same time', raced
+			USING ERRCODE = 'serialization_failure',
+				DETAIL = 'Its newer status event committed first; the history keeps events in the order of their ids.',
+				HINT = 'Run the transaction again: it will be checked against the status that is now current.';
+	END IF;
 
 	IF bad_submission IS NOT NULL AND NOT bad_found THEN
 		RAISE EXCEPTION 'no submission with id %', bad_submission
