@@ -980,3 +980,17 @@ BEGIN
 	RETURN n;
 END $$;
 ALTER FUNCTION dti.set_status_where(bigint, text, text, text, text) SET jit = off;
+
+-- Status events are queued by dti.apply_status_events() now: the trigger
+-- function of new submissions keeps only its own branch.
+CREATE OR REPLACE FUNCTION dti.queue_submission() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+	INSERT INTO dti.refresh_queue (period, unit_id, reason)
+	SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
+	RETURN NULL;
+END $$;
+COMMENT ON FUNCTION dti.queue_submission() IS
+	'Trigger function: queues the units and periods of new submissions for dti.refresh() (status changes are queued by dti.apply_status_events())';
+ALTER FUNCTION dti.queue_submission() SET jit = off;

@@ -25,19 +25,12 @@ CREATE FUNCTION dti.queue_submission() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-	IF TG_TABLE_NAME = 'submission' THEN
-		INSERT INTO dti.refresh_queue (period, unit_id, reason)
-		SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
-	ELSE
-		INSERT INTO dti.refresh_queue (period, unit_id, reason)
-		SELECT DISTINCT s.period, s.unit_id, 'status' FROM new_rows n
-		CROSS JOIN LATERAL (SELECT x.period, x.unit_id FROM dti.submission x
-							WHERE x.id = n.submission_id OFFSET 0) s; -- an index probe per event
-	END IF;
+	INSERT INTO dti.refresh_queue (period, unit_id, reason)
+	SELECT DISTINCT n.period, n.unit_id, 'submission' FROM new_rows n;
 	RETURN NULL;
 END $$;
 COMMENT ON FUNCTION dti.queue_submission() IS
-	'Trigger function: queues the units and periods of new submissions and status changes for dti.refresh()';
+	'Trigger function: queues the units and periods of new submissions for dti.refresh() (status changes are queued by dti.apply_status_events())';
 REVOKE EXECUTE ON FUNCTION dti.queue_submission() FROM PUBLIC;
 CREATE TRIGGER submission_queue AFTER INSERT ON dti.submission
 	REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION dti.queue_submission();
