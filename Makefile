@@ -43,6 +43,10 @@ PG_CONFIG   ?= pg_config
 PGXS        := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS does not track headers: every object depends on every header of the
+# extension, so a changed struct layout never links with stale objects.
+$(OBJS): $(wildcard extension/*.h)
+
 sql/dti--$(EXTVERSION).sql: $(sort $(wildcard sql/src/*.sql)) dti.control
 	@{ printf -- "-- dti %s: generated from sql/src/*.sql by make; edit those files.\n" "$(EXTVERSION)"; \
 	   printf -- "\\\\echo Use \"CREATE EXTENSION dti\" to load this file. \\\\quit\n"; \
