@@ -13,8 +13,8 @@
  * leaf_stats value names its framework by fingerprint, and a
  * composite_state carries the tree it rolls up through (the framework's
  * binary form, about 25 bytes a node), so combine and final functions need
- * nothing but their states.  The final function compiles a tree once per
- * query (kept with the bytes it came from in fn_extra).
+ * nothing but their states.  The final function finds the tree's compiled
+ * framework in framework.c's per-backend cache (framework_of_wire_bytes).
  *
  * Scoring goes through dti_apply_rule (scoring_rule.c, sr_score of
  * scoring_rule_core.c), the roll-up through scorecard_evaluate
@@ -36,6 +36,7 @@
 #include "composite_core.h"
 #include "dti_util.h"
 #include "indicator_code.h"
+#include "leaf_vector.h"
 #include "scorecard.h"
 #include "scoring_rule.h"
 #include "tree_wire_core.h"
@@ -54,6 +55,8 @@ PG_FUNCTION_INFO_V1(composite_state_send);
 PG_FUNCTION_INFO_V1(composite_step);
 PG_FUNCTION_INFO_V1(composite_combine);
 PG_FUNCTION_INFO_V1(composite_final);
+PG_FUNCTION_INFO_V1(leaf_stats_vector_step);
+PG_FUNCTION_INFO_V1(composite_vector);
 
 #define DatumGetLeafStatsP(X)		((LeafStats *) PG_DETOAST_DATUM(X))
 #define DatumGetCompositeStateP(X)	((CompositeState *) PG_DETOAST_DATUM(X))
@@ -257,6 +260,37 @@ state_to_update(FunctionCallInfo fcinfo, Datum d)
 	return p;
 }
 
+/*
+ * The leaf_stats state in arg 0 for framework cf, to update: a new one
+ * (nodeAgg copies it into the aggregate's context) when NULL.
+ */
+static LeafStats *
+stats_state(FunctionCallInfo fcinfo, const CompiledFramework *cf)
+{
+	LeafStats  *ls;
+
+	if (PG_ARGISNULL(0))
+	{
+		int			n = cf->fw->nleaves;
+		int			l;
+
+		ls = palloc0(LEAF_STATS_SIZE(n));
+		SET_VARSIZE(ls, LEAF_STATS_SIZE(n));
+		ls->version = LEAF_STATS_VERSION;
+		ls->nleaves = n;
+		ls->fingerprint = cf->fw->fingerprint;
+		for (l = 0; l < n; l++)
+			istats_init(&ls->leaves[l]);
+		return ls;
+	}
+	ls = (LeafStats *) state_to_update(fcinfo, PG_GETARG_DATUM(0));
+	if (ls->fingerprint != cf->fw->fingerprint || ls->nleaves != cf->fw->nleaves)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the rows of one leaf_stats() group use different frameworks")));
+	return ls;
+}
+
 /* What leaf_stats_step keeps per query: framework.c's cache, the hint. */
 typedef struct StatsCache
 {
@@ -292,28 +326,7 @@ leaf_stats_step(PG_FUNCTION_ARGS)
 	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), &cache->hint,
 					fcinfo->flinfo->fn_mcxt, "leaf_stats");
 
-	if (PG_ARGISNULL(0))
-	{
-		int			n = cf->fw->nleaves;
-		int			l;
-
-		/* nodeAgg copies a new state into the aggregate's context */
-		ls = palloc0(LEAF_STATS_SIZE(n));
-		SET_VARSIZE(ls, LEAF_STATS_SIZE(n));
-		ls->version = LEAF_STATS_VERSION;
-		ls->nleaves = n;
-		ls->fingerprint = cf->fw->fingerprint;
-		for (l = 0; l < n; l++)
-			istats_init(&ls->leaves[l]);
-	}
-	else
-	{
-		ls = (LeafStats *) state_to_update(fcinfo, PG_GETARG_DATUM(0));
-		if (ls->fingerprint != cf->fw->fingerprint || ls->nleaves != cf->fw->nleaves)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("the rows of one leaf_stats() group use different frameworks")));
-	}
+	ls = stats_state(fcinfo, cf);
 	if (PG_ARGISNULL(3))
 		PG_RETURN_POINTER(ls);
 	x = PG_GETARG_FLOAT8(3);
@@ -711,15 +724,6 @@ composite_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* The trees a final function has compiled in this query (fn_extra). */
-typedef struct TreeCache
-{
-	unsigned char *tree;
-	uint32		tree_len;
-	CompiledFramework *cf;
-	struct TreeCache *next;
-} TreeCache;
-
 /*
  * Final: the scorecard, evaluated by scorecard_evaluate over the tree the
  * state carries, compiled once per query.
@@ -728,34 +732,126 @@ Datum
 composite_final(PG_FUNCTION_ARGS)
 {
 	CompositeState *st;
-	TreeCache  *tc;
-	MemoryContext old;
+	CompiledFramework *cf;
 
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	st = DatumGetCompositeStateP(PG_GETARG_DATUM(0));
-	for (tc = (TreeCache *) fcinfo->flinfo->fn_extra; tc != NULL; tc = tc->next)
-		if (tc->tree_len == st->tree_len &&
-			memcmp(tc->tree, CS_TREE(st), st->tree_len) == 0)
-			break;
-	if (tc == NULL)
-	{
-		Framework  *fw = framework_from_wire(CS_TREE(st), st->tree_len);
+	/* looked up each time: the cache may drop a framework between calls */
+	cf = framework_of_wire_bytes(CS_TREE(st), st->tree_len);
+	if (cf->fw->nleaves != st->nleaves)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid composite_state value"),
+				 errdetail("The number of leaves does not match the tree.")));
+	PG_RETURN_POINTER(scorecard_evaluate(cf, st->values, (const bool *) CS_PRESENT(st)));
+}
 
-		if (fw->nleaves != st->nleaves)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("invalid composite_state value"),
-					 errdetail("The number of leaves does not match the tree.")));
-		old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
-		tc = palloc(sizeof(TreeCache));
-		tc->tree = palloc(st->tree_len);
-		memcpy(tc->tree, CS_TREE(st), st->tree_len);
-		tc->tree_len = st->tree_len;
-		tc->cf = framework_prepare(fw, fcinfo->flinfo->fn_mcxt);
-		tc->next = (TreeCache *) fcinfo->flinfo->fn_extra;
-		fcinfo->flinfo->fn_extra = tc;
-		MemoryContextSwitchTo(old);
+/* ---------- over leaf vectors ---------- */
+
+/*
+ * Transition of leaf_stats(fw, vector): every present leaf of the vector
+ * goes to its leaf's accumulator (istats_add, as leaf_stats(fw, code,
+ * value) adds the same values row by row); a NULL vector is skipped.
+ */
+Datum
+leaf_stats_vector_step(PG_FUNCTION_ARGS)
+{
+	CompiledFramework *cf;
+	LeafStats  *ls;
+	LeafVector *lv;
+	int			l;
+
+	if (PG_ARGISNULL(1))
+		null_argument("framework", "leaf_stats");
+	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
+	ls = stats_state(fcinfo, cf);
+	if (PG_ARGISNULL(2))
+		PG_RETURN_POINTER(ls);
+	lv = PG_GETARG_LEAF_VECTOR_P(2);
+	leaf_vector_check(lv, cf, "leaf_stats");
+	for (l = 0; l < lv->nleaves; l += 8)
+	{
+		uint8		bits = LV_BITMAP(lv)[l >> 3];
+		int			k;
+
+		for (k = 0; bits != 0; k++, bits >>= 1)
+			if (bits & 1)
+				istats_add(&ls->leaves[l + k], lv->values[l + k]);
 	}
-	PG_RETURN_POINTER(scorecard_evaluate(tc->cf, st->values, (const bool *) CS_PRESENT(st)));
+	PG_RETURN_POINTER(ls);
+}
+
+/* What composite_vector keeps per query: the plan, scratch arrays. */
+typedef struct VectorPlan
+{
+	ScoringPlan plan;
+	int32		n;
+	double	   *scores;
+	uint8	   *present;
+} VectorPlan;
+
+/*
+ * composite(fw, stats, vector): each present leaf scored by its rule under
+ * the leaf's statistics, as composite_step scores it (a NULL score is a
+ * missing leaf), then the tree evaluated by scorecard_evaluate: given the
+ * same statistics, the same bits as composite(fw, stats, code, value) over
+ * the rows of the vector.  NULL for a NULL vector.
+ */
+Datum
+composite_vector(PG_FUNCTION_ARGS)
+{
+	VectorPlan *vp = (VectorPlan *) fcinfo->flinfo->fn_extra;
+	ScoringPlan *plan;
+	CompiledFramework *cf;
+	bool		stats_null = PG_ARGISNULL(1);
+	Pointer		raw = stats_null ? NULL : DatumGetPointer(PG_GETARG_DATUM(1));
+	LeafVector *lv;
+	int			l;
+
+	if (PG_ARGISNULL(0))
+		null_argument("framework", "composite");
+	if (vp == NULL)
+	{
+		vp = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VectorPlan));
+		fcinfo->flinfo->fn_extra = vp;
+	}
+	plan = &vp->plan;
+	framework_cached_in(&plan->fw_cache, fcinfo->flinfo->fn_mcxt,
+						PG_GETARG_DATUM(0), &cf);
+	if (plan->cf != cf || !same_stats(plan, raw, PG_GETARG_DATUM(1), stats_null))
+		plan_scoring(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
+					 stats_null ? (Datum) 0 : PG_GETARG_DATUM(1), stats_null);
+	if (PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	lv = PG_GETARG_LEAF_VECTOR_P(2);
+	leaf_vector_check(lv, cf, "composite");
+	if (vp->n != lv->nleaves)
+	{
+		if (vp->scores != NULL)
+		{
+			pfree(vp->scores);
+			pfree(vp->present);
+		}
+		vp->scores = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(double) * lv->nleaves);
+		vp->present = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, lv->nleaves);
+		vp->n = lv->nleaves;
+	}
+	for (l = 0; l < lv->nleaves; l++)
+	{
+		vp->scores[l] = 0.0;
+		vp->present[l] = 0;
+		if (!LV_PRESENT(lv, l))
+			continue;
+		if (plan->rules[l] == NULL)
+			vp->scores[l] = lv->values[l];
+		else if (!dti_apply_rule(plan->rules[l], lv->values[l], &plan->summary[l],
+								 &vp->scores[l]))
+		{
+			vp->scores[l] = 0.0;
+			continue;			/* a NULL score is a missing value */
+		}
+		vp->present[l] = 1;
+	}
+	PG_RETURN_POINTER(scorecard_evaluate(cf, vp->scores, (const bool *) vp->present));
 }

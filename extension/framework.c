@@ -17,6 +17,7 @@
 
 #include "access/detoast.h"
 #include "catalog/pg_type_d.h"
+#include "common/hashfn.h"
 #include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -992,6 +993,100 @@ framework_cached_in(void **extra, MemoryContext cxt, Datum d,
 	slot_remember_datum(s, ptr);
 	*cfp = s->cf;
 	return s->cf->fw;
+}
+
+/* ---------- frameworks named by their binary form ---------- */
+
+void
+framework_wire(CompiledFramework *cf)
+{
+	if (cf->wire != NULL)
+		return;
+	cf->wire_len = (uint32) fw_wire_size(cf->fw);
+	cf->wire = MemoryContextAlloc(GetMemoryChunkContext(cf), cf->wire_len);
+	fw_wire_write(cf->fw, cf->wire);
+	cf->wire_hash = hash_bytes_extended(cf->wire, (int) cf->wire_len, 0);
+}
+
+/*
+ * Frameworks compiled from the binary forms that states carry, per
+ * backend, each in a memory context of its own so that the one used
+ * longest ago can be dropped.  rollup_state, composite_state and their
+ * final functions share it: a framework is compiled once per backend, not
+ * once per query or per aggregate.
+ */
+#define WIRE_CACHE_SLOTS 8
+
+typedef struct WireCacheSlot
+{
+	MemoryContext cxt;
+	CompiledFramework *cf;
+	uint64		used;
+} WireCacheSlot;
+
+static WireCacheSlot wire_cache[WIRE_CACHE_SLOTS];
+static uint64 wire_cache_clock;
+
+/*
+ * Compile a framework's binary form into the cache, in place of the slot
+ * used longest ago; the cache keeps the bytes it compiled, whatever they
+ * were, with their hash.
+ */
+static CompiledFramework *
+wire_cache_add(const unsigned char *wire, size_t len, uint64 hash)
+{
+	Framework  *fw = framework_from_wire(wire, len);
+	WireCacheSlot *s = &wire_cache[0];
+	MemoryContext cxt;
+	CompiledFramework *cf;
+	int			i;
+
+	for (i = 1; i < WIRE_CACHE_SLOTS && s->cf != NULL; i++)
+		if (wire_cache[i].cf == NULL || wire_cache[i].used < s->used)
+			s = &wire_cache[i];
+	cxt = AllocSetContextCreate(TopMemoryContext, "dti framework of a state",
+								ALLOCSET_SMALL_SIZES);
+	cf = framework_prepare(fw, cxt);
+	cf->wire = MemoryContextAlloc(cxt, len);
+	memcpy(cf->wire, wire, len);
+	cf->wire_len = (uint32) len;
+	cf->wire_hash = hash;
+	if (s->cxt != NULL)
+		MemoryContextDelete(s->cxt);
+	s->cxt = cxt;
+	s->cf = cf;
+	s->used = ++wire_cache_clock;
+	return cf;
+}
+
+CompiledFramework *
+framework_of_wire(const unsigned char *wire, size_t len, uint64 hash)
+{
+	int			i;
+
+	for (i = 0; i < WIRE_CACHE_SLOTS; i++)
+		if (wire_cache[i].cf != NULL && wire_cache[i].cf->wire_hash == hash &&
+			wire_cache[i].cf->wire_len == len)
+		{
+			wire_cache[i].used = ++wire_cache_clock;
+			return wire_cache[i].cf;
+		}
+	return wire_cache_add(wire, len, hash);
+}
+
+CompiledFramework *
+framework_of_wire_bytes(const unsigned char *wire, size_t len)
+{
+	int			i;
+
+	for (i = 0; i < WIRE_CACHE_SLOTS; i++)
+		if (wire_cache[i].cf != NULL && wire_cache[i].cf->wire_len == len &&
+			memcmp(wire_cache[i].cf->wire, wire, len) == 0)
+		{
+			wire_cache[i].used = ++wire_cache_clock;
+			return wire_cache[i].cf;
+		}
+	return wire_cache_add(wire, len, hash_bytes_extended(wire, (int) len, 0));
 }
 
 /*

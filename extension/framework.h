@@ -32,7 +32,7 @@ typedef struct CompiledFramework
 	int32	   *slots;			/* fw_table_* table of node indexes */
 	uint32		mask;
 	int32	   *next_leaf;		/* per node: the next leaf in preorder, or -1 */
-	/* filled by rollup.c when a rollup() state first needs them: */
+	/* filled by framework_wire() when first needed: */
 	unsigned char *wire;		/* the binary form (tree_wire_core.h) */
 	uint32		wire_len;
 	uint64		wire_hash;		/* hash_bytes_extended of the binary form */
@@ -46,5 +46,25 @@ extern Framework *framework_cached(FunctionCallInfo fcinfo, Datum d,
 								   CompiledFramework **cf);
 extern Framework *framework_cached_in(void **extra, MemoryContext cxt, Datum d,
 									  CompiledFramework **cf);
+
+/*
+ * The binary form of a compiled framework and its hash (cf->wire,
+ * wire_len, wire_hash), made once per compiled framework, in its memory.
+ * The hash names the framework in self-contained aggregate states and in
+ * leaf vectors.
+ */
+extern void framework_wire(CompiledFramework *cf);
+
+/*
+ * The one per-backend cache of frameworks compiled from binary forms that
+ * states carry (rollup_state, composite_state): the framework of the bytes
+ * wire[0..len), compiled (and checked as framework_recv checks) when not
+ * cached.  framework_of_wire trusts hash to be the bytes' hash (a state
+ * computed it when it took the bytes); framework_of_wire_bytes compares
+ * the bytes themselves.
+ */
+extern CompiledFramework *framework_of_wire(const unsigned char *wire, size_t len,
+											uint64 hash);
+extern CompiledFramework *framework_of_wire_bytes(const unsigned char *wire, size_t len);
 
 #endif							/* DTI_FRAMEWORK_H */

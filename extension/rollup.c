@@ -310,7 +310,7 @@ rollup_final(PG_FUNCTION_ARGS)
  * functions.  A state is self-contained: it carries its framework's binary
  * form, so that whoever combines or finishes it needs nothing else, and
  * the hash of that form, by which each backend finds the framework
- * compiled once (wire_cache below).  In memory:
+ * compiled once (framework_of_wire, framework.c).  In memory:
  *
  *	 the header, float8 values[nleaves], bool present[nleaves], then the
  *	 framework's binary form (wire_len bytes).
@@ -345,98 +345,12 @@ PG_FUNCTION_INFO_V1(rollup_state_step);
 PG_FUNCTION_INFO_V1(rollup_state_combine);
 PG_FUNCTION_INFO_V1(rollup_state_final);
 
-/*
- * The binary form of a compiled framework and its hash, made once per
- * compiled framework, in its memory.
- */
-static void
-cf_wire(CompiledFramework *cf)
-{
-	if (cf->wire != NULL)
-		return;
-	cf->wire_len = (uint32) fw_wire_size(cf->fw);
-	cf->wire = MemoryContextAlloc(GetMemoryChunkContext(cf), cf->wire_len);
-	fw_wire_write(cf->fw, cf->wire);
-	cf->wire_hash = hash_bytes_extended(cf->wire, (int) cf->wire_len, 0);
-}
-
-/*
- * Frameworks compiled from states' binary forms, per backend, found by the
- * hash and length of the binary form; each in a memory context of its own
- * so that the one used longest ago can be dropped.  A state's hash always
- * is that of the bytes it carries (computed here, when the state was made
- * from them), so hash and length identify the framework.
- */
-#define WIRE_CACHE_SLOTS 8
-
-typedef struct WireCacheSlot
-{
-	MemoryContext cxt;
-	CompiledFramework *cf;
-	uint64		used;
-} WireCacheSlot;
-
-static WireCacheSlot wire_cache[WIRE_CACHE_SLOTS];
-static uint64 wire_cache_clock;
-
-/* The cached framework of a binary form with this hash and length, or NULL. */
-static CompiledFramework *
-wire_cache_find(uint64 hash, uint32 len)
-{
-	int			i;
-
-	for (i = 0; i < WIRE_CACHE_SLOTS; i++)
-		if (wire_cache[i].cf != NULL && wire_cache[i].cf->wire_hash == hash &&
-			wire_cache[i].cf->wire_len == len)
-		{
-			wire_cache[i].used = ++wire_cache_clock;
-			return wire_cache[i].cf;
-		}
-	return NULL;
-}
-
-/*
- * Compile a framework's binary form (checking it as framework_recv does)
- * into the cache, in place of the slot used longest ago.  States made by
- * rollup() carry the form this server writes; the cache keeps the bytes it
- * compiled, whatever they were.
- */
-static CompiledFramework *
-wire_cache_add(const unsigned char *wire, size_t len)
-{
-	Framework  *fw = framework_from_wire(wire, len);
-	WireCacheSlot *s = &wire_cache[0];
-	MemoryContext cxt;
-	CompiledFramework *cf;
-	int			i;
-
-	for (i = 1; i < WIRE_CACHE_SLOTS && s->cf != NULL; i++)
-		if (wire_cache[i].cf == NULL || wire_cache[i].used < s->used)
-			s = &wire_cache[i];
-	cxt = AllocSetContextCreate(TopMemoryContext, "dti rollup_state framework",
-								ALLOCSET_SMALL_SIZES);
-	cf = framework_prepare(fw, cxt);
-	/* keyed by the bytes it was compiled from */
-	cf->wire = MemoryContextAlloc(cxt, len);
-	memcpy(cf->wire, wire, len);
-	cf->wire_len = (uint32) len;
-	cf->wire_hash = hash_bytes_extended(wire, (int) len, 0);
-	if (s->cxt != NULL)
-		MemoryContextDelete(s->cxt);
-	s->cxt = cxt;
-	s->cf = cf;
-	s->used = ++wire_cache_clock;
-	return cf;
-}
-
 /* The compiled framework of a state, from the cache or compiled now. */
 static CompiledFramework *
 datum_framework(const RollupDatum *d)
 {
-	CompiledFramework *cf = wire_cache_find(d->wire_hash, d->wire_len);
+	CompiledFramework *cf = framework_of_wire(RD_WIRE(d), d->wire_len, d->wire_hash);
 
-	if (cf == NULL)
-		cf = wire_cache_add(RD_WIRE(d), d->wire_len);
 	if (cf->fw->nleaves != d->nleaves)
 		corrupt_state("the number of leaves does not match the framework");
 	return cf;
@@ -481,10 +395,7 @@ rollup_datum_decode(const unsigned char *buf, size_t len)
 
 	if (problem != NULL)
 		dti_state_bad_input("rollup_state", problem);
-	cf = wire_cache_find(hash_bytes_extended(view.wire, (int) view.wire_len, 0),
-						 (uint32) view.wire_len);
-	if (cf == NULL || memcmp(cf->wire, view.wire, view.wire_len) != 0)
-		cf = wire_cache_add(view.wire, view.wire_len);
+	cf = framework_of_wire_bytes(view.wire, view.wire_len);
 	if (cf->fw->nleaves != view.nleaves)
 		dti_state_bad_input("rollup_state", "The number of leaves does not match the framework");
 	d = rollup_datum_new(cf);
@@ -592,7 +503,7 @@ rollup_state_step(PG_FUNCTION_ARGS)
 				 errmsg("the indicator code given to rollup() must not be NULL")));
 
 	framework_cached(fcinfo, PG_GETARG_DATUM(1), &cf);
-	cf_wire(cf);
+	framework_wire(cf);
 	d = (RollupDatum *) dti_state_for_update(fcinfo);
 	if (d == NULL)
 		d = rollup_datum_new(cf);
