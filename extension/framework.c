@@ -763,6 +763,10 @@ framework_prepare(Framework *fw, MemoryContext cxt)
 	cf->wire = NULL;
 	cf->wire_len = 0;
 	cf->wire_hash = 0;
+	cf->skeleton = NULL;
+	cf->eval_val = NULL;
+	cf->eval_alpha = NULL;
+	cf->eval_has = NULL;
 	cf->tree = fw_tree_from_framework(cf->fw, core_alloc);
 	cf->codes = palloc(sizeof(const char *) * n);
 	cf->lens = palloc(sizeof(int) * n);

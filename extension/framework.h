@@ -36,6 +36,11 @@ typedef struct CompiledFramework
 	unsigned char *wire;		/* the binary form (tree_wire_core.h) */
 	uint32		wire_len;
 	uint64		wire_hash;		/* hash_bytes_extended of the binary form */
+	/* filled by scorecard_evaluate() when first needed: */
+	struct Scorecard *skeleton; /* scorecard_skeleton(fw) */
+	double	   *eval_val;		/* per node scratch */
+	double	   *eval_alpha;
+	uint8	   *eval_has;
 } CompiledFramework;
 
 extern void framework_validate(const Framework *fw, Size size);

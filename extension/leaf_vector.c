@@ -216,10 +216,23 @@ leaf_vector_send(PG_FUNCTION_ARGS)
 typedef struct VectorStepCache
 {
 	void	   *fw_cache;
-	const CompiledFramework *cf;
+	CompiledFramework *cf;
+	Pointer		fw_ptr;			/* the framework datum cf was last found for */
 	int32	   *next;
 	int32		first;
 } VectorStepCache;
+
+/* Are the len bytes at a and b equal?  Codes are short: no call. */
+static inline bool
+same_code(const char *a, const char *b, int len)
+{
+	int			i;
+
+	for (i = 0; i < len; i++)
+		if (a[i] != b[i])
+			return false;
+	return true;
+}
 
 /*
  * Transition of leaf_vector(fw, code, value): the row's value goes to its
@@ -251,8 +264,20 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VectorStepCache));
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	framework_cached_in(&cache->fw_cache, fcinfo->flinfo->fn_mcxt,
-						PG_GETARG_DATUM(1), &cf);
+	/*
+	 * The framework of the last row again (a query constant, a parameter):
+	 * the same plain datum with the same header, without asking the cache.
+	 */
+	cf = cache->cf;
+	if (cf == NULL || DatumGetPointer(PG_GETARG_DATUM(1)) != cache->fw_ptr ||
+		VARATT_IS_EXTENDED(cache->fw_ptr) ||
+		((const Framework *) cache->fw_ptr)->fingerprint != cf->fw->fingerprint ||
+		((const Framework *) cache->fw_ptr)->nnodes != cf->fw->nnodes)
+	{
+		framework_cached_in(&cache->fw_cache, fcinfo->flinfo->fn_mcxt,
+							PG_GETARG_DATUM(1), &cf);
+		cache->fw_ptr = DatumGetPointer(PG_GETARG_DATUM(1));
+	}
 	if (cache->cf != cf)
 	{
 		framework_wire(cf);
@@ -281,7 +306,7 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 	else
 		node = cache->first;
 	if (node < 0 || cf->lens[node] != len ||
-		memcmp(cf->codes[node], ICODE_DATA(code), len) != 0)
+		!same_code(cf->codes[node], ICODE_DATA(code), len))
 	{
 		node = framework_find(cf, ICODE_DATA(code), len);
 		if (node < 0)
@@ -304,7 +329,15 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 				 errdetail("leaf_vector() takes leaf values; inner values are computed from them.")));
 	lv->last = node;
 	if (!PG_ARGISNULL(3))
-		leaf_vector_put(lv, cf, leaf, PG_GETARG_FLOAT8(3));
+	{
+		double		v = PG_GETARG_FLOAT8(3);
+
+		if (!isfinite(v) || LV_PRESENT(lv, leaf))
+			leaf_vector_put(lv, cf, leaf, v);	/* raises the error */
+		LV_SET_PRESENT(lv, leaf);
+		lv->values[leaf] = v;
+		lv->npresent++;
+	}
 	PG_RETURN_POINTER(lv);
 }
 

@@ -105,19 +105,36 @@ set_value(ScorecardNode *s, float8 v)
  * node.
  */
 Scorecard *
-scorecard_evaluate(const CompiledFramework *cf, const float8 *values,
+scorecard_evaluate(CompiledFramework *cf, const float8 *values,
 				   const bool *present)
 {
 	const Framework *fw = cf->fw;
 	const FwTree *t = cf->tree;
 	int			n = fw->nnodes;
-	Scorecard  *sc = scorecard_skeleton(fw);
-	float8	   *val = palloc(sizeof(float8) * n);
-	float8	   *alpha = palloc(sizeof(float8) * n);
-	uint8	   *has = palloc(sizeof(uint8) * n);
+	Scorecard  *sc;
+	float8	   *val;
+	float8	   *alpha;
+	uint8	   *has;
 	float8		root;
 	int			bad_node = -1;
 	int			i;
+
+	/* the skeleton and the scratch arrays, made once per framework */
+	if (cf->skeleton == NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(GetMemoryChunkContext(cf));
+
+		cf->eval_val = palloc(sizeof(float8) * n);
+		cf->eval_alpha = palloc(sizeof(float8) * n);
+		cf->eval_has = palloc(sizeof(uint8) * n);
+		cf->skeleton = scorecard_skeleton(fw);
+		MemoryContextSwitchTo(old);
+	}
+	sc = (Scorecard *) palloc(VARSIZE(cf->skeleton));
+	memcpy(sc, cf->skeleton, VARSIZE(cf->skeleton));
+	val = cf->eval_val;
+	alpha = cf->eval_alpha;
+	has = cf->eval_has;
 
 	if (fw_tree_evaluate(t, t->weight, t->method, values,
 						 (const uint8 *) present, val, has, alpha, &root,
@@ -149,9 +166,6 @@ scorecard_evaluate(const CompiledFramework *cf, const float8 *values,
 		if (i > 0)
 			sc->nodes[s->parent].present += s->present;
 	}
-	pfree(val);
-	pfree(alpha);
-	pfree(has);
 	return sc;
 }
 

@@ -18,7 +18,7 @@
 #define DatumGetScorecardP(X)	((Scorecard *) PG_DETOAST_DATUM(X))
 
 extern Scorecard *scorecard_skeleton(const Framework *fw);
-extern Scorecard *scorecard_evaluate(const CompiledFramework *cf,
+extern Scorecard *scorecard_evaluate(CompiledFramework *cf,
 									 const float8 *values, const bool *present);
 
 #endif							/* DTI_SCORECARD_H */
