@@ -48,6 +48,11 @@ ANALYZE leaf;
 \if :{?bench}
 -- (test/bench/citus.sh: the two tables above are all it times)
 \else
+-- the framework carrying a relative rule on every leaf, for composite()
+CREATE TABLE fwr_local AS
+SELECT framework_rules((SELECT fw FROM fw_local), array_agg(code), array_agg('minmax(0, 100)'::scoring_rule)) AS fw
+FROM fw_node WHERE nlevel(code) = 3;
+
 -- distributed by row: a unit's rows on several shards and both workers
 CREATE TABLE leaf_rid (rid bigint NOT NULL, LIKE leaf_local);
 SELECT create_distributed_table('leaf_rid', 'rid');
@@ -57,8 +62,9 @@ ANALYZE leaf_rid;
 -- values of the dti types and the aggregates' states, stored on the workers
 CREATE TABLE card_local AS
 SELECT s.unit, f.fw, s.sc, weighted_mean_step(NULL, 1.5, s.unit) AS wms,
-	indicator_stats_step(NULL, s.unit) AS iss, rollup_step(NULL, f.fw, 'A.1.1', s.unit / 1000.0) AS rs
-FROM (SELECT l.unit, rollup((SELECT fw FROM fw_local), l.code, l.v / 120) AS sc FROM leaf_local l
+	indicator_stats_step(NULL, s.unit) AS iss, rollup_step(NULL, f.fw, 'A.1.1', s.unit / 1000.0) AS rs, s.lv
+FROM (SELECT l.unit, rollup((SELECT fw FROM fw_local), l.code, l.v / 120) AS sc,
+		leaf_vector((SELECT fw FROM fw_local), l.code, l.v / 120) AS lv FROM leaf_local l
 	  WHERE l.unit <= 50 GROUP BY l.unit) s, fw_local f;
 CREATE TABLE card_dist (LIKE card_local);
 SELECT create_distributed_table('card_dist', 'unit');

@@ -12,6 +12,10 @@
 #     split into partial aggregates on the workers (worker_partial_agg) and
 #     their combination on the coordinator (coord_combine_agg), and rollup()
 #     grouped by the distribution column pushed down whole;
+#   - leaf_vector() grouped by unit, on the table distributed by unit (pushed
+#     down whole) and by row (split: partial vectors on the workers, merged
+#     on the coordinator), rolled up bit-identical to one server's rollup(),
+#     and the one-scan composite over vectors within 1e-12;
 #   - rollup() with its framework as a literal, a query parameter, a scalar
 #     subquery on a local and on a reference table, and a joined reference
 #     table's column;
@@ -117,6 +121,7 @@ if ! on C -v units="$UNITS" -f test/citus/data.sql >>"$LOG" 2>&1; then
 	finish
 fi
 FW=$(on C -c "SELECT fw::text FROM fw_local")
+FWR=$(on C -c "SELECT fw::text FROM fwr_local")
 
 # --- the statements: each on the local table (one server) and on Citus --------
 AGGS="weighted_mean(v, w) AS wm, weighted_geomean(v, w) AS wg, weighted_harmonic(v, w) AS wh,
@@ -138,12 +143,20 @@ stmt() {  # stmt NAME TABLE: the SQL of a statement on a table (leaf_local or le
 	fw_split_ref) echo "SELECT unit, rollup((SELECT fw FROM fw_ref WHERE id = 1), code, score($RULE, v)) AS sc FROM $tr GROUP BY unit" ;;
 	relative) echo "SELECT l.unit, rollup(:'fw'::framework, l.code, score('minmax'::scoring_rule, l.v, s.st)) AS sc
 		FROM $2 l JOIN (SELECT code, indicator_stats(v) AS st FROM $2 GROUP BY code) s USING (code) GROUP BY l.unit" ;;
+	lv_unit) echo "SELECT unit, rollup(:'fw'::framework, leaf_vector(:'fw'::framework, code, score($RULE, v))) AS sc FROM $2 GROUP BY unit" ;;
+	lv_split) echo "SELECT unit, rollup(:'fw'::framework, leaf_vector(:'fw'::framework, code, score($RULE, v))) AS sc FROM $tr GROUP BY unit" ;;
+	lv_composite) echo "WITH vv AS MATERIALIZED (SELECT unit, leaf_vector(:'fwr'::framework, code, v) AS lv FROM $2 GROUP BY unit),
+		s AS (SELECT leaf_stats(:'fwr'::framework, lv) AS st FROM vv)
+		SELECT unit, composite(:'fwr'::framework, (SELECT st FROM s), lv) AS sc FROM vv" ;;
+	lv_composite_split) echo "WITH vv AS MATERIALIZED (SELECT unit, leaf_vector(:'fwr'::framework, code, v) AS lv FROM $tr GROUP BY unit),
+		s AS (SELECT leaf_stats(:'fwr'::framework, lv) AS st FROM vv)
+		SELECT unit, composite(:'fwr'::framework, (SELECT st FROM s), lv) AS sc FROM vv" ;;
 	ranks) echo "SELECT unit, rv, rank_rounded(rv, 4) OVER (ORDER BY unit) AS r0, rank_rounded(rv, 4) OVER () AS r
 		FROM (SELECT unit, root_value(rollup(:'fw'::framework, code, score($RULE, v))) AS rv FROM $2 GROUP BY unit) s" ;;
 	esac
 }
-STMTS="by_code by_unit overall by_code_rid fw_literal fw_subquery fw_reference fw_join fw_split fw_split_ref relative ranks"
-for s in $STMTS; do echo "CREATE TABLE r_${s}_l AS $(stmt $s leaf_local);"; done | on C -v fw="$FW" >>"$LOG" 2>&1 ||
+STMTS="by_code by_unit overall by_code_rid fw_literal fw_subquery fw_reference fw_join fw_split fw_split_ref relative ranks lv_unit lv_split lv_composite lv_composite_split"
+for s in $STMTS; do echo "CREATE TABLE r_${s}_l AS $(stmt $s leaf_local);"; done | on C -v fw="$FW" -v fwr="$FWR" >>"$LOG" 2>&1 ||
 	{ check "statements on one server" no "$(tail -3 "$LOG")"; finish; }
 
 # a parameter: the framework bound to $1 of a prepared statement
@@ -154,7 +167,7 @@ for proto in on off; do
 	errs=
 	for s in $STMTS; do
 		out=$(echo "CREATE TABLE r_${s}_${proto} AS $(stmt $s leaf);" |
-			PGOPTIONS="-c citus.enable_binary_protocol=$proto" on C -v fw="$FW" 2>&1) || errs="$errs $s: $out"
+			PGOPTIONS="-c citus.enable_binary_protocol=$proto" on C -v fw="$FW" -v fwr="$FWR" 2>&1) || errs="$errs $s: $out"
 	done
 	out=$(echo "${param_sql//PROTO/$proto}" | PGOPTIONS="-c citus.enable_binary_protocol=$proto" on C -v fw="$FW" 2>&1) ||
 		errs="$errs fw_param: $out"
@@ -201,6 +214,24 @@ for proto in on off; do
 		check "rollup() $s: scorecards text-identical to one server's ($n), binary protocol $proto" \
 			"$([ "${n%/*}" = "${n#*/}" ] && [ "${n#*/}" -gt 0 ] && echo yes || echo no)"
 	done
+	for s in lv_unit lv_split; do
+		n=$(on C -c "SELECT count(*) FILTER (WHERE l.sc::text IS NOT DISTINCT FROM d.sc::text
+				AND scorecard_send(l.sc) IS NOT DISTINCT FROM scorecard_send(d.sc)) || '/' || count(*)
+			FROM r_fw_literal_l l FULL JOIN r_${s}_${proto} d USING (unit)")
+		check "rollup(fw, leaf_vector()) $s: scorecards bit-identical to one server's rollup(fw, code, value) ($n), binary protocol $proto" \
+			"$([ "${n%/*}" = "${n#*/}" ] && [ "${n#*/}" -gt 0 ] && echo yes || echo no)"
+	done
+	for s in lv_composite lv_composite_split; do
+		# the statistics are sums combined in another order: within 1e-12
+		n=$(on C -c "SELECT count(*) FILTER (WHERE ok) || '/' || count(*) FROM (
+			SELECT unit, bool_and(x.code = y.code AND cls(x.value, y.value) <= 1 AND x.present = y.present) AS ok
+			FROM r_lv_composite_l l FULL JOIN r_${s}_${proto} d USING (unit),
+				LATERAL (SELECT * FROM scorecard_nodes(l.sc) WITH ORDINALITY) x
+				JOIN LATERAL (SELECT * FROM scorecard_nodes(d.sc) WITH ORDINALITY) y USING (ordinality)
+			GROUP BY unit) s")
+		check "composite(fw, leaf_stats(fw, vectors), vector) $s: every node within 1e-12 of one server's ($n units), binary protocol $proto" \
+			"$([ "${n%/*}" = "${n#*/}" ] && [ "${n#*/}" -eq "$UNITS" ] && echo yes || echo no)"
+	done
 	n=$(on C -c "SELECT count(*) FILTER (WHERE cls(l.rv, d.rv) = 0 AND l.r = d.r AND l.r0 = d.r0) || '/' || count(*)
 		FROM r_ranks_l l FULL JOIN r_ranks_${proto} d USING (unit)")
 	check "ranks of the per-unit root values equal one server's ($n), binary protocol $proto" \
@@ -219,13 +250,14 @@ for proto in on off; do
 			AND scorecard_send(d.sc) = scorecard_send(l.sc) AND framework_send(d.fw) = framework_send(l.fw)
 			AND weighted_mean_state_send(d.wms) = weighted_mean_state_send(l.wms)
 			AND indicator_stats_state_send(d.iss) = indicator_stats_state_send(l.iss)
-			AND rollup_state_send(d.rs) = rollup_state_send(l.rs)) || '/' || (SELECT count(*) FROM card_local)")
-	check "stored frameworks, scorecards and aggregate states read back from the workers unchanged ($n), binary protocol $proto" \
+			AND rollup_state_send(d.rs) = rollup_state_send(l.rs)
+			AND leaf_vector_send(d.lv) = leaf_vector_send(l.lv) AND d.lv::text = l.lv::text) || '/' || (SELECT count(*) FROM card_local)")
+	check "stored frameworks, scorecards, aggregate states and leaf vectors read back from the workers unchanged ($n), binary protocol $proto" \
 		"$([ "${n%/*}" = "${n#*/}" ] && [ "${n#*/}" -gt 0 ] && echo yes || echo no)"
 done
 
 # --- plan shapes ----------------------------------------------------------------
-explain() { echo "EXPLAIN (VERBOSE, COSTS OFF) $1" | on C -v fw="$FW" 2>&1 | sed -E "s/'\[\{[^']*'/'[framework]'/g"; }
+explain() { echo "EXPLAIN (VERBOSE, COSTS OFF) $1" | on C -v fw="$FW" -v fwr="$FWR" 2>&1 | sed -E "s/'\[\{[^']*'/'[framework]'/g"; }
 for a in "weighted_mean(v, w)" "weighted_geomean(v, w)" "weighted_harmonic(v, w)" "indicator_stats(v)"; do
 	plan=$(explain "SELECT code, $a FROM leaf GROUP BY code")
 	echo "$plan" >>"$LOG"
@@ -236,6 +268,14 @@ plan=$(explain "$(stmt fw_split leaf)")
 echo "$plan" >>"$LOG"
 check "rollup() GROUP BY unit on a table distributed by row: partial rollup() on the workers, combined on the coordinator" \
 	"$(grep -q 'worker_partial_agg' <<<"$plan" && grep -q 'coord_combine_agg' <<<"$plan" && echo yes || echo no)" "$plan"
+plan=$(explain "$(stmt lv_split leaf)")
+echo "$plan" >>"$LOG"
+check "leaf_vector() GROUP BY unit on a table distributed by row: partial leaf_vector() on the workers, combined on the coordinator" \
+	"$(grep -q 'worker_partial_agg' <<<"$plan" && grep -q 'coord_combine_agg' <<<"$plan" && grep -q 'leaf_vector' <<<"$plan" && echo yes || echo no)" "$plan"
+plan=$(explain "$(stmt lv_unit leaf)")
+echo "$plan" >>"$LOG"
+check "leaf_vector() GROUP BY unit (the distribution column): pushed down whole" \
+	"$(grep -Eq 'Query: SELECT unit, [a-z_.]*rollup\(.*leaf_vector\(' <<<"$plan" && ! grep -q 'worker_partial_agg' <<<"$plan" && echo yes || echo no)" "$plan"
 plan=$(explain "$(stmt fw_literal leaf)")
 echo "$plan" >>"$LOG"
 check "rollup() GROUP BY unit (the distribution column): pushed down whole" \

@@ -1,4 +1,4 @@
-"""leaf_stats, composite_state and a framework carrying rules through the
+"""leaf_stats, composite_state, leaf_vector and a framework carrying rules through the
 binary interfaces, and their recv functions fed bad bytes.
 
 Run by test/scripts/composite_binary.sh.  Each value is read with a binary
@@ -23,12 +23,14 @@ CREATE TABLE cb_fw AS SELECT framework_rules(framework_compile(
         '{A.1,A.2,B.1}', '{"minmax(0, 100)",zscore(lower),"steps(1:0.5, 2:1)"}') AS fw;
 CREATE TABLE cb_leaf AS SELECT u, c::indicator_code AS code, (u * 7 % 11)::float8 AS v
     FROM generate_series(1, 5) u, unnest('{A.1,A.2,B.1}'::text[]) c;
-CREATE TABLE cb (id int, st leaf_stats, cs composite_state, fw framework);
+CREATE TABLE cb (id int, st leaf_stats, cs composite_state, fw framework, lv leaf_vector);
 INSERT INTO cb SELECT 1, (SELECT leaf_stats(fw, code, v) FROM cb_leaf), NULL, fw FROM cb_fw;
 INSERT INTO cb SELECT 2, NULL, composite_step(NULL, fw, (SELECT st FROM cb WHERE id = 1), 'A.2', 3), NULL FROM cb_fw;
 INSERT INTO cb SELECT 3, NULL, composite_step(NULL, fw, (SELECT st FROM cb WHERE id = 1), 'B.1', NULL), NULL FROM cb_fw;
+INSERT INTO cb (id, lv) SELECT 3 + u, leaf_vector((SELECT fw FROM cb_fw), code, CASE WHEN u = 2 AND code = 'B.1' THEN NULL ELSE v END)
+    FROM cb_leaf WHERE u <= 2 GROUP BY u;
 """
-TYPES = [("st", "leaf_stats"), ("cs", "composite_state"), ("fw", "framework")]
+TYPES = [("st", "leaf_stats"), ("cs", "composite_state"), ("fw", "framework"), ("lv", "leaf_vector")]
 
 
 def main():
@@ -49,6 +51,12 @@ def main():
         for v, t in zip(values, texts):
             back = pc.execute(sql.SQL("SELECT %b::{t}::text").format(t=sql.Identifier(typ)), [Raw(v)]).fetchone()[0]
             check(back == t, f"{typ}: binary parameter round trip")
+        if typ == "leaf_vector":
+            # a vector sent back as a binary parameter evaluates to the scorecard of the original
+            for v, i in zip(values, (4, 5)):
+                got = pc.execute("SELECT rollup((SELECT fw FROM cb_fw), %b::leaf_vector)::text", [Raw(v)]).fetchone()[0]
+                want = conn.execute("SELECT rollup((SELECT fw FROM cb_fw), lv)::text FROM cb WHERE id = %s", [i]).fetchone()[0]
+                check(got == want and got is not None, "leaf_vector: a binary parameter evaluates to the same scorecard")
         conn.execute(sql.SQL("CREATE TABLE cb_copy_{c} (v {t})").format(c=sql.SQL(col), t=sql.Identifier(typ)))
         with conn.cursor().copy(sql.SQL("COPY cb_copy_{c} FROM STDIN (FORMAT binary)").format(c=sql.SQL(col))) as cp:
             cp.write(copy_binary_file(values))

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# leaf_stats, composite_state and a framework carrying rules through binary
+# leaf_stats, composite_state, leaf_vector and a framework carrying rules through binary
 # cursors, binary parameters and COPY binary, and a recv corpus (truncated,
 # extended and random payloads) refused with 22P03 or 08P01, no backend
 # crashing (test/scripts/composite_binary.py; the server log is searched
@@ -37,10 +37,11 @@ SELECT v.u, (SELECT fw FROM fwr) AS fw,
 				   'A', v.x) AS cs,
 	rollup_step(NULL, (SELECT fw FROM fw), 'A', v.x) AS rs,
 	weighted_mean_step(NULL, v.x, 2) AS wms,
-	indicator_stats_step(NULL, v.x) AS iss
+	indicator_stats_step(NULL, v.x) AS iss,
+	(SELECT leaf_vector(fw.fw, w.code::indicator_code, w.x) FROM v w, fw WHERE w.u = v.u) AS lv
 FROM v WHERE v.code = 'A';
 SQL
-q="SELECT u, fw::text, st::text, cs::text, rs::text, wms::text, iss::text FROM dumped ORDER BY u"
+q="SELECT u, fw::text, st::text, cs::text, rs::text, wms::text, iss::text, lv::text, rollup(fw, lv)::text FROM dumped ORDER BY u"
 pg_dump -Fc -f "$work/dump" $db
 createdb $restored
 pg_restore -d $restored --exit-on-error "$work/dump"
@@ -50,4 +51,4 @@ psql -X -At -d $restored -c "$q" >"$work/b"
 cmp "$work/a" "$work/b" || { echo "pg_dump/pg_restore changed values"; diff "$work/a" "$work/b"; exit 1; }
 [ "$(psql -X -At -d $restored -c "SELECT count(*) FROM dumped WHERE framework_rule(fw, 'B')::text = 'zscore(50, 10)'")" = 3 ] ||
 	{ echo "the framework's rules did not survive pg_dump/pg_restore"; exit 1; }
-echo "pg_dump/pg_restore: 3 rows of a framework with rules, leaf_stats, composite_state and the three state types identical"
+echo "pg_dump/pg_restore: 3 rows of a framework with rules, leaf_stats, composite_state, the three state types and leaf_vector identical"
