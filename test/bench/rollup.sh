@@ -147,7 +147,8 @@ section=$(mktemp)
 	echo "GROUPING SETS $gs_all); rollup(fw, leaf_vector()) gives the same bits as rollup() on $v_same"
 	echo "unit-periods compared. Median of $RUNS runs, milliseconds, the queries of a mode"
 	echo "taking turns (one run of each per round) so that other work slows them alike;"
-	echo "work_mem = 2GB so that nothing spills. Same machine and server settings as the tables above."
+	echo "work_mem = 2GB so that nothing spills. Same machine and server settings as the tables above;"
+	echo "the machine is shared with other work: load average $(cut -d' ' -f1-3 /proc/loadavg) at the end of the run."
 	echo
 	echo "| mode | query | ms | plan | time / rollup() time |"
 	echo "|---|---|---:|---|---:|"
