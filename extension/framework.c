@@ -823,7 +823,7 @@ framework_find(const CompiledFramework *cf, const char *code, int len)
  * which a framework coming back takes from instead of compiling again.  A
  * query thus holds at most one compiled copy per distinct framework.
  */
-#define FW_PREFIX_BYTES	(VARHDRSZ_COMPRESSED + 64)
+#define FW_PREFIX_BYTES	FW_PREFIX_LEN
 #define FW_CACHE_SLOTS	8
 
 typedef struct FrameworkSlot

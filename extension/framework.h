@@ -43,6 +43,13 @@ typedef struct CompiledFramework
 	uint8	   *eval_has;
 } CompiledFramework;
 
+/*
+ * The first bytes of a framework compressed inline that determine its
+ * header, hence (by the fingerprint) the framework: neither pglz nor LZ4
+ * encodes the header's FW_HEADER_SIZE bytes in more (framework_cached_in).
+ */
+#define FW_PREFIX_LEN	(VARHDRSZ_COMPRESSED + 64)
+
 extern void framework_validate(const Framework *fw, Size size);
 extern Framework *framework_from_wire(const unsigned char *bytes, size_t len);
 extern CompiledFramework *framework_prepare(Framework *fw, MemoryContext cxt);

@@ -218,9 +218,32 @@ typedef struct VectorStepCache
 	void	   *fw_cache;
 	CompiledFramework *cf;
 	Pointer		fw_ptr;			/* the framework datum cf was last found for */
+	Size		prefix_len;		/* > 0: fw_ptr was compressed inline, */
+	char		prefix[FW_PREFIX_LEN];	/* and began with these bytes */
+	bool		in_agg;			/* called as an aggregate's transition */
 	int32	   *next;
 	int32		first;
 } VectorStepCache;
+
+/*
+ * Is the framework argument ptr the datum the cached framework was found
+ * for?  The same pointer with the same header (a plain datum), or with the
+ * same first bytes of compressed data (a framework stored in a table: its
+ * header is within them, as framework_cached_in explains), so a query
+ * constant or parameter costs no cache lookup per row.
+ */
+static inline bool
+same_framework_datum(const VectorStepCache *cache, Pointer ptr)
+{
+	if (cache->cf == NULL || ptr != cache->fw_ptr)
+		return false;
+	if (!VARATT_IS_EXTENDED(ptr))
+		return ((const Framework *) ptr)->fingerprint == cache->cf->fw->fingerprint &&
+			((const Framework *) ptr)->nnodes == cache->cf->fw->nnodes;
+	return VARATT_IS_COMPRESSED(ptr) && cache->prefix_len > 0 &&
+		Min(VARSIZE(ptr), FW_PREFIX_LEN) == cache->prefix_len &&
+		memcmp(ptr, cache->prefix, cache->prefix_len) == 0;
+}
 
 /* Are the len bytes at a and b equal?  Codes are short: no call. */
 static inline bool
@@ -262,6 +285,7 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 	if (cache == NULL)
 	{
 		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VectorStepCache));
+		cache->in_agg = AggCheckCallContext(fcinfo, NULL) != 0;
 		fcinfo->flinfo->fn_extra = cache;
 	}
 	/*
@@ -269,14 +293,19 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 	 * the same plain datum with the same header, without asking the cache.
 	 */
 	cf = cache->cf;
-	if (cf == NULL || DatumGetPointer(PG_GETARG_DATUM(1)) != cache->fw_ptr ||
-		VARATT_IS_EXTENDED(cache->fw_ptr) ||
-		((const Framework *) cache->fw_ptr)->fingerprint != cf->fw->fingerprint ||
-		((const Framework *) cache->fw_ptr)->nnodes != cf->fw->nnodes)
+	if (!same_framework_datum(cache, DatumGetPointer(PG_GETARG_DATUM(1))))
 	{
+		Pointer		ptr = DatumGetPointer(PG_GETARG_DATUM(1));
+
 		framework_cached_in(&cache->fw_cache, fcinfo->flinfo->fn_mcxt,
 							PG_GETARG_DATUM(1), &cf);
-		cache->fw_ptr = DatumGetPointer(PG_GETARG_DATUM(1));
+		cache->fw_ptr = ptr;
+		cache->prefix_len = 0;
+		if (VARATT_IS_COMPRESSED(ptr))
+		{
+			cache->prefix_len = Min(VARSIZE(ptr), FW_PREFIX_LEN);
+			memcpy(cache->prefix, ptr, cache->prefix_len);
+		}
 	}
 	if (cache->cf != cf)
 	{
@@ -290,7 +319,11 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 		cache->cf = cf;
 	}
 
-	lv = (LeafVector *) dti_state_for_update(fcinfo);
+	/* under an aggregate the state is the executor's plain datum: update it */
+	if (cache->in_agg)
+		lv = PG_ARGISNULL(0) ? NULL : (LeafVector *) DatumGetPointer(PG_GETARG_DATUM(0));
+	else
+		lv = (LeafVector *) dti_state_for_update(fcinfo);
 	if (lv == NULL)
 		lv = leaf_vector_new(cf);	/* the executor copies it into its context */
 	else if (lv->fw_hash != cf->wire_hash || lv->nleaves != cf->fw->nleaves)

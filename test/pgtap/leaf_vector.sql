@@ -5,7 +5,7 @@
 -- workers (the same bits where no statistics are combined, within 1e-12
 -- relative where they are).
 BEGIN;
-SELECT plan(57);
+SELECT plan(59);
 
 SELECT has_type('leaf_vector');
 SELECT is_aggregate('leaf_vector', ARRAY['framework', 'indicator_code', 'double precision']);
@@ -121,6 +121,20 @@ SELECT is((SELECT count(*) FROM one JOIN b USING (u), LATERAL (SELECT * FROM sco
 SELECT is((SELECT count(*) FROM one), 400::bigint, 'one scan: one scorecard per unit');
 SELECT ok((SELECT bool_or(coverage(sc, 'P3.2') = 0) AND bool_or(coverage(sc, 'R') < 1) FROM one),
 	'one scan: units that lack leaves, and NULL values, count as missing leaves');
+
+-- frameworks stored in a table (compressed inline), two of them alternating row by row
+CREATE TEMP TABLE fws AS SELECT 1 AS id, fw FROM fw UNION ALL SELECT 2, fw FROM fw_other;
+SELECT is((SELECT count(*) FROM fws WHERE pg_column_compression(fw) IS NOT NULL), 2::bigint, 'the stored frameworks are compressed');
+SET LOCAL enable_hashjoin = off;
+SET LOCAL enable_mergejoin = off;
+CREATE TEMP TABLE v2 AS SELECT f.id, l.u, leaf_vector(f.fw, l.code, l.v) AS lv
+	FROM leaf l JOIN fws f ON f.id = 1 OR l.code <> 'P4.3.4' GROUP BY f.id, l.u;
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+SELECT is((SELECT count(*) FROM v2 JOIN v USING (u) WHERE v2.id = 1 AND v2.lv::text = v.lv::text)
+	+ (SELECT count(*) FROM v2 WHERE v2.id = 2 AND rollup((SELECT fw FROM fw_other), v2.lv)::text =
+		(SELECT rollup(fw, code, v)::text FROM fw_other, leaf l WHERE l.u = v2.u AND l.code <> 'P4.3.4')),
+	800::bigint, 'rows of two stored frameworks interleaved: each vector as with its framework alone');
 
 -- the combine function, called as the final phase of a parallel plan calls it
 SELECT is((SELECT rollup((SELECT fw FROM fw0), leaf_vector_combine(
