@@ -33,6 +33,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "composite.h"
 #include "composite_core.h"
 #include "dti_util.h"
 #include "indicator_code.h"
@@ -339,9 +340,12 @@ leaf_stats_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/* The summary of one accumulator, with indicator_stats()'s errors. */
-static void
-finish_leaf(const IstatsState *st, SrStats *s)
+/*
+ * The summary of one accumulator, with indicator_stats()'s errors (also
+ * pipeline()'s, through composite.h).
+ */
+void
+composite_finish_leaf(const IstatsState *st, SrStats *s)
 {
 	const char *problem;
 
@@ -402,7 +406,7 @@ leaf_stats_of(PG_FUNCTION_ARGS)
 			pfree(cache->summary);
 		cache->summary = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SrStats) * ls->nleaves);
 		for (l = 0; l < ls->nleaves; l++)
-			finish_leaf(&ls->leaves[l], &cache->summary[l]);
+			composite_finish_leaf(&ls->leaves[l], &cache->summary[l]);
 		cache->raw = raw;
 		cache->cf = cf;
 	}
@@ -563,7 +567,7 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 							scoring_rule_to_cstring(plan->rules[l])),
 					 errhint("Give composite() the statistics of the period: leaf_stats(fw, code, value) over all units, as a scalar subquery.")));
 		if (ls != NULL)
-			finish_leaf(&ls->leaves[l], &plan->summary[l]);
+			composite_finish_leaf(&ls->leaves[l], &plan->summary[l]);
 		else
 			memset(&plan->summary[l], 0, sizeof(SrStats));
 	}
