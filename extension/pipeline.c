@@ -35,6 +35,7 @@
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
+#include "portability/instr_time.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -66,7 +67,7 @@ PG_FUNCTION_INFO_V1(pipeline);
 #define PL_KURT_LIMIT	3.5
 
 /* audit rows per INSERT */
-#define PL_BATCH		50000
+#define PL_BATCH		10000
 
 typedef enum PlImpute
 {
@@ -113,6 +114,7 @@ typedef struct Pipe
 	int			step;
 	const char *step_name;
 	int64		step_cells;
+	double		audit_ms;		/* time spent writing cell rows */
 } Pipe;
 
 static Pipe *current_pipe;
@@ -121,6 +123,22 @@ static void *
 pipe_alloc(size_t size)
 {
 	return MemoryContextAllocHuge(current_pipe->cxt, size);
+}
+
+/*
+ * The time each phase took, reported at DEBUG1 (make bench reads them for
+ * each step's share): the milliseconds since *t, which restarts.
+ */
+static double
+lap(instr_time *t)
+{
+	instr_time	now;
+	double		ms;
+
+	INSTR_TIME_SET_CURRENT(now);
+	ms = INSTR_TIME_GET_MILLISEC(now) - INSTR_TIME_GET_MILLISEC(*t);
+	*t = now;
+	return ms;
 }
 
 /* ---------- reading the raw rows ---------- */
@@ -369,8 +387,11 @@ flush_cells(Pipe *p)
 	int			lbs[1] = {1};
 	int			rc;
 
+	instr_time	t;
+
 	if (p->nbatch == 0)
 		return;
+	INSTR_TIME_SET_CURRENT(t);
 	args[0] = Int32GetDatum(p->step);
 	args[1] = CStringGetTextDatum(p->step_name);
 	args[2] = PointerGetDatum(construct_array(p->b_unit, p->nbatch, TEXTOID, -1, false, TYPALIGN_INT));
@@ -386,6 +407,7 @@ flush_cells(Pipe *p)
 		elog(ERROR, "pipeline: writing audit rows failed: %s", SPI_result_code_string(rc));
 	p->nbatch = 0;
 	MemoryContextReset(p->batch_cxt);
+	p->audit_ms += lap(&t);
 }
 
 /* One changed cell (orig, val NULL when NaN is passed as absent: see has_*). */
@@ -795,6 +817,8 @@ pipeline(PG_FUNCTION_ARGS)
 				nout = 0;
 	int64		cells_imputed = 0,
 				cells_treated = 0;
+	instr_time	t;
+	double		ms[7] = {0};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(6) || PG_ARGISNULL(9))
 		null_arguments();
@@ -840,6 +864,7 @@ pipeline(PG_FUNCTION_ARGS)
 	schema = quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
 
 	InitMaterializedSRF(fcinfo, 0);
+	INSTR_TIME_SET_CURRENT(t);
 
 	p = palloc0(sizeof(Pipe));
 	p->cxt = AllocSetContextCreate(caller, "pipeline", ALLOCSET_DEFAULT_SIZES);
@@ -937,6 +962,7 @@ pipeline(PG_FUNCTION_ARGS)
 	memset(p->cell, CELL_ABSENT, p->maxunits * p->ncols);
 	read_raw(p, raw);
 	MemoryContextSwitchTo(p->cxt);
+	ms[0] = lap(&t);
 
 	order = palloc(sizeof(int32) * (p->units.n + 1));
 	for (k = 0; k < p->units.n; k++)
@@ -951,7 +977,7 @@ pipeline(PG_FUNCTION_ARGS)
 		FLOAT8ARRAYOID, TEXTARRAYOID};
 
 		p->ins = SPI_prepare(psprintf("INSERT INTO %s (step, name, unit, code, original, value, note) "
-									  "SELECT $1, $2, x.u, x.c, x.o, x.v, x.n FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)) x(u, c, o, v, n)",
+									  "SELECT $1, $2, pg_catalog.unnest($3), pg_catalog.unnest($4), pg_catalog.unnest($5), pg_catalog.unnest($6), pg_catalog.unnest($7)",
 									  audit), 7, types);
 		if (p->ins == NULL)
 			elog(ERROR, "pipeline: preparing the audit rows failed: %s", SPI_result_code_string(SPI_result));
@@ -973,6 +999,7 @@ pipeline(PG_FUNCTION_ARGS)
 		Datum		args[3];
 		char		nulls[3] = {' ', ' ', PG_ARGISNULL(5) ? 'n' : ' '};
 
+		lap(&t);
 		begin_step(p, 1, "denominate");
 		step_denominate(p, order, ndecl, dcol, ncol, scale);
 		MemoryContextSwitchTo(p->cxt);
@@ -984,6 +1011,7 @@ pipeline(PG_FUNCTION_ARGS)
 					psprintf("pg_catalog.jsonb_build_object('cells', " INT64_FORMAT ")", p->step_cells),
 					3, types, args, nulls);
 		MemoryContextSwitchTo(p->cxt);
+		ms[1] = lap(&t);
 	}
 
 	/* 2. impute */
@@ -1085,6 +1113,7 @@ pipeline(PG_FUNCTION_ARGS)
 					3, types, args, nulls);
 		MemoryContextSwitchTo(p->cxt);
 	}
+	ms[2] = lap(&t);
 
 	/* 3. treat outliers */
 	begin_step(p, 3, "treat_outliers");
@@ -1103,6 +1132,7 @@ pipeline(PG_FUNCTION_ARGS)
 					2, types, args, NULL);
 		MemoryContextSwitchTo(p->cxt);
 	}
+	ms[3] = lap(&t);
 
 	/* 4. normalise: the statistics, recorded whole */
 	ls = step_stats(p, order);
@@ -1120,6 +1150,7 @@ pipeline(PG_FUNCTION_ARGS)
 					1, types, args, NULL);
 		MemoryContextSwitchTo(p->cxt);
 	}
+	ms[4] = lap(&t);
 
 	/* 5. aggregate: each unit's scorecard */
 	summary = palloc(sizeof(SrStats) * (p->nleaves + 1));
@@ -1184,6 +1215,9 @@ pipeline(PG_FUNCTION_ARGS)
 					psprintf("pg_catalog.jsonb_build_object('units', %d)", nout),
 					1, types, args, NULL);
 	}
+	ms[5] = lap(&t);
+	elog(DEBUG1, "pipeline: ms read %.1f denominate %.1f impute %.1f treat_outliers %.1f normalise %.1f aggregate %.1f audit_cells %.1f; raw units %d, scorecards %d",
+		 ms[0], ms[1], ms[2], ms[3], ms[4], ms[5], p->audit_ms, p->units.n, nout);
 
 	if (SPI_finish() != SPI_OK_FINISH)
 		elog(ERROR, "pipeline: SPI_finish failed");

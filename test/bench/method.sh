@@ -6,13 +6,20 @@
 # two normalisations: the leaf values and their square roots), 1,000 base
 # samples (6,000 model runs) and 200 bootstrap resamples, against the
 # 2-second target on one core.  Median of BENCH_RUNS runs after a warm-up
-# run.  Writes its section of docs/benchmarks.md between the method
+# run.  Then pipeline(): PIPELINE_UNITS units (100,000 by default) x 100
+# leaves plus a population, 10.1M raw rows with the default, through
+# denominate (5 leaves by the population), impute (mean; 5 leaves with 1%
+# NULL values, one with 0.5% absent rows), treat outliers (one heavy-tailed
+# leaf), normalise (minmax) and aggregate, scorecards held in memory and
+# audit rows written, next to the floor sum(value) GROUP BY unit over the
+# same rows, with parallel workers for both.  Writes its section of docs/benchmarks.md between the method
 # markers (BENCH_OUT elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 . test/cluster.sh
 
 BASE=${SOBOL_BASE:-1000}
+UNITS=${PIPELINE_UNITS:-100000}
 RUNS=${BENCH_RUNS:-3}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 DB=dti_bench_method
@@ -69,6 +76,39 @@ shift_row=$(q "SELECT string_agg(source || ' ' || round(first_order::numeric, 3)
 echo "bench method: sobol_sensitivity, $BASE base samples, 4 sources: $t_full ms with 200 bootstrap resamples, $t_noboot ms without (under 2 s: $met)"
 echo "bench method: mean absolute rank shift, S [95%] / ST [95%]: $shift_row"
 
+# pipeline(): the raw rows (leaf k: 1-5 counts denominated by POP, 6-10 with
+# 1% NULL values, 11 heavy-tailed, 13 with 0.5% absent rows, the rest uniform)
+psql -X -q -v ON_ERROR_STOP=1 -v units="$UNITS" -d $DB <<'SQL'
+CREATE TABLE pl_leaf AS SELECT code, row_number() OVER (ORDER BY code)::int AS k FROM node WHERE max_points IS NOT NULL;
+CREATE TABLE pl_fw AS SELECT framework_rules(fw, (SELECT array_agg(code) FROM pl_leaf),
+	(SELECT array_agg('minmax'::scoring_rule) FROM pl_leaf)) AS fw FROM fw;
+CREATE TABLE pl_raw (unit text, code indicator_code, value float8);
+INSERT INTO pl_raw
+SELECT 'u' || u, l.code,
+	   CASE WHEN l.k <= 5 THEN (1000 + (u::bigint * 7919) % 100000) * (1 + ((u::bigint * 7919 + l.k * 104729) % 1000) / 1000.0)
+			WHEN l.k <= 10 AND (u * 31 + l.k) % 100 = 0 THEN NULL
+			WHEN l.k = 11 THEN exp(((u::bigint * 7919 + l.k) % 1000) / 100.0)
+			ELSE ((u::bigint * 7919 + l.k * 104729) % 1000) / 1000.0 END
+FROM generate_series(1, :units) u, pl_leaf l
+WHERE NOT (l.k = 13 AND u % 200 = 0)
+UNION ALL
+SELECT 'u' || u, 'POP', 1000 + (u::bigint * 7919) % 100000 FROM generate_series(1, :units) u;
+VACUUM ANALYZE pl_raw;
+CREATE TABLE pl_audit (step integer, name text, parameters jsonb, effects jsonb,
+	unit text, code text, original float8, value float8, note text);
+SQL
+raw_rows=$(q "SELECT count(*) FROM pl_raw")
+PAR="SET max_parallel_workers_per_gather = 2;"
+t_floor=$(time_median "$PAR SELECT count(*) FROM (SELECT unit, sum(value) FROM pl_raw GROUP BY unit) x")
+t_pipe=$(RUNS=1 time_median "$PAR TRUNCATE pl_audit; SELECT count(*), sum(root_value(p.sc)) FROM pl_fw,
+	pipeline(fw, 'pl_raw', 'pl_audit', (SELECT array_agg(code) FROM pl_leaf WHERE k <= 5),
+		array_fill('POP'::indicator_code, ARRAY[5]), array_fill(1000::float8, ARRAY[5]), 'mean') p")
+audit_rows=$(q "SELECT count(*) FROM pl_audit")
+audit_cells=$(q "SELECT string_agg(name || ' ' || (effects ->> 'cells'), ', ' ORDER BY step) FROM pl_audit WHERE unit IS NULL AND effects ? 'cells'")
+ratio=$(awk -v a="$t_pipe" -v b="$t_floor" 'BEGIN { printf "%.1f", a / b }')
+pmet=$(awk -v r="$ratio" 'BEGIN { print (r <= 4) ? "yes" : "NO" }')
+echo "bench method: pipeline on $raw_rows raw rows: $t_pipe ms, floor $t_floor ms: ${ratio}x (within 4x: $pmet); audit rows $audit_rows ($audit_cells)"
+
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 load=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -94,6 +134,23 @@ section=$(mktemp)
 	echo
 	echo "Target met: $met. Indices of the mean absolute rank shift, first order [95%] / total"
 	echo "effect [95%]: $shift_row."
+	echo
+	echo "### Method: the pipeline from raw rows to scorecards"
+	echo
+	echo "\`pipeline()\` on $raw_rows raw rows ($UNITS units x 100 leaves and a population): denominate"
+	echo "(5 leaves by the population, scale 1000), impute (mean; 5 leaves with 1% NULL values, one"
+	echo "with 0.5% absent rows), treat outliers (one heavy-tailed leaf, log_ct: all its cells), normalise (minmax) and"
+	echo "aggregate; scorecards counted in the query (held in memory), audit rows written to a table."
+	echo "The floor: \`SELECT count(*) FROM (SELECT unit, sum(value) FROM pl_raw GROUP BY unit) x\`."
+	echo "Both with max_parallel_workers_per_gather = 2; the floor the median of $RUNS runs after a"
+	echo "warm-up, the pipeline one run after a warm-up."
+	echo
+	echo "| computation | ms |"
+	echo "|---|---:|"
+	echo "| floor: sum(value) GROUP BY unit | $t_floor |"
+	echo "| pipeline(): denominate, impute, treat outliers, normalise, aggregate | $t_pipe |"
+	echo
+	echo "Ratio ${ratio}x; target within 4x: $pmet. Audit rows written: $audit_rows ($audit_cells cells)."
 	echo "<!-- method:end -->"
 } >"$section"
 
