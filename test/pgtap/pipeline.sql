@@ -1,7 +1,7 @@
 -- pipeline(): contracts, the rebuild from the audit rows alone (the same
 -- bits), and the same result as the steps chained by hand.
 BEGIN;
-SELECT plan(22);
+SELECT plan(35);
 
 SELECT has_function('pipeline', ARRAY['framework', 'regclass', 'regclass', 'indicator_code[]', 'indicator_code[]',
 	'double precision[]', 'text', 'regclass', 'regclass', 'boolean']);
@@ -108,6 +108,7 @@ SELECT is((SELECT count(*) FROM tp_treat t LEFT JOIN tp_audit a ON a.unit = t.un
 		  0::bigint, 'every cell the treatment changed by hand is in the audit');
 
 -- Under search_path = pg_catalog (dti's objects are qualified inside).
+CREATE TABLE tp_audit_path (LIKE tp_audit);
 CREATE FUNCTION pg_temp.catalog_path_count(query text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
 DECLARE n bigint;
@@ -116,8 +117,76 @@ BEGIN
 	RETURN n;
 END $$;
 SELECT is(pg_temp.catalog_path_count($$SELECT count(*) FROM public.tp_fw,
-		public.pipeline(fw, 'public.tp_raw', 'public.tp_audit', '{P1.1}', '{POP}', '{1000}', 'group_mean', 'public.tp_group')$$),
+		public.pipeline(fw, 'public.tp_raw', 'public.tp_audit_path', '{P1.1}', '{POP}', '{1000}', 'group_mean', 'public.tp_group')$$),
 	40::bigint, 'pipeline() runs with search_path = pg_catalog');
+
+-- Median imputation: every imputed cell as impute() gives it by hand.
+CREATE TABLE tp_audit_median (LIKE tp_audit);
+CREATE TABLE tp_cards_median AS
+SELECT p.* FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit_median', '{P1.1}', '{POP}', '{1000}', 'median', outliers => false) p;
+CREATE TABLE tp_imp_median AS
+SELECT i.unit, l.code, i.value, i.how || ' of ' || i.donors || ' values' AS note
+FROM (SELECT n.code::text AS code FROM tp_fw, framework_nodes(fw) n WHERE n.is_leaf) l, tp_units,
+	 LATERAL (SELECT array_agg(d.value ORDER BY u.i) AS vals
+			  FROM unnest(units) WITH ORDINALITY u(unit, i)
+			  LEFT JOIN tp_den d ON d.unit = u.unit AND d.code = l.code) a,
+	 impute(units, a.vals, 'median') i
+WHERE i.imputed;
+SELECT results_eq($$SELECT unit, code, value, note FROM tp_audit_median WHERE step = 2 AND unit IS NOT NULL ORDER BY unit, code$$,
+	$$SELECT unit, code, value, note FROM tp_imp_median ORDER BY unit, code$$,
+	'median: the imputed cells, their values and notes are impute()''s');
+SELECT is((SELECT (effects ->> 'cells')::int FROM tp_audit_median WHERE step = 3 AND unit IS NULL), 0,
+	'outliers => false: no cell treated');
+
+-- Carry forward: the previous period's value of the unit, where it has one.
+CREATE TABLE tp_prev AS
+SELECT unit, code, value + 0.5 AS value FROM tp_raw WHERE code <> 'POP' AND unit <> 'u07' AND value IS NOT NULL;
+INSERT INTO tp_prev VALUES ('u30', 'P1.2', 41.5), ('u30', 'P2.1', NULL);
+CREATE TABLE tp_audit_cf (LIKE tp_audit);
+CREATE TABLE tp_cards_cf AS
+SELECT p.* FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit_cf', imputation => 'carry_forward', previous => 'tp_prev',
+	declared => '{P1.1}', denominators => '{POP}') p;
+SELECT results_eq($$SELECT a.unit, a.code, a.value, a.note FROM tp_audit_cf a WHERE a.step = 2 AND a.unit IS NOT NULL AND a.code <> 'P1.1' ORDER BY 1, 2$$,
+	$$SELECT p.unit, p.code::text, p.value, 'carry_forward of 1 value' FROM tp_prev p
+	  WHERE p.value IS NOT NULL AND p.code <> 'P1.1'
+		AND NOT EXISTS (SELECT FROM tp_raw r WHERE r.unit = p.unit AND r.code = p.code AND r.value IS NOT NULL)
+	  ORDER BY 1, 2$$,
+	'carry_forward: each missing cell with a previous value takes it');
+SELECT is((SELECT count(*) FROM tp_cards_cf), 40::bigint,
+	'a unit with no leaf row gets a scorecard once a cell is imputed (u30)');
+SELECT is((SELECT count(*) FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit_cf', declared => '{P1.1}', denominators => '{POP}')),
+	39::bigint, 'without imputation, a unit with no leaf row (only its population) has no scorecard');
+
+-- The order of the raw rows does not matter, nor the type of code (text).
+CREATE TABLE tp_raw_shuffled AS SELECT unit, code::text AS code, value FROM tp_raw ORDER BY md5(unit || code::text);
+CREATE TABLE tp_audit_shuffled (LIKE tp_audit);
+SELECT results_eq($$SELECT unit, scorecard_send(sc) FROM tp_fw,
+		pipeline(fw, 'tp_raw_shuffled', 'tp_audit_shuffled', '{P1.1}', '{POP}', '{1000}', 'group_mean', 'tp_group') ORDER BY unit$$,
+	$$SELECT unit, scorecard_send(sc) FROM tp_cards ORDER BY unit$$,
+	'raw rows in another order, codes as text: the same scorecards, bit for bit');
+SELECT results_eq($$SELECT step, unit, code, original, value, note FROM tp_audit_shuffled ORDER BY 1, 2, 3$$,
+	$$SELECT step, unit, code, original, value, note FROM tp_audit ORDER BY 1, 2, 3$$,
+	'and the same audit rows');
+
+-- Rows that do not fit
+CREATE TABLE tp_dup AS SELECT * FROM tp_raw UNION ALL SELECT 'u01', 'P1.2', 1;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_dup', 'tp_audit', '{P1.1}', '{POP}')$$,
+	'21000', 'pipeline: unit "u01" has more than one raw row for "P1.2"', 'two raw rows for one unit and code');
+CREATE TABLE tp_nounit AS SELECT * FROM tp_raw UNION ALL SELECT NULL, 'P1.2', 1;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_nounit', 'tp_audit', '{P1.1}', '{POP}')$$,
+	'22004', 'pipeline: a raw row has no unit', 'a raw row without a unit');
+CREATE TABLE tp_intcode (unit text, code integer, value float8);
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_intcode', 'tp_audit')$$,
+	'42804', 'pipeline: raw column code must be text or indicator_code, not integer', 'a code column of another type');
+CREATE TABLE tp_group2 AS SELECT * FROM tp_group UNION ALL SELECT 'u01', 'R9';
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit', '{P1.1}', '{POP}', imputation => 'group_mean', groups => 'tp_group2')$$,
+	'21000', 'pipeline: unit "u01" has more than one row in groups', 'a unit in two groups');
+CREATE TABLE tp_prev2 AS SELECT * FROM tp_prev UNION ALL SELECT 'u01', 'P1.2', 3;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit', '{P1.1}', '{POP}', imputation => 'carry_forward', previous => 'tp_prev2')$$,
+	'21000', 'pipeline: unit "u01" has more than one row in previous for "P1.2"', 'two previous rows for one unit and code');
+CREATE TABLE tp_inf AS SELECT unit, code, CASE WHEN unit = 'u02' AND code = 'P2.1' THEN 'Infinity' ELSE value END AS value FROM tp_raw;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_inf', 'tp_audit', '{P1.1}', '{POP}')$$,
+	'22023', 'outlier treatment needs finite values, not Infinity for unit "u02" and indicator "P2.1"', 'a non-finite value');
 
 -- Bad declarations
 SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit', '{P1.1}', '{POP}', imputation => 'knn')$$,
