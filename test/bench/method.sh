@@ -98,16 +98,40 @@ CREATE TABLE pl_audit (step integer, name text, parameters jsonb, effects jsonb,
 	unit text, code text, original float8, value float8, note text);
 SQL
 raw_rows=$(q "SELECT count(*) FROM pl_raw")
+# The floor and the pipeline take turns, each once as a warm-up, then RUNS
+# times; medians.  The pipeline's scorecards stay in memory (work_mem large
+# enough for its result, about 7.7 kB a scorecard), and its phases' times
+# come from its DEBUG1 line.
 PAR="SET max_parallel_workers_per_gather = 2;"
-t_floor=$(time_median "$PAR SELECT count(*) FROM (SELECT unit, sum(value) FROM pl_raw GROUP BY unit) x")
-t_pipe=$(RUNS=1 time_median "$PAR TRUNCATE pl_audit; SELECT count(*), sum(root_value(p.sc)) FROM pl_fw,
+FLOOR="$PAR SELECT count(*) FROM (SELECT unit, sum(value) FROM pl_raw GROUP BY unit) x"
+PIPE="SELECT count(*), sum(root_value(p.sc)) FROM pl_fw,
 	pipeline(fw, 'pl_raw', 'pl_audit', (SELECT array_agg(code) FROM pl_leaf WHERE k <= 5),
-		array_fill('POP'::indicator_code, ARRAY[5]), array_fill(1000::float8, ARRAY[5]), 'mean') p")
+		array_fill('POP'::indicator_code, ARRAY[5]), array_fill(1000::float8, ARRAY[5]), 'mean') p"
+pipe_once() {	# prints "total read denominate impute treat_outliers normalise aggregate audit_cells"
+	psql -X -q -v ON_ERROR_STOP=1 -d $DB -o /dev/null -c "TRUNCATE pl_audit" \
+		-c "$PAR SET work_mem = '2GB'; SET client_min_messages = debug1" -c '\timing on' -c "$PIPE" 2>&1 |
+		awk '/^Time:/ { t = $2 } /pipeline: ms/ { for (i = 1; i <= NF; i++) if ($i ~ /^[0-9.;]+$/ && n < 7) { sub(";", "", $i); ph[++n] = $i } }
+			 END { printf "%s", t; for (i = 1; i <= 7; i++) printf " %s", ph[i]; print "" }'
+}
+time_once "$FLOOR" >/dev/null
+pipe_once >/dev/null
+floors=() pipes=()
+for ((i = 0; i < RUNS; i++)); do
+	floors+=("$(time_once "$FLOOR")")
+	pipes+=("$(pipe_once)")
+done
+t_floor=$(printf '%s\n' "${floors[@]}" | sort -g | awk '{ t[NR] = $1 } END { print t[int((NR + 1) / 2)] }')
+# the pipeline run of median total time, with its phases
+pipe_row=$(printf '%s\n' "${pipes[@]}" | sort -g | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }')
+read -r t_pipe ph_read ph_den ph_imp ph_treat ph_norm ph_agg ph_audit <<<"$pipe_row"
 audit_rows=$(q "SELECT count(*) FROM pl_audit")
 audit_cells=$(q "SELECT string_agg(name || ' ' || (effects ->> 'cells'), ', ' ORDER BY step) FROM pl_audit WHERE unit IS NULL AND effects ? 'cells'")
 ratio=$(awk -v a="$t_pipe" -v b="$t_floor" 'BEGIN { printf "%.1f", a / b }')
 pmet=$(awk -v r="$ratio" 'BEGIN { print (r <= 4) ? "yes" : "NO" }')
+share() { awk -v a="$1" -v t="$t_pipe" 'BEGIN { printf "%.0f%%", 100 * a / t }'; }
+load_pipe=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench method: pipeline on $raw_rows raw rows: $t_pipe ms, floor $t_floor ms: ${ratio}x (within 4x: $pmet); audit rows $audit_rows ($audit_cells)"
+echo "bench method: pipeline phases (ms): read $ph_read, denominate $ph_den, impute $ph_imp, treat_outliers $ph_treat, normalise $ph_norm, aggregate $ph_agg (of which writing cell rows $ph_audit); runs: floor ${floors[*]}; pipeline $(printf '%s\n' "${pipes[@]}" | cut -d' ' -f1 | tr '\n' ' ')"
 
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -139,11 +163,13 @@ section=$(mktemp)
 	echo
 	echo "\`pipeline()\` on $raw_rows raw rows ($UNITS units x 100 leaves and a population): denominate"
 	echo "(5 leaves by the population, scale 1000), impute (mean; 5 leaves with 1% NULL values, one"
-	echo "with 0.5% absent rows), treat outliers (one heavy-tailed leaf, log_ct: all its cells), normalise (minmax) and"
-	echo "aggregate; scorecards counted in the query (held in memory), audit rows written to a table."
+	echo "with 0.5% absent rows), treat outliers (one heavy-tailed leaf, log_ct: all its cells), normalise"
+	echo "(minmax) and aggregate; the scorecards counted in the query, held in memory (work_mem 2GB for"
+	echo "the function's result, about 7.7 kB a scorecard), the audit rows written to a table."
 	echo "The floor: \`SELECT count(*) FROM (SELECT unit, sum(value) FROM pl_raw GROUP BY unit) x\`."
-	echo "Both with max_parallel_workers_per_gather = 2; the floor the median of $RUNS runs after a"
-	echo "warm-up, the pipeline one run after a warm-up."
+	echo "Both with max_parallel_workers_per_gather = 2 (the floor uses two workers; the pipeline reads"
+	echo "the rows in its own backend). The floor and the pipeline take turns in one run, a warm-up each,"
+	echo "then $RUNS runs each; medians. Load average $load_pipe after these runs."
 	echo
 	echo "| computation | ms |"
 	echo "|---|---:|"
@@ -151,6 +177,19 @@ section=$(mktemp)
 	echo "| pipeline(): denominate, impute, treat outliers, normalise, aggregate | $t_pipe |"
 	echo
 	echo "Ratio ${ratio}x; target within 4x: $pmet. Audit rows written: $audit_rows ($audit_cells cells)."
+	echo
+	echo "Where the pipeline's time goes (the run of median time; its DEBUG1 line; each step includes"
+	echo "writing its audit rows):"
+	echo
+	echo "| phase | ms | share |"
+	echo "|---|---:|---:|"
+	echo "| read the raw rows (one statement, rows into the in-memory matrix) | $ph_read | $(share "$ph_read") |"
+	echo "| denominate | $ph_den | $(share "$ph_den") |"
+	echo "| impute | $ph_imp | $(share "$ph_imp") |"
+	echo "| treat outliers | $ph_treat | $(share "$ph_treat") |"
+	echo "| normalise (statistics) | $ph_norm | $(share "$ph_norm") |"
+	echo "| aggregate (scorecards into the result) | $ph_agg | $(share "$ph_agg") |"
+	echo "| of which writing the cell rows of the audit | $ph_audit | $(share "$ph_audit") |"
 	echo "<!-- method:end -->"
 } >"$section"
 
