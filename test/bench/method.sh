@@ -128,6 +128,7 @@ audit_rows=$(q "SELECT count(*) FROM pl_audit")
 audit_cells=$(q "SELECT string_agg(name || ' ' || (effects ->> 'cells'), ', ' ORDER BY step) FROM pl_audit WHERE unit IS NULL AND effects ? 'cells'")
 ratio=$(awk -v a="$t_pipe" -v b="$t_floor" 'BEGIN { printf "%.1f", a / b }')
 pmet=$(awk -v r="$ratio" 'BEGIN { print (r <= 4) ? "yes" : "NO" }')
+ph_rest=$(awk -v t="$t_pipe" -v a="$ph_read" -v b="$ph_den" -v c="$ph_imp" -v d="$ph_treat" -v e="$ph_norm" -v f="$ph_agg" 'BEGIN { printf "%.1f", t - a - b - c - d - e - f }')
 share() { awk -v a="$1" -v t="$t_pipe" 'BEGIN { printf "%.0f%%", 100 * a / t }'; }
 load_pipe=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "bench method: pipeline on $raw_rows raw rows: $t_pipe ms, floor $t_floor ms: ${ratio}x (within 4x: $pmet); audit rows $audit_rows ($audit_cells)"
@@ -190,6 +191,7 @@ section=$(mktemp)
 	echo "| normalise (statistics) | $ph_norm | $(share "$ph_norm") |"
 	echo "| aggregate (scorecards into the result) | $ph_agg | $(share "$ph_agg") |"
 	echo "| of which writing the cell rows of the audit | $ph_audit | $(share "$ph_audit") |"
+	echo "| the rest (sorting the units, summary rows, the query around the call) | $ph_rest | $(share "$ph_rest") |"
 	echo "<!-- method:end -->"
 } >"$section"
 

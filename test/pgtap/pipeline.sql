@@ -1,7 +1,7 @@
 -- pipeline(): contracts, the rebuild from the audit rows alone (the same
 -- bits), and the same result as the steps chained by hand.
 BEGIN;
-SELECT plan(35);
+SELECT plan(39);
 
 SELECT has_function('pipeline', ARRAY['framework', 'regclass', 'regclass', 'indicator_code[]', 'indicator_code[]',
 	'double precision[]', 'text', 'regclass', 'regclass', 'boolean']);
@@ -108,7 +108,7 @@ SELECT is((SELECT count(*) FROM tp_treat t LEFT JOIN tp_audit a ON a.unit = t.un
 		  0::bigint, 'every cell the treatment changed by hand is in the audit');
 
 -- Under search_path = pg_catalog (dti's objects are qualified inside).
-CREATE TABLE tp_audit_path (LIKE tp_audit);
+CREATE TABLE tp_audit_path (LIKE tp_audit, written timestamptz DEFAULT now());
 CREATE FUNCTION pg_temp.catalog_path_count(query text) RETURNS bigint
 LANGUAGE plpgsql SET search_path = pg_catalog AS $$
 DECLARE n bigint;
@@ -187,6 +187,18 @@ SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit', '{P1.
 CREATE TABLE tp_inf AS SELECT unit, code, CASE WHEN unit = 'u02' AND code = 'P2.1' THEN 'Infinity' ELSE value END AS value FROM tp_raw;
 SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_inf', 'tp_audit', '{P1.1}', '{POP}')$$,
 	'22023', 'outlier treatment needs finite values, not Infinity for unit "u02" and indicator "P2.1"', 'a non-finite value');
+
+CREATE TABLE tp_nullcode AS SELECT * FROM tp_raw UNION ALL SELECT 'u01', NULL, 1;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_nullcode', 'tp_audit', '{P1.1}', '{POP}')$$,
+	'22023', 'pipeline: raw code "NULL" is neither a leaf of the framework nor a declared denominator', 'a raw row without a code');
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_inf', 'tp_audit', '{P1.1}', '{POP}', outliers => false)$$,
+	'22023', 'indicator value Infinity is not a finite number', 'a non-finite value, outliers not treated');
+CREATE TABLE tp_novalue AS SELECT unit, code FROM tp_raw;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_novalue', 'tp_audit', '{P1.1}', '{POP}')$$,
+	'42703', NULL, 'raw without a value column');
+CREATE TABLE tp_huge AS SELECT unit, code, CASE WHEN code = 'POP' THEN 1e-10 WHEN code = 'P1.1' THEN 1e308 ELSE value END AS value FROM tp_raw;
+SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_huge', 'tp_audit', '{P1.1}', '{POP}')$$,
+	'22003', 'value out of range: overflow', 'a ratio beyond float8');
 
 -- Bad declarations
 SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit', '{P1.1}', '{POP}', imputation => 'knn')$$,
