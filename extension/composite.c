@@ -340,12 +340,9 @@ leaf_stats_combine(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(a);
 }
 
-/*
- * The summary of one accumulator, with indicator_stats()'s errors (also
- * pipeline()'s, through composite.h).
- */
-void
-composite_finish_leaf(const IstatsState *st, SrStats *s)
+/* The summary of one accumulator, with indicator_stats()'s errors. */
+static void
+finish_leaf(const IstatsState *st, SrStats *s)
 {
 	const char *problem;
 
@@ -363,6 +360,13 @@ composite_finish_leaf(const IstatsState *st, SrStats *s)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid leaf_stats value"),
 				 errdetail("%s.", problem)));
+}
+
+/* finish_leaf for pipeline() (composite.h). */
+void
+composite_finish_leaf(const IstatsState *st, SrStats *s)
+{
+	finish_leaf(st, s);
 }
 
 /* What leaf_stats_of keeps per query: the last statistics, finished. */
@@ -406,7 +410,7 @@ leaf_stats_of(PG_FUNCTION_ARGS)
 			pfree(cache->summary);
 		cache->summary = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SrStats) * ls->nleaves);
 		for (l = 0; l < ls->nleaves; l++)
-			composite_finish_leaf(&ls->leaves[l], &cache->summary[l]);
+			finish_leaf(&ls->leaves[l], &cache->summary[l]);
 		cache->raw = raw;
 		cache->cf = cf;
 	}
@@ -567,7 +571,7 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 							scoring_rule_to_cstring(plan->rules[l])),
 					 errhint("Give composite() the statistics of the period: leaf_stats(fw, code, value) over all units, as a scalar subquery.")));
 		if (ls != NULL)
-			composite_finish_leaf(&ls->leaves[l], &plan->summary[l]);
+			finish_leaf(&ls->leaves[l], &plan->summary[l]);
 		else
 			memset(&plan->summary[l], 0, sizeof(SrStats));
 	}

@@ -117,12 +117,11 @@ typedef struct Pipe
 	double		audit_ms;		/* time spent writing cell rows */
 } Pipe;
 
-static Pipe *current_pipe;
-
+/* The key tables' allocator: the current context, the call's own context. */
 static void *
 pipe_alloc(size_t size)
 {
-	return MemoryContextAllocHuge(current_pipe->cxt, size);
+	return MemoryContextAllocHuge(CurrentMemoryContext, size);
 }
 
 /*
@@ -255,13 +254,15 @@ pipe_receive(TupleTableSlot *slot, DestReceiver *self)
 		u = pl_keys_find(&p->units, ub, ulen, h);
 		if (u < 0)
 		{
-			char	   *copy = MemoryContextAlloc(p->cxt, ulen + 1);
+			MemoryContext old = MemoryContextSwitchTo(p->cxt);
+			char	   *copy = palloc(ulen + 1);
 
 			memcpy(copy, ub, ulen);
 			copy[ulen] = '\0';
 			if (p->units.n == p->maxunits)
 				grow_units(p);
 			u = pl_keys_add(&p->units, copy, ulen, h, pipe_alloc);
+			MemoryContextSwitchTo(old);
 		}
 		p->last_unit = u;
 	}
@@ -275,7 +276,12 @@ pipe_receive(TupleTableSlot *slot, DestReceiver *self)
 
 		e = pl_keys_find(&p->codes, cb, clen, h);
 		if (e < 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(p->cxt);
+
 			e = new_code(p, slot->tts_values[1], cb, clen, h);
+			MemoryContextSwitchTo(old);
+		}
 		if (p->last_code >= 0)
 			p->code_next[p->last_code] = e;
 	}
@@ -498,16 +504,15 @@ code_strings(ArrayType *a, int *n)
 
 /* ---------- the steps ---------- */
 
-/* The units in the C-collation order of their names. */
-static PlKeys *sort_keys;
-
+/* The units in the C-collation order of their names (qsort_arg, arg the units). */
 static int
-unit_cmp(const void *a, const void *b)
+unit_cmp(const void *a, const void *b, void *arg)
 {
+	const PlKeys *k = (const PlKeys *) arg;
 	int32		x = *(const int32 *) a;
 	int32		y = *(const int32 *) b;
 
-	return pl_bytes_cmp(sort_keys->key[x], sort_keys->len[x], sort_keys->key[y], sort_keys->len[y]);
+	return pl_bytes_cmp(k->key[x], k->len[x], k->key[y], k->len[y]);
 }
 
 /* A float8 as SQL's text cast writes it. */
@@ -868,7 +873,6 @@ pipeline(PG_FUNCTION_ARGS)
 
 	p = palloc0(sizeof(Pipe));
 	p->cxt = AllocSetContextCreate(caller, "pipeline", ALLOCSET_DEFAULT_SIZES);
-	current_pipe = p;
 	p->cf = cf;
 	p->nleaves = cf->fw->nleaves;
 	p->last_unit = -1;
@@ -967,8 +971,7 @@ pipeline(PG_FUNCTION_ARGS)
 	order = palloc(sizeof(int32) * (p->units.n + 1));
 	for (k = 0; k < p->units.n; k++)
 		order[k] = k;
-	sort_keys = &p->units;
-	qsort(order, p->units.n, sizeof(int32), unit_cmp);
+	qsort_arg(order, p->units.n, sizeof(int32), unit_cmp, &p->units);
 
 	/* the audit rows' plan */
 	audit = rel_name(audit_rel);
@@ -1223,6 +1226,5 @@ pipeline(PG_FUNCTION_ARGS)
 		elog(ERROR, "pipeline: SPI_finish failed");
 	MemoryContextSwitchTo(caller);
 	MemoryContextDelete(p->cxt);
-	current_pipe = NULL;
 	return (Datum) 0;
 }
