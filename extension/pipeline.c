@@ -496,9 +496,17 @@ code_strings(ArrayType *a, int *n)
 	deconstruct_array(a, ARR_ELEMTYPE(a), typlen, byval, align, &d, &nulls, n);
 	s = palloc(sizeof(char *) * (*n + 1));
 	for (i = 0; i < *n; i++)
-		s[i] = nulls[i] ? NULL :
-			pnstrdup(ICODE_DATA(DatumGetPointer(PG_DETOAST_DATUM_PACKED(d[i]))),
-					 ICODE_LEN(DatumGetPointer(PG_DETOAST_DATUM_PACKED(d[i]))));
+	{
+		struct varlena *v;
+
+		if (nulls[i])
+		{
+			s[i] = NULL;
+			continue;
+		}
+		v = PG_DETOAST_DATUM_PACKED(d[i]);
+		s[i] = pnstrdup(ICODE_DATA(v), ICODE_LEN(v));
+	}
 	return s;
 }
 
