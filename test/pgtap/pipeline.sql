@@ -1,7 +1,7 @@
 -- pipeline(): contracts, the rebuild from the audit rows alone (the same
 -- bits), and the same result as the steps chained by hand.
 BEGIN;
-SELECT plan(39);
+SELECT plan(41);
 
 SELECT has_function('pipeline', ARRAY['framework', 'regclass', 'regclass', 'indicator_code[]', 'indicator_code[]',
 	'double precision[]', 'text', 'regclass', 'regclass', 'boolean']);
@@ -141,21 +141,28 @@ SELECT is((SELECT (effects ->> 'cells')::int FROM tp_audit_median WHERE step = 3
 -- Carry forward: the previous period's value of the unit, where it has one.
 CREATE TABLE tp_prev AS
 SELECT unit, code, value + 0.5 AS value FROM tp_raw WHERE code <> 'POP' AND unit <> 'u07' AND value IS NOT NULL;
-INSERT INTO tp_prev VALUES ('u30', 'P1.2', 41.5), ('u30', 'P2.1', NULL);
+INSERT INTO tp_prev VALUES ('u30', 'P1.2', 41.5), ('u30', 'P2.1', NULL), ('zz', 'P1.2', 1), ('u01', 'Q9', 1);
 CREATE TABLE tp_audit_cf (LIKE tp_audit);
 CREATE TABLE tp_cards_cf AS
 SELECT p.* FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit_cf', imputation => 'carry_forward', previous => 'tp_prev',
 	declared => '{P1.1}', denominators => '{POP}') p;
 SELECT results_eq($$SELECT a.unit, a.code, a.value, a.note FROM tp_audit_cf a WHERE a.step = 2 AND a.unit IS NOT NULL AND a.code <> 'P1.1' ORDER BY 1, 2$$,
 	$$SELECT p.unit, p.code::text, p.value, 'carry_forward of 1 value' FROM tp_prev p
-	  WHERE p.value IS NOT NULL AND p.code <> 'P1.1'
+	  WHERE p.value IS NOT NULL AND p.code <> 'P1.1' AND p.unit <> 'zz' AND p.code <> 'Q9'
 		AND NOT EXISTS (SELECT FROM tp_raw r WHERE r.unit = p.unit AND r.code = p.code AND r.value IS NOT NULL)
 	  ORDER BY 1, 2$$,
-	'carry_forward: each missing cell with a previous value takes it');
+	'carry_forward: each missing cell with a previous value takes it (other units and codes of previous ignored)');
 SELECT is((SELECT count(*) FROM tp_cards_cf), 40::bigint,
 	'a unit with no leaf row gets a scorecard once a cell is imputed (u30)');
 SELECT is((SELECT count(*) FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit_cf', declared => '{P1.1}', denominators => '{POP}')),
 	39::bigint, 'without imputation, a unit with no leaf row (only its population) has no scorecard');
+
+-- group_mean: a unit without a group keeps its missing cells.
+CREATE TABLE tp_group_partial AS SELECT * FROM tp_group WHERE unit <> 'u30';
+CREATE TABLE tp_audit_gp (LIKE tp_audit);
+SELECT is((SELECT count(*) FROM tp_fw, pipeline(fw, 'tp_raw', 'tp_audit_gp', '{P1.1}', '{POP}', '{1000}', 'group_mean', 'tp_group_partial')),
+	39::bigint, 'group_mean: u30, without a group, is not imputed (and, with no leaf row, has no scorecard)');
+SELECT is((SELECT count(*) FROM tp_audit_gp WHERE step = 2 AND unit = 'u30'), 0::bigint, 'no audit row imputes u30');
 
 -- The order of the raw rows does not matter, nor the type of code (text).
 CREATE TABLE tp_raw_shuffled AS SELECT unit, code::text AS code, value FROM tp_raw ORDER BY md5(unit || code::text);
