@@ -190,7 +190,7 @@ section=$(mktemp)
 	echo "| treat outliers | $ph_treat | $(share "$ph_treat") |"
 	echo "| normalise (statistics) | $ph_norm | $(share "$ph_norm") |"
 	echo "| aggregate (scorecards into the result) | $ph_agg | $(share "$ph_agg") |"
-	echo "| of which writing the cell rows of the audit | $ph_audit | $(share "$ph_audit") |"
+	echo "| (within denominate, impute and treat outliers: writing the audit's cell rows) | $ph_audit | $(share "$ph_audit") |"
 	echo "| the rest (sorting the units, summary rows, the query around the call) | $ph_rest | $(share "$ph_rest") |"
 	echo "<!-- method:end -->"
 } >"$section"
