@@ -133,6 +133,27 @@ SELECT unit, round(root_value(sc)::numeric, 4) AS index,
 FROM m_cards ORDER BY 3, 1 LIMIT 5;
 
 \echo
+\echo '-- The same steps in one call: pipeline() on the raw 2024 rows (denominate P1.1 by POP, impute'
+\echo '-- with the region''s mean, treat outliers, min-max, aggregate), each step''s work in an audit table'
+CREATE TEMP VIEW m_raw_2024 AS SELECT unit, code, v AS value FROM m_raw WHERE year = 2024;
+CREATE TEMP VIEW m_region AS SELECT unit, region AS grp FROM m_unit;
+CREATE TEMP TABLE m_audit (step integer, name text, parameters jsonb, effects jsonb,
+	unit text, code text, original float8, value float8, note text);
+CREATE TEMP TABLE m_fw_rules AS
+SELECT framework_rules(fw, (SELECT array_agg(code) FROM m_node WHERE max_points IS NOT NULL),
+	(SELECT array_agg('minmax'::scoring_rule) FROM m_node WHERE max_points IS NOT NULL)) AS fw
+FROM m_fw;
+CREATE TEMP TABLE m_cards_one AS
+SELECT p.* FROM m_fw_rules, m_denomination d,
+	 pipeline(fw, 'm_raw_2024', 'm_audit', ARRAY[d.code], ARRAY[d.denominator], ARRAY[d.scale],
+			  'group_mean', groups => 'm_region') p;
+SELECT step, name, effects FROM m_audit WHERE unit IS NULL ORDER BY step;
+SELECT unit, code, round(original::numeric, 1) AS original, round(value::numeric, 1) AS value, note
+FROM m_audit WHERE unit IN ('province 07', 'province 12') ORDER BY step, unit, code;
+SELECT unit, round(root_value(sc)::numeric, 4) AS index, rank() OVER (ORDER BY root_value(sc) DESC) AS rank
+FROM m_cards_one ORDER BY 3, 1 LIMIT 5;
+
+\echo
 \echo '-- 6. Structure: Cronbach''s alpha per node, and the correlations to look at'
 SELECT node, k, n, round(alpha::numeric, 3) AS alpha FROM cronbach_alpha((SELECT array_agg(sc ORDER BY unit) FROM m_cards));
 SELECT node, code, other, flag, round(pearson::numeric, 3) AS pearson

@@ -33,6 +33,7 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "composite.h"
 #include "composite_core.h"
 #include "dti_util.h"
 #include "indicator_code.h"
@@ -372,6 +373,13 @@ finish_leaf(const IstatsState *st, SrStats *s)
 				(errcode(ERRCODE_DATA_CORRUPTED),
 				 errmsg("invalid leaf_stats value"),
 				 errdetail("%s.", problem)));
+}
+
+/* finish_leaf for pipeline() (composite.h). */
+void
+composite_finish_leaf(const IstatsState *st, SrStats *s)
+{
+	finish_leaf(st, s);
 }
 
 /* What leaf_stats_of keeps per query: the last statistics, finished. */

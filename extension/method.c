@@ -277,8 +277,6 @@ winsorise(PG_FUNCTION_ARGS)
 											 TYPALIGN_DOUBLE));
 }
 
-static const char *const method_names[] = {"none", "winsorised", "log_ct", "unresolved"};
-
 /* winsorise_report(vals, ...): what the treatment found and did. */
 Datum
 winsorise_report(PG_FUNCTION_ARGS)
@@ -303,7 +301,7 @@ winsorise_report(PG_FUNCTION_ARGS)
 	f[2] = r.skew_after;
 	f[3] = r.kurt_after;
 	v[0] = Int32GetDatum(npresent);
-	v[3] = CStringGetTextDatum(method_names[r.method]);
+	v[3] = CStringGetTextDatum(mc_treat_name(r.method));
 	v[4] = Int32GetDatum(r.steps);
 	v[5] = Int32GetDatum(r.cells);
 	for (i = 0; i < 4; i++)

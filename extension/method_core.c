@@ -255,3 +255,11 @@ mc_treat(double *x, size_t n, int winmax, double skew_limit, double kurt_limit,
 	r->skew_after = skew;
 	r->kurt_after = kurt;
 }
+
+const char *
+mc_treat_name(TreatMethod m)
+{
+	static const char *const names[] = {"none", "winsorised", "log_ct", "unresolved"};
+
+	return (int) m >= 0 && (int) m < 4 ? names[m] : "none";
+}

@@ -64,6 +64,8 @@ typedef struct TreatResult
 	double		kurt_after;
 } TreatResult;
 
+/* The name of a treatment: none, winsorised, log_ct, unresolved. */
+extern const char *mc_treat_name(TreatMethod m);
 extern bool mc_outside(double skew, double kurt, double skew_limit, double kurt_limit);
 extern void mc_treat(double *x, size_t n, int winmax, double skew_limit,
 					 double kurt_limit, TreatFallback fallback, double *work,

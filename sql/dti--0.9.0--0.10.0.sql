@@ -69,3 +69,17 @@ CREATE FUNCTION composite(fw framework, stats leaf_stats, leaves leaf_vector) RE
 	AS 'MODULE_PATHNAME', 'composite_vector' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION composite(framework, leaf_stats, leaf_vector) IS
 	'A leaf vector scored by the rules its framework carries under the statistics of leaf_stats() (NULL when no rule needs them) and rolled up into a scorecard: given the same statistics, the same bits as composite(fw, stats, code, value) over the same rows; NULL for a NULL vector';
+
+-- Part issue-24c: pipeline(), raw values to scorecards in one call (C)
+
+CREATE FUNCTION pipeline(fw framework, raw regclass, audit regclass,
+	declared indicator_code[] DEFAULT NULL, denominators indicator_code[] DEFAULT NULL,
+	scales float8[] DEFAULT NULL, imputation text DEFAULT 'none',
+	groups regclass DEFAULT NULL, previous regclass DEFAULT NULL,
+	outliers boolean DEFAULT true)
+	RETURNS TABLE(unit text, sc scorecard)
+	AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION pipeline(framework, regclass, regclass, indicator_code[], indicator_code[], float8[], text, regclass, regclass, boolean) IS
+	'From raw values (raw: columns unit, code, value; read once) to one scorecard per unit: denominate (declared, denominators, scales), impute (none, mean, median, group_mean with groups, carry_forward with previous), treat outliers (COINr''s default rule), normalise by the rules fw carries (leaf_stats) and aggregate (composite), writing each step''s parameters, effects and changed cells into audit';
+
+-- End of part issue-24c

@@ -18,6 +18,10 @@ expect '^ group_mean +\| +26$' '26 cells imputed by the region mean'
 expect '^ P3\.2 +\| winsorised +\| +2 +\| +2 +\|' 'P3.2 winsorised in 2 steps, 2 cells'
 expect '^ P3\.2 +\| province 24 +\| +227\.2 +\| +138\.9 +\| winsorised$' 'the treated cells listed with their original values'
 expect '^ province 02 +\| 2024 +\| +4535 +\| +67\.5206' 'e-services per 100,000 people'
+expect '^ +2 \| impute +\| \{"cells": 62\}$' 'pipeline(): 62 cells imputed by the region mean in one call'
+expect '^ +3 \| treat_outliers +\| \{"cells": 3, "indicators": \["P3\.2"\]\}$' 'pipeline(): P3.2 treated, 3 cells'
+expect '^ province 07 \| P1\.1 +\| +\| +\| value missing by POP = 560149$' 'pipeline(): the denominated cell of a province that did not report'
+expect '^ +5 \| aggregate +\| \{"units": 63\}$' 'pipeline(): 63 scorecards'
 n=$(grep -cE '^ (weights:2|weights:3|methods:1|data:imputation|data:normalisation) +\| +-?[0-9.]+ +\| \[' <<<"$out" || true)
 [ "$n" -eq 5 ] || { echo "method demo: $n of 5 Sobol rows of the mean rank shift"; fail=1; }
 exit $fail

@@ -18,6 +18,7 @@
 #include "tree_wire_core.h"
 #include "wire_core.h"
 #include "sobol_core.h"
+#include "pipeline_core.h"
 #include "harness.h"
 
 static int	failures = 0;
@@ -351,12 +352,51 @@ check_sobol(void)
 		  again[0].first != out[0].first, "Sobol: another seed gives other estimates");
 }
 
+/* The table of byte strings and the median fill of pipeline(). */
+static void
+check_pipeline(void)
+{
+	PlKeys		k;
+	char		names[3000][8];
+	int			i,
+				ok = 1;
+	double		odd[] = {5, 1, 3};
+	double		even[] = {4, 1, 3, 2};
+	double		one[] = {7};
+	double		big[] = {1e308, 1.7e308};
+
+	pl_keys_init(&k, 4, sb_alloc);
+	for (i = 0; i < 3000; i++)
+	{
+		int			len = snprintf(names[i], sizeof(names[i]), "u%d", i);
+
+		ok &= pl_keys_find(&k, names[i], len, pl_hash(names[i], len)) == -1;
+		ok &= pl_keys_add(&k, names[i], len, pl_hash(names[i], len), sb_alloc) == i;
+	}
+	for (i = 0; i < 3000; i++)
+	{
+		int			len = (int) strlen(names[i]);
+
+		ok &= pl_keys_find(&k, names[i], len, pl_hash(names[i], len)) == i;
+	}
+	check(ok && k.n == 3000, "pipeline: 3000 keys numbered in order of insertion, each found again after growing");
+	check(pl_keys_find(&k, "u", 1, pl_hash("u", 1)) == -1 && pl_keys_find(&k, "u30000", 6, pl_hash("u30000", 6)) == -1,
+		  "pipeline: a prefix or an absent key is not found");
+	check(pl_bytes_cmp("u10", 3, "u9", 2) < 0 && pl_bytes_cmp("u1", 2, "u10", 3) < 0 &&
+		  pl_bytes_cmp("b", 1, "b", 1) == 0, "pipeline: byte order of names (memcmp, then length)");
+	check(pl_median(odd, 3) == 3 && pl_median(even, 4) == 2.5 && pl_median(one, 1) == 7,
+		  "pipeline: the median as percentile_cont(0.5)");
+	check(pl_median(big, 2) == 1e308 + (1.7e308 - 1e308) * 0.5,
+		  "pipeline: the median of two interpolates without overflow (lo + (hi - lo) / 2)");
+}
+
 int
 main(void)
 {
 	check_decoders();
 	check_evaluation();
 	check_sobol();
+	check_pipeline();
 	free_blocks();
 	printf("core checks: %d of %d passed\n", checks - failures, checks);
 	return failures ? 1 : 0;
