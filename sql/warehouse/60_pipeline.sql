@@ -205,6 +205,11 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
 DECLARE
 	n_events bigint;
+	first_id bigint;
+	last_id bigint;
+	lo_sub bigint;
+	hi_sub bigint;
+	others boolean;
 	n_keys bigint;
 	keys_locked bigint;
 	whole_table boolean;
@@ -214,7 +219,9 @@ DECLARE
 	bad_before text;
 	raced bigint;
 BEGIN
-	SELECT count(*) INTO n_events FROM new_rows;
+	SELECT count(*), min(n.id), max(n.id), min(n.submission_id), max(n.submission_id)
+	INTO n_events, first_id, last_id, lo_sub, hi_sub
+	FROM new_rows n;
 	IF n_events = 0 THEN
 		RETURN NULL;
 	END IF;
@@ -240,30 +247,44 @@ BEGIN
 		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
 	END IF;
 
-	-- One statement, with a snapshot taken after the locks.  Should an event
-	-- be refused, the exception below undoes what the statement wrote.
-	WITH earlier AS (
-		-- the status before each event: the newest earlier event of its
-		-- revision (a join, not a subquery per event: planned on statistics
-		-- that a bulk statement has just made stale, a subquery could scan
-		-- the whole table once per event)
-		SELECT DISTINCT ON (n.id) n.id, t.status
-		FROM new_rows n
-		JOIN dti.submission_status t ON t.submission_id = n.submission_id AND t.id < n.id
-		ORDER BY n.id, t.id DESC
-	), e AS MATERIALIZED (
-		-- each event with its revision (an index probe), the status before it
-		-- (else the revision's initial status), and whether it is its
+	-- Status events of other transactions with ids above this statement's
+	-- first one (committed before this statement got its locks; none can
+	-- commit on its keys after): none when this statement's ids are
+	-- consecutive and no event has a higher id than its last.
+	others := last_id - first_id + 1 <> n_events
+			  OR (SELECT max(t.id) FROM dti.submission_status t) > last_id;
+
+	-- One statement, with a snapshot taken after the locks, planned for this
+	-- statement's numbers of events and ranges of ids (the events of one
+	-- load are a range of revisions: a range of each index is read once; a
+	-- few scattered events are looked up one by one).  Should an event be
+	-- refused, the exception below undoes what the statement wrote.
+	EXECUTE format($q$
+	WITH w AS (
+		-- the events of each revision in order: the status before an event
+		-- that follows another of this statement, and whether it is its
 		-- revision's last in this statement
-		SELECT n.id, n.submission_id, n.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
-			   coalesce(b.status, s.status) AS before,
-			   n.id = l.last_id AS last
+		SELECT n.id, n.submission_id, n.status,
+			   lag(n.status) OVER r AS prev, lead(n.id) OVER r IS NULL AS last
 		FROM new_rows n
-		JOIN (SELECT m.submission_id, max(m.id) AS last_id FROM new_rows m GROUP BY m.submission_id) l
-			ON l.submission_id = n.submission_id
-		LEFT JOIN earlier b ON b.id = n.id
-		LEFT JOIN LATERAL (SELECT x.id, x.period, x.unit_id, x.indicator, x.raw_value, x.value, x.status
-						   FROM dti.submission x WHERE x.id = n.submission_id OFFSET 0) s ON true
+		WINDOW r AS (PARTITION BY n.submission_id ORDER BY n.id)
+	), earlier AS (
+		-- the status before each revision's first event in this statement:
+		-- the newest event before it (an event of another transaction
+		-- between this statement's is refused below)
+		SELECT DISTINCT ON (w.id) w.id, t.status
+		FROM w
+		JOIN dti.submission_status t ON t.submission_id = w.submission_id AND t.id < w.id
+		WHERE w.prev IS NULL AND t.submission_id BETWEEN %1$s AND %2$s AND t.id < %3$s
+		ORDER BY w.id, t.id DESC
+	), e AS MATERIALIZED (
+		-- each event with its revision, the status before it (else the
+		-- revision's initial status) and whether it is its revision's last
+		SELECT w.id, w.submission_id, w.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
+			   coalesce(w.prev, b.status, s.status) AS before, w.last
+		FROM w
+		LEFT JOIN earlier b ON b.id = w.id
+		LEFT JOIN dti.submission s ON s.id = w.submission_id AND s.id BETWEEN %1$s AND %2$s
 	), bad AS (
 		SELECT e.submission_id, e.status, e.found IS NOT NULL AS found, e.before
 		FROM e
@@ -274,30 +295,31 @@ BEGIN
 		ORDER BY e.id
 		LIMIT 1
 	), overtaken AS (
-		-- revisions with a status event of another transaction inserted after
-		-- this statement's first one (committed before this statement got its keys)
+		-- revisions of this statement with a status event of another
+		-- transaction inserted after this statement's first one
 		SELECT DISTINCT t.submission_id
 		FROM dti.submission_status t
-		WHERE t.id > (SELECT min(n.id) FROM new_rows n)
+		WHERE %4$s AND t.id > %3$s AND t.submission_id BETWEEN %1$s AND %2$s
 		  AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = t.id)
 	), k AS (
-		-- per key: the newest revision verified now, the revisions whose
-		-- status is now something else, and whether one of its revisions
-		-- was overtaken
+		-- per key: the newest revision verified now, and whether one of its
+		-- revisions was overtaken
 		SELECT e.period, e.unit_id, e.indicator,
 			   max(e.found) FILTER (WHERE e.last AND e.status = 'verified') AS verified_id,
-			   array_agg(e.found) FILTER (WHERE e.last AND e.status <> 'verified') AS unverified_ids,
 			   bool_or(o.submission_id IS NOT NULL) AS overtaken
 		FROM e
 		LEFT JOIN overtaken o ON o.submission_id = e.found
 		WHERE e.found IS NOT NULL
 		GROUP BY e.period, e.unit_id, e.indicator
 	), d AS (
+		-- and its current revision, resolved from the history when this
+		-- statement set another status than verified on it
 		SELECT k.period, k.unit_id, k.indicator, k.verified_id, c.submission_id AS current_id,
-			   k.overtaken OR coalesce(c.submission_id = ANY (k.unverified_ids), false) AS from_history
+			   k.overtaken OR u.found IS NOT NULL AS from_history
 		FROM k
 		LEFT JOIN dti.current_value c ON c.period = k.period AND c.unit_id = k.unit_id
 			AND c.indicator OPERATOR(@dti@.=) k.indicator
+		LEFT JOIN e u ON u.found = c.submission_id AND u.last AND u.status <> 'verified'
 	), resolved AS (
 		SELECT v.*
 		FROM (SELECT array_agg(d.period) AS periods, array_agg(d.unit_id) AS units, array_agg(d.indicator::text) AS indicators
@@ -337,9 +359,9 @@ BEGIN
 	)
 	SELECT b.submission_id, b.status, b.found, b.before, (SELECT count(*) FROM k),
 		   (SELECT min(o.submission_id) FROM overtaken o JOIN e ON e.found = o.submission_id)
-	INTO bad_submission, bad_status, bad_found, bad_before, n_keys, raced
 	FROM (SELECT) one
-	LEFT JOIN bad b ON true;
+	LEFT JOIN bad b ON true$q$, lo_sub, hi_sub, first_id, CASE WHEN others THEN 'true' ELSE 'false' END)
+	INTO bad_submission, bad_status, bad_found, bad_before, n_keys, raced;
 
 	-- An event of another transaction on one of these revisions, with a
 	-- higher id, committed before this statement took its locks: it was
