@@ -255,11 +255,11 @@ DECLARE
 		-- and its current revision, resolved from the history when this
 		-- statement set another status than verified on it
 		SELECT k.period, k.unit_id, k.indicator, k.verified_id, c.submission_id AS current_id,
-			   k.overtaken OR u.found IS NOT NULL AS from_history
+			   k.overtaken OR coalesce(c.submission_id IN (SELECT u.found FROM e u WHERE u.last AND u.status <> 'verified'), false)
+				   AS from_history
 		FROM k
 		LEFT JOIN dti.current_value c ON c.period = k.period AND c.unit_id = k.unit_id
 			AND c.indicator OPERATOR(@dti@.=) k.indicator
-		LEFT JOIN e u ON u.found = c.submission_id AND u.last AND u.status <> 'verified'
 	), resolved AS (
 		SELECT v.*
 		FROM (SELECT array_agg(d.period) AS periods, array_agg(d.unit_id) AS units, array_agg(d.indicator::text) AS indicators
