@@ -195,6 +195,15 @@ COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
 -- its current revision (a rejection: the previous verified revision comes
 -- back), or when another transaction set a status of one of its revisions
 -- after this statement inserted its own.
+-- The work is one statement.  For a few events it keeps the plan the
+-- session made for it once; for more (a bulk verification) it is planned
+-- for the statement's numbers of events and ranges of ids, so that the
+-- revisions of a load, their earlier statuses and the new events are each
+-- one range of an index read once, and scattered events are looked up one
+-- by one.  The earlier statuses are searched only when the revisions have
+-- any (not at a load's first verification), and other transactions' events
+-- only when there can be some (this statement's event ids are not
+-- consecutive, or a newer event exists).
 -- (Built with the schema of dti named: the indicator codes are compared with
 -- its operator, which the pinned search_path does not find.)
 DO $do$
