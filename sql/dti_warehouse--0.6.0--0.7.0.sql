@@ -21,11 +21,12 @@ $requires$;
 -- finds the newer revisions of a load's keys with one anti-join over the
 -- revisions since the load (instead of grouping them all by key) and reads
 -- the statuses of the load's range of ids only.  dti.apply_status_events()
--- plans its statement for each statement's events (a range of each index
--- read once for a load, index probes for a few events), reads the earlier
--- statuses only within the revisions' range and only for each revision's
--- first event, skips the search for other transactions' events when there
--- can be none, and keeps fixed-size states per key.
+-- plans a statement of more than 100 events for that statement (a range of
+-- each index read once for a load; a few events keep the session's plan),
+-- reads the earlier statuses within the revisions' range only, and not at a
+-- load's first verification, skips the search for other transactions'
+-- events when there can be none, keeps fixed-size states per key and reads
+-- the current values once.
 ------------------------------------------------------------------------------
 
 CREATE OR REPLACE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
