@@ -587,11 +587,13 @@ COMMENT ON FUNCTION dti.withdraw_load(bigint, text) IS
 -- It acts on the revisions that match and are the newest of their unit,
 -- period and indicator, and whose status (the newest event, else the initial
 -- status) waits for the verifier.  When the revisions that match are most of
--- those since the oldest of them (a recent load), the newer revisions and the
--- statuses are read in one range of ids of each table; otherwise with an
--- index probe per revision that matches.  (Joins, not subqueries per
--- revision: planned on statistics that an earlier bulk statement made stale,
--- a subquery could scan a whole table once per revision.)
+-- those since the oldest of them (a recent load), the revisions since then
+-- and the statuses of the range of ids of the matches are read once each,
+-- with hash joins only (the statistics of a table that just grew may count a
+-- few rows where there are thousands, and a nested loop over them would read
+-- one side once per row of the other).  Otherwise (a unit and period, an old
+-- load: revisions spread over the history) with an index probe per revision
+-- that matches.
 CREATE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -599,6 +601,7 @@ SET search_path FROM CURRENT AS $$
 DECLARE
 	n bigint;
 	lo bigint;
+	hi bigint;
 	n_match bigint;
 	nestloop text;
 BEGIN
@@ -610,7 +613,7 @@ BEGIN
 		RAISE EXCEPTION 'a rejection needs a reason'
 			USING ERRCODE = 'check_violation', HINT = 'Give it as the last argument.';
 	END IF;
-	SELECT min(s.id), count(*) INTO lo, n_match
+	SELECT min(s.id), max(s.id), count(*) INTO lo, hi, n_match
 	FROM dti.submission s
 	WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
 	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
@@ -619,9 +622,6 @@ BEGIN
 		RETURN 0;
 	END IF;
 	IF (SELECT max(x.id) FROM dti.submission x) - lo < 8 * n_match THEN
-		-- hash joins only: the statistics of a table that just grew may
-		-- count a few rows where there are thousands, and a nested loop
-		-- over them would read one side once per row of the other
 		nestloop := current_setting('enable_nestloop');
 		PERFORM set_config('enable_nestloop', 'off', true);
 		EXECUTE format($q$
@@ -630,19 +630,17 @@ BEGIN
 			FROM dti.submission s
 			LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
 					   FROM dti.submission_status t
-					   WHERE t.submission_id >= %1$s
+					   WHERE t.submission_id BETWEEN %1$s AND %2$s
 					   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
-			JOIN (SELECT x.unit_id, x.period, x.indicator, max(x.id) AS newest
-				  FROM dti.submission x
-				  WHERE x.id >= %1$s
-				  GROUP BY x.unit_id, x.period, x.indicator) k
-				ON k.unit_id = s.unit_id AND k.period = s.period AND k.indicator = s.indicator AND k.newest = s.id
-			WHERE s.id >= %1$s
+			WHERE s.id BETWEEN %1$s AND %2$s
 			  AND ($1 IS NULL OR s.load_id = $1)
 			  AND ($2 IS NULL OR s.unit_code = btrim($2))
 			  AND ($3 IS NULL OR s.period = btrim($3))
 			  AND (coalesce(st.status, s.status) = 'submitted' OR ($4 = 'rejected' AND st.status = 'verified'))
-			ORDER BY s.id$q$, lo)
+			  AND NOT EXISTS (SELECT 1 FROM dti.submission x
+							  WHERE x.id > %1$s AND x.unit_id = s.unit_id AND x.period = s.period
+								AND x.indicator = s.indicator AND x.id > s.id)
+			ORDER BY s.id$q$, lo, hi)
 		USING set_status_where.load_id, set_status_where.unit_code, set_status_where.period,
 			  set_status_where.status, set_status_where.reason;
 		GET DIAGNOSTICS n = ROW_COUNT;

@@ -195,75 +195,45 @@ COMMENT ON FUNCTION dti.resolve_current(text[], integer[], text[]) IS
 -- its current revision (a rejection: the previous verified revision comes
 -- back), or when another transaction set a status of one of its revisions
 -- after this statement inserted its own.
+-- The work is one statement.  For a few events it keeps the plan the
+-- session made for it once; for more (a bulk verification) it is planned
+-- for the statement's numbers of events and ranges of ids, so that the
+-- revisions of a load, their earlier statuses and the new events are each
+-- one range of an index read once, and scattered events are looked up one
+-- by one.  The earlier statuses are searched only when the revisions have
+-- any (not at a load's first verification), and other transactions' events
+-- only when there can be some (this statement's event ids are not
+-- consecutive, or a newer event exists).
 -- (Built with the schema of dti named: the indicator codes are compared with
 -- its operator, which the pinned search_path does not find.)
 DO $do$
-BEGIN
-	EXECUTE replace($body$
-CREATE FUNCTION dti.apply_status_events() RETURNS trigger
-LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
 DECLARE
-	n_events bigint;
-	n_keys bigint;
-	keys_locked bigint;
-	whole_table boolean;
-	bad_submission bigint;
-	bad_status text;
-	bad_found boolean;
-	bad_before text;
-	raced bigint;
-BEGIN
-	SELECT count(*) INTO n_events FROM new_rows;
-	IF n_events = 0 THEN
-		RETURN NULL;
-	END IF;
-	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint;
-	whole_table := n_events > 100 OR keys_locked > 100;
-	IF NOT whole_table THEN
-		-- a few events: lock their keys, in a fixed order
-		SELECT count(*) INTO n_keys
-		FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator FROM new_rows n
-			  JOIN dti.submission s ON s.id = n.submission_id) k;
-		keys_locked := keys_locked + n_keys;
-		PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
-		whole_table := keys_locked > 100;
-		IF NOT whole_table THEN
-			LOCK TABLE dti.current_value IN ROW EXCLUSIVE MODE;
-			PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
-			FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator FROM new_rows n
-				  JOIN dti.submission s ON s.id = n.submission_id) k
-			ORDER BY k.period, k.unit_id, k.indicator;
-		END IF;
-	END IF;
-	IF whole_table THEN
-		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
-	END IF;
-
-	-- One statement, with a snapshot taken after the locks.  Should an event
-	-- be refused, the exception below undoes what the statement wrote.
-	WITH earlier AS (
-		-- the status before each event: the newest earlier event of its
-		-- revision (a join, not a subquery per event: planned on statistics
-		-- that a bulk statement has just made stale, a subquery could scan
-		-- the whole table once per event)
-		SELECT DISTINCT ON (n.id) n.id, t.status
-		FROM new_rows n
-		JOIN dti.submission_status t ON t.submission_id = n.submission_id AND t.id < n.id
-		ORDER BY n.id, t.id DESC
+	-- the statement, with @lo@ and @hi@ for the range of revisions of the
+	-- events, @first@ for the first event's id, @others@ (events of other
+	-- transactions may follow it), @before@ (events before this statement's
+	-- may exist) and @events@ for the events, with the status before each
+	-- and whether it is its revision's last in this statement
+	stmt constant text := $stmt$	WITH w AS (
+		-- the events, with the status before an event that follows another
+		-- of this statement, and whether it is its revision's last in it
+		@events@
+	), earlier AS (
+		-- the status before each revision's first event in this statement:
+		-- the newest event before it (an event of another transaction
+		-- between this statement's is refused below)
+		SELECT DISTINCT ON (w.id) w.id, t.status
+		FROM w
+		JOIN dti.submission_status t ON t.submission_id = w.submission_id AND t.id < w.id
+		WHERE @before@ AND w.prev IS NULL AND t.submission_id BETWEEN @lo@ AND @hi@ AND t.id < @first@
+		ORDER BY w.id, t.id DESC
 	), e AS MATERIALIZED (
-		-- each event with its revision (an index probe), the status before it
-		-- (else the revision's initial status), and whether it is its
-		-- revision's last in this statement
-		SELECT n.id, n.submission_id, n.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
-			   coalesce(b.status, s.status) AS before,
-			   n.id = l.last_id AS last
-		FROM new_rows n
-		JOIN (SELECT m.submission_id, max(m.id) AS last_id FROM new_rows m GROUP BY m.submission_id) l
-			ON l.submission_id = n.submission_id
-		LEFT JOIN earlier b ON b.id = n.id
-		LEFT JOIN LATERAL (SELECT x.id, x.period, x.unit_id, x.indicator, x.raw_value, x.value, x.status
-						   FROM dti.submission x WHERE x.id = n.submission_id OFFSET 0) s ON true
+		-- each event with its revision, the status before it (else the
+		-- revision's initial status) and whether it is its revision's last
+		SELECT w.id, w.submission_id, w.status, s.id AS found, s.period, s.unit_id, s.indicator, s.raw_value, s.value,
+			   coalesce(w.prev, b.status, s.status) AS before, w.last
+		FROM w
+		LEFT JOIN earlier b ON b.id = w.id
+		LEFT JOIN dti.submission s ON s.id = w.submission_id AND s.id BETWEEN @lo@ AND @hi@
 	), bad AS (
 		SELECT e.submission_id, e.status, e.found IS NOT NULL AS found, e.before
 		FROM e
@@ -274,27 +244,28 @@ BEGIN
 		ORDER BY e.id
 		LIMIT 1
 	), overtaken AS (
-		-- revisions with a status event of another transaction inserted after
-		-- this statement's first one (committed before this statement got its keys)
+		-- revisions of this statement with a status event of another
+		-- transaction inserted after this statement's first one
 		SELECT DISTINCT t.submission_id
 		FROM dti.submission_status t
-		WHERE t.id > (SELECT min(n.id) FROM new_rows n)
+		WHERE @others@ AND t.id > @first@ AND t.submission_id BETWEEN @lo@ AND @hi@
 		  AND NOT EXISTS (SELECT 1 FROM new_rows n WHERE n.id = t.id)
 	), k AS (
-		-- per key: the newest revision verified now, the revisions whose
-		-- status is now something else, and whether one of its revisions
-		-- was overtaken
+		-- per key: the newest revision verified now, and whether one of its
+		-- revisions was overtaken
 		SELECT e.period, e.unit_id, e.indicator,
 			   max(e.found) FILTER (WHERE e.last AND e.status = 'verified') AS verified_id,
-			   array_agg(e.found) FILTER (WHERE e.last AND e.status <> 'verified') AS unverified_ids,
 			   bool_or(o.submission_id IS NOT NULL) AS overtaken
 		FROM e
 		LEFT JOIN overtaken o ON o.submission_id = e.found
 		WHERE e.found IS NOT NULL
 		GROUP BY e.period, e.unit_id, e.indicator
 	), d AS (
+		-- and its current revision, resolved from the history when this
+		-- statement set another status than verified on it
 		SELECT k.period, k.unit_id, k.indicator, k.verified_id, c.submission_id AS current_id,
-			   k.overtaken OR coalesce(c.submission_id = ANY (k.unverified_ids), false) AS from_history
+			   k.overtaken OR coalesce(c.submission_id IN (SELECT u.found FROM e u WHERE u.last AND u.status <> 'verified'), false)
+				   AS from_history
 		FROM k
 		LEFT JOIN dti.current_value c ON c.period = k.period AND c.unit_id = k.unit_id
 			AND c.indicator OPERATOR(@dti@.=) k.indicator
@@ -337,9 +308,97 @@ BEGIN
 	)
 	SELECT b.submission_id, b.status, b.found, b.before, (SELECT count(*) FROM k),
 		   (SELECT min(o.submission_id) FROM overtaken o JOIN e ON e.found = o.submission_id)
-	INTO bad_submission, bad_status, bad_found, bad_before, n_keys, raced
 	FROM (SELECT) one
-	LEFT JOIN bad b ON true;
+	LEFT JOIN bad b ON true$stmt$;
+	events constant text := $ev$SELECT n.id, n.submission_id, n.status, lag(n.status) OVER r AS prev, lead(n.id) OVER r IS NULL AS last
+		FROM new_rows n WINDOW r AS (PARTITION BY n.submission_id ORDER BY n.id)$ev$;
+BEGIN
+	EXECUTE replace(replace(replace($body$
+CREATE FUNCTION dti.apply_status_events() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $fn$
+DECLARE
+	n_events bigint;
+	first_id bigint;
+	last_id bigint;
+	lo_sub bigint;
+	hi_sub bigint;
+	n_revisions bigint;
+	others boolean;
+	before_first boolean;
+	events text;
+	n_keys bigint;
+	keys_locked bigint;
+	whole_table boolean;
+	bad_submission bigint;
+	bad_status text;
+	bad_found boolean;
+	bad_before text;
+	raced bigint;
+BEGIN
+	SELECT count(*), min(n.id), max(n.id), min(n.submission_id), max(n.submission_id)
+	INTO n_events, first_id, last_id, lo_sub, hi_sub
+	FROM new_rows n;
+	IF n_events = 0 THEN
+		RETURN NULL;
+	END IF;
+	keys_locked := coalesce(nullif(current_setting('dti.current_value_keys', true), ''), '0')::bigint;
+	whole_table := n_events > 100 OR keys_locked > 100;
+	IF NOT whole_table THEN
+		-- a few events: lock their keys, in a fixed order
+		SELECT count(*) INTO n_keys
+		FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator FROM new_rows n
+			  JOIN dti.submission s ON s.id = n.submission_id) k;
+		keys_locked := keys_locked + n_keys;
+		PERFORM set_config('dti.current_value_keys', keys_locked::text, true);
+		whole_table := keys_locked > 100;
+		IF NOT whole_table THEN
+			LOCK TABLE dti.current_value IN ROW EXCLUSIVE MODE;
+			PERFORM pg_advisory_xact_lock(hashtext('dti.current_value'), hashtext(k.period || '/' || k.unit_id || '/' || k.indicator))
+			FROM (SELECT DISTINCT s.period, s.unit_id, s.indicator::text AS indicator FROM new_rows n
+				  JOIN dti.submission s ON s.id = n.submission_id) k
+			ORDER BY k.period, k.unit_id, k.indicator;
+		END IF;
+	END IF;
+	IF whole_table THEN
+		LOCK TABLE dti.current_value IN SHARE ROW EXCLUSIVE MODE;
+	END IF;
+
+	-- Status events of other transactions with ids above this statement's
+	-- first one (committed before this statement got its locks; none can
+	-- commit on its keys after): none when this statement's ids are
+	-- consecutive and no event has a higher id than its last.
+	others := last_id - first_id + 1 <> n_events
+			  OR (SELECT max(t.id) FROM dti.submission_status t) > last_id;
+	-- One statement, with a snapshot taken after the locks.  Should an event
+	-- be refused, the exception below undoes what the statement wrote.
+	IF n_events <= 100 THEN
+		-- A few events: a plan kept for the session, made for a few rows.
+@static@
+		INTO bad_submission, bad_status, bad_found, bad_before, n_keys, raced;
+	ELSE
+		-- More: planned for this statement's numbers of events and ranges of
+		-- ids (the events of a load are a range of revisions: a range of each
+		-- index is read once; scattered events are looked up one by one).
+		-- Earlier events of these revisions (the status before this
+		-- statement): none at a load's first verification.
+		EXECUTE format('SELECT EXISTS (SELECT 1 FROM dti.submission_status t WHERE t.submission_id BETWEEN %s AND %s AND t.id < %s)',
+					   lo_sub, hi_sub, first_id)
+		INTO before_first;
+		-- Several events of one revision: the status before each but the
+		-- first is the one before it in this statement.
+		SELECT count(DISTINCT n.submission_id) INTO n_revisions FROM new_rows n;
+		IF n_revisions = n_events THEN
+			events := 'SELECT n.id, n.submission_id, n.status, NULL::text AS prev, true AS last FROM new_rows n';
+		ELSE
+			events := 'SELECT n.id, n.submission_id, n.status, lag(n.status) OVER r AS prev, lead(n.id) OVER r IS NULL AS last '
+					  'FROM new_rows n WINDOW r AS (PARTITION BY n.submission_id ORDER BY n.id)';
+		END IF;
+		EXECUTE format($q$
+@dynamic@$q$, lo_sub, hi_sub, first_id, CASE WHEN others THEN 'true' ELSE 'false' END,
+			CASE WHEN before_first THEN 'true' ELSE 'false' END, events)
+		INTO bad_submission, bad_status, bad_found, bad_before, n_keys, raced;
+	END IF;
 
 	-- An event of another transaction on one of these revisions, with a
 	-- higher id, committed before this statement took its locks: it was
@@ -368,8 +427,12 @@ BEGIN
 	END IF;
 	RETURN NULL;
 END $fn$;
-$body$, '@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
-							JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
+$body$, '@static@', replace(replace(replace(replace(replace(replace(stmt, '@lo@', 'lo_sub'), '@hi@', 'hi_sub'),
+							 '@first@', 'first_id'), '@others@', 'others'), '@before@', 'true'), '@events@', events)),
+		'@dynamic@', replace(replace(replace(replace(replace(replace(stmt, '@lo@', '%1$s'), '@hi@', '%2$s'),
+							 '@first@', '%3$s'), '@others@', '%4$s'), '@before@', '%5$s'), '@events@', '%6$s')),
+		'@dti@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+				  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti'));
 END $do$;
 COMMENT ON FUNCTION dti.apply_status_events() IS
 	'Trigger function: checks new status events (their revision exists, the workflow allows them), brings dti.current_value up to date for their units, periods and indicators and queues their units and periods for dti.refresh(), once per statement';

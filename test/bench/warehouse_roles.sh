@@ -10,8 +10,9 @@
 #      VERIFY_ROWS revisions (default 25,000) with one dti.verify_load() call,
 #      three loads in turn (each of other units and indicators), median of
 #      the three.
-# Unless BENCH_BASELINE=no, a second database runs the same with
-# dti_warehouse 0.5.0 (installed from the released scripts): the same file
+# Unless BENCH_BASELINE=no, a second database runs the same with the
+# released dti_warehouse BENCH_BASELINE_VERSION (default 0.6.0, the latest
+# release; installed from the released scripts): the same file
 # loaded by the same loader, the same verifications, taken in turns with
 # those of the current version, so that both meet the same load of the
 # machine.  Prints rows per second, the peak memory of the server process
@@ -24,6 +25,7 @@ root=$(pwd)
 rows=${BENCH_LOAD_ROWS:-1000000}
 vrows=${BENCH_VERIFY_ROWS:-25000}
 baseline=${BENCH_BASELINE:-yes}
+bver=${BENCH_BASELINE_VERSION:-0.6.0}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
 . test/cluster.sh
 
@@ -35,7 +37,7 @@ work=$(mktemp -d)
 chmod 755 "$work"
 trap 'rm -rf "$work"; cluster_stop' EXIT
 db=dti_bench_roles
-base=dti_bench_roles_050
+base=dti_bench_roles_base
 createdb $db
 
 # 63 provinces x 12 months of 2024 x N indicators (every 10th a grade rule);
@@ -106,10 +108,10 @@ if [ -x /usr/bin/time ]; then filter_time=yes; else filter_time=no; sed -i "s|'/
 out=$(psql -X -q -At -U bench_loader -d $db -f load.sql 2>&1)
 echo "$out"
 if [ "$baseline" = yes ]; then
-	# the same file into a warehouse of the released 0.5.0
-	(cd "$root" && createdb $base && setup $base 0.5.0)
+	# the same file into a warehouse of the released version
+	(cd "$root" && createdb $base && setup $base "$bver")
 	base_out=$(psql -X -q -At -U bench_loader -d $base -f load.sql 2>&1)
-	echo "dti_warehouse 0.5.0: $(grep '^copy' <<<"$base_out")"
+	echo "dti_warehouse $bver: $(grep '^copy' <<<"$base_out")"
 fi
 cd "$root"
 secs=$(sed -n 's/^secs //p' <<<"$out")
@@ -121,7 +123,7 @@ rate=$(awk -v n="$lines" -v s="$secs" 'BEGIN { printf "%d", n / s }')
 
 # 2. the verifier: three loads of VERIFY_ROWS revisions of 2024 (other
 # units and indicators each), each verified in one call; with the baseline,
-# in turns: the current version, then 0.5.0, for each load
+# in turns: the current version, then the released one, for each load
 dbs=$db
 [ "$baseline" = yes ] && dbs="$db $base"
 for d in $dbs; do
@@ -156,7 +158,7 @@ for k in 0 1 2; do
 	echo "verify_load of $vrows revisions, current version: ${new_ms[-1]} ms (load average ${load_avg[-1]})"
 	if [ "$baseline" = yes ]; then
 		base_ms+=("$(verify $base $k)")
-		echo "verify_load of $vrows revisions, dti_warehouse 0.5.0: ${base_ms[-1]} ms"
+		echo "verify_load of $vrows revisions, dti_warehouse $bver: ${base_ms[-1]} ms"
 	fi
 done
 vms=$(median "${new_ms[@]}")
@@ -167,8 +169,8 @@ if [ "$baseline" = yes ]; then
 fi
 loads=$(echo "${load_avg[*]}" | sed 's/ /, /g')
 base_row=
-[ "$baseline" = yes ] && base_row="| the same with dti_warehouse 0.5.0, median of 3 | $bms ms ($blist) |"$'\n'
-echo "verify_load: median $vms ms${bms:+ (dti_warehouse 0.5.0: $bms ms)}"
+[ "$baseline" = yes ] && base_row="| the same with dti_warehouse $bver, median of 3 | $bms ms ($blist) |"$'\n'
+echo "verify_load: median $vms ms${bms:+ (dti_warehouse $bver: $bms ms)}"
 
 machine="$(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ {printf "%.1f GB RAM", $2 / 1048576}' /proc/meminfo)"
 server="$("$PG_BINDIR/postgres" --version); fsync off, synchronous_commit off (throwaway cluster); work_mem 64MB, shared_buffers 256MB"
@@ -188,7 +190,7 @@ commands: \`\\copy dti.staging ... FROM PROGRAM 'tools/dti-clean-text FILE'\`
 and \`SELECT * FROM dti.load_staging()\`. Then a LOGIN member of
 \`dti_verifier\` verifies three loads of $vrows revisions (other units and
 indicators each), each with one \`dti.verify_load()\` call$( [ "$baseline" = yes ] && echo ", in turns with
-the same verifications in a second database of dti_warehouse 0.5.0 (the
+the same verifications in a second database of dti_warehouse $bver (the
 released scripts) loaded with the same file").
 
 | Step | Result |
