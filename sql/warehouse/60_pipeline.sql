@@ -437,7 +437,13 @@ COMMENT ON COLUMN dti.result_scorecard.run_id IS 'The refresh run that wrote the
 
 -- Derived rows written only by dti.refresh() from the scorecards (which
 -- reference their unit and framework): no foreign keys of their own, whose
--- checks would cost more than writing the rows.
+-- checks would cost more than writing the rows.  One index besides the
+-- small one of the index's ranks: the primary key, period and node first,
+-- so that a refresh writing a period unit after unit appends to one place
+-- per node, and the ranks of one node in one period (what re-ranking after
+-- a revision reads) are one range of it.  A second index keyed on the
+-- values cost a refresh more than all its other writes (each row went to a
+-- random place of it).
 CREATE TABLE dti.result_rank (
 	period text NOT NULL,
 	unit_id integer NOT NULL,
@@ -447,9 +453,8 @@ CREATE TABLE dti.result_rank (
 	value float8,
 	rank integer,
 	group_rank integer,
-	PRIMARY KEY (period, unit_id, code)
+	PRIMARY KEY (period, code, unit_id)
 );
-CREATE INDEX result_rank_value_idx ON dti.result_rank (period, framework_id, code, value);
 -- the rankings of the index (top N of a period, in rank order)
 CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, rank) WHERE code = 'DTI';
 COMMENT ON TABLE dti.result_rank IS
@@ -575,10 +580,10 @@ COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
 -- re-ranking the period: a competition rank is one more than the number of
 -- greater keys (round_decimal(value, 4)), so a unit whose key moves from k
 -- to k' moves every other unit whose key lies between them by one place,
--- and its own rank is counted from the keys above k'.  Both searches are
--- range scans of the (period, framework_id, code, value) index (a key is
--- within 0.5e-4 of its value).  Many changed units, or none given, re-rank
--- the whole period with the window function.
+-- and its own rank is counted from the keys above k'.  Both searches read
+-- the node's rows of the period (a range of the primary key, filtered on
+-- the values: a key is within 0.5e-4 of its value).  Many changed units, or
+-- none given, re-rank the whole period with the window function.
 CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -618,29 +623,36 @@ BEGIN
 		ANALYZE pg_temp.dti_rank_change;
 
 		-- every other unit between a changed unit's old and new key moves
-		-- one place (NULL keys do not count)
+		-- one place (NULL keys do not count): the few rows found first (a
+		-- range of the primary key per node), then updated by their keys
+		CREATE TEMP TABLE dti_rank_shift ON COMMIT DROP AS
+		SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
+			   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
+		FROM (
+			SELECT o.unit_id, o.code,
+				   coalesce((c.new_key > round_decimal(o.value, 4))::int, 0)
+				   - coalesce((c.old_key > round_decimal(o.value, 4))::int, 0) AS step,
+				   c.parent_id IS NOT DISTINCT FROM ou.parent_id AS same_group
+			FROM pg_temp.dti_rank_change c
+			-- per changed node, its range (OFFSET 0: not merged into a join
+			-- over the whole period)
+			CROSS JOIN LATERAL (
+				SELECT o.unit_id, o.code, o.value FROM dti.result_rank o
+				WHERE o.period = compute_ranks.period AND o.code = c.code
+				  AND o.framework_id = compute_ranks.framework_id
+				  AND o.value > c.lo AND o.value < c.hi
+				OFFSET 0) o
+			JOIN dti.unit ou ON ou.id = o.unit_id
+			WHERE c.old_key IS DISTINCT FROM c.new_key
+			  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+		) x
+		WHERE x.step <> 0
+		GROUP BY x.unit_id, x.code;
+		ANALYZE pg_temp.dti_rank_shift;
 		UPDATE dti.result_rank t
 		SET rank = t.rank + d.by_rank, group_rank = t.group_rank + d.by_group
-		FROM (
-			SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
-				   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
-			FROM (
-				SELECT o.unit_id, o.code,
-					   coalesce((c.new_key > round_decimal(o.value, 4))::int, 0)
-					   - coalesce((c.old_key > round_decimal(o.value, 4))::int, 0) AS step,
-					   c.parent_id IS NOT DISTINCT FROM ou.parent_id AS same_group
-				FROM pg_temp.dti_rank_change c
-				JOIN dti.result_rank o ON o.period = compute_ranks.period
-					AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
-					AND o.value > c.lo AND o.value < c.hi
-				JOIN dti.unit ou ON ou.id = o.unit_id
-				WHERE c.old_key IS DISTINCT FROM c.new_key
-				  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
-			) x
-			WHERE x.step <> 0
-			GROUP BY x.unit_id, x.code
-		) d
-		WHERE t.period = compute_ranks.period AND t.unit_id = d.unit_id AND t.code = d.code;
+		FROM pg_temp.dti_rank_shift d
+		WHERE t.period = compute_ranks.period AND t.code = d.code AND t.unit_id = d.unit_id;
 		GET DIAGNOSTICS shifted = ROW_COUNT;
 
 		DELETE FROM dti.result_rank o
@@ -703,6 +715,8 @@ BEGIN
 					WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 					  AND o.code = c.code AND o.value > c.lo AND o.value < c.hi
 					  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+					  -- nobody is passed by a key that did not move (read nothing)
+					  AND c.old_key IS DISTINCT FROM c.new_key
 				) y
 			) x
 			WHERE c.kept
@@ -711,6 +725,7 @@ BEGIN
 		  AND (t.rank, t.group_rank) IS DISTINCT FROM (r.rank, r.group_rank);
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		DROP TABLE pg_temp.dti_rank_change;
+		DROP TABLE pg_temp.dti_rank_shift;
 		RETURN shifted + removed + changed;
 	END IF;
 
@@ -725,7 +740,7 @@ BEGIN
 
 	-- re-ranking a whole period: write only what changed
 	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
-		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
+		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank) ON COMMIT DROP;
 	END IF;
 	TRUNCATE pg_temp.dti_new_rank;
 	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN

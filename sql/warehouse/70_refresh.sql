@@ -385,12 +385,8 @@ BEGIN
 		RETURN;
 	END IF;
 	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_period.framework_id;
-	-- the previous results of the level in this period, also those of
-	-- another framework (an earlier version) that assessed it before
-	DELETE FROM dti.result_scorecard r
-	WHERE r.period = compute_period.period
-	  AND (r.framework_id = compute_period.framework_id
-		   OR r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level));
+	-- the ranks of the level in this period by another framework (an
+	-- earlier version that assessed it before) go
 	DELETE FROM dti.result_rank r
 	WHERE r.period = compute_period.period
 	  AND r.framework_id <> compute_period.framework_id
@@ -421,12 +417,41 @@ BEGIN
 	PERFORM dti.stage_scorecards(period, framework_id, leaf_codes, leaf_rules, leaf_stats);
 	PERFORM pg_catalog.set_config('default_toast_compression', compression, true);
 
-	-- step 3, the results: the scorecards, then the ranks
-	INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
-	SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
-		   compute_period.run_id
-	FROM pg_temp.dti_card c ORDER BY c.unit_id;
-	GET DIAGNOSTICS scorecards = ROW_COUNT;
+	-- step 3, the results: the scorecards, then the ranks.  Scorecards are
+	-- written where they changed only (a nightly run over unchanged data
+	-- writes nothing): the previous results of the level in this period,
+	-- also those of another framework that assessed it before, are removed
+	-- where the unit has no scorecard now, replaced where theirs differs,
+	-- and the new units' added.  scorecards counts the units scored.
+	SELECT count(*) INTO scorecards FROM pg_temp.dti_card;
+	IF EXISTS (SELECT 1 FROM dti.result_scorecard r
+			   WHERE r.period = compute_period.period
+				 AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)) THEN
+		DELETE FROM dti.result_scorecard r
+		WHERE r.period = compute_period.period
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
+		  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_card c WHERE c.unit_id = r.unit_id);
+		UPDATE dti.result_scorecard r
+		SET framework_id = compute_period.framework_id, scorecard = c.scorecard,
+			root_value = root_value(c.scorecard), run_id = compute_period.run_id
+		FROM pg_temp.dti_card c
+		WHERE r.period = compute_period.period AND r.unit_id = c.unit_id
+		  AND (r.framework_id <> compute_period.framework_id
+			   OR r.root_value IS DISTINCT FROM root_value(c.scorecard)
+			   OR scorecard_send(r.scorecard) <> scorecard_send(c.scorecard));
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
+			   compute_period.run_id
+		FROM pg_temp.dti_card c
+		WHERE NOT EXISTS (SELECT 1 FROM dti.result_scorecard r
+						  WHERE r.period = compute_period.period AND r.unit_id = c.unit_id)
+		ORDER BY c.unit_id;
+	ELSE
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
+			   compute_period.run_id
+		FROM pg_temp.dti_card c ORDER BY c.unit_id;
+	END IF;
 	IF EXISTS (SELECT 1 FROM dti.result_rank o
 			   WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id) THEN
 		-- ranked before: re-rank (from the staged scorecards), writing only
@@ -585,8 +610,11 @@ BEGIN
 
 	-- Publish statistics with the results, so that the dashboards' and
 	-- GIS clients' queries (and their row estimates) after a refresh are
-	-- planned on the rows just written.
-	IF n_cards + n_ranks > 0 THEN
+	-- planned on the rows just written: after a run that recomputed a
+	-- period whole and changed its ranks, or changed many rows (not after a
+	-- few units' revision: the statistics would hardly move, and taking them
+	-- costs more than the rest of such a run).
+	IF n_ranks > 0 AND (cardinality(v_whole) > 0 OR n_ranks >= 10000) THEN
 		PERFORM dti.analyze_results();
 	END IF;
 	DROP TABLE pg_temp.dti_refresh_plan;
