@@ -14,6 +14,179 @@ DROP INDEX dti.result_rank_value_idx;
 ALTER TABLE dti.result_rank DROP CONSTRAINT result_rank_pkey,
 	ADD CONSTRAINT result_rank_pkey PRIMARY KEY (period, code, unit_id);
 
+-- The ranges that min-max and best rules scored a period against: per
+-- leaf with such a rule, the smallest and largest value over the units of
+-- the framework's level (what those rules read of the statistics: the
+-- count only as "some value") and the units that hold them.  A revision
+-- that leaves both ends where they are (the unit held neither, and its new
+-- value lies within them) changes no other unit's score: dti.refresh() then
+-- re-scores that unit alone against these ranges, as a recompute of the
+-- period would, and re-ranks the period incrementally; otherwise the
+-- period is recomputed whole, which writes the ranges anew.
+CREATE TABLE dti.result_leaf_range (
+	period text NOT NULL,
+	framework_id integer NOT NULL,
+	code indicator_code NOT NULL,
+	lo float8,
+	hi float8,
+	lo_units integer[] NOT NULL,
+	hi_units integer[] NOT NULL,
+	PRIMARY KEY (period, framework_id, code)
+);
+COMMENT ON TABLE dti.result_leaf_range IS
+	'Per period, framework and leaf scored by a min-max or best rule: the range of the values it was scored against and the units at its ends; written by dti.refresh() only (frameworks whose relative rules are all min-max or best)';
+COMMENT ON COLUMN dti.result_leaf_range.lo IS 'The smallest current value of the leaf over the units of the framework''s level in the period';
+COMMENT ON COLUMN dti.result_leaf_range.hi IS 'The largest one';
+COMMENT ON COLUMN dti.result_leaf_range.lo_units IS 'The units whose value is lo (ids, ascending)';
+COMMENT ON COLUMN dti.result_leaf_range.hi_units IS 'The units whose value is hi (ids, ascending)';
+
+-- Can one period of a relative framework be re-scored for a few units
+-- against the stored ranges?  Only when its relative rules are all min-max
+-- or best rules (z-scores move with every value; rank rules rank every
+-- unit), every such leaf has a stored range, and no unit given holds an end
+-- of a range or has a value outside it now.  Then the ends are kept (with
+-- the units now at an end added) and true is returned.
+CREATE FUNCTION dti.keep_leaf_ranges(period text, framework_id integer, unit_ids integer[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF EXISTS (SELECT 1 FROM dti.framework_indicator i
+			   WHERE i.framework_id = keep_leaf_ranges.framework_id
+				 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda'))
+	   OR EXISTS (SELECT 1 FROM dti.framework_indicator i
+				  WHERE i.framework_id = keep_leaf_ranges.framework_id
+					AND scoring_rule_kind(i.rule) IN ('minmax', 'best')
+					AND NOT EXISTS (SELECT 1 FROM dti.result_leaf_range g
+									WHERE g.period = keep_leaf_ranges.period
+									  AND g.framework_id = keep_leaf_ranges.framework_id
+									  AND g.code = i.code AND g.lo IS NOT NULL AND g.hi IS NOT NULL))
+	   OR EXISTS (SELECT 1 FROM dti.result_leaf_range g
+				  CROSS JOIN unnest(keep_leaf_ranges.unit_ids) AS c (unit_id)
+				  LEFT JOIN dti.current_value v ON v.period = g.period AND v.unit_id = c.unit_id
+					AND v.indicator = g.code
+				  WHERE g.period = keep_leaf_ranges.period AND g.framework_id = keep_leaf_ranges.framework_id
+					AND (c.unit_id = ANY (g.lo_units) OR c.unit_id = ANY (g.hi_units)
+						 OR v.value < g.lo OR v.value > g.hi)) THEN
+		RETURN false;
+	END IF;
+	-- (NaN sorts above every number, so it is outside every range)
+	UPDATE dti.result_leaf_range g
+	SET lo_units = ARRAY(SELECT DISTINCT x FROM unnest(g.lo_units || n.at_lo) x ORDER BY x),
+		hi_units = ARRAY(SELECT DISTINCT x FROM unnest(g.hi_units || n.at_hi) x ORDER BY x)
+	FROM (SELECT g2.code, array_agg(v.unit_id) FILTER (WHERE v.value = g2.lo) AS at_lo,
+				 array_agg(v.unit_id) FILTER (WHERE v.value = g2.hi) AS at_hi
+		  FROM dti.result_leaf_range g2
+		  JOIN dti.current_value v ON v.period = g2.period AND v.indicator = g2.code
+			AND v.unit_id = ANY (keep_leaf_ranges.unit_ids)
+		  WHERE g2.period = keep_leaf_ranges.period AND g2.framework_id = keep_leaf_ranges.framework_id
+			AND (v.value = g2.lo OR v.value = g2.hi)
+		  GROUP BY g2.code) n
+	WHERE g.period = keep_leaf_ranges.period AND g.framework_id = keep_leaf_ranges.framework_id
+	  AND g.code = n.code;
+	RETURN true;
+END $$;
+COMMENT ON FUNCTION dti.keep_leaf_ranges(text, integer, integer[]) IS
+	'Internal to dti.refresh(): true (and the units now at an end of a range recorded) when the given units'' current values leave the ranges of the min-max and best leaves of one period and framework as they were, so that only those units need re-scoring; false when the period must be recomputed whole';
+REVOKE EXECUTE ON FUNCTION dti.keep_leaf_ranges(text, integer, integer[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.keep_leaf_ranges(text, integer, integer[]) TO dti_admin;
+
+CREATE OR REPLACE FUNCTION dti.compute_scorecards(period text, framework_id integer, unit_ids integer[], run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	written bigint;
+	fw_level text;
+	score_expr text;
+BEGIN
+	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_scorecards.framework_id;
+	IF unit_ids IS NULL THEN
+		-- the whole period of the level: also the results of another
+		-- framework (an earlier version) that assessed it before (what was
+		-- announced with them stays in dti.publication_*)
+		DELETE FROM dti.result_scorecard r
+		WHERE r.period = compute_scorecards.period
+		  AND (r.framework_id = compute_scorecards.framework_id
+			   OR r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level));
+		DELETE FROM dti.result_rank r
+		WHERE r.period = compute_scorecards.period
+		  AND r.framework_id <> compute_scorecards.framework_id
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
+	ELSE
+		DELETE FROM dti.result_scorecard r
+		WHERE r.period = compute_scorecards.period AND r.unit_id = ANY (unit_ids);
+	END IF;
+
+	-- (with the stored range of each min-max or best leaf, as statistics
+	-- of its two ends: what those rules read, for re-scoring a few units
+	-- after dti.keep_leaf_ranges())
+	CREATE TEMP TABLE dti_leaf ON COMMIT DROP AS
+	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind,
+		   (SELECT indicator_stats(x) FROM unnest(ARRAY[g.lo, g.hi]) AS x) AS stats
+	FROM dti.framework_indicator i
+	LEFT JOIN dti.result_leaf_range g ON g.period = compute_scorecards.period
+		AND g.framework_id = i.framework_id AND g.code = i.code AND unit_ids IS NOT NULL
+	WHERE i.framework_id = compute_scorecards.framework_id
+	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
+	ANALYZE pg_temp.dti_leaf;
+
+	IF dti.framework_is_relative(framework_id) AND unit_ids IS NOT NULL THEN
+		-- a few units of a framework whose relative rules are min-max or
+		-- best rules, whose ranges the units left as they were
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			WHEN l.kind IN ('minmax', 'best') THEN score(l.rule, v.value, l.stats)
+			ELSE score(l.rule, v.value)
+		END$q$;
+	ELSIF dti.framework_is_relative(framework_id) THEN
+		-- window functions run for every row: give rank_score a rank rule
+		-- everywhere, and use it only where it applies
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind IN ('rank', 'prank', 'borda')
+				THEN rank_score(CASE WHEN l.kind IN ('rank', 'prank', 'borda') THEN l.rule
+									 ELSE 'rank'::scoring_rule END, v.value) OVER w
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			ELSE score(l.rule, v.value, indicator_stats(v.value) OVER w)
+		END$q$;
+	ELSE
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			ELSE score(l.rule, v.value)
+		END$q$;
+	END IF;
+	EXECUTE format($q$
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT $1, s.unit_id, $2, s.sc, root_value(s.sc), $4
+		FROM (
+			SELECT x.unit_id, rollup($5, x.indicator, x.score) AS sc
+			FROM (
+				SELECT v.unit_id, v.indicator, %s AS score
+				FROM dti.verified_values($1, $3) v
+				JOIN pg_temp.dti_leaf l ON l.code = v.indicator
+				WHERE v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = $6)
+				WINDOW w AS (PARTITION BY v.indicator)
+			) x
+			GROUP BY x.unit_id
+		) s$q$, score_expr)
+	USING period, framework_id, unit_ids, run_id, dti.framework_tree(framework_id), fw_level;
+	GET DIAGNOSTICS written = ROW_COUNT;
+	DROP TABLE pg_temp.dti_leaf;
+	RETURN written;
+END $$;
+COMMENT ON FUNCTION dti.compute_scorecards(text, integer, integer[], bigint) IS
+	'Internal to dti.refresh(): scores the leaves and writes the scorecards of one period and framework (of the given units, or all)';
+
 CREATE OR REPLACE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -160,49 +333,148 @@ BEGIN
 	END IF;
 
 	-- a period ranked for the first time: write every row
-	IF NOT EXISTS (SELECT 1 FROM dti.result_rank o
-				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) THEN
+	-- (read in key order, from the period's first row: not a scan from
+	-- the table's start, as the planner would do for EXISTS)
+	IF (SELECT 1 FROM dti.result_rank o
+		WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NULL THEN
 		INSERT INTO dti.result_rank
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		RETURN changed;
 	END IF;
 
-	-- re-ranking a whole period: write only what changed
-	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
-		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank) ON COMMIT DROP;
-	END IF;
-	TRUNCATE pg_temp.dti_new_rank;
+	-- re-ranking a whole period: write only what changed.  The new rows
+	-- and the published ones of the period meet in one join; only the
+	-- differences are kept, then deleted, updated or added.
 	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
 		-- the period's scorecards are staged (dti.compute_period()): ranked
 		-- from there, without reading them back
-		INSERT INTO pg_temp.dti_new_rank
+		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
 		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
 	ELSE
-		INSERT INTO pg_temp.dti_new_rank
+		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 	END IF;
-	ANALYZE pg_temp.dti_new_rank;
+	CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
+	SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
+		   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
+	FROM pg_temp.dti_new_rank x
+	FULL JOIN (SELECT * FROM dti.result_rank o
+			   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) p
+		ON p.unit_id = x.unit_id AND p.code = x.code
+	WHERE x.unit_id IS NULL OR p.unit_id IS NULL
+	   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank);
+	DROP TABLE pg_temp.dti_new_rank;
+	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
-	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
+	USING pg_temp.dti_rank_diff d
+	WHERE d.gone AND o.period = compute_ranks.period AND o.code = d.code AND o.unit_id = d.unit_id;
 	GET DIAGNOSTICS removed = ROW_COUNT;
-	-- only new rows and rows whose rank or value changed reach the upsert
+	-- rows of this framework that changed, and new rows (also where
+	-- another framework of the level had the key: it is replaced)
 	INSERT INTO dti.result_rank AS o
-	SELECT x.* FROM pg_temp.dti_new_rank x
-	LEFT JOIN dti.result_rank p ON p.period = x.period AND p.unit_id = x.unit_id AND p.code = x.code
-	WHERE p.unit_id IS NULL
-	   OR (p.framework_id, p.level, p.value, p.rank, p.group_rank)
-		  IS DISTINCT FROM (x.framework_id, x.level, x.value, x.rank, x.group_rank)
+	SELECT compute_ranks.period, d.unit_id, d.framework_id, d.code, d.level, d.value, d.rank, d.group_rank
+	FROM pg_temp.dti_rank_diff d WHERE NOT d.gone
 	ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
 		SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value,
 			rank = excluded.rank, group_rank = excluded.group_rank;
 	GET DIAGNOSTICS changed = ROW_COUNT;
-	TRUNCATE pg_temp.dti_new_rank;
+	DROP TABLE pg_temp.dti_rank_diff;
 	RETURN changed + removed;
 END $$;
 COMMENT ON FUNCTION dti.compute_ranks(text, integer, integer[]) IS
 	'Internal to dti.refresh(): ranks every inner node and main indicator of one period and framework; with a few changed units, moves the others between their old and new values by one place instead of re-ranking the period; writes only the rows that changed';
+
+CREATE OR REPLACE FUNCTION dti.refresh_plan(for_period text, for_framework integer)
+RETURNS TABLE (period text, framework_id integer, unit_ids integer[], whole boolean, queue_ids bigint[])
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+#variable_conflict use_column
+BEGIN
+	IF refresh_plan.for_period IS NULL AND refresh_plan.for_framework IS NULL
+	   AND EXISTS (SELECT 1 FROM dti.refresh_queue q WHERE q.period IS NULL) THEN
+		WITH everything AS (
+			DELETE FROM dti.refresh_queue q WHERE q.period IS NULL RETURNING q.reason
+		)
+		INSERT INTO dti.refresh_queue (period, whole, reason)
+		SELECT s.period, true, (SELECT string_agg(DISTINCT e.reason, ', ') FROM everything e)
+		FROM dti.submitted_periods() s(period)
+		WHERE EXISTS (SELECT 1 FROM everything);
+	END IF;
+	RETURN QUERY
+	WITH requested AS (
+		-- explicit period or framework: those periods, whole
+		SELECT s.period, NULL::integer AS unit_id, true AS whole, NULL::bigint AS queue_id
+		FROM dti.submitted_periods() s(period)
+		WHERE (refresh_plan.for_period IS NOT NULL OR refresh_plan.for_framework IS NOT NULL)
+		  AND (refresh_plan.for_period IS NULL OR s.period = refresh_plan.for_period)
+		UNION ALL
+		-- the queue rows committed now (ids are drawn before commit, so a
+		-- lower id may still commit later: the run takes exactly these
+		-- rows); a run for one framework leaves the queue alone
+		SELECT q.period, q.unit_id, q.whole, q.id FROM dti.refresh_queue q
+		WHERE q.period IS NOT NULL AND refresh_plan.for_framework IS NULL
+		  AND (refresh_plan.for_period IS NULL OR q.period = refresh_plan.for_period)
+	), per_unit AS (
+		SELECT r.period, p.year, u.level, r.unit_id, r.whole, r.queue_id
+		FROM requested r
+		JOIN dti.period p ON p.label = r.period
+		LEFT JOIN dti.unit u ON u.id = r.unit_id
+	), with_fw AS (
+		-- a whole period covers every level assessed in it; a queue row
+		-- that no framework assesses gets framework NULL (nothing to do)
+		SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole, pu.queue_id,
+			   EXISTS (SELECT 1 FROM dti.framework_indicator i
+					   WHERE i.framework_id = fu.framework_id
+						 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda')) AS whole_only
+		FROM per_unit pu
+		LEFT JOIN dti.framework_in_use fu ON fu.year = pu.year
+			AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
+				SELECT 1 FROM dti.submission s JOIN dti.unit u2 ON u2.id = s.unit_id
+				WHERE s.period = pu.period AND u2.level = fu.level)))
+		WHERE refresh_plan.for_framework IS NULL OR fu.framework_id = refresh_plan.for_framework
+	)
+	-- (frameworks whose relative rules are all min-max or best rules keep
+	-- their units: dti.refresh() decides with dti.keep_leaf_ranges())
+	SELECT wf.period, wf.framework_id,
+		   CASE WHEN bool_or(wf.whole) OR bool_or(wf.whole_only) THEN NULL
+				ELSE array_agg(DISTINCT wf.unit_id) END,
+		   bool_or(wf.whole) OR bool_or(wf.whole_only),
+		   array_remove(array_agg(DISTINCT wf.queue_id), NULL)
+	FROM with_fw wf
+	GROUP BY wf.period, wf.framework_id;
+END $$;
+COMMENT ON FUNCTION dti.refresh_plan(text, integer) IS
+	'Internal to dti.refresh(): the (period, framework) pairs to recompute, the units to redo (NULL: all) and the queue rows they answer (framework NULL: rows no framework assesses)';
+
+CREATE OR REPLACE FUNCTION dti.leaf_statistics(period text, framework_id integer)
+RETURNS TABLE (code indicator_code, stats indicator_stats)
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+	-- planned for the level and period at hand (as a prepared statement,
+	-- planned once for any level, it probed the values unit by unit)
+	RETURN QUERY EXECUTE format($q$
+		SELECT v.indicator, indicator_stats(v.value)
+		FROM dti.current_value v
+		JOIN (SELECT l.code FROM dti.framework_indicator l
+			  WHERE l.framework_id = $2
+				AND l.rule IS NOT NULL AND scoring_rule_kind(l.rule) <> 'grade'
+				AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+								WHERE c.framework_id = l.framework_id AND parent(c.code) = l.code)) l
+			ON l.code = v.indicator
+		WHERE v.period = $1
+		  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %L)
+		GROUP BY v.indicator$q$,
+		(SELECT f.level FROM dti.framework f WHERE f.id = leaf_statistics.framework_id))
+	USING period, framework_id;
+END $$;
+COMMENT ON FUNCTION dti.leaf_statistics(text, integer) IS
+	'Internal to dti.refresh(): per leaf of a framework, indicator_stats() of the current verified values of every unit of its level in one period (what relative rules score against)';
 
 CREATE OR REPLACE FUNCTION dti.staged_ranks(period text, framework_id integer)
 RETURNS SETOF dti.result_rank
@@ -230,10 +502,13 @@ BEGIN
 			   rank_rounded_each(c.vals, 4) OVER () AS ranks,
 			   rank_rounded_each(c.vals, 4) OVER (PARTITION BY c.parent_id) AS group_ranks
 		FROM pg_temp.dti_card c
+		-- units in order (the rows come out unit after unit, which is the
+		-- cheap order to write them in): sorting 10,000 units rather than
+		-- 25 times as many rows
+		ORDER BY c.unit_id
 	) x
 	CROSS JOIN LATERAL unnest(node_codes, node_levels, x.vals, x.ranks, x.group_ranks)
-		AS n (code, level, value, rank, group_rank)
-	ORDER BY x.unit_id;
+		AS n (code, level, value, rank, group_rank);
 END $$;
 COMMENT ON FUNCTION dti.staged_ranks(text, integer) IS
 	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged by dti.stage_scorecards()';
@@ -274,10 +549,35 @@ BEGIN
 	WHERE i.framework_id = compute_period.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
 					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
+	DELETE FROM dti.result_leaf_range g
+	WHERE g.period = compute_period.period
+	  AND g.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
 	IF dti.framework_is_relative(framework_id) THEN
 		SELECT array_agg(s.stats ORDER BY l.ord) INTO leaf_stats
 		FROM unnest(leaf_codes) WITH ORDINALITY AS l (code, ord)
 		LEFT JOIN dti.leaf_statistics(period, framework_id) s ON s.code = l.code;
+		-- the ranges of min-max and best leaves, and the units at their
+		-- ends, for re-scoring a few units later (dti.keep_leaf_ranges())
+		IF NOT EXISTS (SELECT 1 FROM dti.framework_indicator i
+					   WHERE i.framework_id = compute_period.framework_id
+						 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda')) THEN
+			INSERT INTO dti.result_leaf_range (period, framework_id, code, lo, hi, lo_units, hi_units)
+			SELECT compute_period.period, compute_period.framework_id, r.code, r.lo, r.hi,
+				   ARRAY(SELECT DISTINCT x FROM unnest(r.at_lo) x WHERE x IS NOT NULL ORDER BY x),
+				   ARRAY(SELECT DISTINCT x FROM unnest(r.at_hi) x WHERE x IS NOT NULL ORDER BY x)
+			FROM (
+				SELECT e.code, e.lo, e.hi,
+					   array_agg(v.unit_id) FILTER (WHERE v.value = e.lo) AS at_lo,
+					   array_agg(v.unit_id) FILTER (WHERE v.value = e.hi) AS at_hi
+				FROM (SELECT l.code, stats_min(l.stats) AS lo, stats_max(l.stats) AS hi
+					  FROM unnest(leaf_codes, leaf_rules, leaf_stats) AS l (code, rule, stats)
+					  WHERE scoring_rule_kind(l.rule) IN ('minmax', 'best')) e
+				LEFT JOIN dti.current_value v ON v.period = compute_period.period AND v.indicator = e.code
+					AND (v.value = e.lo OR v.value = e.hi)
+					AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = fw_level)
+				GROUP BY e.code, e.lo, e.hi
+			) r;
+		END IF;
 	END IF;
 
 	-- step 2, the scoring.  The scorecards (some kilobytes each) are
@@ -299,9 +599,10 @@ BEGIN
 	-- where the unit has no scorecard now, replaced where theirs differs,
 	-- and the new units' added.  scorecards counts the units scored.
 	SELECT count(*) INTO scorecards FROM pg_temp.dti_card;
-	IF EXISTS (SELECT 1 FROM dti.result_scorecard r
-			   WHERE r.period = compute_period.period
-				 AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)) THEN
+	IF (SELECT 1 FROM dti.result_scorecard r
+		WHERE r.period = compute_period.period
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
+		ORDER BY r.period, r.unit_id LIMIT 1) IS NOT NULL THEN
 		DELETE FROM dti.result_scorecard r
 		WHERE r.period = compute_period.period
 		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
@@ -327,8 +628,9 @@ BEGIN
 			   compute_period.run_id
 		FROM pg_temp.dti_card c ORDER BY c.unit_id;
 	END IF;
-	IF EXISTS (SELECT 1 FROM dti.result_rank o
-			   WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id) THEN
+	IF (SELECT 1 FROM dti.result_rank o
+		WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id
+		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NOT NULL THEN
 		-- ranked before: re-rank (from the staged scorecards), writing only
 		-- what changed
 		ranks := dti.compute_ranks(period, framework_id, NULL);
@@ -449,6 +751,12 @@ BEGIN
 				IF w.unit_ids IS NULL THEN
 					SELECT c + x.scorecards, r + x.ranks INTO c, r
 					FROM dti.compute_period(w.period, w.framework_id, run) x;
+				ELSIF dti.framework_is_relative(w.framework_id)
+					  AND NOT dti.keep_leaf_ranges(w.period, w.framework_id, w.unit_ids) THEN
+					-- a revision moved a range of a min-max or best rule
+					SELECT c + x.scorecards, r + x.ranks INTO c, r
+					FROM dti.compute_period(w.period, w.framework_id, run) x;
+					w.whole := true;
 				ELSE
 					c := c + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
 					r := r + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
@@ -522,3 +830,6 @@ BEGIN
 END $$;
 COMMENT ON PROCEDURE dti.refresh(text, integer) IS
 	'Recomputes what changed since the last refresh (or the given period or framework, whole): one unit''s change re-scores that unit and re-ranks its period; periods of frameworks with relative rules are recomputed whole. Called at top level, each period is committed on its own, so readers see a period''s new results all at once and a failing period does not hold back the others; a run in which a period failed ends in an error after committing the rest. Locked (announced) periods keep their queued changes (reported as pending); a concurrent call exits with a notice; every run is logged in dti.refresh_log';
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON dti.result_leaf_range TO dti_admin;
+SELECT pg_catalog.pg_extension_config_dump('dti.result_leaf_range', '');

@@ -501,15 +501,30 @@ BEGIN
 		WHERE r.period = compute_scorecards.period AND r.unit_id = ANY (unit_ids);
 	END IF;
 
+	-- (with the stored range of each min-max or best leaf, as statistics
+	-- of its two ends: what those rules read, for re-scoring a few units
+	-- after dti.keep_leaf_ranges())
 	CREATE TEMP TABLE dti_leaf ON COMMIT DROP AS
-	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind
+	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind,
+		   (SELECT indicator_stats(x) FROM unnest(ARRAY[g.lo, g.hi]) AS x) AS stats
 	FROM dti.framework_indicator i
+	LEFT JOIN dti.result_leaf_range g ON g.period = compute_scorecards.period
+		AND g.framework_id = i.framework_id AND g.code = i.code AND unit_ids IS NOT NULL
 	WHERE i.framework_id = compute_scorecards.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
 					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
 	ANALYZE pg_temp.dti_leaf;
 
-	IF dti.framework_is_relative(framework_id) THEN
+	IF dti.framework_is_relative(framework_id) AND unit_ids IS NOT NULL THEN
+		-- a few units of a framework whose relative rules are min-max or
+		-- best rules, whose ranges the units left as they were
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			WHEN l.kind IN ('minmax', 'best') THEN score(l.rule, v.value, l.stats)
+			ELSE score(l.rule, v.value)
+		END$q$;
+	ELSIF dti.framework_is_relative(framework_id) THEN
 		-- window functions run for every row: give rank_score a rank rule
 		-- everywhere, and use it only where it applies
 		score_expr := $q$CASE
@@ -730,45 +745,54 @@ BEGIN
 	END IF;
 
 	-- a period ranked for the first time: write every row
-	IF NOT EXISTS (SELECT 1 FROM dti.result_rank o
-				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) THEN
+	-- (read in key order, from the period's first row: not a scan from
+	-- the table's start, as the planner would do for EXISTS)
+	IF (SELECT 1 FROM dti.result_rank o
+		WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NULL THEN
 		INSERT INTO dti.result_rank
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		RETURN changed;
 	END IF;
 
-	-- re-ranking a whole period: write only what changed
-	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
-		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank) ON COMMIT DROP;
-	END IF;
-	TRUNCATE pg_temp.dti_new_rank;
+	-- re-ranking a whole period: write only what changed.  The new rows
+	-- and the published ones of the period meet in one join; only the
+	-- differences are kept, then deleted, updated or added.
 	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
 		-- the period's scorecards are staged (dti.compute_period()): ranked
 		-- from there, without reading them back
-		INSERT INTO pg_temp.dti_new_rank
+		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
 		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
 	ELSE
-		INSERT INTO pg_temp.dti_new_rank
+		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 	END IF;
-	ANALYZE pg_temp.dti_new_rank;
+	CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
+	SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
+		   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
+	FROM pg_temp.dti_new_rank x
+	FULL JOIN (SELECT * FROM dti.result_rank o
+			   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) p
+		ON p.unit_id = x.unit_id AND p.code = x.code
+	WHERE x.unit_id IS NULL OR p.unit_id IS NULL
+	   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank);
+	DROP TABLE pg_temp.dti_new_rank;
+	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
-	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
+	USING pg_temp.dti_rank_diff d
+	WHERE d.gone AND o.period = compute_ranks.period AND o.code = d.code AND o.unit_id = d.unit_id;
 	GET DIAGNOSTICS removed = ROW_COUNT;
-	-- only new rows and rows whose rank or value changed reach the upsert
+	-- rows of this framework that changed, and new rows (also where
+	-- another framework of the level had the key: it is replaced)
 	INSERT INTO dti.result_rank AS o
-	SELECT x.* FROM pg_temp.dti_new_rank x
-	LEFT JOIN dti.result_rank p ON p.period = x.period AND p.unit_id = x.unit_id AND p.code = x.code
-	WHERE p.unit_id IS NULL
-	   OR (p.framework_id, p.level, p.value, p.rank, p.group_rank)
-		  IS DISTINCT FROM (x.framework_id, x.level, x.value, x.rank, x.group_rank)
+	SELECT compute_ranks.period, d.unit_id, d.framework_id, d.code, d.level, d.value, d.rank, d.group_rank
+	FROM pg_temp.dti_rank_diff d WHERE NOT d.gone
 	ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
 		SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value,
 			rank = excluded.rank, group_rank = excluded.group_rank;
 	GET DIAGNOSTICS changed = ROW_COUNT;
-	TRUNCATE pg_temp.dti_new_rank;
+	DROP TABLE pg_temp.dti_rank_diff;
 	RETURN changed + removed;
 END $$;
 COMMENT ON FUNCTION dti.compute_ranks(text, integer, integer[]) IS
