@@ -2,17 +2,19 @@
 \echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.7.0'" to load this file. \quit
 
 ------------------------------------------------------------------------------
--- Part issue-22r: refresh.  dti.result_rank keyed (period, code, unit_id)
--- without the index on values (a refresh writes a period's ranks appending
--- to one place per node); scorecards and ranks of a period recomputed whole
--- written where they changed only; the statistics of the results taken only
--- after runs that changed many rows; re-ranking after a few units' revision
--- updates the units it moves by their keys.
+-- Part issue-22r: refresh.  dti.result_rank indexed on (period, code,
+-- unit_id) instead of its values (a refresh writes a period's ranks in about
+-- that order); scorecards and ranks of a period recomputed whole written
+-- where they changed only; the statistics of the results taken only after
+-- runs that changed many rows; re-ranking after a few units' revision reads
+-- the changed nodes' rows only; a revision under min-max or best rules that
+-- leaves the leaf ranges as they were re-scores its unit alone
+-- (dti.result_leaf_range, dti.keep_leaf_ranges()); leaf statistics planned
+-- for the level at hand.
 ------------------------------------------------------------------------------
 
 DROP INDEX dti.result_rank_value_idx;
-ALTER TABLE dti.result_rank DROP CONSTRAINT result_rank_pkey,
-	ADD CONSTRAINT result_rank_pkey PRIMARY KEY (period, code, unit_id);
+CREATE INDEX result_rank_code_idx ON dti.result_rank (period, code, unit_id);
 
 -- The ranges that min-max and best rules scored a period against: per
 -- leaf with such a rule, the smallest and largest value over the units of
@@ -227,7 +229,7 @@ BEGIN
 
 		-- every other unit between a changed unit's old and new key moves
 		-- one place (NULL keys do not count): the few rows found first (a
-		-- range of the primary key per node), then updated by their keys
+		-- range of result_rank_code_idx per node), then updated by their keys
 		CREATE TEMP TABLE dti_rank_shift ON COMMIT DROP AS
 		SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
 			   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
@@ -255,7 +257,7 @@ BEGIN
 		UPDATE dti.result_rank t
 		SET rank = t.rank + d.by_rank, group_rank = t.group_rank + d.by_group
 		FROM pg_temp.dti_rank_shift d
-		WHERE t.period = compute_ranks.period AND t.code = d.code AND t.unit_id = d.unit_id;
+		WHERE t.period = compute_ranks.period AND t.unit_id = d.unit_id AND t.code = d.code;
 		GET DIAGNOSTICS shifted = ROW_COUNT;
 
 		DELETE FROM dti.result_rank o
@@ -337,7 +339,7 @@ BEGIN
 	-- the table's start, as the planner would do for EXISTS)
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NULL THEN
+		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NULL THEN
 		INSERT INTO dti.result_rank
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 		GET DIAGNOSTICS changed = ROW_COUNT;
@@ -369,7 +371,7 @@ BEGIN
 	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
 	USING pg_temp.dti_rank_diff d
-	WHERE d.gone AND o.period = compute_ranks.period AND o.code = d.code AND o.unit_id = d.unit_id;
+	WHERE d.gone AND o.period = compute_ranks.period AND o.unit_id = d.unit_id AND o.code = d.code;
 	GET DIAGNOSTICS removed = ROW_COUNT;
 	-- rows of this framework that changed, and new rows (also where
 	-- another framework of the level had the key: it is replaced)
@@ -630,7 +632,7 @@ BEGIN
 	END IF;
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id
-		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NOT NULL THEN
+		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NOT NULL THEN
 		-- ranked before: re-rank (from the staged scorecards), writing only
 		-- what changed
 		ranks := dti.compute_ranks(period, framework_id, NULL);

@@ -437,13 +437,12 @@ COMMENT ON COLUMN dti.result_scorecard.run_id IS 'The refresh run that wrote the
 
 -- Derived rows written only by dti.refresh() from the scorecards (which
 -- reference their unit and framework): no foreign keys of their own, whose
--- checks would cost more than writing the rows.  One index besides the
--- small one of the index's ranks: the primary key, period and node first,
--- so that a refresh writing a period unit after unit appends to one place
--- per node, and the ranks of one node in one period (what re-ranking after
--- a revision reads) are one range of it.  A second index keyed on the
--- values cost a refresh more than all its other writes (each row went to a
--- random place of it).
+-- checks would cost more than writing the rows.  Its indexes are all
+-- written in about the order a refresh writes a period (unit after unit):
+-- the primary key (a unit's ranks: what the BI views read) and the ranks of
+-- one node in one period (what re-ranking after a revision reads), beside a
+-- small one of the index's ranks.  An index keyed on the values cost a
+-- refresh more than all its other writes (each row went to a random place).
 CREATE TABLE dti.result_rank (
 	period text NOT NULL,
 	unit_id integer NOT NULL,
@@ -453,8 +452,9 @@ CREATE TABLE dti.result_rank (
 	value float8,
 	rank integer,
 	group_rank integer,
-	PRIMARY KEY (period, code, unit_id)
+	PRIMARY KEY (period, unit_id, code)
 );
+CREATE INDEX result_rank_code_idx ON dti.result_rank (period, code, unit_id);
 -- the rankings of the index (top N of a period, in rank order)
 CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, rank) WHERE code = 'DTI';
 COMMENT ON TABLE dti.result_rank IS
@@ -596,7 +596,7 @@ COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
 -- greater keys (round_decimal(value, 4)), so a unit whose key moves from k
 -- to k' moves every other unit whose key lies between them by one place,
 -- and its own rank is counted from the keys above k'.  Both searches read
--- the node's rows of the period (a range of the primary key, filtered on
+-- the node's rows of the period (a range of result_rank_code_idx, filtered on
 -- the values: a key is within 0.5e-4 of its value).  Many changed units, or
 -- none given, re-rank the whole period with the window function.
 CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
@@ -639,7 +639,7 @@ BEGIN
 
 		-- every other unit between a changed unit's old and new key moves
 		-- one place (NULL keys do not count): the few rows found first (a
-		-- range of the primary key per node), then updated by their keys
+		-- range of result_rank_code_idx per node), then updated by their keys
 		CREATE TEMP TABLE dti_rank_shift ON COMMIT DROP AS
 		SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
 			   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
@@ -667,7 +667,7 @@ BEGIN
 		UPDATE dti.result_rank t
 		SET rank = t.rank + d.by_rank, group_rank = t.group_rank + d.by_group
 		FROM pg_temp.dti_rank_shift d
-		WHERE t.period = compute_ranks.period AND t.code = d.code AND t.unit_id = d.unit_id;
+		WHERE t.period = compute_ranks.period AND t.unit_id = d.unit_id AND t.code = d.code;
 		GET DIAGNOSTICS shifted = ROW_COUNT;
 
 		DELETE FROM dti.result_rank o
@@ -749,7 +749,7 @@ BEGIN
 	-- the table's start, as the planner would do for EXISTS)
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NULL THEN
+		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NULL THEN
 		INSERT INTO dti.result_rank
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 		GET DIAGNOSTICS changed = ROW_COUNT;
@@ -781,7 +781,7 @@ BEGIN
 	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
 	USING pg_temp.dti_rank_diff d
-	WHERE d.gone AND o.period = compute_ranks.period AND o.code = d.code AND o.unit_id = d.unit_id;
+	WHERE d.gone AND o.period = compute_ranks.period AND o.unit_id = d.unit_id AND o.code = d.code;
 	GET DIAGNOSTICS removed = ROW_COUNT;
 	-- rows of this framework that changed, and new rows (also where
 	-- another framework of the level had the key: it is replaced)

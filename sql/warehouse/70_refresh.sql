@@ -578,7 +578,7 @@ BEGIN
 	END IF;
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id
-		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NOT NULL THEN
+		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NOT NULL THEN
 		-- ranked before: re-rank (from the staged scorecards), writing only
 		-- what changed
 		ranks := dti.compute_ranks(period, framework_id, NULL);
