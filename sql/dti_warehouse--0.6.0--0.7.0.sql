@@ -835,3 +835,5 @@ COMMENT ON PROCEDURE dti.refresh(text, integer) IS
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON dti.result_leaf_range TO dti_admin;
 SELECT pg_catalog.pg_extension_config_dump('dti.result_leaf_range', '');
+COMMENT ON FUNCTION dti.analyze_results() IS
+	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after a run that recomputed a period whole and changed its ranks, or changed many rows';

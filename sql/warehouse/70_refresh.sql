@@ -168,7 +168,7 @@ BEGIN
 	ANALYZE dti.result_scorecard, dti.result_rank;
 END $$;
 COMMENT ON FUNCTION dti.analyze_results() IS
-	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after every run that wrote results';
+	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after a run that recomputed a period whole and changed its ranks, or changed many rows';
 REVOKE EXECUTE ON FUNCTION dti.analyze_results() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.analyze_results() TO dti_admin;
 
