@@ -122,7 +122,7 @@ step fresh "CALL dti.refresh(framework_id => $fid)"
 lines_fresh=$(checked "after the first full refresh" | tail -1)
 step again "CALL dti.refresh(framework_id => $fid)"
 # 3. incremental: one unit changes one leaf in 2024
-revise X00042 P1.2.1 7
+revise X00042 P1.1.1 0.99
 step incremental "CALL dti.refresh()"
 lines_abs=$(checked "after the absolute rules' refreshes" | tail -1)
 
