@@ -483,12 +483,6 @@ BEGIN
 		RETURN;
 	END IF;
 	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_period.framework_id;
-	-- the ranks of the level in this period by another framework (an
-	-- earlier version that assessed it before) go
-	DELETE FROM dti.result_rank r
-	WHERE r.period = compute_period.period
-	  AND r.framework_id <> compute_period.framework_id
-	  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
 
 	-- the leaves and their rules; step 1, the statistics (relative rules)
 	SELECT array_agg(i.code ORDER BY i.code), array_agg(i.rule ORDER BY i.code)
@@ -575,6 +569,16 @@ BEGIN
 		SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
 			   compute_period.run_id
 		FROM pg_temp.dti_card c ORDER BY c.unit_id;
+	END IF;
+	-- the ranks of the level in this period by another framework (an
+	-- earlier version that assessed it before) go (a read of the period's
+	-- ranks, spared where the level has no other framework)
+	IF EXISTS (SELECT 1 FROM dti.framework f
+			   WHERE f.level = fw_level AND f.id <> compute_period.framework_id) THEN
+		DELETE FROM dti.result_rank r
+		WHERE r.period = compute_period.period
+		  AND r.framework_id <> compute_period.framework_id
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
 	END IF;
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id
