@@ -500,7 +500,12 @@ COMMENT ON COLUMN dti.result_scorecard.run_id IS 'The refresh run that wrote the
 
 -- Derived rows written only by dti.refresh() from the scorecards (which
 -- reference their unit and framework): no foreign keys of their own, whose
--- checks would cost more than writing the rows.
+-- checks would cost more than writing the rows.  Its indexes are all
+-- written in about the order a refresh writes a period (unit after unit):
+-- the primary key (a unit's ranks: what the BI views read) and the ranks of
+-- one node in one period (what re-ranking after a revision reads), beside a
+-- small one of the index's ranks.  An index keyed on the values cost a
+-- refresh more than all its other writes (each row went to a random place).
 CREATE TABLE dti.result_rank (
 	period text NOT NULL,
 	unit_id integer NOT NULL,
@@ -512,7 +517,7 @@ CREATE TABLE dti.result_rank (
 	group_rank integer,
 	PRIMARY KEY (period, unit_id, code)
 );
-CREATE INDEX result_rank_value_idx ON dti.result_rank (period, framework_id, code, value);
+CREATE INDEX result_rank_code_idx ON dti.result_rank (period, code, unit_id);
 -- the rankings of the index (top N of a period, in rank order)
 CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, rank) WHERE code = 'DTI';
 COMMENT ON TABLE dti.result_rank IS
@@ -559,15 +564,30 @@ BEGIN
 		WHERE r.period = compute_scorecards.period AND r.unit_id = ANY (unit_ids);
 	END IF;
 
+	-- (with the stored range of each min-max or best leaf, as statistics
+	-- of its two ends: what those rules read, for re-scoring a few units
+	-- after dti.keep_leaf_ranges())
 	CREATE TEMP TABLE dti_leaf ON COMMIT DROP AS
-	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind
+	SELECT i.code, i.rule, scoring_rule_kind(i.rule) AS kind,
+		   (SELECT indicator_stats(x) FROM unnest(ARRAY[g.lo, g.hi]) AS x) AS stats
 	FROM dti.framework_indicator i
+	LEFT JOIN dti.result_leaf_range g ON g.period = compute_scorecards.period
+		AND g.framework_id = i.framework_id AND g.code = i.code AND unit_ids IS NOT NULL
 	WHERE i.framework_id = compute_scorecards.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
 					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
 	ANALYZE pg_temp.dti_leaf;
 
-	IF dti.framework_is_relative(framework_id) THEN
+	IF dti.framework_is_relative(framework_id) AND unit_ids IS NOT NULL THEN
+		-- a few units of a framework whose relative rules are min-max or
+		-- best rules, whose ranges the units left as they were
+		score_expr := $q$CASE
+			WHEN l.rule IS NULL THEN v.value
+			WHEN l.kind = 'grade' THEN score(l.rule, v.raw_value)
+			WHEN l.kind IN ('minmax', 'best') THEN score(l.rule, v.value, l.stats)
+			ELSE score(l.rule, v.value)
+		END$q$;
+	ELSIF dti.framework_is_relative(framework_id) THEN
 		-- window functions run for every row: give rank_score a rank rule
 		-- everywhere, and use it only where it applies
 		score_expr := $q$CASE
@@ -638,10 +658,10 @@ COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
 -- re-ranking the period: a competition rank is one more than the number of
 -- greater keys (round_decimal(value, 4)), so a unit whose key moves from k
 -- to k' moves every other unit whose key lies between them by one place,
--- and its own rank is counted from the keys above k'.  Both searches are
--- range scans of the (period, framework_id, code, value) index (a key is
--- within 0.5e-4 of its value).  Many changed units, or none given, re-rank
--- the whole period with the window function.
+-- and its own rank is counted from the keys above k'.  Both searches read
+-- the node's rows of the period (a range of result_rank_code_idx, filtered on
+-- the values: a key is within 0.5e-4 of its value).  Many changed units, or
+-- none given, re-rank the whole period with the window function.
 CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -681,28 +701,35 @@ BEGIN
 		ANALYZE pg_temp.dti_rank_change;
 
 		-- every other unit between a changed unit's old and new key moves
-		-- one place (NULL keys do not count)
+		-- one place (NULL keys do not count): the few rows found first (a
+		-- range of result_rank_code_idx per node), then updated by their keys
+		CREATE TEMP TABLE dti_rank_shift ON COMMIT DROP AS
+		SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
+			   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
+		FROM (
+			SELECT o.unit_id, o.code,
+				   coalesce((c.new_key > round_decimal(o.value, 4))::int, 0)
+				   - coalesce((c.old_key > round_decimal(o.value, 4))::int, 0) AS step,
+				   c.parent_id IS NOT DISTINCT FROM ou.parent_id AS same_group
+			FROM pg_temp.dti_rank_change c
+			-- per changed node, its range (OFFSET 0: not merged into a join
+			-- over the whole period)
+			CROSS JOIN LATERAL (
+				SELECT o.unit_id, o.code, o.value FROM dti.result_rank o
+				WHERE o.period = compute_ranks.period AND o.code = c.code
+				  AND o.framework_id = compute_ranks.framework_id
+				  AND o.value > c.lo AND o.value < c.hi
+				OFFSET 0) o
+			JOIN dti.unit ou ON ou.id = o.unit_id
+			WHERE c.old_key IS DISTINCT FROM c.new_key
+			  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+		) x
+		WHERE x.step <> 0
+		GROUP BY x.unit_id, x.code;
+		ANALYZE pg_temp.dti_rank_shift;
 		UPDATE dti.result_rank t
 		SET rank = t.rank + d.by_rank, group_rank = t.group_rank + d.by_group
-		FROM (
-			SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
-				   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
-			FROM (
-				SELECT o.unit_id, o.code,
-					   coalesce((c.new_key > round_decimal(o.value, 4))::int, 0)
-					   - coalesce((c.old_key > round_decimal(o.value, 4))::int, 0) AS step,
-					   c.parent_id IS NOT DISTINCT FROM ou.parent_id AS same_group
-				FROM pg_temp.dti_rank_change c
-				JOIN dti.result_rank o ON o.period = compute_ranks.period
-					AND o.framework_id = compute_ranks.framework_id AND o.code = c.code
-					AND o.value > c.lo AND o.value < c.hi
-				JOIN dti.unit ou ON ou.id = o.unit_id
-				WHERE c.old_key IS DISTINCT FROM c.new_key
-				  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
-			) x
-			WHERE x.step <> 0
-			GROUP BY x.unit_id, x.code
-		) d
+		FROM pg_temp.dti_rank_shift d
 		WHERE t.period = compute_ranks.period AND t.unit_id = d.unit_id AND t.code = d.code;
 		GET DIAGNOSTICS shifted = ROW_COUNT;
 
@@ -766,6 +793,8 @@ BEGIN
 					WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
 					  AND o.code = c.code AND o.value > c.lo AND o.value < c.hi
 					  AND NOT (o.unit_id = ANY (compute_ranks.changed_units))
+					  -- nobody is passed by a key that did not move (read nothing)
+					  AND c.old_key IS DISTINCT FROM c.new_key
 				) y
 			) x
 			WHERE c.kept
@@ -774,49 +803,59 @@ BEGIN
 		  AND (t.rank, t.group_rank) IS DISTINCT FROM (r.rank, r.group_rank);
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		DROP TABLE pg_temp.dti_rank_change;
+		DROP TABLE pg_temp.dti_rank_shift;
 		RETURN shifted + removed + changed;
 	END IF;
 
 	-- a period ranked for the first time: write every row
-	IF NOT EXISTS (SELECT 1 FROM dti.result_rank o
-				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) THEN
+	-- (read in key order, from the period's first row: not a scan from
+	-- the table's start, as the planner would do for EXISTS)
+	IF (SELECT 1 FROM dti.result_rank o
+		WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NULL THEN
 		INSERT INTO dti.result_rank
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		RETURN changed;
 	END IF;
 
-	-- re-ranking a whole period: write only what changed
-	IF to_regclass('pg_temp.dti_new_rank') IS NULL THEN
-		CREATE TEMP TABLE dti_new_rank (LIKE dti.result_rank, PRIMARY KEY (unit_id, code)) ON COMMIT DROP;
-	END IF;
-	TRUNCATE pg_temp.dti_new_rank;
+	-- re-ranking a whole period: write only what changed.  The new rows
+	-- and the published ones of the period meet in one join; only the
+	-- differences are kept, then deleted, updated or added.
 	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
 		-- the period's scorecards are staged (dti.compute_period()): ranked
 		-- from there, without reading them back
-		INSERT INTO pg_temp.dti_new_rank
+		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
 		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
 	ELSE
-		INSERT INTO pg_temp.dti_new_rank
+		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
 		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
 	END IF;
-	ANALYZE pg_temp.dti_new_rank;
+	CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
+	SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
+		   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
+	FROM pg_temp.dti_new_rank x
+	FULL JOIN (SELECT * FROM dti.result_rank o
+			   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) p
+		ON p.unit_id = x.unit_id AND p.code = x.code
+	WHERE x.unit_id IS NULL OR p.unit_id IS NULL
+	   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank);
+	DROP TABLE pg_temp.dti_new_rank;
+	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
-	WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-	  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_new_rank x WHERE x.unit_id = o.unit_id AND x.code = o.code);
+	USING pg_temp.dti_rank_diff d
+	WHERE d.gone AND o.period = compute_ranks.period AND o.unit_id = d.unit_id AND o.code = d.code;
 	GET DIAGNOSTICS removed = ROW_COUNT;
-	-- only new rows and rows whose rank or value changed reach the upsert
+	-- rows of this framework that changed, and new rows (also where
+	-- another framework of the level had the key: it is replaced)
 	INSERT INTO dti.result_rank AS o
-	SELECT x.* FROM pg_temp.dti_new_rank x
-	LEFT JOIN dti.result_rank p ON p.period = x.period AND p.unit_id = x.unit_id AND p.code = x.code
-	WHERE p.unit_id IS NULL
-	   OR (p.framework_id, p.level, p.value, p.rank, p.group_rank)
-		  IS DISTINCT FROM (x.framework_id, x.level, x.value, x.rank, x.group_rank)
+	SELECT compute_ranks.period, d.unit_id, d.framework_id, d.code, d.level, d.value, d.rank, d.group_rank
+	FROM pg_temp.dti_rank_diff d WHERE NOT d.gone
 	ON CONFLICT ON CONSTRAINT result_rank_pkey DO UPDATE
 		SET framework_id = excluded.framework_id, level = excluded.level, value = excluded.value,
 			rank = excluded.rank, group_rank = excluded.group_rank;
 	GET DIAGNOSTICS changed = ROW_COUNT;
-	TRUNCATE pg_temp.dti_new_rank;
+	DROP TABLE pg_temp.dti_rank_diff;
 	RETURN changed + removed;
 END $$;
 COMMENT ON FUNCTION dti.compute_ranks(text, integer, integer[]) IS

@@ -168,7 +168,7 @@ BEGIN
 	ANALYZE dti.result_scorecard, dti.result_rank;
 END $$;
 COMMENT ON FUNCTION dti.analyze_results() IS
-	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after every run that wrote results';
+	'Internal: refreshes the planner statistics of the result tables (dti.result_scorecard, dti.result_rank) as their owner; called by dti.refresh() after a run that recomputed a period whole and changed its ranks, or changed many rows';
 REVOKE EXECUTE ON FUNCTION dti.analyze_results() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.analyze_results() TO dti_admin;
 
@@ -215,7 +215,10 @@ BEGIN
 	), with_fw AS (
 		-- a whole period covers every level assessed in it; a queue row
 		-- that no framework assesses gets framework NULL (nothing to do)
-		SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole, pu.queue_id
+		SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole, pu.queue_id,
+			   EXISTS (SELECT 1 FROM dti.framework_indicator i
+					   WHERE i.framework_id = fu.framework_id
+						 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda')) AS whole_only
 		FROM per_unit pu
 		LEFT JOIN dti.framework_in_use fu ON fu.year = pu.year
 			AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
@@ -223,10 +226,12 @@ BEGIN
 				WHERE s.period = pu.period AND u2.level = fu.level)))
 		WHERE refresh_plan.for_framework IS NULL OR fu.framework_id = refresh_plan.for_framework
 	)
+	-- (frameworks whose relative rules are all min-max or best rules keep
+	-- their units: dti.refresh() decides with dti.keep_leaf_ranges())
 	SELECT wf.period, wf.framework_id,
-		   CASE WHEN bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id) THEN NULL
+		   CASE WHEN bool_or(wf.whole) OR bool_or(wf.whole_only) THEN NULL
 				ELSE array_agg(DISTINCT wf.unit_id) END,
-		   bool_or(wf.whole) OR dti.framework_is_relative(wf.framework_id),
+		   bool_or(wf.whole) OR bool_or(wf.whole_only),
 		   array_remove(array_agg(DISTINCT wf.queue_id), NULL)
 	FROM with_fw wf
 	GROUP BY wf.period, wf.framework_id;
@@ -248,24 +253,114 @@ REVOKE EXECUTE ON FUNCTION dti.refresh_plan(text, integer) FROM PUBLIC;
 -- ranks are computed on one array of node values per unit
 -- (dti.staged_ranks()), and written once, in key order.
 
+-- The ranges that min-max and best rules scored a period against: per
+-- leaf with such a rule, the smallest and largest value over the units of
+-- the framework's level (what those rules read of the statistics: the
+-- count only as "some value") and the units that hold them.  A revision
+-- that leaves both ends where they are (the unit held neither, and its new
+-- value lies within them) changes no other unit's score: dti.refresh() then
+-- re-scores that unit alone against these ranges, as a recompute of the
+-- period would, and re-ranks the period incrementally; otherwise the
+-- period is recomputed whole, which writes the ranges anew.
+CREATE TABLE dti.result_leaf_range (
+	period text NOT NULL,
+	framework_id integer NOT NULL,
+	code indicator_code NOT NULL,
+	lo float8,
+	hi float8,
+	lo_units integer[] NOT NULL,
+	hi_units integer[] NOT NULL,
+	PRIMARY KEY (period, framework_id, code)
+);
+COMMENT ON TABLE dti.result_leaf_range IS
+	'Per period, framework and leaf scored by a min-max or best rule: the range of the values it was scored against and the units at its ends; written by dti.refresh() only (frameworks whose relative rules are all min-max or best)';
+COMMENT ON COLUMN dti.result_leaf_range.lo IS 'The smallest current value of the leaf over the units of the framework''s level in the period';
+COMMENT ON COLUMN dti.result_leaf_range.hi IS 'The largest one';
+COMMENT ON COLUMN dti.result_leaf_range.lo_units IS 'The units whose value is lo (ids, ascending)';
+COMMENT ON COLUMN dti.result_leaf_range.hi_units IS 'The units whose value is hi (ids, ascending)';
+
+-- Can one period of a relative framework be re-scored for a few units
+-- against the stored ranges?  Only when its relative rules are all min-max
+-- or best rules (z-scores move with every value; rank rules rank every
+-- unit), every such leaf has a stored range, and no unit given holds an end
+-- of a range or has a value outside it now.  Then the ends are kept (with
+-- the units now at an end added) and true is returned.
+CREATE FUNCTION dti.keep_leaf_ranges(period text, framework_id integer, unit_ids integer[])
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+	IF EXISTS (SELECT 1 FROM dti.framework_indicator i
+			   WHERE i.framework_id = keep_leaf_ranges.framework_id
+				 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda'))
+	   OR EXISTS (SELECT 1 FROM dti.framework_indicator i
+				  WHERE i.framework_id = keep_leaf_ranges.framework_id
+					AND scoring_rule_kind(i.rule) IN ('minmax', 'best')
+					AND NOT EXISTS (SELECT 1 FROM dti.result_leaf_range g
+									WHERE g.period = keep_leaf_ranges.period
+									  AND g.framework_id = keep_leaf_ranges.framework_id
+									  AND g.code = i.code AND g.lo IS NOT NULL AND g.hi IS NOT NULL))
+	   OR EXISTS (SELECT 1 FROM dti.result_leaf_range g
+				  CROSS JOIN unnest(keep_leaf_ranges.unit_ids) AS c (unit_id)
+				  LEFT JOIN dti.current_value v ON v.period = g.period AND v.unit_id = c.unit_id
+					AND v.indicator = g.code
+				  WHERE g.period = keep_leaf_ranges.period AND g.framework_id = keep_leaf_ranges.framework_id
+					AND (c.unit_id = ANY (g.lo_units) OR c.unit_id = ANY (g.hi_units)
+						 OR v.value < g.lo OR v.value > g.hi)) THEN
+		RETURN false;
+	END IF;
+	-- (NaN sorts above every number, so it is outside every range)
+	UPDATE dti.result_leaf_range g
+	SET lo_units = ARRAY(SELECT DISTINCT x FROM unnest(g.lo_units || n.at_lo) x ORDER BY x),
+		hi_units = ARRAY(SELECT DISTINCT x FROM unnest(g.hi_units || n.at_hi) x ORDER BY x)
+	FROM (SELECT g2.code, array_agg(v.unit_id) FILTER (WHERE v.value = g2.lo) AS at_lo,
+				 array_agg(v.unit_id) FILTER (WHERE v.value = g2.hi) AS at_hi
+		  FROM dti.result_leaf_range g2
+		  JOIN dti.current_value v ON v.period = g2.period AND v.indicator = g2.code
+			AND v.unit_id = ANY (keep_leaf_ranges.unit_ids)
+		  WHERE g2.period = keep_leaf_ranges.period AND g2.framework_id = keep_leaf_ranges.framework_id
+			AND (v.value = g2.lo OR v.value = g2.hi)
+		  GROUP BY g2.code) n
+	WHERE g.period = keep_leaf_ranges.period AND g.framework_id = keep_leaf_ranges.framework_id
+	  AND g.code = n.code;
+	RETURN true;
+END $$;
+COMMENT ON FUNCTION dti.keep_leaf_ranges(text, integer, integer[]) IS
+	'Internal to dti.refresh(): true (and the units now at an end of a range recorded) when the given units'' current values leave the ranges of the min-max and best leaves of one period and framework as they were, so that only those units need re-scoring; false when the period must be recomputed whole';
+REVOKE EXECUTE ON FUNCTION dti.keep_leaf_ranges(text, integer, integer[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.keep_leaf_ranges(text, integer, integer[]) TO dti_admin;
+
 -- Step 1: the statistics that relative rules score against, over every
 -- unit of the framework's level in the period, one per leaf with a rule
 -- (as the window over the period computed them before: the same rows).
 CREATE FUNCTION dti.leaf_statistics(period text, framework_id integer)
 RETURNS TABLE (code indicator_code, stats indicator_stats)
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT v.indicator, indicator_stats(v.value)
-	FROM dti.current_value v
-	JOIN dti.framework_indicator l ON l.framework_id = leaf_statistics.framework_id AND l.code = v.indicator
-	WHERE v.period = leaf_statistics.period
-	  AND l.rule IS NOT NULL AND scoring_rule_kind(l.rule) <> 'grade'
-	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
-					  WHERE c.framework_id = l.framework_id AND parent(c.code) = l.code)
-	  AND v.unit_id IN (SELECT u.id FROM dti.unit u JOIN dti.framework f ON f.level = u.level
-						WHERE f.id = leaf_statistics.framework_id)
-	GROUP BY v.indicator;
-END;
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+	-- planned for the level and period at hand (as a prepared statement,
+	-- planned once for any level, it probed the values unit by unit)
+	RETURN QUERY EXECUTE format($q$
+		SELECT v.indicator, indicator_stats(v.value)
+		FROM dti.current_value v
+		JOIN (SELECT l.code FROM dti.framework_indicator l
+			  WHERE l.framework_id = $2
+				AND l.rule IS NOT NULL AND scoring_rule_kind(l.rule) <> 'grade'
+				AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
+								WHERE c.framework_id = l.framework_id AND parent(c.code) = l.code)) l
+			ON l.code = v.indicator
+		WHERE v.period = $1
+		  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %L)
+		GROUP BY v.indicator$q$,
+		(SELECT f.level FROM dti.framework f WHERE f.id = leaf_statistics.framework_id))
+	USING period, framework_id;
+END $$;
 COMMENT ON FUNCTION dti.leaf_statistics(text, integer) IS
 	'Internal to dti.refresh(): per leaf of a framework, indicator_stats() of the current verified values of every unit of its level in one period (what relative rules score against)';
 
@@ -350,10 +445,13 @@ BEGIN
 			   rank_rounded_each(c.vals, 4) OVER () AS ranks,
 			   rank_rounded_each(c.vals, 4) OVER (PARTITION BY c.parent_id) AS group_ranks
 		FROM pg_temp.dti_card c
+		-- units in order (the rows come out unit after unit, which is the
+		-- cheap order to write them in): sorting 10,000 units rather than
+		-- 25 times as many rows
+		ORDER BY c.unit_id
 	) x
 	CROSS JOIN LATERAL unnest(node_codes, node_levels, x.vals, x.ranks, x.group_ranks)
-		AS n (code, level, value, rank, group_rank)
-	ORDER BY x.unit_id;
+		AS n (code, level, value, rank, group_rank);
 END $$;
 COMMENT ON FUNCTION dti.staged_ranks(text, integer) IS
 	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged by dti.stage_scorecards()';
@@ -385,16 +483,6 @@ BEGIN
 		RETURN;
 	END IF;
 	SELECT f.level INTO fw_level FROM dti.framework f WHERE f.id = compute_period.framework_id;
-	-- the previous results of the level in this period, also those of
-	-- another framework (an earlier version) that assessed it before
-	DELETE FROM dti.result_scorecard r
-	WHERE r.period = compute_period.period
-	  AND (r.framework_id = compute_period.framework_id
-		   OR r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level));
-	DELETE FROM dti.result_rank r
-	WHERE r.period = compute_period.period
-	  AND r.framework_id <> compute_period.framework_id
-	  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
 
 	-- the leaves and their rules; step 1, the statistics (relative rules)
 	SELECT array_agg(i.code ORDER BY i.code), array_agg(i.rule ORDER BY i.code)
@@ -403,10 +491,35 @@ BEGIN
 	WHERE i.framework_id = compute_period.framework_id
 	  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator c
 					  WHERE c.framework_id = i.framework_id AND parent(c.code) = i.code);
+	DELETE FROM dti.result_leaf_range g
+	WHERE g.period = compute_period.period
+	  AND g.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
 	IF dti.framework_is_relative(framework_id) THEN
 		SELECT array_agg(s.stats ORDER BY l.ord) INTO leaf_stats
 		FROM unnest(leaf_codes) WITH ORDINALITY AS l (code, ord)
 		LEFT JOIN dti.leaf_statistics(period, framework_id) s ON s.code = l.code;
+		-- the ranges of min-max and best leaves, and the units at their
+		-- ends, for re-scoring a few units later (dti.keep_leaf_ranges())
+		IF NOT EXISTS (SELECT 1 FROM dti.framework_indicator i
+					   WHERE i.framework_id = compute_period.framework_id
+						 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda')) THEN
+			INSERT INTO dti.result_leaf_range (period, framework_id, code, lo, hi, lo_units, hi_units)
+			SELECT compute_period.period, compute_period.framework_id, r.code, r.lo, r.hi,
+				   ARRAY(SELECT DISTINCT x FROM unnest(r.at_lo) x WHERE x IS NOT NULL ORDER BY x),
+				   ARRAY(SELECT DISTINCT x FROM unnest(r.at_hi) x WHERE x IS NOT NULL ORDER BY x)
+			FROM (
+				SELECT e.code, e.lo, e.hi,
+					   array_agg(v.unit_id) FILTER (WHERE v.value = e.lo) AS at_lo,
+					   array_agg(v.unit_id) FILTER (WHERE v.value = e.hi) AS at_hi
+				FROM (SELECT l.code, stats_min(l.stats) AS lo, stats_max(l.stats) AS hi
+					  FROM unnest(leaf_codes, leaf_rules, leaf_stats) AS l (code, rule, stats)
+					  WHERE scoring_rule_kind(l.rule) IN ('minmax', 'best')) e
+				LEFT JOIN dti.current_value v ON v.period = compute_period.period AND v.indicator = e.code
+					AND (v.value = e.lo OR v.value = e.hi)
+					AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = fw_level)
+				GROUP BY e.code, e.lo, e.hi
+			) r;
+		END IF;
 	END IF;
 
 	-- step 2, the scoring.  The scorecards (some kilobytes each) are
@@ -421,14 +534,55 @@ BEGIN
 	PERFORM dti.stage_scorecards(period, framework_id, leaf_codes, leaf_rules, leaf_stats);
 	PERFORM pg_catalog.set_config('default_toast_compression', compression, true);
 
-	-- step 3, the results: the scorecards, then the ranks
-	INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
-	SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
-		   compute_period.run_id
-	FROM pg_temp.dti_card c ORDER BY c.unit_id;
-	GET DIAGNOSTICS scorecards = ROW_COUNT;
-	IF EXISTS (SELECT 1 FROM dti.result_rank o
-			   WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id) THEN
+	-- step 3, the results: the scorecards, then the ranks.  Scorecards are
+	-- written where they changed only (a nightly run over unchanged data
+	-- writes nothing): the previous results of the level in this period,
+	-- also those of another framework that assessed it before, are removed
+	-- where the unit has no scorecard now, replaced where theirs differs,
+	-- and the new units' added.  scorecards counts the units scored.
+	SELECT count(*) INTO scorecards FROM pg_temp.dti_card;
+	IF (SELECT 1 FROM dti.result_scorecard r
+		WHERE r.period = compute_period.period
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
+		ORDER BY r.period, r.unit_id LIMIT 1) IS NOT NULL THEN
+		DELETE FROM dti.result_scorecard r
+		WHERE r.period = compute_period.period
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
+		  AND NOT EXISTS (SELECT 1 FROM pg_temp.dti_card c WHERE c.unit_id = r.unit_id);
+		UPDATE dti.result_scorecard r
+		SET framework_id = compute_period.framework_id, scorecard = c.scorecard,
+			root_value = root_value(c.scorecard), run_id = compute_period.run_id
+		FROM pg_temp.dti_card c
+		WHERE r.period = compute_period.period AND r.unit_id = c.unit_id
+		  AND (r.framework_id <> compute_period.framework_id
+			   OR r.root_value IS DISTINCT FROM root_value(c.scorecard)
+			   OR scorecard_send(r.scorecard) <> scorecard_send(c.scorecard));
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
+			   compute_period.run_id
+		FROM pg_temp.dti_card c
+		WHERE NOT EXISTS (SELECT 1 FROM dti.result_scorecard r
+						  WHERE r.period = compute_period.period AND r.unit_id = c.unit_id)
+		ORDER BY c.unit_id;
+	ELSE
+		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+		SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
+			   compute_period.run_id
+		FROM pg_temp.dti_card c ORDER BY c.unit_id;
+	END IF;
+	-- the ranks of the level in this period by another framework (an
+	-- earlier version that assessed it before) go (a read of the period's
+	-- ranks, spared where the level has no other framework)
+	IF EXISTS (SELECT 1 FROM dti.framework f
+			   WHERE f.level = fw_level AND f.id <> compute_period.framework_id) THEN
+		DELETE FROM dti.result_rank r
+		WHERE r.period = compute_period.period
+		  AND r.framework_id <> compute_period.framework_id
+		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
+	END IF;
+	IF (SELECT 1 FROM dti.result_rank o
+		WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id
+		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NOT NULL THEN
 		-- ranked before: re-rank (from the staged scorecards), writing only
 		-- what changed
 		ranks := dti.compute_ranks(period, framework_id, NULL);
@@ -555,6 +709,12 @@ BEGIN
 				IF w.unit_ids IS NULL THEN
 					SELECT c + x.scorecards, r + x.ranks INTO c, r
 					FROM dti.compute_period(w.period, w.framework_id, run) x;
+				ELSIF dti.framework_is_relative(w.framework_id)
+					  AND NOT dti.keep_leaf_ranges(w.period, w.framework_id, w.unit_ids) THEN
+					-- a revision moved a range of a min-max or best rule
+					SELECT c + x.scorecards, r + x.ranks INTO c, r
+					FROM dti.compute_period(w.period, w.framework_id, run) x;
+					w.whole := true;
 				ELSE
 					c := c + dti.compute_scorecards(w.period, w.framework_id, w.unit_ids, run);
 					r := r + dti.compute_ranks(w.period, w.framework_id, w.unit_ids);
@@ -585,8 +745,11 @@ BEGIN
 
 	-- Publish statistics with the results, so that the dashboards' and
 	-- GIS clients' queries (and their row estimates) after a refresh are
-	-- planned on the rows just written.
-	IF n_cards + n_ranks > 0 THEN
+	-- planned on the rows just written: after a run that recomputed a
+	-- period whole and changed its ranks, or changed many rows (not after a
+	-- few units' revision: the statistics would hardly move, and taking them
+	-- costs more than the rest of such a run).
+	IF n_ranks > 0 AND (cardinality(v_whole) > 0 OR n_ranks >= 10000) THEN
 		PERFORM dti.analyze_results();
 	END IF;
 	DROP TABLE pg_temp.dti_refresh_plan;

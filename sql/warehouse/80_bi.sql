@@ -442,6 +442,7 @@ GRANT EXECUTE ON PROCEDURE dti.refresh(text, integer) TO dti_admin;
 -- the log and the queue through it (and through nothing else: readers see
 -- the results only through the views).
 GRANT INSERT, UPDATE, DELETE ON dti.result_scorecard, dti.result_rank TO dti_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON dti.result_leaf_range TO dti_admin;
 GRANT INSERT, UPDATE ON dti.refresh_log TO dti_admin;
 GRANT DELETE ON dti.refresh_queue TO dti_admin;
 GRANT USAGE ON SEQUENCE dti.refresh_log_id_seq TO dti_admin;
@@ -451,6 +452,7 @@ GRANT EXECUTE ON FUNCTION dti.lock_period(text, text), dti.unlock_period(text) T
 
 SELECT pg_catalog.pg_extension_config_dump('dti.result_scorecard', '');
 SELECT pg_catalog.pg_extension_config_dump('dti.result_rank', '');
+SELECT pg_catalog.pg_extension_config_dump('dti.result_leaf_range', '');
 -- The queue's rows are not dumped (WHERE false): restoring the submissions
 -- fires the queueing triggers, so a restored database queues everything for
 -- the next refresh.

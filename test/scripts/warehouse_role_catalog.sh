@@ -110,6 +110,7 @@ INSERT INTO public.sample_call VALUES
 	('dti.publish(text,text,text)', $$SELECT dti.publish('2023', 'province', 'role test')$$, NULL),
 	('dti.ranked_nodes(text,integer)', $$SELECT count(*) FROM dti.ranked_nodes('2023', :fid)$$, NULL),
 	('dti.leaf_statistics(text,integer)', $$SELECT count(*) FROM dti.leaf_statistics('2023', :fid)$$, NULL),
+	('dti.keep_leaf_ranges(text,integer,integer[])', $$SELECT dti.keep_leaf_ranges('2023', :fid, ARRAY[1])$$, NULL),
 	('dti.stage_scorecards(text,integer,indicator_code[],scoring_rule[],indicator_stats[])',
 		$$SELECT dti.stage_scorecards('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[], NULL)$$, NULL),
 	-- (ranks the scorecards staged earlier in the transaction: none here)

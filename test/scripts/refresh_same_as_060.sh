@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# The refresh of this version publishes exactly what the released
+# dti_warehouse 0.6.0 publishes, step after step: the same seeded data in two
+# databases, one with the warehouse at 0.6.0 (installed from the released
+# scripts) and one with the current version, the same changes made in both,
+# and after each refresh every scorecard and every rank row compared.  The
+# data: the bench framework (absolute rules) for 60 communes over 10 years,
+# and two province frameworks with ties: min-max rules beside absolute ones
+# (2033), and a z-score rule (2034).  The steps: full refreshes (nothing
+# published yet, then over published results), a commune's revision, under
+# the min-max rules revisions that leave the ranges as they were (this
+# version re-scores that province alone: checked in its log) and ones that
+# move them (a province at an end, a value beyond it), a z-score revision,
+# and a correction in a locked period (left pending, then applied after
+# the unlock).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+old=dti_scenario_same_060
+new=dti_scenario_same_cur7
+work=$(mktemp -d)
+trap 'rm -rf "$work"; dropdb --if-exists $old >/dev/null 2>&1; dropdb --if-exists $new >/dev/null 2>&1' EXIT
+fail() { echo "refresh_same_as_060: $*"; exit 1; }
+
+fixture() { # fixture DB: the seeded data, refreshed whole
+	psql -X -q -v ON_ERROR_STOP=1 -v units=60 -d "$1" -f test/bench/warehouse_data.sql >/dev/null
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+BEGIN;
+SELECT dti.create_framework('same-province', 'province', ARRAY[2033], 'Khung so sánh', max_points => 100);
+INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule) VALUES
+	('A', 'Nhóm A', 50, NULL),
+	('A.1', 'Tương đối', 20, 'minmax(0, 100)'),
+	('A.2', 'Tỷ lệ', 30, 'ratio'),
+	('B', 'Nhóm B', 50, NULL),
+	('B.1', 'Mục tiêu', 30, 'target(80)'),
+	('B.2', 'Tương đối ngược', 20, 'minmax(0, 1, lower)');
+COMMIT;
+BEGIN;
+SELECT dti.create_framework('same-zscore', 'province', ARRAY[2034], 'Khung so sánh z', max_points => 100);
+INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule) VALUES
+	('A', 'Chuẩn hoá', 60, 'zscore(50, 10)'),
+	('B', 'Tỷ lệ', 40, 'ratio');
+COMMIT;
+SELECT setseed(0.22);
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value)
+SELECT u.code, c.period, c.code,
+	   CASE WHEN c.code IN ('A.2', 'B') THEN (0.05 * floor(random() * 21))::text ELSE (5 * floor(random() * 21))::text END
+FROM (SELECT DISTINCT code FROM dti.unit WHERE level = 'province' AND valid_from <= '2033-12-31'
+	  AND (valid_to IS NULL OR valid_to >= '2033-01-01')) u,
+	 (VALUES ('2033', 'A.1'), ('2033', 'A.2'), ('2033', 'B.1'), ('2033', 'B.2'), ('2034', 'A'), ('2034', 'B')) c(period, code)
+ORDER BY 1, 2, 3;
+DO $$ BEGIN PERFORM dti.set_status(s.id, 'verified') FROM dti.submission s WHERE s.period IN ('2033', '2034') ORDER BY s.id; END $$;
+SQL
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "TRUNCATE dti.refresh_queue" \
+		-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" -c "CALL dti.refresh()"
+}
+# Values as text (their shortest exact form), except under the z-score
+# framework: its statistics (mean, standard deviation) depend on the order
+# the values are accumulated in; there, values to 9 decimals.
+num() { echo "CASE WHEN f.code = 'same-zscore' THEN round($1::numeric, 9)::text ELSE $1::text END"; }
+card="CASE WHEN f.code = 'same-zscore' THEN (SELECT string_agg(concat_ws('/', n.code, round(n.value::numeric, 9),
+	round(n.points::numeric, 9), n.max_points, n.weight, n.present, n.expected), ',') FROM scorecard_nodes(r.scorecard) n)
+	ELSE r.scorecard::text END"
+results() { # results DB: every scorecard and rank row as text, sorted
+	psql -X -At -v ON_ERROR_STOP=1 -d "$1" \
+		-c "SELECT concat_ws(' ', 'card', r.period, u.code, f.code, $card, $(num r.root_value))
+			FROM dti.result_scorecard r JOIN dti.unit u ON u.id = r.unit_id JOIN dti.framework f ON f.id = r.framework_id ORDER BY 1" \
+		-c "SELECT concat_ws(' ', 'rank', r.period, u.code, f.code, r.code, r.level, $(num r.value), r.rank, r.group_rank)
+			FROM dti.result_rank r JOIN dti.unit u ON u.id = r.unit_id JOIN dti.framework f ON f.id = r.framework_id ORDER BY 1"
+}
+both() { # both SQL...: the same statements in each database
+	local db
+	for db in $old $new; do
+		psql -X -q -v ON_ERROR_STOP=1 -d $db -c "SET client_min_messages = warning" "${@/#/-c}" >/dev/null
+	done
+}
+same() { # same STEP: every result row equal in both databases
+	local n
+	results $old >"$work/old.txt"
+	results $new >"$work/new.txt"
+	n=$(diff "$work/old.txt" "$work/new.txt" | grep -c '^[<>]' || true)
+	echo "refresh_same_as_060: $1: $(grep -c '^card' "$work/new.txt") scorecards, $(grep -c '^rank' "$work/new.txt") rank rows, $n lines differ from 0.6.0"
+	[ "$n" = 0 ] || { diff "$work/old.txt" "$work/new.txt" | head -20; fail "$1: the results differ from 0.6.0's"; }
+}
+whole() { # whole: the periods the last run of the current version recomputed whole
+	psql -X -At -d $new -c "SELECT array_to_string(whole_periods, ',') FROM dti.refresh_log ORDER BY id DESC LIMIT 1"
+}
+revise() { # revise UNIT PERIOD CODE VALUE: a verified revision
+	both "INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason) VALUES ('$1', '$2', '$3', '$4', 'revision')" \
+		"SELECT dti.set_status((SELECT max(id) FROM dti.submission), 'verified')"
+}
+value() { # value UNIT PERIOD CODE: its current value in the current version
+	psql -X -At -d $new -c "SELECT v.value FROM dti.current_value v JOIN dti.unit u ON u.id = v.unit_id
+		WHERE u.code = '$1' AND v.period = '$2' AND v.indicator = '$3'"
+}
+
+createdb $old
+psql -X -q -v ON_ERROR_STOP=1 -d $old -c "SET client_min_messages = warning" \
+	-c "CREATE EXTENSION dti_warehouse VERSION '0.6.0' CASCADE"
+createdb $new
+psql -X -q -v ON_ERROR_STOP=1 -d $new -c "SET client_min_messages = warning" -c "CREATE EXTENSION dti_warehouse CASCADE"
+[ "$(psql -X -At -d $new -c "SELECT extversion FROM pg_extension WHERE extname = 'dti_warehouse'")" != 0.6.0 ] ||
+	fail "the current version is still 0.6.0"
+fixture $old
+fixture $new
+same "full refresh"
+[ "$(grep -c '^card' "$work/new.txt")" -gt 600 ] && [ "$(grep -c '^rank' "$work/new.txt")" -gt 15000 ] ||
+	fail "too few results"
+both "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" "CALL dti.refresh()"
+same "a second full refresh over published results"
+revise X00007 2020 P2.3.4 33
+both "CALL dti.refresh()"
+same "a commune's revision"
+
+# min-max rules of 2033: a province strictly within both ranges (neither
+# end) moves within them: the current version re-scores it alone
+lo_hi=$(psql -X -At -F' ' -d $new -c "SELECT lo, hi FROM dti.result_leaf_range g JOIN dti.framework f ON f.id = g.framework_id
+	WHERE f.code = 'same-province' AND g.period = '2033' AND g.code = 'A.1'")
+[ -n "$lo_hi" ] || fail "no range stored for A.1 in 2033"
+inside=$(psql -X -At -d $new -c "SELECT u.code FROM dti.current_value v JOIN dti.unit u ON u.id = v.unit_id
+	JOIN dti.result_leaf_range a ON a.period = v.period AND a.code = 'A.1'
+	JOIN dti.current_value w ON w.period = v.period AND w.unit_id = v.unit_id AND w.indicator = 'B.2'
+	JOIN dti.result_leaf_range b ON b.period = v.period AND b.code = 'B.2'
+	WHERE v.period = '2033' AND v.indicator = 'A.1' AND v.value > a.lo AND v.value < a.hi
+	  AND w.value > b.lo AND w.value < b.hi ORDER BY u.code LIMIT 1")
+[ -n "$inside" ] || fail "no province within both ranges"
+revise "$inside" 2033 A.1 47.5
+both "CALL dti.refresh()"
+[ "$(whole)" = "" ] || fail "a revision within the ranges recomputed $(whole) whole"
+same "a revision within the min-max ranges (re-scored alone)"
+# a revision to one end of the range: still within it
+revise "$inside" 2033 A.1 "${lo_hi#* }"
+both "CALL dti.refresh()"
+[ "$(whole)" = "" ] || fail "a revision to the end of a range recomputed $(whole) whole"
+same "a revision to the maximum (re-scored alone)"
+# the province now holds the maximum: moving it recomputes the period
+revise "$inside" 2033 A.1 20
+both "CALL dti.refresh()"
+[ "$(whole)" = 2033 ] || fail "a revision of a province at an end did not recompute 2033 whole ($(whole))"
+same "a revision of the province at the maximum (2033 whole)"
+# beyond the maximum: every province's score moves
+revise "$inside" 2033 A.1 1000
+both "CALL dti.refresh()"
+[ "$(whole)" = 2033 ] || fail "a revision beyond the range did not recompute 2033 whole ($(whole))"
+same "a revision beyond the maximum (2033 whole)"
+# withdrawn: the value is gone (it held the maximum)
+both "SELECT dti.set_status((SELECT max(id) FROM dti.submission), 'rejected', 'typing error')"
+both "CALL dti.refresh()"
+same "the maximum's revision rejected"
+# the z-score rule: every revision recomputes the period
+revise "$inside" 2034 A 65
+both "CALL dti.refresh()"
+[ "$(whole)" = 2034 ] || fail "a z-score revision did not recompute 2034 whole ($(whole))"
+same "a z-score revision"
+
+# a correction in a locked period: pending, then applied after the unlock
+both "SELECT dti.lock_period('2033', 'announced')"
+other=$(psql -X -At -d $new -c "SELECT u.code FROM dti.unit u WHERE u.level = 'province' AND u.code <> '$inside'
+	AND EXISTS (SELECT 1 FROM dti.result_scorecard r WHERE r.unit_id = u.id AND r.period = '2033') ORDER BY u.code LIMIT 1")
+revise "$other" 2033 B.1 "$(awk -v v="$(value "$other" 2033 B.1)" 'BEGIN { print v + 1 }')"
+both "CALL dti.refresh()"
+[ "$(psql -X -At -d $new -c "SELECT array_to_string(pending_periods, ',') FROM dti.refresh_log ORDER BY id DESC LIMIT 1")" = 2033 ] ||
+	fail "a correction in a locked period was not left pending"
+same "a correction in a locked period (pending)"
+both "SELECT dti.unlock_period('2033')" "CALL dti.refresh()"
+same "the correction applied after the unlock"
+
+# and a recompute from scratch gives the same
+psql -X -q -v ON_ERROR_STOP=1 -d $new -c "TRUNCATE dti.result_scorecard, dti.result_rank, dti.result_leaf_range" \
+	-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" -c "CALL dti.refresh()" >/dev/null
+same "the current version recomputed from scratch"
+echo "refresh_same_as_060: passed"
