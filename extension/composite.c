@@ -538,14 +538,35 @@ typedef struct ScoringPlan
 {
 	void	   *fw_cache;
 	CompiledFramework *cf;		/* NULL: no plan yet */
-	Pointer		stats_ptr;		/* the statistics datum planned for */
 	LeafStats  *stats;			/* a copy of them (NULL: none given) */
+	char	   *stats_raw;		/* the datum's bytes as given (inline, or a
+								 * pointer to a TOAST value), or NULL */
+	Size		stats_raw_len;
 	const SrRule **rules;		/* per leaf, NULL: the value as given */
 	SrStats    *summary;		/* per leaf */
 	unsigned char *tree;
 	uint32		tree_len;
 	LeafHint	hint;
 } ScoringPlan;
+
+/*
+ * Remember the statistics datum the plan is for: its bytes as given when
+ * they are inline (plain, short or compressed) or a pointer to a TOAST
+ * value, for same_stats.
+ */
+static void
+remember_stats_datum(ScoringPlan *plan, MemoryContext cxt, Pointer raw)
+{
+	if (plan->stats_raw != NULL)
+		pfree(plan->stats_raw);
+	plan->stats_raw = NULL;
+	if (raw != NULL && (!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)))
+	{
+		plan->stats_raw_len = VARSIZE_ANY(raw);
+		plan->stats_raw = MemoryContextAlloc(cxt, plan->stats_raw_len);
+		memcpy(plan->stats_raw, raw, plan->stats_raw_len);
+	}
+}
 
 /* Work out the plan for framework cf and statistics datum d (or none). */
 static void
@@ -591,26 +612,41 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 	if (plan->stats != NULL)
 		pfree(plan->stats);
 	plan->stats = ls == NULL ? NULL : copy_varlena(ls);
-	plan->stats_ptr = raw;
+	remember_stats_datum(plan, cxt, raw);
 	plan->cf = cf;
 	MemoryContextSwitchTo(old);
 }
 
-/* Are the statistics datum d the ones the plan was made for? */
+/*
+ * Are the statistics datum d the ones the plan was made for?  The same
+ * address is not enough: a subquery's result, or a lateral reference, is
+ * freed and copied again for the next row, often at the same address, with
+ * other statistics (those of another period).  The datum's bytes are
+ * compared as they come (compressed, or a pointer to a TOAST value, without
+ * decompressing); in another form, the statistics themselves.
+ */
 static bool
-same_stats(ScoringPlan *plan, Pointer raw, Datum d, bool stats_null)
+same_stats(ScoringPlan *plan, MemoryContext cxt, Pointer raw, Datum d, bool stats_null)
 {
 	LeafStats  *ls;
 
 	if (stats_null || plan->stats == NULL)
 		return stats_null && plan->stats == NULL;
-	if (raw == plan->stats_ptr)
-		return true;
+	if (plan->stats_raw != NULL &&
+		(!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)))
+	{
+		if (VARSIZE_ANY(raw) == plan->stats_raw_len &&
+			memcmp(raw, plan->stats_raw, plan->stats_raw_len) == 0)
+			return true;
+		if (!VARATT_IS_EXTENDED(raw))
+			return false;		/* plain bytes that differ: other statistics */
+	}
 	ls = DatumGetLeafStatsP(d);
 	if (VARSIZE(ls) != VARSIZE(plan->stats) ||
 		memcmp(ls, plan->stats, VARSIZE(ls)) != 0)
 		return false;
-	plan->stats_ptr = raw;
+	/* the same statistics in another form: compare with this one next */
+	remember_stats_datum(plan, cxt, raw);
 	return true;
 }
 
@@ -644,7 +680,8 @@ composite_step(PG_FUNCTION_ARGS)
 	}
 	framework_cached_in(&plan->fw_cache, fcinfo->flinfo->fn_mcxt,
 						PG_GETARG_DATUM(1), &cf);
-	if (plan->cf != cf || !same_stats(plan, raw, PG_GETARG_DATUM(2), stats_null))
+	if (plan->cf != cf ||
+		!same_stats(plan, fcinfo->flinfo->fn_mcxt, raw, PG_GETARG_DATUM(2), stats_null))
 		plan_scoring(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
 					 stats_null ? (Datum) 0 : PG_GETARG_DATUM(2), stats_null);
 	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(3), &plan->hint,
@@ -827,7 +864,8 @@ composite_vector(PG_FUNCTION_ARGS)
 	plan = &vp->plan;
 	framework_cached_in(&plan->fw_cache, fcinfo->flinfo->fn_mcxt,
 						PG_GETARG_DATUM(0), &cf);
-	if (plan->cf != cf || !same_stats(plan, raw, PG_GETARG_DATUM(1), stats_null))
+	if (plan->cf != cf ||
+		!same_stats(plan, fcinfo->flinfo->fn_mcxt, raw, PG_GETARG_DATUM(1), stats_null))
 		plan_scoring(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
 					 stats_null ? (Datum) 0 : PG_GETARG_DATUM(1), stats_null);
 	if (PG_ARGISNULL(2))

@@ -112,6 +112,15 @@ BEGIN
 	RETURNING id INTO run;
 	PERFORM dti.compute_scorecards(publish.period, fw, NULL, run);
 	PERFORM dti.compute_ranks(publish.period, fw, NULL);
+	-- The ranges of min-max and best leaves stored by the last refresh
+	-- (dti.result_leaf_range) are those of the values it scored; this
+	-- recompute took in the changes queued since, which may have moved
+	-- them.  They are dropped: the next revision of the period recomputes
+	-- it whole and stores them anew, rather than re-scoring one unit
+	-- against ranges that are no longer the values'.
+	DELETE FROM dti.result_leaf_range g
+	WHERE g.period = publish.period
+	  AND g.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = publish.level);
 	SELECT count(*) INTO n_units FROM dti.result_scorecard r WHERE r.period = publish.period AND r.framework_id = fw;
 	IF n_units = 0 THEN
 		RAISE EXCEPTION 'nothing to publish: no verified value of level % in %', publish.level, publish.period
