@@ -90,3 +90,131 @@ BEGIN
 	WHERE id = run;
 	RETURN pub;
 END $$;
+
+-- Part issue-rv2: dti.verify_load() and dti.verify_unit() raise
+-- no_data_found for a load, unit code or period that does not exist,
+-- instead of returning 0 as if nothing were left to verify.
+------------------------------------------------------------------------------
+
+CREATE FUNCTION dti.check_status_where(load_id bigint, unit_code text, period text)
+RETURNS void
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	IF check_status_where.load_id IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.load l WHERE l.id = check_status_where.load_id) THEN
+		RAISE EXCEPTION 'load % does not exist', check_status_where.load_id
+			USING ERRCODE = 'no_data_found',
+				DETAIL = 'dti.load has no such row that you may read.',
+				HINT = 'dti.load lists the loads; its id is the one dti.load_staging() returned.';
+	END IF;
+	IF check_status_where.unit_code IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = btrim(check_status_where.unit_code)) THEN
+		RAISE EXCEPTION 'unknown unit code "%"', check_status_where.unit_code
+			USING ERRCODE = 'no_data_found',
+				DETAIL = 'No unit in dti.unit has this code.',
+				HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name, date) finds it by name on a date of the period.';
+	END IF;
+	IF check_status_where.period IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = btrim(check_status_where.period)) THEN
+		RAISE EXCEPTION 'unknown period "%"', check_status_where.period
+			USING ERRCODE = 'no_data_found',
+				DETAIL = 'dti.period has no such label.',
+				HINT = 'Write the period as 2024, 2024-Q1 or 2024-03, as in dti.period.';
+	END IF;
+END $$;
+COMMENT ON FUNCTION dti.check_status_where(bigint, text, text) IS
+	'Internal to dti.verify_load and dti.verify_unit: raises no_data_found for a load, unit code or period that does not exist';
+
+-- Verification in bulk: one status event per revision, in one statement.
+-- It acts on the revisions that match and are the newest of their unit,
+-- period and indicator, and whose status (the newest event, else the initial
+-- status) waits for the verifier.  When the revisions that match are most of
+-- those since the oldest of them (a recent load), the revisions since then
+-- and the statuses of the range of ids of the matches are read once each,
+-- with hash joins only (the statistics of a table that just grew may count a
+-- few rows where there are thousands, and a nested loop over them would read
+-- one side once per row of the other).  Otherwise (a unit and period, an old
+-- load: revisions spread over the history) with an index probe per revision
+-- that matches.
+CREATE OR REPLACE FUNCTION dti.set_status_where(load_id bigint, unit_code text, period text, status text, reason text)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	n bigint;
+	lo bigint;
+	hi bigint;
+	n_match bigint;
+	nestloop text;
+BEGIN
+	IF set_status_where.status NOT IN ('verified', 'rejected') THEN
+		RAISE EXCEPTION 'status "%" is not verified or rejected', set_status_where.status
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF set_status_where.status = 'rejected' AND nullif(btrim(set_status_where.reason), '') IS NULL THEN
+		RAISE EXCEPTION 'a rejection needs a reason'
+			USING ERRCODE = 'check_violation', HINT = 'Give it as the last argument.';
+	END IF;
+	SELECT min(s.id), max(s.id), count(*) INTO lo, hi, n_match
+	FROM dti.submission s
+	WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period));
+	IF lo IS NULL THEN
+		PERFORM dti.check_status_where(set_status_where.load_id, set_status_where.unit_code, set_status_where.period);
+		RETURN 0;
+	END IF;
+	IF (SELECT max(x.id) FROM dti.submission x) - lo < 8 * n_match THEN
+		nestloop := current_setting('enable_nestloop');
+		PERFORM set_config('enable_nestloop', 'off', true);
+		EXECUTE format($q$
+			INSERT INTO dti.submission_status (submission_id, status, reason)
+			SELECT s.id, $4, $5
+			FROM dti.submission s
+			LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+					   FROM dti.submission_status t
+					   WHERE t.submission_id BETWEEN %1$s AND %2$s
+					   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
+			WHERE s.id BETWEEN %1$s AND %2$s
+			  AND ($1 IS NULL OR s.load_id = $1)
+			  AND ($2 IS NULL OR s.unit_code = btrim($2))
+			  AND ($3 IS NULL OR s.period = btrim($3))
+			  AND (coalesce(st.status, s.status) = 'submitted' OR ($4 = 'rejected' AND st.status = 'verified'))
+			  AND NOT EXISTS (SELECT 1 FROM dti.submission x
+							  WHERE x.id > %1$s AND x.unit_id = s.unit_id AND x.period = s.period
+								AND x.indicator = s.indicator AND x.id > s.id)
+			ORDER BY s.id$q$, lo, hi)
+		USING set_status_where.load_id, set_status_where.unit_code, set_status_where.period,
+			  set_status_where.status, set_status_where.reason;
+		GET DIAGNOSTICS n = ROW_COUNT;
+		PERFORM set_config('enable_nestloop', nestloop, true);
+		RETURN n;
+	ELSE
+		INSERT INTO dti.submission_status (submission_id, status, reason)
+		SELECT s.id, set_status_where.status, set_status_where.reason
+		FROM dti.submission s
+		LEFT JOIN (SELECT DISTINCT ON (t.submission_id) t.submission_id, t.status
+				   FROM dti.submission_status t
+				   WHERE t.submission_id IN (SELECT x.id FROM dti.submission x
+											 WHERE (set_status_where.load_id IS NULL OR x.load_id = set_status_where.load_id)
+											   AND (set_status_where.unit_code IS NULL OR x.unit_code = btrim(set_status_where.unit_code))
+											   AND (set_status_where.period IS NULL OR x.period = btrim(set_status_where.period)))
+				   ORDER BY t.submission_id, t.id DESC) st ON st.submission_id = s.id
+		WHERE (set_status_where.load_id IS NULL OR s.load_id = set_status_where.load_id)
+		  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
+		  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period))
+		  AND (coalesce(st.status, s.status) = 'submitted'
+			   OR (set_status_where.status = 'rejected' AND st.status = 'verified'))
+		  AND NOT EXISTS (SELECT 1 FROM dti.submission n
+						  WHERE n.unit_id = s.unit_id AND n.period = s.period AND n.indicator = s.indicator AND n.id > s.id)
+		ORDER BY s.id;
+	END IF;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END $$;
+COMMENT ON FUNCTION dti.set_status_where(bigint, text, text, text, text) IS
+	'Internal: the status change of dti.verify_load and dti.verify_unit for the current revisions that match (NULL matches all)';
+ALTER FUNCTION dti.set_status_where(bigint, text, text, text, text) SET jit = off;
+REVOKE EXECUTE ON FUNCTION dti.check_status_where(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.check_status_where(bigint, text, text) TO dti_verifier;

@@ -583,6 +583,38 @@ END $$;
 COMMENT ON FUNCTION dti.withdraw_load(bigint, text) IS
 	'Withdraws every revision of one of the caller''s loads (status withdrawn, with the reason), refused once a verifier has verified or rejected any of them; returns the number of revisions withdrawn';
 
+-- When no revision matches, a load, unit or period that does not exist is
+-- an error (a typing mistake must not pass for "nothing left to verify").
+CREATE FUNCTION dti.check_status_where(load_id bigint, unit_code text, period text)
+RETURNS void
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	IF check_status_where.load_id IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.load l WHERE l.id = check_status_where.load_id) THEN
+		RAISE EXCEPTION 'load % does not exist', check_status_where.load_id
+			USING ERRCODE = 'no_data_found',
+				DETAIL = 'dti.load has no such row that you may read.',
+				HINT = 'dti.load lists the loads; its id is the one dti.load_staging() returned.';
+	END IF;
+	IF check_status_where.unit_code IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = btrim(check_status_where.unit_code)) THEN
+		RAISE EXCEPTION 'unknown unit code "%"', check_status_where.unit_code
+			USING ERRCODE = 'no_data_found',
+				DETAIL = 'No unit in dti.unit has this code.',
+				HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name, date) finds it by name on a date of the period.';
+	END IF;
+	IF check_status_where.period IS NOT NULL
+	   AND NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = btrim(check_status_where.period)) THEN
+		RAISE EXCEPTION 'unknown period "%"', check_status_where.period
+			USING ERRCODE = 'no_data_found',
+				DETAIL = 'dti.period has no such label.',
+				HINT = 'Write the period as 2024, 2024-Q1 or 2024-03, as in dti.period.';
+	END IF;
+END $$;
+COMMENT ON FUNCTION dti.check_status_where(bigint, text, text) IS
+	'Internal to dti.verify_load and dti.verify_unit: raises no_data_found for a load, unit code or period that does not exist';
+
 -- Verification in bulk: one status event per revision, in one statement.
 -- It acts on the revisions that match and are the newest of their unit,
 -- period and indicator, and whose status (the newest event, else the initial
@@ -619,6 +651,7 @@ BEGIN
 	  AND (set_status_where.unit_code IS NULL OR s.unit_code = btrim(set_status_where.unit_code))
 	  AND (set_status_where.period IS NULL OR s.period = btrim(set_status_where.period));
 	IF lo IS NULL THEN
+		PERFORM dti.check_status_where(set_status_where.load_id, set_status_where.unit_code, set_status_where.period);
 		RETURN 0;
 	END IF;
 	IF (SELECT max(x.id) FROM dti.submission x) - lo < 8 * n_match THEN

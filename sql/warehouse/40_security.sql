@@ -243,8 +243,10 @@ GRANT EXECUTE ON FUNCTION dti.grant_unit(name, text), dti.revoke_unit(name, text
 	dti.load_boundaries(text, jsonb, date, text, text), dti.dissolve_boundaries(text, text, date) TO dti_admin;
 REVOKE EXECUTE ON FUNCTION dti.load_staging(text), dti.set_status(bigint, text, text),
 	dti.withdraw_load(bigint, text), dti.set_status_where(bigint, text, text, text, text),
-	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) FROM PUBLIC;
+	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text),
+	dti.check_status_where(bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.load_staging(text), dti.withdraw_load(bigint, text) TO dti_loader;
 GRANT EXECUTE ON FUNCTION dti.set_status(bigint, text, text) TO dti_loader, dti_verifier;
 GRANT EXECUTE ON FUNCTION dti.set_status_where(bigint, text, text, text, text),
-	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text) TO dti_verifier;
+	dti.verify_load(bigint, text, text), dti.verify_unit(text, text, text, text),
+	dti.check_status_where(bigint, text, text) TO dti_verifier;

@@ -10,7 +10,7 @@
 -- each bulk statement queued what its events name.  A statement with one
 -- refused event changes nothing.
 BEGIN;
-SELECT plan(59);
+SELECT plan(63);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -288,6 +288,21 @@ SELECT results_eq($$SELECT * FROM dti.current_value ORDER BY 1, 2, 3$$, $$SELECT
 	'6. current values = the history resolved');
 SELECT is((SELECT count(*) FROM dti.refresh_queue WHERE id > (SELECT queued FROM mark WHERE step = '6')), 0::bigint,
 	'6. nothing was queued');
+
+-- 7. as a verifier (a new LOGIN member of dti_verifier, nothing else): a
+-- load, unit or period that does not exist is an error, not "0 verified";
+-- an existing load with nothing left waiting verifies 0
+CREATE ROLE bulk_status_verifier LOGIN IN ROLE dti_verifier;
+SELECT code AS unit1 FROM side WHERE bulk AND n = 1 \gset
+SET LOCAL ROLE bulk_status_verifier;
+SELECT throws_ok(format('SELECT dti.verify_load(%s)', (SELECT max(id) + 1000 FROM dti.load)),
+	'P0002', format('load %s does not exist', (SELECT max(id) + 1000 FROM dti.load)), '7. verify_load of a load that does not exist');
+SELECT throws_ok($$SELECT dti.verify_unit('zz', '2031')$$,
+	'P0002', 'unknown unit code "zz"', '7. verify_unit of a unit code that does not exist');
+SELECT throws_ok(format('SELECT dti.verify_unit(%L, %L)', :'unit1', '2031-13'),
+	'P0002', 'unknown period "2031-13"', '7. verify_unit of a period that does not exist');
+SELECT is(dti.verify_load(:l1b), 0::bigint, '7. verify_load of a load with nothing left waiting verifies 0');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
