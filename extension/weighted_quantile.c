@@ -30,6 +30,11 @@
  * q is an argument of every row: it must be the same for all rows of a
  * group and lie in [0, 1].
  *
+ * Since dti 0.11.0 the aggregates keep their state in the type
+ * weighted_quantile_state (the end of this file), so that Citus splits
+ * them into partial states on the workers; the functions over internal
+ * states remain for the install scripts of earlier versions.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -37,6 +42,7 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
@@ -538,4 +544,385 @@ weighted_quantile_final(PG_FUNCTION_ARGS)
 	if (state->equal_weights)
 		PG_RETURN_FLOAT8(quantile_equal_weights(state->pairs, state->n, state->q));
 	PG_RETURN_FLOAT8(quantile_weighted(state->pairs, state->n, state->q));
+}
+
+/*
+ * The type weighted_quantile_state: the state of weighted_quantile and
+ * weighted_median as a value of its own (not internal), so that Citus runs
+ * the aggregates in two steps, partial states on the workers combined on
+ * the coordinator, and parallel workers hand their states over without
+ * serialize functions.  A varlena whose pairs array has room for more
+ * pairs than it holds (its capacity is what VARSIZE leaves after the
+ * header): the transition and combine functions append in place when an
+ * aggregate calls them (AggCheckCallContext); when the room is used up they
+ * return a copy twice as large, made in the current memory context, which
+ * the executor moves into the aggregate's context (freeing the old one).
+ * Binary form: wq_wire_encode_header (weighted_agg_core.c), pairs sorted;
+ * text form: the binary form in hexadecimal; both inputs check every byte.
+ */
+typedef struct WqDatum
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int32		flags;			/* WQ_FLAG_EQUAL_WEIGHTS, WQ_FLAG_SORTED */
+	double		q;				/* the quantile asked for */
+	double		first_w;		/* the first weight kept (0 while none) */
+	int64		n;				/* pairs kept (weight > 0) */
+	WeightedPair pairs[FLEXIBLE_ARRAY_MEMBER];
+} WqDatum;
+
+#define WQD_HEADER offsetof(WqDatum, pairs)
+/* the most pairs a state can hold: its varlena within 1 GB */
+#define WQD_MAX_PAIRS ((int64) ((MaxAllocSize - WQD_HEADER) / sizeof(WeightedPair)))
+
+PG_FUNCTION_INFO_V1(weighted_quantile_state_in);
+PG_FUNCTION_INFO_V1(weighted_quantile_state_out);
+PG_FUNCTION_INFO_V1(weighted_quantile_state_recv);
+PG_FUNCTION_INFO_V1(weighted_quantile_state_send);
+PG_FUNCTION_INFO_V1(wq_state_quantile_step);
+PG_FUNCTION_INFO_V1(wq_state_median_step);
+PG_FUNCTION_INFO_V1(wq_state_combine);
+PG_FUNCTION_INFO_V1(wq_state_final);
+
+static inline int64
+wqd_capacity(const WqDatum *d)
+{
+	return (int64) ((VARSIZE(d) - WQD_HEADER) / sizeof(WeightedPair));
+}
+
+/* A new state for quantile q with room for capacity pairs, in the current context. */
+static WqDatum *
+wqd_new(double q, int64 capacity)
+{
+	WqDatum    *d;
+
+	capacity = Max(capacity, WQ_INITIAL_CAPACITY);
+	d = (WqDatum *) palloc(WQD_HEADER + capacity * sizeof(WeightedPair));
+	SET_VARSIZE(d, WQD_HEADER + capacity * sizeof(WeightedPair));
+	d->flags = WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED;
+	d->q = q;
+	d->first_w = 0.0;
+	d->n = 0;
+	return d;
+}
+
+/* Reports a group of more pairs than a state can hold. */
+static void
+wqd_too_many(int64 need)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("too many rows for weighted_quantile"),
+			 errdetail("A group can hold at most %lld rows with a positive weight; this one needs %lld.",
+					   (long long) WQD_MAX_PAIRS, (long long) need)));
+}
+
+/*
+ * d with room for need pairs: d itself when it has it, else a copy with
+ * at least twice its capacity, in the current context.
+ */
+static WqDatum *
+wqd_reserve(WqDatum *d, int64 need)
+{
+	int64		capacity = wqd_capacity(d);
+	WqDatum    *bigger;
+
+	if (need <= capacity)
+		return d;
+	if (need > WQD_MAX_PAIRS)
+		wqd_too_many(need);
+	capacity = Max(capacity, WQ_INITIAL_CAPACITY);
+	while (capacity < need)
+		capacity = Min(2 * capacity, WQD_MAX_PAIRS);
+	bigger = wqd_new(d->q, capacity);
+	memcpy(bigger, d, WQD_HEADER + d->n * sizeof(WeightedPair));
+	SET_VARSIZE(bigger, WQD_HEADER + capacity * sizeof(WeightedPair));
+	return bigger;
+}
+
+/* The state in arg 0 ready to be changed (a copy outside an aggregate), or NULL. */
+static WqDatum *
+wqd_for_update(FunctionCallInfo fcinfo)
+{
+	return (WqDatum *) dti_state_for_update(fcinfo);
+}
+
+/*
+ * The transition of both aggregates on weighted_quantile_state: the
+ * checks of wq_accumulate, then the pair appended in place.
+ */
+static inline Datum
+wqd_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q, const char *aggname)
+{
+	WqDatum    *d = wqd_for_update(fcinfo);
+	double		x;
+	double		w;
+
+	if (d == NULL || unlikely(q_isnull || q != d->q))
+	{
+		check_quantile(q_isnull, q);
+		if (d == NULL)
+			d = wqd_new(q, WQ_INITIAL_CAPACITY);
+		else
+			report_quantile_changed(d->q, q);
+	}
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(d);
+	x = PG_GETARG_FLOAT8(1);
+	w = PG_GETARG_FLOAT8(2);
+	wagg_check_row(x, w, aggname);
+	if (w == 0.0)
+		PG_RETURN_POINTER(d);
+
+	if (unlikely(d->n >= wqd_capacity(d)))
+		d = wqd_reserve(d, d->n + 1);
+	if (d->n == 0)
+		d->first_w = w;
+	else if (w != d->first_w)
+		d->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
+	d->pairs[d->n].x = x;
+	d->pairs[d->n].w = w;
+	d->n++;
+	d->flags &= ~WQ_FLAG_SORTED;
+	PG_RETURN_POINTER(d);
+}
+
+/* wq_state_quantile_step(state, x, w, q): transition of weighted_quantile. */
+Datum
+wq_state_quantile_step(PG_FUNCTION_ARGS)
+{
+	bool		q_isnull = PG_ARGISNULL(3);
+
+	return wqd_accumulate(fcinfo, q_isnull, q_isnull ? 0.0 : PG_GETARG_FLOAT8(3),
+						  "weighted_quantile");
+}
+
+/* wq_state_median_step(state, x, w): transition of weighted_median. */
+Datum
+wq_state_median_step(PG_FUNCTION_ARGS)
+{
+	return wqd_accumulate(fcinfo, false, 0.5, "weighted_median");
+}
+
+/* A copy of d with room for its pairs only, in the current context. */
+static WqDatum *
+wqd_copy(const WqDatum *d)
+{
+	WqDatum    *c = wqd_new(d->q, d->n);
+
+	memcpy(c, d, WQD_HEADER + d->n * sizeof(WeightedPair));
+	SET_VARSIZE(c, WQD_HEADER + Max(d->n, WQ_INITIAL_CAPACITY) * sizeof(WeightedPair));
+	return c;
+}
+
+/*
+ * Merges the sorted pairs b[0..nb) into the sorted pairs a[0..na), in
+ * place: a has room for na + nb; filled from the end, so that no pair of a
+ * is overwritten before it is placed.
+ */
+static void
+wqd_merge_into(WeightedPair *a, int64 na, const WeightedPair *b, int64 nb)
+{
+	int64		i = na - 1;
+	int64		j = nb - 1;
+	int64		k = na + nb - 1;
+
+	while (j >= 0)
+	{
+		if (i >= 0 && wq_compare_pairs(&a[i], &b[j]) > 0)
+			a[k--] = a[i--];
+		else
+			a[k--] = b[j--];
+		if ((k & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * wq_state_combine(a, b): the pairs of b added to a, in place under an
+ * aggregate (a copy when a has no room left): merged when both are sorted,
+ * otherwise appended.  A copy of b when a is NULL.
+ */
+Datum
+wq_state_combine(PG_FUNCTION_ARGS)
+{
+	WqDatum    *a;
+	WqDatum    *b;
+	bool		sorted;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
+	b = (WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(wqd_copy(b));
+	a = wqd_for_update(fcinfo);
+	if (a->q != b->q)
+		report_quantile_changed(a->q, b->q);
+	if (b->n == 0)
+		PG_RETURN_POINTER(a);
+	if (a->n + b->n > WQD_MAX_PAIRS)
+		wqd_too_many(a->n + b->n);
+	a = wqd_reserve(a, a->n + b->n);
+	if (a->n == 0)
+		a->first_w = b->first_w;
+	if (!((a->flags & WQ_FLAG_EQUAL_WEIGHTS) && (b->flags & WQ_FLAG_EQUAL_WEIGHTS) &&
+		  a->first_w == b->first_w))
+		a->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
+	sorted = (a->flags & WQ_FLAG_SORTED) && (b->flags & WQ_FLAG_SORTED);
+	if (sorted)
+		wqd_merge_into(a->pairs, a->n, b->pairs, b->n);
+	else
+	{
+		memcpy(a->pairs + a->n, b->pairs, b->n * sizeof(WeightedPair));
+		a->flags &= ~WQ_FLAG_SORTED;
+	}
+	a->n += b->n;
+	PG_RETURN_POINTER(a);
+}
+
+/*
+ * wq_state_final(state): the quantile, as weighted_quantile_final computes
+ * it.  Sorts the pairs in place under an aggregate (a copy outside one):
+ * that reorders the state without changing what it holds, hence
+ * FINALFUNC_MODIFY = SHAREABLE.
+ */
+Datum
+wq_state_final(PG_FUNCTION_ARGS)
+{
+	WqDatum    *d = (WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+
+	if (d->n == 0)
+		PG_RETURN_NULL();
+	if (!(d->flags & WQ_FLAG_SORTED))
+	{
+		d = wqd_for_update(fcinfo);
+		sort_weighted_pairs(d->pairs, d->n);
+		d->flags |= WQ_FLAG_SORTED;
+	}
+	if (d->n == 1)
+		PG_RETURN_FLOAT8(d->pairs[0].x);
+	if (d->flags & WQ_FLAG_EQUAL_WEIGHTS)
+		PG_RETURN_FLOAT8(quantile_equal_weights(d->pairs, d->n, d->q));
+	PG_RETURN_FLOAT8(quantile_weighted(d->pairs, d->n, d->q));
+}
+
+/*
+ * The binary form of d, its pairs sorted (a sorted copy when d's are not),
+ * as a bytea.
+ */
+static bytea *
+wqd_encode(const WqDatum *d)
+{
+	const WeightedPair *pairs = d->pairs;
+	WqHeader	h;
+	bytea	   *out;
+	int64		from;
+
+	if (d->n > (int64) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair)))
+		wqd_too_many(d->n);
+	if (!(d->flags & WQ_FLAG_SORTED))
+	{
+		WeightedPair *copy = palloc(Max(d->n, 1) * sizeof(WeightedPair));
+
+		memcpy(copy, d->pairs, d->n * sizeof(WeightedPair));
+		sort_weighted_pairs(copy, d->n);
+		pairs = copy;
+	}
+	h.flags = (unsigned char) (d->flags | WQ_FLAG_SORTED);
+	h.q = d->q;
+	h.first_w = d->first_w;
+	h.n = d->n;
+	out = (bytea *) palloc(VARHDRSZ + WQ_SERIAL_HEADER + d->n * sizeof(WeightedPair));
+	SET_VARSIZE(out, VARHDRSZ + WQ_SERIAL_HEADER + d->n * sizeof(WeightedPair));
+	wq_wire_encode_header(&h, (unsigned char *) VARDATA(out));
+	for (from = 0; from < d->n; from += WQ_INTERRUPT_INTERVAL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		wq_wire_encode_pairs(pairs, from, Min(d->n, from + WQ_INTERRUPT_INTERVAL),
+							 (unsigned char *) VARDATA(out));
+	}
+	return out;
+}
+
+/* The state of the binary form bytes[0..len), checked byte by byte. */
+static WqDatum *
+wqd_decode(const unsigned char *bytes, size_t len)
+{
+	WqHeader	h;
+	const char *problem;
+	WqDatum    *d;
+	int64		from;
+	int64		bad = 0;
+
+	problem = wq_wire_decode_header(bytes, len, &h);
+	if (problem != NULL)
+		dti_state_bad_input("weighted_quantile_state", problem);
+	if (h.n > WQD_MAX_PAIRS)
+		wqd_too_many(h.n);
+	d = wqd_new(h.q, h.n);
+	d->flags = h.flags;
+	d->first_w = h.first_w;
+	d->n = h.n;
+	for (from = 0; from < h.n; from += WQ_INTERRUPT_INTERVAL)
+	{
+		int64		to = Min(h.n, from + WQ_INTERRUPT_INTERVAL);
+
+		CHECK_FOR_INTERRUPTS();
+		wq_wire_decode_pairs(bytes, from, to, d->pairs);
+		problem = wq_state_check_pairs(d->pairs, from, to, &h, &bad);
+		if (problem != NULL)
+			dti_state_bad_input("weighted_quantile_state",
+								psprintf("Pair %lld: %s", (long long) bad + 1, problem));
+	}
+	return d;
+}
+
+/* Text input: the hexadecimal form weighted_quantile_state_out writes. */
+Datum
+weighted_quantile_state_in(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	unsigned char *bytes = dti_state_hex_in(PG_GETARG_CSTRING(0), "weighted_quantile_state", &len);
+
+	PG_RETURN_POINTER(wqd_decode(bytes, len));
+}
+
+/* Text output: the binary form in hexadecimal. */
+Datum
+weighted_quantile_state_out(PG_FUNCTION_ARGS)
+{
+	WqDatum    *d = (WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	bytea	   *b = wqd_encode(d);
+
+	if (VARSIZE(b) - VARHDRSZ > (MaxAllocSize - 1) / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("weighted_quantile_state too large for its text form"),
+				 errdetail("The state holds %lld pairs; its text form would exceed 1 GB.",
+						   (long long) d->n),
+				 errhint("Use the binary form (weighted_quantile_state_send).")));
+	PG_RETURN_CSTRING(dti_state_hex_out((const unsigned char *) VARDATA(b),
+										VARSIZE(b) - VARHDRSZ));
+}
+
+/* Binary input: the whole message is the binary form, checked byte by byte. */
+Datum
+weighted_quantile_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	const char *bytes = pq_getmsgbytes(buf, len);
+
+	PG_RETURN_POINTER(wqd_decode((const unsigned char *) bytes, len));
+}
+
+/* Binary output: the header and the pairs, sorted, in network byte order. */
+Datum
+weighted_quantile_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(wqd_encode((WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0))));
 }
