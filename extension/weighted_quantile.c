@@ -45,6 +45,7 @@
 #include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 
@@ -551,14 +552,19 @@ weighted_quantile_final(PG_FUNCTION_ARGS)
  * weighted_median as a value of its own (not internal), so that Citus runs
  * the aggregates in two steps, partial states on the workers combined on
  * the coordinator, and parallel workers hand their states over without
- * serialize functions.  A varlena whose pairs array has room for more
- * pairs than it holds (its capacity is what VARSIZE leaves after the
- * header): the transition and combine functions append in place when an
- * aggregate calls them (AggCheckCallContext); when the room is used up they
- * return a copy twice as large, made in the current memory context, which
- * the executor moves into the aggregate's context (freeing the old one).
- * Binary form: wq_wire_encode_header (weighted_agg_core.c), pairs sorted;
- * text form: the binary form in hexadecimal; both inputs check every byte.
+ * serialize functions.
+ *
+ * Under an aggregate the state is an expanded object (utils/expandeddatum.h)
+ * in a memory context of its own, a child of the aggregate's: the
+ * transition and combine functions append to its pairs array in place,
+ * growing it by doubling, and the executor keeps the object without copying
+ * it.  Its flat form (WqDatum) is what is stored and what parallel workers
+ * hand to the leader: flattening sorts the pairs first (that reorders the
+ * state without changing what it holds), so that the workers share the
+ * sorting and the leader merges sorted runs in linear time, as the
+ * serialize function of the internal state did.  Binary form:
+ * wq_wire_encode_header (weighted_agg_core.c), pairs sorted; text form:
+ * the binary form in hexadecimal; both inputs check every byte.
  */
 typedef struct WqDatum
 {
@@ -571,8 +577,31 @@ typedef struct WqDatum
 } WqDatum;
 
 #define WQD_HEADER offsetof(WqDatum, pairs)
-/* the most pairs a state can hold: its varlena within 1 GB */
+/* the most pairs a state can hold: its flat form within 1 GB */
 #define WQD_MAX_PAIRS ((int64) ((MaxAllocSize - WQD_HEADER) / sizeof(WeightedPair)))
+
+/* The state as an expanded object. */
+typedef struct WqExpanded
+{
+	ExpandedObjectHeader hdr;
+	int32		flags;
+	double		q;
+	double		first_w;
+	int64		n;
+	int64		capacity;
+	WeightedPair *pairs;		/* in hdr.eoh_context */
+} WqExpanded;
+
+/* What a reader needs of a state, flat or expanded. */
+typedef struct WqView
+{
+	int32		flags;
+	double		q;
+	double		first_w;
+	int64		n;
+	WeightedPair *pairs;
+	WqExpanded *x;				/* the expanded object, or NULL */
+} WqView;
 
 PG_FUNCTION_INFO_V1(weighted_quantile_state_in);
 PG_FUNCTION_INFO_V1(weighted_quantile_state_out);
@@ -583,31 +612,9 @@ PG_FUNCTION_INFO_V1(wq_state_median_step);
 PG_FUNCTION_INFO_V1(wq_state_combine);
 PG_FUNCTION_INFO_V1(wq_state_final);
 
-static inline int64
-wqd_capacity(const WqDatum *d)
-{
-	return (int64) ((VARSIZE(d) - WQD_HEADER) / sizeof(WeightedPair));
-}
-
-/* A new state for quantile q with room for capacity pairs, in the current context. */
-static WqDatum *
-wqd_new(double q, int64 capacity)
-{
-	WqDatum    *d;
-
-	capacity = Max(capacity, WQ_INITIAL_CAPACITY);
-	d = (WqDatum *) palloc(WQD_HEADER + capacity * sizeof(WeightedPair));
-	SET_VARSIZE(d, WQD_HEADER + capacity * sizeof(WeightedPair));
-	d->flags = WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED;
-	d->q = q;
-	d->first_w = 0.0;
-	d->n = 0;
-	return d;
-}
-
 /* Reports a group of more pairs than a state can hold. */
 static void
-wqd_too_many(int64 need)
+wq_too_many(int64 need)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
@@ -616,34 +623,156 @@ wqd_too_many(int64 need)
 					   (long long) WQD_MAX_PAIRS, (long long) need)));
 }
 
-/*
- * d with room for need pairs: d itself when it has it, else a copy with
- * at least twice its capacity, in the current context.
- */
-static WqDatum *
-wqd_reserve(WqDatum *d, int64 need)
+/* Sorts the pairs of an expanded state once. */
+static void
+wqx_sort(WqExpanded *x)
 {
-	int64		capacity = wqd_capacity(d);
-	WqDatum    *bigger;
-
-	if (need <= capacity)
-		return d;
-	if (need > WQD_MAX_PAIRS)
-		wqd_too_many(need);
-	capacity = Max(capacity, WQ_INITIAL_CAPACITY);
-	while (capacity < need)
-		capacity = Min(2 * capacity, WQD_MAX_PAIRS);
-	bigger = wqd_new(d->q, capacity);
-	memcpy(bigger, d, WQD_HEADER + d->n * sizeof(WeightedPair));
-	SET_VARSIZE(bigger, WQD_HEADER + capacity * sizeof(WeightedPair));
-	return bigger;
+	if (!(x->flags & WQ_FLAG_SORTED))
+	{
+		sort_weighted_pairs(x->pairs, x->n);
+		x->flags |= WQ_FLAG_SORTED;
+	}
 }
 
-/* The state in arg 0 ready to be changed (a copy outside an aggregate), or NULL. */
-static WqDatum *
-wqd_for_update(FunctionCallInfo fcinfo)
+/* Flattening: the pairs sorted first, then as many bytes as they need. */
+static Size
+wqx_get_flat_size(ExpandedObjectHeader *eohptr)
 {
-	return (WqDatum *) dti_state_for_update(fcinfo);
+	WqExpanded *x = (WqExpanded *) eohptr;
+
+	wqx_sort(x);
+	return WQD_HEADER + x->n * sizeof(WeightedPair);
+}
+
+static void
+wqx_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	WqExpanded *x = (WqExpanded *) eohptr;
+	WqDatum    *d = (WqDatum *) result;
+
+	Assert(allocated_size == WQD_HEADER + x->n * sizeof(WeightedPair));
+	memset(d, 0, WQD_HEADER);
+	SET_VARSIZE(d, allocated_size);
+	d->flags = x->flags;
+	d->q = x->q;
+	d->first_w = x->first_w;
+	d->n = x->n;
+	memcpy(d->pairs, x->pairs, x->n * sizeof(WeightedPair));
+}
+
+static const ExpandedObjectMethods wqx_methods = {
+	wqx_get_flat_size,
+	wqx_flatten_into
+};
+
+/*
+ * A new expanded state for quantile q with room for capacity pairs, in a
+ * context of its own under parent.
+ */
+static WqExpanded *
+wqx_new(MemoryContext parent, double q, int64 capacity)
+{
+	MemoryContext ctx = AllocSetContextCreate(parent, "weighted_quantile_state",
+											  ALLOCSET_SMALL_SIZES);
+	WqExpanded *x = (WqExpanded *) MemoryContextAlloc(ctx, sizeof(WqExpanded));
+
+	EOH_init_header(&x->hdr, &wqx_methods, ctx);
+	x->flags = WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED;
+	x->q = q;
+	x->first_w = 0.0;
+	x->n = 0;
+	x->capacity = Max(capacity, WQ_INITIAL_CAPACITY);
+	x->pairs = (WeightedPair *) MemoryContextAlloc(ctx, x->capacity * sizeof(WeightedPair));
+	return x;
+}
+
+/* Room for need pairs, doubling the array. */
+static void
+wqx_reserve(WqExpanded *x, int64 need)
+{
+	int64		capacity = x->capacity;
+
+	if (need <= capacity)
+		return;
+	if (need > WQD_MAX_PAIRS)
+		wq_too_many(need);
+	while (capacity < need)
+		capacity = Min(2 * capacity, WQD_MAX_PAIRS);
+	x->pairs = (WeightedPair *) repalloc(x->pairs, capacity * sizeof(WeightedPair));
+	x->capacity = capacity;
+}
+
+/* The state d, flat or expanded, as a view (a flat one detoasted). */
+static void
+wq_view(Datum d, WqView *v)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		WqExpanded *x = (WqExpanded *) DatumGetEOHP(d);
+
+		Assert(x->hdr.eoh_methods == &wqx_methods);
+		v->flags = x->flags;
+		v->q = x->q;
+		v->first_w = x->first_w;
+		v->n = x->n;
+		v->pairs = x->pairs;
+		v->x = x;
+	}
+	else
+	{
+		WqDatum    *f = (WqDatum *) PG_DETOAST_DATUM(d);
+
+		v->flags = f->flags;
+		v->q = f->q;
+		v->first_w = f->first_w;
+		v->n = f->n;
+		v->pairs = f->pairs;
+		v->x = NULL;
+	}
+}
+
+/* An expanded copy of the state v (room for extra more pairs) under parent. */
+static WqExpanded *
+wqx_copy(const WqView *v, MemoryContext parent, int64 extra)
+{
+	WqExpanded *x = wqx_new(parent, v->q, v->n + extra);
+
+	x->flags = v->flags;
+	x->first_w = v->first_w;
+	x->n = v->n;
+	memcpy(x->pairs, v->pairs, v->n * sizeof(WeightedPair));
+	return x;
+}
+
+/*
+ * The state in arg 0 ready to be changed, or NULL: under an aggregate the
+ * executor's expanded object itself (a flat state is expanded into a child
+ * of the aggregate's context first); called as a plain function, an
+ * expanded copy in the current context.  *parent is where new states go.
+ */
+static WqExpanded *
+wqx_for_update(FunctionCallInfo fcinfo, MemoryContext *parent)
+{
+	MemoryContext aggcontext;
+	Datum		d;
+	WqView		v;
+
+	if (AggCheckCallContext(fcinfo, &aggcontext))
+		*parent = aggcontext;
+	else
+		*parent = CurrentMemoryContext;
+	if (PG_ARGISNULL(0))
+		return NULL;
+	d = PG_GETARG_DATUM(0);
+	if (*parent == aggcontext && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		WqExpanded *x = (WqExpanded *) DatumGetEOHP(d);
+
+		if (MemoryContextGetParent(x->hdr.eoh_context) == aggcontext)
+			return x;
+	}
+	wq_view(d, &v);
+	return wqx_copy(&v, *parent, 0);
 }
 
 /*
@@ -651,40 +780,39 @@ wqd_for_update(FunctionCallInfo fcinfo)
  * checks of wq_accumulate, then the pair appended in place.
  */
 static inline Datum
-wqd_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q, const char *aggname)
+wqx_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q, const char *aggname)
 {
-	WqDatum    *d = wqd_for_update(fcinfo);
-	double		x;
+	MemoryContext parent;
+	WqExpanded *x = wqx_for_update(fcinfo, &parent);
 	double		w;
 
-	if (d == NULL || unlikely(q_isnull || q != d->q))
+	if (x == NULL || unlikely(q_isnull || q != x->q))
 	{
 		check_quantile(q_isnull, q);
-		if (d == NULL)
-			d = wqd_new(q, WQ_INITIAL_CAPACITY);
+		if (x == NULL)
+			x = wqx_new(parent, q, WQ_INITIAL_CAPACITY);
 		else
-			report_quantile_changed(d->q, q);
+			report_quantile_changed(x->q, q);
 	}
 
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(d);
-	x = PG_GETARG_FLOAT8(1);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
 	w = PG_GETARG_FLOAT8(2);
-	wagg_check_row(x, w, aggname);
+	wagg_check_row(PG_GETARG_FLOAT8(1), w, aggname);
 	if (w == 0.0)
-		PG_RETURN_POINTER(d);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
 
-	if (unlikely(d->n >= wqd_capacity(d)))
-		d = wqd_reserve(d, d->n + 1);
-	if (d->n == 0)
-		d->first_w = w;
-	else if (w != d->first_w)
-		d->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
-	d->pairs[d->n].x = x;
-	d->pairs[d->n].w = w;
-	d->n++;
-	d->flags &= ~WQ_FLAG_SORTED;
-	PG_RETURN_POINTER(d);
+	if (unlikely(x->n >= x->capacity))
+		wqx_reserve(x, x->n + 1);
+	if (x->n == 0)
+		x->first_w = w;
+	else if (w != x->first_w)
+		x->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
+	x->pairs[x->n].x = PG_GETARG_FLOAT8(1);
+	x->pairs[x->n].w = w;
+	x->n++;
+	x->flags &= ~WQ_FLAG_SORTED;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
 }
 
 /* wq_state_quantile_step(state, x, w, q): transition of weighted_quantile. */
@@ -693,7 +821,7 @@ wq_state_quantile_step(PG_FUNCTION_ARGS)
 {
 	bool		q_isnull = PG_ARGISNULL(3);
 
-	return wqd_accumulate(fcinfo, q_isnull, q_isnull ? 0.0 : PG_GETARG_FLOAT8(3),
+	return wqx_accumulate(fcinfo, q_isnull, q_isnull ? 0.0 : PG_GETARG_FLOAT8(3),
 						  "weighted_quantile");
 }
 
@@ -701,18 +829,7 @@ wq_state_quantile_step(PG_FUNCTION_ARGS)
 Datum
 wq_state_median_step(PG_FUNCTION_ARGS)
 {
-	return wqd_accumulate(fcinfo, false, 0.5, "weighted_median");
-}
-
-/* A copy of d with room for its pairs only, in the current context. */
-static WqDatum *
-wqd_copy(const WqDatum *d)
-{
-	WqDatum    *c = wqd_new(d->q, d->n);
-
-	memcpy(c, d, WQD_HEADER + d->n * sizeof(WeightedPair));
-	SET_VARSIZE(c, WQD_HEADER + Max(d->n, WQ_INITIAL_CAPACITY) * sizeof(WeightedPair));
-	return c;
+	return wqx_accumulate(fcinfo, false, 0.5, "weighted_median");
 }
 
 /*
@@ -721,7 +838,7 @@ wqd_copy(const WqDatum *d)
  * is overwritten before it is placed.
  */
 static void
-wqd_merge_into(WeightedPair *a, int64 na, const WeightedPair *b, int64 nb)
+wq_merge_into(WeightedPair *a, int64 na, const WeightedPair *b, int64 nb)
 {
 	int64		i = na - 1;
 	int64		j = nb - 1;
@@ -740,117 +857,128 @@ wqd_merge_into(WeightedPair *a, int64 na, const WeightedPair *b, int64 nb)
 
 /*
  * wq_state_combine(a, b): the pairs of b added to a, in place under an
- * aggregate (a copy when a has no room left): merged when both are sorted,
- * otherwise appended.  A copy of b when a is NULL.
+ * aggregate: merged when both are sorted (partial states from parallel
+ * workers and Citus nodes are), otherwise appended.  A copy of b when a is
+ * NULL.
  */
 Datum
 wq_state_combine(PG_FUNCTION_ARGS)
 {
-	WqDatum    *a;
-	WqDatum    *b;
-	bool		sorted;
+	MemoryContext parent;
+	WqExpanded *a;
+	WqView		b;
 
 	if (PG_ARGISNULL(1))
 	{
 		if (PG_ARGISNULL(0))
 			PG_RETURN_NULL();
-		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+		a = wqx_for_update(fcinfo, &parent);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
 	}
-	b = (WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(1));
-	if (PG_ARGISNULL(0))
-		PG_RETURN_POINTER(wqd_copy(b));
-	a = wqd_for_update(fcinfo);
-	if (a->q != b->q)
-		report_quantile_changed(a->q, b->q);
-	if (b->n == 0)
-		PG_RETURN_POINTER(a);
-	if (a->n + b->n > WQD_MAX_PAIRS)
-		wqd_too_many(a->n + b->n);
-	a = wqd_reserve(a, a->n + b->n);
+	wq_view(PG_GETARG_DATUM(1), &b);
+	a = wqx_for_update(fcinfo, &parent);
+	if (a == NULL)
+	{
+		a = wqx_copy(&b, parent, 0);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
+	}
+	if (a->q != b.q)
+		report_quantile_changed(a->q, b.q);
+	if (b.n == 0)
+		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
+	wqx_reserve(a, a->n + b.n);
 	if (a->n == 0)
-		a->first_w = b->first_w;
-	if (!((a->flags & WQ_FLAG_EQUAL_WEIGHTS) && (b->flags & WQ_FLAG_EQUAL_WEIGHTS) &&
-		  a->first_w == b->first_w))
+		a->first_w = b.first_w;
+	if (!((a->flags & WQ_FLAG_EQUAL_WEIGHTS) && (b.flags & WQ_FLAG_EQUAL_WEIGHTS) &&
+		  a->first_w == b.first_w))
 		a->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
-	sorted = (a->flags & WQ_FLAG_SORTED) && (b->flags & WQ_FLAG_SORTED);
-	if (sorted)
-		wqd_merge_into(a->pairs, a->n, b->pairs, b->n);
+	if ((a->flags & WQ_FLAG_SORTED) && (b.flags & WQ_FLAG_SORTED))
+		wq_merge_into(a->pairs, a->n, b.pairs, b.n);
 	else
 	{
-		memcpy(a->pairs + a->n, b->pairs, b->n * sizeof(WeightedPair));
+		memcpy(a->pairs + a->n, b.pairs, b.n * sizeof(WeightedPair));
 		a->flags &= ~WQ_FLAG_SORTED;
 	}
-	a->n += b->n;
-	PG_RETURN_POINTER(a);
+	a->n += b.n;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
 }
 
 /*
- * wq_state_final(state): the quantile, as weighted_quantile_final computes
- * it.  Sorts the pairs in place under an aggregate (a copy outside one):
- * that reorders the state without changing what it holds, hence
- * FINALFUNC_MODIFY = SHAREABLE.
+ * The pairs of the state v sorted: an expanded state's own array sorted in
+ * place (that reorders the state without changing what it holds, hence
+ * FINALFUNC_MODIFY = SHAREABLE), a flat state's sorted in a copy unless
+ * flagged sorted (flattening sorts, so flat states usually are).
  */
+static const WeightedPair *
+wq_sorted_pairs(WqView *v)
+{
+	WeightedPair *copy;
+
+	if (v->flags & WQ_FLAG_SORTED)
+		return v->pairs;
+	if (v->x != NULL)
+	{
+		wqx_sort(v->x);
+		v->flags = v->x->flags;
+		return v->x->pairs;
+	}
+	copy = palloc(Max(v->n, 1) * sizeof(WeightedPair));
+	memcpy(copy, v->pairs, v->n * sizeof(WeightedPair));
+	sort_weighted_pairs(copy, v->n);
+	return copy;
+}
+
+/* wq_state_final(state): the quantile, as weighted_quantile_final computes it. */
 Datum
 wq_state_final(PG_FUNCTION_ARGS)
 {
-	WqDatum    *d = (WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
+	WqView		v;
+	const WeightedPair *pairs;
 
-	if (d->n == 0)
+	wq_view(PG_GETARG_DATUM(0), &v);
+	if (v.n == 0)
 		PG_RETURN_NULL();
-	if (!(d->flags & WQ_FLAG_SORTED))
-	{
-		d = wqd_for_update(fcinfo);
-		sort_weighted_pairs(d->pairs, d->n);
-		d->flags |= WQ_FLAG_SORTED;
-	}
-	if (d->n == 1)
-		PG_RETURN_FLOAT8(d->pairs[0].x);
-	if (d->flags & WQ_FLAG_EQUAL_WEIGHTS)
-		PG_RETURN_FLOAT8(quantile_equal_weights(d->pairs, d->n, d->q));
-	PG_RETURN_FLOAT8(quantile_weighted(d->pairs, d->n, d->q));
+	pairs = wq_sorted_pairs(&v);
+	if (v.n == 1)
+		PG_RETURN_FLOAT8(pairs[0].x);
+	if (v.flags & WQ_FLAG_EQUAL_WEIGHTS)
+		PG_RETURN_FLOAT8(quantile_equal_weights(pairs, v.n, v.q));
+	PG_RETURN_FLOAT8(quantile_weighted(pairs, v.n, v.q));
 }
 
-/*
- * The binary form of d, its pairs sorted (a sorted copy when d's are not),
- * as a bytea.
- */
+/* The binary form of the state d, its pairs sorted, as a bytea. */
 static bytea *
-wqd_encode(const WqDatum *d)
+wq_encode(Datum d)
 {
-	const WeightedPair *pairs = d->pairs;
+	WqView		v;
+	const WeightedPair *pairs;
 	WqHeader	h;
 	bytea	   *out;
 	int64		from;
 
-	if (d->n > (int64) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair)))
-		wqd_too_many(d->n);
-	if (!(d->flags & WQ_FLAG_SORTED))
-	{
-		WeightedPair *copy = palloc(Max(d->n, 1) * sizeof(WeightedPair));
-
-		memcpy(copy, d->pairs, d->n * sizeof(WeightedPair));
-		sort_weighted_pairs(copy, d->n);
-		pairs = copy;
-	}
-	h.flags = (unsigned char) (d->flags | WQ_FLAG_SORTED);
-	h.q = d->q;
-	h.first_w = d->first_w;
-	h.n = d->n;
-	out = (bytea *) palloc(VARHDRSZ + WQ_SERIAL_HEADER + d->n * sizeof(WeightedPair));
-	SET_VARSIZE(out, VARHDRSZ + WQ_SERIAL_HEADER + d->n * sizeof(WeightedPair));
+	wq_view(d, &v);
+	if (v.n > (int64) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair)))
+		wq_too_many(v.n);
+	pairs = wq_sorted_pairs(&v);
+	h.flags = (unsigned char) (v.flags | WQ_FLAG_SORTED);
+	h.q = v.q;
+	h.first_w = v.first_w;
+	h.n = v.n;
+	out = (bytea *) palloc(VARHDRSZ + WQ_SERIAL_HEADER + v.n * sizeof(WeightedPair));
+	SET_VARSIZE(out, VARHDRSZ + WQ_SERIAL_HEADER + v.n * sizeof(WeightedPair));
 	wq_wire_encode_header(&h, (unsigned char *) VARDATA(out));
-	for (from = 0; from < d->n; from += WQ_INTERRUPT_INTERVAL)
+	for (from = 0; from < v.n; from += WQ_INTERRUPT_INTERVAL)
 	{
 		CHECK_FOR_INTERRUPTS();
-		wq_wire_encode_pairs(pairs, from, Min(d->n, from + WQ_INTERRUPT_INTERVAL),
+		wq_wire_encode_pairs(pairs, from, Min(v.n, from + WQ_INTERRUPT_INTERVAL),
 							 (unsigned char *) VARDATA(out));
 	}
 	return out;
 }
 
-/* The state of the binary form bytes[0..len), checked byte by byte. */
+/* The flat state of the binary form bytes[0..len), checked byte by byte. */
 static WqDatum *
-wqd_decode(const unsigned char *bytes, size_t len)
+wq_decode(const unsigned char *bytes, size_t len)
 {
 	WqHeader	h;
 	const char *problem;
@@ -862,9 +990,12 @@ wqd_decode(const unsigned char *bytes, size_t len)
 	if (problem != NULL)
 		dti_state_bad_input("weighted_quantile_state", problem);
 	if (h.n > WQD_MAX_PAIRS)
-		wqd_too_many(h.n);
-	d = wqd_new(h.q, h.n);
+		wq_too_many(h.n);
+	d = (WqDatum *) palloc(WQD_HEADER + h.n * sizeof(WeightedPair));
+	memset(d, 0, WQD_HEADER);
+	SET_VARSIZE(d, WQD_HEADER + h.n * sizeof(WeightedPair));
 	d->flags = h.flags;
+	d->q = h.q;
 	d->first_w = h.first_w;
 	d->n = h.n;
 	for (from = 0; from < h.n; from += WQ_INTERRUPT_INTERVAL)
@@ -888,22 +1019,21 @@ weighted_quantile_state_in(PG_FUNCTION_ARGS)
 	size_t		len;
 	unsigned char *bytes = dti_state_hex_in(PG_GETARG_CSTRING(0), "weighted_quantile_state", &len);
 
-	PG_RETURN_POINTER(wqd_decode(bytes, len));
+	PG_RETURN_POINTER(wq_decode(bytes, len));
 }
 
 /* Text output: the binary form in hexadecimal. */
 Datum
 weighted_quantile_state_out(PG_FUNCTION_ARGS)
 {
-	WqDatum    *d = (WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0));
-	bytea	   *b = wqd_encode(d);
+	bytea	   *b = wq_encode(PG_GETARG_DATUM(0));
 
 	if (VARSIZE(b) - VARHDRSZ > (MaxAllocSize - 1) / 2)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("weighted_quantile_state too large for its text form"),
 				 errdetail("The state holds %lld pairs; its text form would exceed 1 GB.",
-						   (long long) d->n),
+						   (long long) ((VARSIZE(b) - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair))),
 				 errhint("Use the binary form (weighted_quantile_state_send).")));
 	PG_RETURN_CSTRING(dti_state_hex_out((const unsigned char *) VARDATA(b),
 										VARSIZE(b) - VARHDRSZ));
@@ -917,12 +1047,12 @@ weighted_quantile_state_recv(PG_FUNCTION_ARGS)
 	int			len = buf->len - buf->cursor;
 	const char *bytes = pq_getmsgbytes(buf, len);
 
-	PG_RETURN_POINTER(wqd_decode((const unsigned char *) bytes, len));
+	PG_RETURN_POINTER(wq_decode((const unsigned char *) bytes, len));
 }
 
 /* Binary output: the header and the pairs, sorted, in network byte order. */
 Datum
 weighted_quantile_state_send(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BYTEA_P(wqd_encode((WqDatum *) PG_DETOAST_DATUM(PG_GETARG_DATUM(0))));
+	PG_RETURN_BYTEA_P(wq_encode(PG_GETARG_DATUM(0)));
 }
