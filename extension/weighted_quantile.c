@@ -666,16 +666,101 @@ static const ExpandedObjectMethods wqx_methods = {
 };
 
 /*
- * A new expanded state for quantile q with room for capacity pairs, in a
- * context of its own under parent.
+ * Under an aggregate, the states of one aggregate call share a memory
+ * context, a child of the aggregate's context (the executor keeps an
+ * expanded transition value without copying it when its context is such a
+ * child): a context per group would make the hash aggregate's memory
+ * accounting, which walks every child context, cost time in the number of
+ * groups for each new group.  The shared context is found again through
+ * the function's fn_extra, one per aggregate context (grouping sets have
+ * several); a callback forgets it when the aggregate's context is reset
+ * (which deletes its children).  The executor deletes an expanded
+ * transition value only when a transition returns another one, which these
+ * functions never do for an existing state.
+ */
+#define WQ_SHARED_MAX 8
+
+typedef struct WqShared
+{
+	MemoryContext aggcontext;
+	MemoryContext shared;		/* NULL once deleted */
+	MemoryContextCallback cb;
+} WqShared;
+
+typedef struct WqSharedCache
+{
+	int			n;
+	WqShared	e[WQ_SHARED_MAX];
+} WqSharedCache;
+
+static void
+wq_shared_forget(void *arg)
+{
+	((WqShared *) arg)->shared = NULL;
+}
+
+/* The context new states go to under the aggregate context aggcontext. */
+static MemoryContext
+wq_shared_context(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+{
+	WqSharedCache *c = (WqSharedCache *) fcinfo->flinfo->fn_extra;
+	WqShared   *e = NULL;
+	int			i;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(WqSharedCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->e[i].aggcontext == aggcontext)
+		{
+			e = &c->e[i];
+			break;
+		}
+	if (e == NULL)
+	{
+		/* a free entry (its context deleted), else a new one */
+		for (i = 0; i < c->n && e == NULL; i++)
+			if (c->e[i].shared == NULL)
+				e = &c->e[i];
+		if (e == NULL)
+		{
+			if (c->n == WQ_SHARED_MAX)
+				return NULL;
+			e = &c->e[c->n++];
+		}
+		e->aggcontext = aggcontext;
+		e->shared = NULL;
+	}
+	if (e->shared == NULL)
+	{
+		e->shared = AllocSetContextCreate(aggcontext, "weighted_quantile_state",
+										  ALLOCSET_DEFAULT_SIZES);
+		e->cb.func = wq_shared_forget;
+		e->cb.arg = e;
+		MemoryContextRegisterResetCallback(e->shared, &e->cb);
+	}
+	return e->shared;
+}
+
+/*
+ * A new expanded state for quantile q with room for capacity pairs: under
+ * an aggregate (aggcontext not NULL) in the aggregate call's shared
+ * context, else in a context of its own under the current one.
  */
 static WqExpanded *
-wqx_new(MemoryContext parent, double q, int64 capacity)
+wqx_new(FunctionCallInfo fcinfo, MemoryContext aggcontext, double q, int64 capacity)
 {
-	MemoryContext ctx = AllocSetContextCreate(parent, "weighted_quantile_state",
-											  ALLOCSET_SMALL_SIZES);
-	WqExpanded *x = (WqExpanded *) MemoryContextAlloc(ctx, sizeof(WqExpanded));
+	MemoryContext ctx = NULL;
+	WqExpanded *x;
 
+	if (aggcontext != NULL)
+		ctx = wq_shared_context(fcinfo, aggcontext);
+	if (ctx == NULL)
+		ctx = AllocSetContextCreate(aggcontext ? aggcontext : CurrentMemoryContext,
+									"weighted_quantile_state", ALLOCSET_SMALL_SIZES);
+	x = (WqExpanded *) MemoryContextAlloc(ctx, sizeof(WqExpanded));
 	EOH_init_header(&x->hdr, &wqx_methods, ctx);
 	x->flags = WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED;
 	x->q = q;
@@ -731,11 +816,11 @@ wq_view(Datum d, WqView *v)
 	}
 }
 
-/* An expanded copy of the state v (room for extra more pairs) under parent. */
+/* An expanded copy of the state v (room for extra more pairs), as wqx_new places it. */
 static WqExpanded *
-wqx_copy(const WqView *v, MemoryContext parent, int64 extra)
+wqx_copy(FunctionCallInfo fcinfo, MemoryContext aggcontext, const WqView *v, int64 extra)
 {
-	WqExpanded *x = wqx_new(parent, v->q, v->n + extra);
+	WqExpanded *x = wqx_new(fcinfo, aggcontext, v->q, v->n + extra);
 
 	x->flags = v->flags;
 	x->first_w = v->first_w;
@@ -748,31 +833,29 @@ wqx_copy(const WqView *v, MemoryContext parent, int64 extra)
  * The state in arg 0 ready to be changed, or NULL: under an aggregate the
  * executor's expanded object itself (a flat state is expanded into a child
  * of the aggregate's context first); called as a plain function, an
- * expanded copy in the current context.  *parent is where new states go.
+ * expanded copy in the current context.  *aggcontext is the aggregate's
+ * context, NULL outside an aggregate.
  */
 static WqExpanded *
-wqx_for_update(FunctionCallInfo fcinfo, MemoryContext *parent)
+wqx_for_update(FunctionCallInfo fcinfo, MemoryContext *aggcontext)
 {
-	MemoryContext aggcontext;
 	Datum		d;
 	WqView		v;
 
-	if (AggCheckCallContext(fcinfo, &aggcontext))
-		*parent = aggcontext;
-	else
-		*parent = CurrentMemoryContext;
+	if (!AggCheckCallContext(fcinfo, aggcontext))
+		*aggcontext = NULL;
 	if (PG_ARGISNULL(0))
 		return NULL;
 	d = PG_GETARG_DATUM(0);
-	if (*parent == aggcontext && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	if (*aggcontext != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
 	{
 		WqExpanded *x = (WqExpanded *) DatumGetEOHP(d);
 
-		if (MemoryContextGetParent(x->hdr.eoh_context) == aggcontext)
+		if (MemoryContextGetParent(x->hdr.eoh_context) == *aggcontext)
 			return x;
 	}
 	wq_view(d, &v);
-	return wqx_copy(&v, *parent, 0);
+	return wqx_copy(fcinfo, *aggcontext, &v, 0);
 }
 
 /*
@@ -790,7 +873,7 @@ wqx_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q, const char *agg
 	{
 		check_quantile(q_isnull, q);
 		if (x == NULL)
-			x = wqx_new(parent, q, WQ_INITIAL_CAPACITY);
+			x = wqx_new(fcinfo, parent, q, WQ_INITIAL_CAPACITY);
 		else
 			report_quantile_changed(x->q, q);
 	}
@@ -879,7 +962,7 @@ wq_state_combine(PG_FUNCTION_ARGS)
 	a = wqx_for_update(fcinfo, &parent);
 	if (a == NULL)
 	{
-		a = wqx_copy(&b, parent, 0);
+		a = wqx_copy(fcinfo, parent, &b, 0);
 		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
 	}
 	if (a->q != b.q)
