@@ -666,100 +666,51 @@ static const ExpandedObjectMethods wqx_methods = {
 };
 
 /*
- * Under an aggregate, the states of one aggregate call share a memory
- * context, a child of the aggregate's context (the executor keeps an
- * expanded transition value without copying it when its context is such a
- * child): a context per group would make the hash aggregate's memory
- * accounting, which walks every child context, cost time in the number of
- * groups for each new group.  The shared context is found again through
- * the function's fn_extra, one per aggregate context (grouping sets have
- * several); a callback forgets it when the aggregate's context is reset
- * (which deletes its children).  The executor deletes an expanded
- * transition value only when a transition returns another one, which these
- * functions never do for an existing state.
+ * Under an aggregate, the states share a memory context, a child of the
+ * aggregate's context (the executor keeps an expanded transition value
+ * without copying it when its context is such a child): a context per
+ * group would make the hash aggregate's memory accounting, which walks
+ * every child context, cost time in the number of groups for each new
+ * group.  The shared context is found again among the aggregate context's
+ * newest children by its name (nothing is cached across calls: Citus calls
+ * the transition function with a fresh FmgrInfo each time); it goes with
+ * the aggregate's context when that is reset.  The executor deletes an
+ * expanded transition value only when a transition returns another one,
+ * which these functions never do for an existing state.
  */
-#define WQ_SHARED_MAX 8
+#define WQ_SHARED_NAME "weighted_quantile_state shared"
 
-typedef struct WqShared
-{
-	MemoryContext aggcontext;
-	MemoryContext shared;		/* NULL once deleted */
-	MemoryContextCallback cb;
-} WqShared;
+/* Children of the aggregate context looked at for the shared context. */
+#define WQ_SHARED_SEARCH 16
 
-typedef struct WqSharedCache
-{
-	int			n;
-	WqShared	e[WQ_SHARED_MAX];
-} WqSharedCache;
-
-static void
-wq_shared_forget(void *arg)
-{
-	((WqShared *) arg)->shared = NULL;
-}
-
-/* The context new states go to under the aggregate context aggcontext. */
 static MemoryContext
-wq_shared_context(FunctionCallInfo fcinfo, MemoryContext aggcontext)
+wq_shared_context(MemoryContext aggcontext)
 {
-	WqSharedCache *c = (WqSharedCache *) fcinfo->flinfo->fn_extra;
-	WqShared   *e = NULL;
-	int			i;
+	MemoryContext c;
+	int			i = 0;
 
-	if (c == NULL)
-	{
-		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(WqSharedCache));
-		fcinfo->flinfo->fn_extra = c;
-	}
-	for (i = 0; i < c->n; i++)
-		if (c->e[i].aggcontext == aggcontext)
-		{
-			e = &c->e[i];
-			break;
-		}
-	if (e == NULL)
-	{
-		/* a free entry (its context deleted), else a new one */
-		for (i = 0; i < c->n && e == NULL; i++)
-			if (c->e[i].shared == NULL)
-				e = &c->e[i];
-		if (e == NULL)
-		{
-			if (c->n == WQ_SHARED_MAX)
-				return NULL;
-			e = &c->e[c->n++];
-		}
-		e->aggcontext = aggcontext;
-		e->shared = NULL;
-	}
-	if (e->shared == NULL)
-	{
-		e->shared = AllocSetContextCreate(aggcontext, "weighted_quantile_state",
-										  ALLOCSET_DEFAULT_SIZES);
-		e->cb.func = wq_shared_forget;
-		e->cb.arg = e;
-		MemoryContextRegisterResetCallback(e->shared, &e->cb);
-	}
-	return e->shared;
+	for (c = aggcontext->firstchild; c != NULL && i < WQ_SHARED_SEARCH; c = c->nextchild, i++)
+		if (strcmp(c->name, WQ_SHARED_NAME) == 0)
+			return c;
+	return AllocSetContextCreate(aggcontext, WQ_SHARED_NAME, ALLOCSET_DEFAULT_SIZES);
 }
 
 /*
  * A new expanded state for quantile q with room for capacity pairs: under
- * an aggregate (aggcontext not NULL) in the aggregate call's shared
- * context, else in a context of its own under the current one.
+ * an aggregate (aggcontext not NULL) in the shared context, else in a
+ * context of its own under the current one.
  */
 static WqExpanded *
 wqx_new(FunctionCallInfo fcinfo, MemoryContext aggcontext, double q, int64 capacity)
 {
-	MemoryContext ctx = NULL;
+	MemoryContext ctx;
 	WqExpanded *x;
 
 	if (aggcontext != NULL)
-		ctx = wq_shared_context(fcinfo, aggcontext);
-	if (ctx == NULL)
-		ctx = AllocSetContextCreate(aggcontext ? aggcontext : CurrentMemoryContext,
-									"weighted_quantile_state", ALLOCSET_SMALL_SIZES);
+		ctx = wq_shared_context(aggcontext);
+	else
+		ctx = AllocSetContextCreate(CurrentMemoryContext, "weighted_quantile_state copy",
+									ALLOCSET_SMALL_SIZES);
 	x = (WqExpanded *) MemoryContextAlloc(ctx, sizeof(WqExpanded));
 	EOH_init_header(&x->hdr, &wqx_methods, ctx);
 	x->flags = WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED;
