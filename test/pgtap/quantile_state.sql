@@ -5,7 +5,7 @@
 -- checked on input, the final function leaves a stored state alone,
 -- parallel plans.
 BEGIN;
-SELECT plan(30);
+SELECT plan(33);
 
 SELECT has_type('weighted_quantile_state');
 SELECT results_eq(
@@ -97,6 +97,38 @@ SELECT throws_ok($$SELECT ('0203' || '3fe0000000000000' || '3ff0000000000000' ||
 	'22P03', NULL, 'a first weight without pairs is refused');
 SELECT lives_ok($$SELECT ('0200' || substr(s::text, 5))::weighted_quantile_state FROM qs_state$$,
 	'sorted pairs need not be flagged sorted');
+
+-- every way the executor keeps states gives the same bits: a sorted
+-- grouping (a state per group, the context reset between groups), hashing
+-- within memory and spilling to disk (the states of 2,000 groups in one
+-- shared context), grouping sets, beside another aggregate that makes a
+-- memory context per group
+CREATE TABLE qs_many AS SELECT g % 2000 AS k, ((g * 7919) % 10007) / 7.0::float8 AS v, ((g % 13) / 4.0)::float8 AS w
+FROM generate_series(1, 40000) g;
+ANALYZE qs_many;
+SET LOCAL max_parallel_workers_per_gather = 0;
+SET LOCAL enable_hashagg = off;
+CREATE TABLE qs_sorted AS SELECT k, weighted_median(v, w) AS m, weighted_quantile(v, w, 0.1) AS q FROM qs_many GROUP BY k;
+RESET enable_hashagg;
+SET LOCAL enable_sort = off;
+SET LOCAL work_mem = '64MB';
+SELECT is((SELECT count(*) FROM qs_sorted s JOIN (SELECT k, weighted_median(v, w) AS m, weighted_quantile(v, w, 0.1) AS q,
+		array_agg(v) AS a FROM qs_many GROUP BY k) h USING (k)
+	WHERE float8send(s.m) = float8send(h.m) AND float8send(s.q) = float8send(h.q) AND cardinality(h.a) = 20),
+	2000::bigint, 'hashed within memory, beside array_agg: the sorted grouping''s bits');
+SET LOCAL work_mem = '64kB';
+SELECT is((SELECT count(*) FROM qs_sorted s JOIN (SELECT k, weighted_median(v, w) AS m, weighted_quantile(v, w, 0.1) AS q
+		FROM qs_many GROUP BY k) h USING (k)
+	WHERE float8send(s.m) = float8send(h.m) AND float8send(s.q) = float8send(h.q)),
+	2000::bigint, 'hashed and spilled to disk: the sorted grouping''s bits');
+RESET work_mem;
+RESET enable_sort;
+SELECT is((SELECT count(*) FROM (SELECT k, k % 7 AS kk, weighted_median(v, w) AS m FROM qs_many
+		GROUP BY GROUPING SETS ((k), (k % 7), ())) g
+	LEFT JOIN qs_sorted s ON s.k = g.k
+	LEFT JOIN (SELECT k % 7 AS kk, weighted_median(v, w) AS m FROM qs_many GROUP BY k % 7) s7 ON g.k IS NULL AND s7.kk = g.kk
+	WHERE float8send(g.m) = float8send(coalesce(s.m, s7.m, (SELECT weighted_median(v, w) FROM qs_many)))),
+	2008::bigint, 'grouping sets: the bits of each grouping alone');
 
 -- parallel plans: partial aggregates hand their states to the leader as they are
 SET LOCAL parallel_setup_cost = 0;
