@@ -8,7 +8,9 @@
 -- means: the aggregates keep their oids, so that views built on them stay
 -- as they are; their pg_aggregate rows are pointed at the new support
 -- functions, and their dependencies with them; the internal-state support
--- functions, now unused, are dropped.
+-- functions, now unused, are dropped.  The planner's estimate of a state's
+-- size (aggtransspace) is what it assumed of the internal state, so plans
+-- stay as they were.
 
 CREATE TYPE weighted_quantile_state;
 CREATE FUNCTION weighted_quantile_state_in(cstring) RETURNS weighted_quantile_state
@@ -76,7 +78,7 @@ BEGIN
 		SELECT * INTO STRICT old FROM pg_aggregate WHERE aggfnoid = r.agg;
 		UPDATE pg_aggregate
 		   SET aggtransfn = r.transfn, aggcombinefn = r.combinefn, aggfinalfn = r.finalfn,
-		       aggserialfn = 0, aggdeserialfn = 0, aggtranstype = r.transtype, aggtransspace = 0
+		       aggserialfn = 0, aggdeserialfn = 0, aggtranstype = r.transtype, aggtransspace = 8192
 		 WHERE aggfnoid = r.agg;
 		UPDATE pg_depend
 		   SET refobjid = CASE refobjid WHEN old.aggtransfn THEN r.transfn::oid

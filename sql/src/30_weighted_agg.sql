@@ -85,7 +85,9 @@ COMMENT ON AGGREGATE weighted_harmonic(float8, float8) IS
 -- aggregates as it splits the means; a partial state holds every pair of
 -- its rows, sorted when it crosses nodes); parallel workers hand the
 -- states over as they are.  The final function sorts the pairs in place
--- (without changing what the state holds, hence SHAREABLE).
+-- (without changing what the state holds, hence SHAREABLE).  SSPACE: the
+-- planner's estimate of a state's size, what it assumed of the internal
+-- state before (a state grows with its rows).
 CREATE TYPE weighted_quantile_state;
 CREATE FUNCTION weighted_quantile_state_in(cstring) RETURNS weighted_quantile_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -129,11 +131,11 @@ COMMENT ON FUNCTION weighted_quantile_final(weighted_quantile_state) IS
 	'Final function of weighted_quantile and weighted_median: sorts the pairs and interpolates between weight centres';
 
 CREATE AGGREGATE weighted_quantile(float8, float8, float8) (
-	SFUNC = weighted_quantile_step, STYPE = weighted_quantile_state,
+	SFUNC = weighted_quantile_step, STYPE = weighted_quantile_state, SSPACE = 8192,
 	COMBINEFUNC = weighted_quantile_combine,
 	FINALFUNC = weighted_quantile_final, FINALFUNC_MODIFY = SHAREABLE, PARALLEL = SAFE);
 CREATE AGGREGATE weighted_median(float8, float8) (
-	SFUNC = weighted_median_step, STYPE = weighted_quantile_state,
+	SFUNC = weighted_median_step, STYPE = weighted_quantile_state, SSPACE = 8192,
 	COMBINEFUNC = weighted_quantile_combine,
 	FINALFUNC = weighted_quantile_final, FINALFUNC_MODIFY = SHAREABLE, PARALLEL = SAFE);
 COMMENT ON AGGREGATE weighted_quantile(float8, float8, float8) IS
