@@ -80,6 +80,7 @@ demo:
 
 bench:
 	@test/bench/run.sh
+	@test/bench/agg_versions.sh
 	@test/bench/rollup.sh
 	@test/bench/composite.sh
 	@test/bench/ranking.sh

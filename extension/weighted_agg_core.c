@@ -149,3 +149,75 @@ wq_state_check_pairs(const WeightedPair *pairs, int64_t from, int64_t to,
 	}
 	return NULL;
 }
+
+void
+wq_wire_encode_header(const WqHeader *h, unsigned char *buf)
+{
+	unsigned char *p = buf;
+
+	*p++ = WQ_STATE_VERSION;
+	*p++ = h->flags;
+	p = wire_put_float8(p, h->q);
+	p = wire_put_float8(p, h->first_w);
+	wire_put_uint(p, (uint64_t) h->n, 8);
+}
+
+void
+wq_wire_encode_pairs(const WeightedPair *pairs, int64_t from, int64_t to,
+					 unsigned char *buf)
+{
+	unsigned char *p = buf + WQ_SERIAL_HEADER + (size_t) from * 16;
+	int64_t		i;
+
+	for (i = from; i < to; i++)
+	{
+		p = wire_put_float8(p, pairs[i].x);
+		p = wire_put_float8(p, pairs[i].w);
+	}
+}
+
+/*
+ * The header of the binary form of weighted_quantile_state: the version,
+ * known flags, q in [0, 1], a first weight that fits n, and a size that
+ * fits n pairs.
+ */
+const char *
+wq_wire_decode_header(const unsigned char *buf, size_t len, WqHeader *h)
+{
+	WireReader	r;
+
+	if (len < WQ_SERIAL_HEADER)
+		return "The state is shorter than its header";
+	if (buf[0] != WQ_STATE_VERSION)
+		return "Unknown state version";
+	h->flags = buf[1];
+	if ((h->flags & ~(WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED)) != 0)
+		return "Unknown flags";
+	wire_init(&r, buf + 2, WQ_SERIAL_HEADER - 2);
+	h->q = wire_float8(&r);
+	h->first_w = wire_float8(&r);
+	h->n = wire_int64(&r);
+	if (!(h->q >= 0.0 && h->q <= 1.0))
+		return "The quantile is not between 0 and 1";
+	if ((len - WQ_SERIAL_HEADER) % sizeof(WeightedPair) != 0 || h->n < 0 ||
+		(uint64_t) h->n != (len - WQ_SERIAL_HEADER) / sizeof(WeightedPair))
+		return "The size of the state does not fit its number of pairs";
+	if (h->n == 0 ? h->first_w != 0.0 : !(isfinite(h->first_w) && h->first_w > 0.0))
+		return "The first weight does not fit the number of pairs";
+	return NULL;
+}
+
+void
+wq_wire_decode_pairs(const unsigned char *buf, int64_t from, int64_t to,
+					 WeightedPair *pairs)
+{
+	WireReader	r;
+	int64_t		i;
+
+	wire_init(&r, buf + WQ_SERIAL_HEADER + (size_t) from * 16, (size_t) (to - from) * 16);
+	for (i = from; i < to; i++)
+	{
+		pairs[i].x = wire_float8(&r);
+		pairs[i].w = wire_float8(&r);
+	}
+}

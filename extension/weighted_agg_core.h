@@ -8,7 +8,9 @@
  * The weighted means' state is also the binary form of the type
  * weighted_mean_state, which crosses servers (Citus ships partial states
  * between nodes), so its numbers are in network byte order; the quantile
- * states travel only between processes of one build, in the server's.  Decoders return NULL for a good state or a
+ * states' serialized form travels only between processes of one build, in
+ * the server's; their type weighted_quantile_state (dti 0.11.0) has a
+ * binary form of its own in network byte order.  Decoders return NULL for a good state or a
  * static English sentence (capitalised, no final dot) saying what is
  * wrong; they never read outside the buffer they are given.
  *
@@ -157,5 +159,27 @@ extern const char *wq_state_decode_header(const unsigned char *buf, size_t len,
 extern const char *wq_state_check_pairs(const WeightedPair *pairs, int64_t from,
 										int64_t to, const WqHeader *h,
 										int64_t *bad);
+
+/*
+ * The binary form of the type weighted_quantile_state, which crosses
+ * servers: version byte 2, flags byte, then q, first_w (float8) and n
+ * (int8), then n pairs (x, w), all in network byte order; as many bytes as
+ * the serialized form (WQ_SERIAL_HEADER + 16 n).  n = 0 has first_w = 0;
+ * n > 0 a finite first_w > 0.
+ */
+#define WQ_STATE_VERSION 2
+
+extern void wq_wire_encode_header(const WqHeader *h, unsigned char *buf);
+extern void wq_wire_encode_pairs(const WeightedPair *pairs, int64_t from,
+								 int64_t to, unsigned char *buf);
+extern const char *wq_wire_decode_header(const unsigned char *buf, size_t len,
+										 WqHeader *h);
+
+/*
+ * Read pairs[from..to) of the binary form buf (whose header
+ * wq_wire_decode_header accepted) into pairs[from..to).
+ */
+extern void wq_wire_decode_pairs(const unsigned char *buf, int64_t from,
+								 int64_t to, WeightedPair *pairs);
 
 #endif							/* DTI_WEIGHTED_AGG_CORE_H */

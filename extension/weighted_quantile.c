@@ -30,6 +30,11 @@
  * q is an argument of every row: it must be the same for all rows of a
  * group and lie in [0, 1].
  *
+ * Since dti 0.11.0 the aggregates keep their state in the type
+ * weighted_quantile_state (the end of this file), so that Citus splits
+ * them into partial states on the workers; the functions over internal
+ * states remain for the install scripts of earlier versions.
+ *
  *-------------------------------------------------------------------------
  */
 #include "postgres.h"
@@ -37,8 +42,10 @@
 #include <limits.h>
 
 #include "fmgr.h"
+#include "libpq/pqformat.h"
 #include "miscadmin.h"
 #include "utils/builtins.h"
+#include "utils/expandeddatum.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 
@@ -538,4 +545,548 @@ weighted_quantile_final(PG_FUNCTION_ARGS)
 	if (state->equal_weights)
 		PG_RETURN_FLOAT8(quantile_equal_weights(state->pairs, state->n, state->q));
 	PG_RETURN_FLOAT8(quantile_weighted(state->pairs, state->n, state->q));
+}
+
+/*
+ * The type weighted_quantile_state: the state of weighted_quantile and
+ * weighted_median as a value of its own (not internal), so that Citus runs
+ * the aggregates in two steps, partial states on the workers combined on
+ * the coordinator, and parallel workers hand their states over without
+ * serialize functions.
+ *
+ * Under an aggregate the state is an expanded object (utils/expandeddatum.h)
+ * in a memory context of its own, a child of the aggregate's: the
+ * transition and combine functions append to its pairs array in place,
+ * growing it by doubling, and the executor keeps the object without copying
+ * it.  Its flat form (WqDatum) is what is stored and what parallel workers
+ * hand to the leader: flattening sorts the pairs first (that reorders the
+ * state without changing what it holds), so that the workers share the
+ * sorting and the leader merges sorted runs in linear time, as the
+ * serialize function of the internal state did.  Binary form:
+ * wq_wire_encode_header (weighted_agg_core.c), pairs sorted; text form:
+ * the binary form in hexadecimal; both inputs check every byte.
+ */
+typedef struct WqDatum
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	int32		flags;			/* WQ_FLAG_EQUAL_WEIGHTS, WQ_FLAG_SORTED */
+	double		q;				/* the quantile asked for */
+	double		first_w;		/* the first weight kept (0 while none) */
+	int64		n;				/* pairs kept (weight > 0) */
+	WeightedPair pairs[FLEXIBLE_ARRAY_MEMBER];
+} WqDatum;
+
+#define WQD_HEADER offsetof(WqDatum, pairs)
+/* the most pairs a state can hold: its flat form within 1 GB */
+#define WQD_MAX_PAIRS ((int64) ((MaxAllocSize - WQD_HEADER) / sizeof(WeightedPair)))
+
+/* The state as an expanded object. */
+typedef struct WqExpanded
+{
+	ExpandedObjectHeader hdr;
+	int32		flags;
+	double		q;
+	double		first_w;
+	int64		n;
+	int64		capacity;
+	WeightedPair *pairs;		/* in hdr.eoh_context */
+} WqExpanded;
+
+/* What a reader needs of a state, flat or expanded. */
+typedef struct WqView
+{
+	int32		flags;
+	double		q;
+	double		first_w;
+	int64		n;
+	WeightedPair *pairs;
+	WqExpanded *x;				/* the expanded object, or NULL */
+} WqView;
+
+PG_FUNCTION_INFO_V1(weighted_quantile_state_in);
+PG_FUNCTION_INFO_V1(weighted_quantile_state_out);
+PG_FUNCTION_INFO_V1(weighted_quantile_state_recv);
+PG_FUNCTION_INFO_V1(weighted_quantile_state_send);
+PG_FUNCTION_INFO_V1(wq_state_quantile_step);
+PG_FUNCTION_INFO_V1(wq_state_median_step);
+PG_FUNCTION_INFO_V1(wq_state_combine);
+PG_FUNCTION_INFO_V1(wq_state_final);
+
+/* Reports a group of more pairs than a state can hold. */
+static void
+wq_too_many(int64 need)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+			 errmsg("too many rows for weighted_quantile"),
+			 errdetail("A group can hold at most %lld rows with a positive weight; this one needs %lld.",
+					   (long long) WQD_MAX_PAIRS, (long long) need)));
+}
+
+/* Sorts the pairs of an expanded state once. */
+static void
+wqx_sort(WqExpanded *x)
+{
+	if (!(x->flags & WQ_FLAG_SORTED))
+	{
+		sort_weighted_pairs(x->pairs, x->n);
+		x->flags |= WQ_FLAG_SORTED;
+	}
+}
+
+/* Flattening: the pairs sorted first, then as many bytes as they need. */
+static Size
+wqx_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	WqExpanded *x = (WqExpanded *) eohptr;
+
+	wqx_sort(x);
+	return WQD_HEADER + x->n * sizeof(WeightedPair);
+}
+
+static void
+wqx_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	WqExpanded *x = (WqExpanded *) eohptr;
+	WqDatum    *d = (WqDatum *) result;
+
+	Assert(allocated_size == WQD_HEADER + x->n * sizeof(WeightedPair));
+	memset(d, 0, WQD_HEADER);
+	SET_VARSIZE(d, allocated_size);
+	d->flags = x->flags;
+	d->q = x->q;
+	d->first_w = x->first_w;
+	d->n = x->n;
+	memcpy(d->pairs, x->pairs, x->n * sizeof(WeightedPair));
+}
+
+static const ExpandedObjectMethods wqx_methods = {
+	wqx_get_flat_size,
+	wqx_flatten_into
+};
+
+/*
+ * Under an aggregate, the states share a memory context, a child of the
+ * aggregate's context (the executor keeps an expanded transition value
+ * without copying it when its context is such a child): a context per
+ * group would make the hash aggregate's memory accounting, which walks
+ * every child context, cost time in the number of groups for each new
+ * group.  The shared context is found again among the aggregate context's
+ * newest children by its name (nothing is cached across calls: Citus calls
+ * the transition function with a fresh FmgrInfo each time); it goes with
+ * the aggregate's context when that is reset.  The executor deletes an
+ * expanded transition value only when a transition returns another one,
+ * which these functions never do for an existing state.
+ */
+#define WQ_SHARED_NAME "weighted_quantile_state shared"
+
+/* Children of the aggregate context looked at for the shared context. */
+#define WQ_SHARED_SEARCH 16
+
+static MemoryContext
+wq_shared_context(MemoryContext aggcontext)
+{
+	MemoryContext c;
+	int			i = 0;
+
+	for (c = aggcontext->firstchild; c != NULL && i < WQ_SHARED_SEARCH; c = c->nextchild, i++)
+		if (strcmp(c->name, WQ_SHARED_NAME) == 0)
+			return c;
+	return AllocSetContextCreate(aggcontext, WQ_SHARED_NAME, ALLOCSET_DEFAULT_SIZES);
+}
+
+/*
+ * A new expanded state for quantile q with room for capacity pairs: under
+ * an aggregate (aggcontext not NULL) in the shared context, else in a
+ * context of its own under the current one.
+ */
+static WqExpanded *
+wqx_new(FunctionCallInfo fcinfo, MemoryContext aggcontext, double q, int64 capacity)
+{
+	MemoryContext ctx;
+	WqExpanded *x;
+
+	if (aggcontext != NULL)
+		ctx = wq_shared_context(aggcontext);
+	else
+		ctx = AllocSetContextCreate(CurrentMemoryContext, "weighted_quantile_state copy",
+									ALLOCSET_SMALL_SIZES);
+	x = (WqExpanded *) MemoryContextAlloc(ctx, sizeof(WqExpanded));
+	EOH_init_header(&x->hdr, &wqx_methods, ctx);
+	x->flags = WQ_FLAG_EQUAL_WEIGHTS | WQ_FLAG_SORTED;
+	x->q = q;
+	x->first_w = 0.0;
+	x->n = 0;
+	x->capacity = Max(capacity, WQ_INITIAL_CAPACITY);
+	x->pairs = (WeightedPair *) MemoryContextAlloc(ctx, x->capacity * sizeof(WeightedPair));
+	return x;
+}
+
+/* Room for need pairs, doubling the array. */
+static void
+wqx_reserve(WqExpanded *x, int64 need)
+{
+	int64		capacity = x->capacity;
+
+	if (need <= capacity)
+		return;
+	if (need > WQD_MAX_PAIRS)
+		wq_too_many(need);
+	while (capacity < need)
+		capacity = Min(2 * capacity, WQD_MAX_PAIRS);
+	x->pairs = (WeightedPair *) repalloc(x->pairs, capacity * sizeof(WeightedPair));
+	x->capacity = capacity;
+}
+
+/* The state d, flat or expanded, as a view (a flat one detoasted). */
+static void
+wq_view(Datum d, WqView *v)
+{
+	if (VARATT_IS_EXTERNAL_EXPANDED(DatumGetPointer(d)))
+	{
+		WqExpanded *x = (WqExpanded *) DatumGetEOHP(d);
+
+		Assert(x->hdr.eoh_methods == &wqx_methods);
+		v->flags = x->flags;
+		v->q = x->q;
+		v->first_w = x->first_w;
+		v->n = x->n;
+		v->pairs = x->pairs;
+		v->x = x;
+	}
+	else
+	{
+		WqDatum    *f = (WqDatum *) PG_DETOAST_DATUM(d);
+
+		v->flags = f->flags;
+		v->q = f->q;
+		v->first_w = f->first_w;
+		v->n = f->n;
+		v->pairs = f->pairs;
+		v->x = NULL;
+	}
+}
+
+/* An expanded copy of the state v (room for extra more pairs), as wqx_new places it. */
+static WqExpanded *
+wqx_copy(FunctionCallInfo fcinfo, MemoryContext aggcontext, const WqView *v, int64 extra)
+{
+	WqExpanded *x = wqx_new(fcinfo, aggcontext, v->q, v->n + extra);
+
+	x->flags = v->flags;
+	x->first_w = v->first_w;
+	x->n = v->n;
+	memcpy(x->pairs, v->pairs, v->n * sizeof(WeightedPair));
+	return x;
+}
+
+/*
+ * The state in arg 0 ready to be changed, or NULL: under an aggregate the
+ * executor's expanded object itself (a flat state is expanded into a child
+ * of the aggregate's context first); called as a plain function, an
+ * expanded copy in the current context.  *aggcontext is the aggregate's
+ * context, NULL outside an aggregate.
+ */
+static WqExpanded *
+wqx_for_update(FunctionCallInfo fcinfo, MemoryContext *aggcontext)
+{
+	Datum		d;
+	WqView		v;
+
+	if (!AggCheckCallContext(fcinfo, aggcontext))
+		*aggcontext = NULL;
+	if (PG_ARGISNULL(0))
+		return NULL;
+	d = PG_GETARG_DATUM(0);
+	if (*aggcontext != NULL && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)))
+	{
+		WqExpanded *x = (WqExpanded *) DatumGetEOHP(d);
+
+		if (MemoryContextGetParent(x->hdr.eoh_context) == *aggcontext)
+			return x;
+	}
+	wq_view(d, &v);
+	return wqx_copy(fcinfo, *aggcontext, &v, 0);
+}
+
+/*
+ * The transition of both aggregates on weighted_quantile_state: the
+ * checks of wq_accumulate, then the pair appended in place.
+ */
+static inline Datum
+wqx_accumulate(FunctionCallInfo fcinfo, bool q_isnull, double q, const char *aggname)
+{
+	MemoryContext parent;
+	WqExpanded *x = wqx_for_update(fcinfo, &parent);
+	double		w;
+
+	if (x == NULL || unlikely(q_isnull || q != x->q))
+	{
+		check_quantile(q_isnull, q);
+		if (x == NULL)
+			x = wqx_new(fcinfo, parent, q, WQ_INITIAL_CAPACITY);
+		else
+			report_quantile_changed(x->q, q);
+	}
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
+	w = PG_GETARG_FLOAT8(2);
+	wagg_check_row(PG_GETARG_FLOAT8(1), w, aggname);
+	if (w == 0.0)
+		PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
+
+	if (unlikely(x->n >= x->capacity))
+		wqx_reserve(x, x->n + 1);
+	if (x->n == 0)
+		x->first_w = w;
+	else if (w != x->first_w)
+		x->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
+	x->pairs[x->n].x = PG_GETARG_FLOAT8(1);
+	x->pairs[x->n].w = w;
+	x->n++;
+	x->flags &= ~WQ_FLAG_SORTED;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&x->hdr));
+}
+
+/* wq_state_quantile_step(state, x, w, q): transition of weighted_quantile. */
+Datum
+wq_state_quantile_step(PG_FUNCTION_ARGS)
+{
+	bool		q_isnull = PG_ARGISNULL(3);
+
+	return wqx_accumulate(fcinfo, q_isnull, q_isnull ? 0.0 : PG_GETARG_FLOAT8(3),
+						  "weighted_quantile");
+}
+
+/* wq_state_median_step(state, x, w): transition of weighted_median. */
+Datum
+wq_state_median_step(PG_FUNCTION_ARGS)
+{
+	return wqx_accumulate(fcinfo, false, 0.5, "weighted_median");
+}
+
+/*
+ * Merges the sorted pairs b[0..nb) into the sorted pairs a[0..na), in
+ * place: a has room for na + nb; filled from the end, so that no pair of a
+ * is overwritten before it is placed.
+ */
+static void
+wq_merge_into(WeightedPair *a, int64 na, const WeightedPair *b, int64 nb)
+{
+	int64		i = na - 1;
+	int64		j = nb - 1;
+	int64		k = na + nb - 1;
+
+	while (j >= 0)
+	{
+		if (i >= 0 && wq_compare_pairs(&a[i], &b[j]) > 0)
+			a[k--] = a[i--];
+		else
+			a[k--] = b[j--];
+		if ((k & (WQ_INTERRUPT_INTERVAL - 1)) == 0)
+			CHECK_FOR_INTERRUPTS();
+	}
+}
+
+/*
+ * wq_state_combine(a, b): the pairs of b added to a, in place under an
+ * aggregate: merged when both are sorted (partial states from parallel
+ * workers and Citus nodes are), otherwise appended.  A copy of b when a is
+ * NULL.
+ */
+Datum
+wq_state_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext parent;
+	WqExpanded *a;
+	WqView		b;
+
+	if (PG_ARGISNULL(1))
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		a = wqx_for_update(fcinfo, &parent);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
+	}
+	wq_view(PG_GETARG_DATUM(1), &b);
+	a = wqx_for_update(fcinfo, &parent);
+	if (a == NULL)
+	{
+		a = wqx_copy(fcinfo, parent, &b, 0);
+		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
+	}
+	if (a->q != b.q)
+		report_quantile_changed(a->q, b.q);
+	if (b.n == 0)
+		PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
+	wqx_reserve(a, a->n + b.n);
+	if (a->n == 0)
+		a->first_w = b.first_w;
+	if (!((a->flags & WQ_FLAG_EQUAL_WEIGHTS) && (b.flags & WQ_FLAG_EQUAL_WEIGHTS) &&
+		  a->first_w == b.first_w))
+		a->flags &= ~WQ_FLAG_EQUAL_WEIGHTS;
+	if ((a->flags & WQ_FLAG_SORTED) && (b.flags & WQ_FLAG_SORTED))
+		wq_merge_into(a->pairs, a->n, b.pairs, b.n);
+	else
+	{
+		memcpy(a->pairs + a->n, b.pairs, b.n * sizeof(WeightedPair));
+		a->flags &= ~WQ_FLAG_SORTED;
+	}
+	a->n += b.n;
+	PG_RETURN_DATUM(EOHPGetRWDatum(&a->hdr));
+}
+
+/*
+ * The pairs of the state v sorted: an expanded state's own array sorted in
+ * place (that reorders the state without changing what it holds, hence
+ * FINALFUNC_MODIFY = SHAREABLE), a flat state's sorted in a copy unless
+ * flagged sorted (flattening sorts, so flat states usually are).
+ */
+static const WeightedPair *
+wq_sorted_pairs(WqView *v)
+{
+	WeightedPair *copy;
+
+	if (v->flags & WQ_FLAG_SORTED)
+		return v->pairs;
+	if (v->x != NULL)
+	{
+		wqx_sort(v->x);
+		v->flags = v->x->flags;
+		return v->x->pairs;
+	}
+	copy = palloc(Max(v->n, 1) * sizeof(WeightedPair));
+	memcpy(copy, v->pairs, v->n * sizeof(WeightedPair));
+	sort_weighted_pairs(copy, v->n);
+	return copy;
+}
+
+/* wq_state_final(state): the quantile, as weighted_quantile_final computes it. */
+Datum
+wq_state_final(PG_FUNCTION_ARGS)
+{
+	WqView		v;
+	const WeightedPair *pairs;
+
+	wq_view(PG_GETARG_DATUM(0), &v);
+	if (v.n == 0)
+		PG_RETURN_NULL();
+	pairs = wq_sorted_pairs(&v);
+	if (v.n == 1)
+		PG_RETURN_FLOAT8(pairs[0].x);
+	if (v.flags & WQ_FLAG_EQUAL_WEIGHTS)
+		PG_RETURN_FLOAT8(quantile_equal_weights(pairs, v.n, v.q));
+	PG_RETURN_FLOAT8(quantile_weighted(pairs, v.n, v.q));
+}
+
+/* The binary form of the state d, its pairs sorted, as a bytea. */
+static bytea *
+wq_encode(Datum d)
+{
+	WqView		v;
+	const WeightedPair *pairs;
+	WqHeader	h;
+	bytea	   *out;
+	int64		from;
+
+	wq_view(d, &v);
+	if (v.n > (int64) ((MaxAllocSize - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair)))
+		wq_too_many(v.n);
+	pairs = wq_sorted_pairs(&v);
+	h.flags = (unsigned char) (v.flags | WQ_FLAG_SORTED);
+	h.q = v.q;
+	h.first_w = v.first_w;
+	h.n = v.n;
+	out = (bytea *) palloc(VARHDRSZ + WQ_SERIAL_HEADER + v.n * sizeof(WeightedPair));
+	SET_VARSIZE(out, VARHDRSZ + WQ_SERIAL_HEADER + v.n * sizeof(WeightedPair));
+	wq_wire_encode_header(&h, (unsigned char *) VARDATA(out));
+	for (from = 0; from < v.n; from += WQ_INTERRUPT_INTERVAL)
+	{
+		CHECK_FOR_INTERRUPTS();
+		wq_wire_encode_pairs(pairs, from, Min(v.n, from + WQ_INTERRUPT_INTERVAL),
+							 (unsigned char *) VARDATA(out));
+	}
+	return out;
+}
+
+/* The flat state of the binary form bytes[0..len), checked byte by byte. */
+static WqDatum *
+wq_decode(const unsigned char *bytes, size_t len)
+{
+	WqHeader	h;
+	const char *problem;
+	WqDatum    *d;
+	int64		from;
+	int64		bad = 0;
+
+	problem = wq_wire_decode_header(bytes, len, &h);
+	if (problem != NULL)
+		dti_state_bad_input("weighted_quantile_state", problem);
+	if (h.n > WQD_MAX_PAIRS)
+		wq_too_many(h.n);
+	d = (WqDatum *) palloc(WQD_HEADER + h.n * sizeof(WeightedPair));
+	memset(d, 0, WQD_HEADER);
+	SET_VARSIZE(d, WQD_HEADER + h.n * sizeof(WeightedPair));
+	d->flags = h.flags;
+	d->q = h.q;
+	d->first_w = h.first_w;
+	d->n = h.n;
+	for (from = 0; from < h.n; from += WQ_INTERRUPT_INTERVAL)
+	{
+		int64		to = Min(h.n, from + WQ_INTERRUPT_INTERVAL);
+
+		CHECK_FOR_INTERRUPTS();
+		wq_wire_decode_pairs(bytes, from, to, d->pairs);
+		problem = wq_state_check_pairs(d->pairs, from, to, &h, &bad);
+		if (problem != NULL)
+			dti_state_bad_input("weighted_quantile_state",
+								psprintf("Pair %lld: %s", (long long) bad + 1, problem));
+	}
+	return d;
+}
+
+/* Text input: the hexadecimal form weighted_quantile_state_out writes. */
+Datum
+weighted_quantile_state_in(PG_FUNCTION_ARGS)
+{
+	size_t		len;
+	unsigned char *bytes = dti_state_hex_in(PG_GETARG_CSTRING(0), "weighted_quantile_state", &len);
+
+	PG_RETURN_POINTER(wq_decode(bytes, len));
+}
+
+/* Text output: the binary form in hexadecimal. */
+Datum
+weighted_quantile_state_out(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = wq_encode(PG_GETARG_DATUM(0));
+
+	if (VARSIZE(b) - VARHDRSZ > (MaxAllocSize - 1) / 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("weighted_quantile_state too large for its text form"),
+				 errdetail("The state holds %lld pairs; its text form would exceed 1 GB.",
+						   (long long) ((VARSIZE(b) - VARHDRSZ - WQ_SERIAL_HEADER) / sizeof(WeightedPair))),
+				 errhint("Use the binary form (weighted_quantile_state_send).")));
+	PG_RETURN_CSTRING(dti_state_hex_out((const unsigned char *) VARDATA(b),
+										VARSIZE(b) - VARHDRSZ));
+}
+
+/* Binary input: the whole message is the binary form, checked byte by byte. */
+Datum
+weighted_quantile_state_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	int			len = buf->len - buf->cursor;
+	const char *bytes = pq_getmsgbytes(buf, len);
+
+	PG_RETURN_POINTER(wq_decode((const unsigned char *) bytes, len));
+}
+
+/* Binary output: the header and the pairs, sorted, in network byte order. */
+Datum
+weighted_quantile_state_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(wq_encode(PG_GETARG_DATUM(0)));
 }

@@ -1,5 +1,5 @@
 -- Weighted aggregates: means and quantiles with fractional weights, all
--- parallel (combine, serialize and deserialize functions).  Rows with a NULL
+-- parallel (combine functions over states of dti's own types).  Rows with a NULL
 -- value or weight are skipped; weight 0 rows do not count; negative, NaN or
 -- infinite input is an error (SQLSTATE 22023); all weights 0 gives NULL.
 
@@ -80,42 +80,63 @@ COMMENT ON AGGREGATE weighted_geomean(float8, float8) IS
 COMMENT ON AGGREGATE weighted_harmonic(float8, float8) IS
 	'Weighted harmonic mean sum(w)/sum(w/x) of positive values; NULL value or weight skips the row, all weights 0 gives NULL';
 
--- Quantiles: the state collects (x, w) pairs; the final function sorts them
--- in place (without changing what the state holds, hence SHAREABLE).
-CREATE FUNCTION weighted_quantile_step(internal, float8, float8, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_median_step(internal, float8, float8) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_quantile_combine(internal, internal) RETURNS internal
-	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
-CREATE FUNCTION weighted_quantile_serialize(internal) RETURNS bytea
+-- Quantiles: the state collects (x, w) pairs, in a type of its own
+-- (weighted_quantile_state, not internal, so that Citus splits the
+-- aggregates as it splits the means; a partial state holds every pair of
+-- its rows, sorted when it crosses nodes); parallel workers hand the
+-- states over as they are.  The final function sorts the pairs in place
+-- (without changing what the state holds, hence SHAREABLE).  SSPACE: the
+-- planner's estimate of a state's size, what it assumed of the internal
+-- state before (a state grows with its rows).
+CREATE TYPE weighted_quantile_state;
+CREATE FUNCTION weighted_quantile_state_in(cstring) RETURNS weighted_quantile_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION weighted_quantile_deserialize(bytea, internal) RETURNS internal
+CREATE FUNCTION weighted_quantile_state_out(weighted_quantile_state) RETURNS cstring
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION weighted_quantile_final(internal) RETURNS float8
+CREATE FUNCTION weighted_quantile_state_recv(internal) RETURNS weighted_quantile_state
 	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION weighted_quantile_step(internal, float8, float8, float8) IS
-	'Transition of weighted_quantile: keeps (x, w) when w > 0; q must be in [0,1] and the same on every row';
-COMMENT ON FUNCTION weighted_median_step(internal, float8, float8) IS
-	'Transition of weighted_median: keeps (x, w) when w > 0, for the quantile 0.5';
-COMMENT ON FUNCTION weighted_quantile_combine(internal, internal) IS
-	'Combines two partial states of weighted_quantile or weighted_median';
-COMMENT ON FUNCTION weighted_quantile_serialize(internal) IS
-	'Serializes a weighted quantile state (version byte 1, header, then the pairs)';
-COMMENT ON FUNCTION weighted_quantile_deserialize(bytea, internal) IS
-	'Deserializes a weighted quantile state, checking its size, version byte and pairs';
-COMMENT ON FUNCTION weighted_quantile_final(internal) IS
+CREATE FUNCTION weighted_quantile_state_send(weighted_quantile_state) RETURNS bytea
+	AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE TYPE weighted_quantile_state (
+	INPUT = weighted_quantile_state_in,
+	OUTPUT = weighted_quantile_state_out,
+	RECEIVE = weighted_quantile_state_recv,
+	SEND = weighted_quantile_state_send,
+	INTERNALLENGTH = VARIABLE,
+	ALIGNMENT = double,
+	STORAGE = extended
+);
+COMMENT ON TYPE weighted_quantile_state IS
+	'State of weighted_quantile and weighted_median: the quantile asked for and every (value, weight) pair with a positive weight';
+COMMENT ON FUNCTION weighted_quantile_state_in(cstring) IS 'Text input of weighted_quantile_state: the binary form in hexadecimal, checked byte by byte (22P03)';
+COMMENT ON FUNCTION weighted_quantile_state_out(weighted_quantile_state) IS 'Text output of weighted_quantile_state: the binary form in hexadecimal';
+COMMENT ON FUNCTION weighted_quantile_state_recv(internal) IS 'Binary input of weighted_quantile_state: version byte 2, flags, q, first weight, n, then n (value, weight) pairs in network byte order; checks every pair (finite, weight > 0, in order when flagged sorted)';
+COMMENT ON FUNCTION weighted_quantile_state_send(weighted_quantile_state) IS 'Binary output of weighted_quantile_state: version byte 2, flags, q, first weight, n, then the n (value, weight) pairs sorted, in network byte order';
+
+CREATE FUNCTION weighted_quantile_step(weighted_quantile_state, float8, float8, float8) RETURNS weighted_quantile_state
+	AS 'MODULE_PATHNAME', 'wq_state_quantile_step' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_median_step(weighted_quantile_state, float8, float8) RETURNS weighted_quantile_state
+	AS 'MODULE_PATHNAME', 'wq_state_median_step' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_quantile_combine(weighted_quantile_state, weighted_quantile_state) RETURNS weighted_quantile_state
+	AS 'MODULE_PATHNAME', 'wq_state_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+CREATE FUNCTION weighted_quantile_final(weighted_quantile_state) RETURNS float8
+	AS 'MODULE_PATHNAME', 'wq_state_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION weighted_quantile_step(weighted_quantile_state, float8, float8, float8) IS
+	'Transition of weighted_quantile: keeps (x, w) when w > 0, in place; q must be in [0,1] and the same on every row';
+COMMENT ON FUNCTION weighted_median_step(weighted_quantile_state, float8, float8) IS
+	'Transition of weighted_median: keeps (x, w) when w > 0, in place, for the quantile 0.5';
+COMMENT ON FUNCTION weighted_quantile_combine(weighted_quantile_state, weighted_quantile_state) IS
+	'Combines two partial states of weighted_quantile or weighted_median (a merge when both are sorted)';
+COMMENT ON FUNCTION weighted_quantile_final(weighted_quantile_state) IS
 	'Final function of weighted_quantile and weighted_median: sorts the pairs and interpolates between weight centres';
 
 CREATE AGGREGATE weighted_quantile(float8, float8, float8) (
-	SFUNC = weighted_quantile_step, STYPE = internal,
+	SFUNC = weighted_quantile_step, STYPE = weighted_quantile_state, SSPACE = 8192,
 	COMBINEFUNC = weighted_quantile_combine,
-	SERIALFUNC = weighted_quantile_serialize, DESERIALFUNC = weighted_quantile_deserialize,
 	FINALFUNC = weighted_quantile_final, FINALFUNC_MODIFY = SHAREABLE, PARALLEL = SAFE);
 CREATE AGGREGATE weighted_median(float8, float8) (
-	SFUNC = weighted_median_step, STYPE = internal,
+	SFUNC = weighted_median_step, STYPE = weighted_quantile_state, SSPACE = 8192,
 	COMBINEFUNC = weighted_quantile_combine,
-	SERIALFUNC = weighted_quantile_serialize, DESERIALFUNC = weighted_quantile_deserialize,
 	FINALFUNC = weighted_quantile_final, FINALFUNC_MODIFY = SHAREABLE, PARALLEL = SAFE);
 COMMENT ON AGGREGATE weighted_quantile(float8, float8, float8) IS
 	'Weighted quantile weighted_quantile(x, w, q): values at the centres of their weights, first centre q=0, last q=1, linear in between; equal weights give percentile_cont';

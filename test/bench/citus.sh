@@ -98,7 +98,8 @@ section=$(mktemp)
 	echo "cannot show a speed-up from more hardware: the same 2 cores do the work plus the shipping
 between the servers."
 	echo "What it shows is the cost of distribution and the plan shapes. One run after a warm-up,"
-	echo "milliseconds."
+	echo "milliseconds. The machine is shared with other work: load average $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "at the end of the run."
 	echo
 	echo "| query | one server ms | plan | Citus ms | plan | Citus / one server |"
 	echo "|---|---:|---|---:|---|---:|"

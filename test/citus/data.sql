@@ -62,9 +62,10 @@ ANALYZE leaf_rid;
 -- values of the dti types and the aggregates' states, stored on the workers
 CREATE TABLE card_local AS
 SELECT s.unit, f.fw, s.sc, weighted_mean_step(NULL, 1.5, s.unit) AS wms,
-	indicator_stats_step(NULL, s.unit) AS iss, rollup_step(NULL, f.fw, 'A.1.1', s.unit / 1000.0) AS rs, s.lv
+	indicator_stats_step(NULL, s.unit) AS iss, rollup_step(NULL, f.fw, 'A.1.1', s.unit / 1000.0) AS rs, s.lv, s.wqs
 FROM (SELECT l.unit, rollup((SELECT fw FROM fw_local), l.code, l.v / 120) AS sc,
-		leaf_vector((SELECT fw FROM fw_local), l.code, l.v / 120) AS lv FROM leaf_local l
+		leaf_vector((SELECT fw FROM fw_local), l.code, l.v / 120) AS lv,
+		weighted_quantile_step(weighted_quantile_step(NULL, l.unit, 2, 0.25), 1, l.unit, 0.25) AS wqs FROM leaf_local l
 	  WHERE l.unit <= 50 GROUP BY l.unit) s, fw_local f;
 CREATE TABLE card_dist (LIKE card_local);
 SELECT create_distributed_table('card_dist', 'unit');

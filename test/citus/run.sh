@@ -251,14 +251,16 @@ for proto in on off; do
 			AND weighted_mean_state_send(d.wms) = weighted_mean_state_send(l.wms)
 			AND indicator_stats_state_send(d.iss) = indicator_stats_state_send(l.iss)
 			AND rollup_state_send(d.rs) = rollup_state_send(l.rs)
-			AND leaf_vector_send(d.lv) = leaf_vector_send(l.lv) AND d.lv::text = l.lv::text) || '/' || (SELECT count(*) FROM card_local)")
+			AND leaf_vector_send(d.lv) = leaf_vector_send(l.lv) AND d.lv::text = l.lv::text
+			AND weighted_quantile_state_send(d.wqs) = weighted_quantile_state_send(l.wqs) AND d.wqs::text = l.wqs::text
+			AND weighted_quantile_final(d.wqs) = weighted_quantile_final(l.wqs)) || '/' || (SELECT count(*) FROM card_local)")
 	check "stored frameworks, scorecards, aggregate states and leaf vectors read back from the workers unchanged ($n), binary protocol $proto" \
 		"$([ "${n%/*}" = "${n#*/}" ] && [ "${n#*/}" -gt 0 ] && echo yes || echo no)"
 done
 
 # --- plan shapes ----------------------------------------------------------------
 explain() { echo "EXPLAIN (VERBOSE, COSTS OFF) $1" | on C -v fw="$FW" -v fwr="$FWR" 2>&1 | sed -E "s/'\[\{[^']*'/'[framework]'/g"; }
-for a in "weighted_mean(v, w)" "weighted_geomean(v, w)" "weighted_harmonic(v, w)" "indicator_stats(v)"; do
+for a in "weighted_mean(v, w)" "weighted_geomean(v, w)" "weighted_harmonic(v, w)" "indicator_stats(v)" "weighted_median(v, w)" "weighted_quantile(v, w, 0.25)"; do
 	plan=$(explain "SELECT code, $a FROM leaf GROUP BY code")
 	echo "$plan" >>"$LOG"
 	check "$a GROUP BY code (not the distribution column): partial aggregates on the workers, combined on the coordinator" \
@@ -282,7 +284,8 @@ check "rollup() GROUP BY unit (the distribution column): pushed down whole" \
 	"$(grep -Eq 'Query: SELECT unit, [a-z_.]*rollup\(' <<<"$plan" && ! grep -q 'worker_partial_agg' <<<"$plan" && echo yes || echo no)" "$plan"
 # with Citus's coordinator aggregation disabled, the aggregates still run
 out=$(PGOPTIONS="-c citus.coordinator_aggregation_strategy=disabled" on C -c \
-	"SELECT count(*) FROM (SELECT code, weighted_mean(v, w), indicator_stats(v), weighted_geomean(v, w) FROM leaf GROUP BY code) s" 2>&1)
+	"SELECT count(*) FROM (SELECT code, weighted_mean(v, w), indicator_stats(v), weighted_geomean(v, w), weighted_median(v, w),
+		weighted_quantile(v, w, 0.25) FROM leaf GROUP BY code) s" 2>&1)
 check "the aggregates run with citus.coordinator_aggregation_strategy = disabled ($out codes)" \
 	"$([ "$out" = 100 ] && echo yes || echo no)" "$out"
 

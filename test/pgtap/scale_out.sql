@@ -50,14 +50,11 @@ SELECT is((SELECT array_agg(format('%s: %s %s', s.aggfnoid::regprocedure, s.role
 		   WHERE p.proparallel <> 's' OR p.provolatile <> 'i'),
 	NULL, 'every support function of every aggregate is PARALLEL SAFE and IMMUTABLE');
 -- Citus splits an aggregate into partial states on the workers only when
--- its state type is not a pseudo-type such as internal.  The quantile
--- states hold every value (a split would ship them all anyway), so only
--- they keep an internal state.
+-- its state type is not a pseudo-type such as internal: no dti aggregate
+-- has one (the quantiles' since 0.11.0).
 SELECT is((SELECT array_agg(aggfnoid::regprocedure::text ORDER BY aggfnoid::regprocedure::text) FROM dti_aggregate a
 		   JOIN pg_type t ON t.oid = a.aggtranstype WHERE t.typtype = 'p'),
-	ARRAY['weighted_median(double precision,double precision)',
-		  'weighted_quantile(double precision,double precision,double precision)'],
-	'every aggregate but the quantiles has a state type that is not a pseudo-type (Citus splits them)');
+	NULL, 'every aggregate has a state type that is not a pseudo-type (Citus splits them)');
 SELECT is((SELECT array_agg(aggfnoid::regprocedure::text ORDER BY 1) FROM dti_aggregate WHERE aggkind <> 'n'),
 	NULL, 'every aggregate is a normal aggregate (no ordered-set aggregate, which cannot be split)');
 SELECT is((SELECT array_agg(aggfnoid::regprocedure::text ORDER BY 1) FROM dti_aggregate WHERE aggfinalmodify = 'w'),

@@ -13,12 +13,12 @@ SELECT has_function('weighted_mean_state_recv', ARRAY['internal']);
 SELECT has_function('weighted_mean_final', ARRAY['weighted_mean_state']);
 SELECT has_function('weighted_geomean_final', ARRAY['weighted_mean_state']);
 SELECT has_function('weighted_harmonic_final', ARRAY['weighted_mean_state']);
-SELECT has_function('weighted_quantile_step', ARRAY['internal', 'double precision', 'double precision', 'double precision']);
-SELECT has_function('weighted_median_step', ARRAY['internal', 'double precision', 'double precision']);
-SELECT has_function('weighted_quantile_combine', ARRAY['internal', 'internal']);
-SELECT has_function('weighted_quantile_serialize', ARRAY['internal']);
-SELECT has_function('weighted_quantile_deserialize', ARRAY['bytea', 'internal']);
-SELECT has_function('weighted_quantile_final', ARRAY['internal']);
+SELECT has_function('weighted_quantile_step', ARRAY['weighted_quantile_state', 'double precision', 'double precision', 'double precision']);
+SELECT has_function('weighted_median_step', ARRAY['weighted_quantile_state', 'double precision', 'double precision']);
+SELECT has_function('weighted_quantile_combine', ARRAY['weighted_quantile_state', 'weighted_quantile_state']);
+SELECT has_function('weighted_quantile_state_in', ARRAY['cstring']);
+SELECT has_function('weighted_quantile_state_recv', ARRAY['internal']);
+SELECT has_function('weighted_quantile_final', ARRAY['weighted_quantile_state']);
 
 SELECT volatility_is(f, args, 'immutable', f || ' is immutable')
 FROM (VALUES
@@ -31,12 +31,12 @@ FROM (VALUES
 	('weighted_mean_final', ARRAY['weighted_mean_state']),
 	('weighted_geomean_final', ARRAY['weighted_mean_state']),
 	('weighted_harmonic_final', ARRAY['weighted_mean_state']),
-	('weighted_quantile_step', ARRAY['internal', 'double precision', 'double precision', 'double precision']),
-	('weighted_median_step', ARRAY['internal', 'double precision', 'double precision']),
-	('weighted_quantile_combine', ARRAY['internal', 'internal']),
-	('weighted_quantile_serialize', ARRAY['internal']),
-	('weighted_quantile_deserialize', ARRAY['bytea', 'internal']),
-	('weighted_quantile_final', ARRAY['internal'])
+	('weighted_quantile_step', ARRAY['weighted_quantile_state', 'double precision', 'double precision', 'double precision']),
+	('weighted_median_step', ARRAY['weighted_quantile_state', 'double precision', 'double precision']),
+	('weighted_quantile_combine', ARRAY['weighted_quantile_state', 'weighted_quantile_state']),
+	('weighted_quantile_state_in', ARRAY['cstring']),
+	('weighted_quantile_state_recv', ARRAY['internal']),
+	('weighted_quantile_final', ARRAY['weighted_quantile_state'])
 ) v(f, args);
 
 -- Transition and combine functions see NULL inputs; the others are strict.
@@ -49,12 +49,12 @@ SELECT is_strict('weighted_mean_state_recv', ARRAY['internal']);
 SELECT is_strict('weighted_mean_final', ARRAY['weighted_mean_state']);
 SELECT is_strict('weighted_geomean_final', ARRAY['weighted_mean_state']);
 SELECT is_strict('weighted_harmonic_final', ARRAY['weighted_mean_state']);
-SELECT isnt_strict('weighted_quantile_step', ARRAY['internal', 'double precision', 'double precision', 'double precision']);
-SELECT isnt_strict('weighted_median_step', ARRAY['internal', 'double precision', 'double precision']);
-SELECT isnt_strict('weighted_quantile_combine', ARRAY['internal', 'internal']);
-SELECT is_strict('weighted_quantile_serialize', ARRAY['internal']);
-SELECT is_strict('weighted_quantile_deserialize', ARRAY['bytea', 'internal']);
-SELECT is_strict('weighted_quantile_final', ARRAY['internal']);
+SELECT isnt_strict('weighted_quantile_step', ARRAY['weighted_quantile_state', 'double precision', 'double precision', 'double precision']);
+SELECT isnt_strict('weighted_median_step', ARRAY['weighted_quantile_state', 'double precision', 'double precision']);
+SELECT isnt_strict('weighted_quantile_combine', ARRAY['weighted_quantile_state', 'weighted_quantile_state']);
+SELECT is_strict('weighted_quantile_state_in', ARRAY['cstring']);
+SELECT is_strict('weighted_quantile_state_recv', ARRAY['internal']);
+SELECT is_strict('weighted_quantile_final', ARRAY['weighted_quantile_state']);
 
 -- The aggregates.
 SELECT is_aggregate('weighted_mean', ARRAY['double precision', 'double precision']);
@@ -64,9 +64,8 @@ SELECT is_aggregate('weighted_quantile', ARRAY['double precision', 'double preci
 SELECT is_aggregate('weighted_median', ARRAY['double precision', 'double precision']);
 
 -- Every aggregate and support function is parallel safe, every aggregate
--- has a combine function, and serialize and deserialize functions exactly
--- when its state is internal (the means' state is a type of its own, which
--- Citus can ship between nodes).
+-- has a combine function and a state of a type of its own (which Citus can
+-- ship between nodes), so no serialize and deserialize functions.
 SELECT is(
 	(SELECT array_agg(p.proname::text ORDER BY p.proname) FROM pg_proc p
 	 WHERE p.proname ~ '^weighted_(mean|geomean|harmonic|quantile|median)' AND p.proparallel <> 's'),
@@ -75,11 +74,12 @@ SELECT is(
 	(SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
 	 WHERE p.proname IN ('weighted_mean', 'weighted_geomean', 'weighted_harmonic', 'weighted_quantile', 'weighted_median')
 	   AND a.aggcombinefn <> 0
-	   AND (a.aggserialfn <> 0 AND a.aggdeserialfn <> 0) = (a.aggtranstype = 'internal'::regtype)
-	   AND a.aggtranstype = CASE WHEN p.proname IN ('weighted_quantile', 'weighted_median') THEN 'internal'::regtype
+	   AND a.aggserialfn = 0 AND a.aggdeserialfn = 0
+	   AND a.aggtranstype = CASE WHEN p.proname IN ('weighted_quantile', 'weighted_median') THEN 'weighted_quantile_state'::regtype
 	                             ELSE 'weighted_mean_state'::regtype END
+	   AND a.aggfinalmodify = CASE WHEN p.proname IN ('weighted_quantile', 'weighted_median') THEN 's' ELSE 'r' END
 	   AND p.proparallel = 's'),
-	5::bigint, 'the five aggregates have combine functions; the means a weighted_mean_state, the quantiles an internal state with serialize and deserialize functions');
+	5::bigint, 'the five aggregates have combine functions; the means a weighted_mean_state, the quantiles a weighted_quantile_state, none a serialize function');
 
 -- Bad input: SQLSTATE 22023.
 SELECT throws_ok($$SELECT weighted_mean(x, w) FROM (VALUES (1::float8, -1::float8)) v(x, w)$$,

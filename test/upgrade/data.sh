@@ -177,7 +177,8 @@ for v in $(released_versions dti_warehouse); do
 	checked=$((checked + 1))
 done
 # --- dti updated under the warehouse's views: the aggregates change their
-# state types (0.9.0) beneath views that use them; the views keep working and
+# state types (the means, indicator_stats and rollup in 0.9.0, the quantiles
+# in 0.11.0) beneath views that use them; the views keep working and
 # give the same results, and a refresh after the update the same results ---
 dti_prev=$(released_versions dti | tail -1)
 wh_prev=$(released_versions dti_warehouse | tail -1)
@@ -195,12 +196,17 @@ CREATE TABLE up_leaf AS SELECT u.id AS unit_id, l.code, (0.5 + (u.id * 7 + lengt
 CREATE VIEW up_means AS SELECT code, weighted_mean(v, w) wm, weighted_geomean(v, w) wg, weighted_harmonic(v, w) wh,
 	indicator_stats(v) st FROM up_leaf GROUP BY code;
 CREATE VIEW up_window AS SELECT unit_id, code, indicator_stats(v) OVER (PARTITION BY code) st FROM up_leaf;
+CREATE VIEW up_quantiles AS SELECT code, weighted_median(v, w) wmed, weighted_quantile(v, w, 0.25) wq,
+	weighted_quantile(v, 1, 0.9) wq1, float8send(weighted_median(v, w)) bits FROM up_leaf GROUP BY code;
+CREATE VIEW up_quantiles_all AS SELECT weighted_median(v, w) FILTER (WHERE unit_id % 2 = 0) wmed, weighted_quantile(v, w, 0.75) wq FROM up_leaf;
 CREATE VIEW up_cards AS SELECT unit_id, rollup(dti.framework_tree((SELECT min(id) FROM dti.framework)), code, v / 100) sc
 	FROM up_leaf GROUP BY unit_id;
 SQL
 	views() {
 		q $old "SELECT * FROM up_means ORDER BY code"
 		q $old "SELECT * FROM up_window ORDER BY unit_id, code"
+		q $old "SELECT * FROM up_quantiles ORDER BY code"
+		q $old "SELECT * FROM up_quantiles_all"
 		q $old "SELECT unit_id, sc, root_value(sc) FROM up_cards ORDER BY unit_id"
 		q $old "SELECT * FROM dti.published_comparison ORDER BY 1, 2, 3"
 	}
@@ -209,12 +215,12 @@ SQL
 	q $old "ALTER EXTENSION dti UPDATE"
 	views >"$work/views.after"
 	compare "$work/views.before" "$work/views.after" "dti $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: views read differently after the update"
-	[ "$(q $old "SELECT count(*) FROM pg_aggregate WHERE aggtranstype = 'internal'::regtype AND aggfnoid::regproc::text IN ('weighted_mean', 'weighted_geomean', 'weighted_harmonic', 'indicator_stats', 'rollup')")" = 0 ] ||
+	[ "$(q $old "SELECT count(*) FROM pg_aggregate WHERE aggtranstype = 'internal'::regtype AND aggfnoid::regproc::text IN ('weighted_mean', 'weighted_geomean', 'weighted_harmonic', 'indicator_stats', 'rollup', 'weighted_quantile', 'weighted_median')")" = 0 ] ||
 		fail "dti $dti_prev -> $(current_version dti): an aggregate still has an internal state"
 	q $old "CALL dti.refresh()"
 	wh_results $old >"$work/results.after"
 	compare "$work/results.before" "$work/results.after" "dti $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: a refresh after the update gives other results"
-	echo "dti: $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: $(grep -c . "$work/views.after") lines of views (means, stats as window, scorecards, published comparison) identical; refresh results ($(grep -c . "$work/results.after") lines) identical"
+	echo "dti: $dti_prev -> $(current_version dti) under dti_warehouse $wh_prev: $(grep -c . "$work/views.after") lines of views (means, stats as window, quantiles, scorecards, published comparison) identical; refresh results ($(grep -c . "$work/results.after") lines) identical"
 	checked=$((checked + 1))
 fi
 echo "upgrade paths checked with data: $checked"
