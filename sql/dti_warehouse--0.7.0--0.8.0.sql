@@ -198,25 +198,19 @@ BEGIN
 	-- re-ranking a whole period: write only what changed.  The new rows
 	-- and the published ones of the period meet in one join; only the
 	-- differences are kept, then deleted, updated or added.
-	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
-		-- the period's scorecards are staged (dti.compute_period()): ranked
-		-- from there, without reading them back
-		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
-		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
-	ELSE
-		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
-		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
-	END IF;
-	CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
-	SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
-		   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
-	FROM pg_temp.dti_new_rank x
-	FULL JOIN (SELECT * FROM dti.result_rank o
-			   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) p
-		ON p.unit_id = x.unit_id AND p.code = x.code
-	WHERE x.unit_id IS NULL OR p.unit_id IS NULL
-	   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank);
-	DROP TABLE pg_temp.dti_new_rank;
+	-- (the period's scorecards staged by dti.compute_period(): ranked from
+	-- there, without reading them back, and compared as they come)
+	EXECUTE format($q$
+		CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
+		SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
+			   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
+		FROM %s($1, $2) x
+		FULL JOIN (SELECT * FROM dti.result_rank o WHERE o.period = $1 AND o.framework_id = $2) p
+			ON p.unit_id = x.unit_id AND p.code = x.code
+		WHERE x.unit_id IS NULL OR p.unit_id IS NULL
+		   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank)$q$,
+		CASE WHEN to_regclass('pg_temp.dti_card') IS NOT NULL THEN 'dti.staged_ranks' ELSE 'dti.ranked_nodes' END)
+	USING period, framework_id;
 	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
 	USING pg_temp.dti_rank_diff d
@@ -310,11 +304,11 @@ BEGIN
 	END IF;
 	IF publish_period IS NULL THEN
 		-- (OFFSET 0: each unit scored once, not once per use of its scorecard)
-		EXECUTE $q$
+		EXECUTE format($q$
 			CREATE TEMP TABLE dti_card ON COMMIT DROP AS
 			SELECT s.unit_id, u.parent_id, s.sc AS scorecard, scorecard_values(s.sc, 2) AS vals
 			FROM (SELECT x.unit_id, composite($1, $2, x.leaves) AS sc FROM pg_temp.dti_vector x OFFSET 0) s
-			JOIN dti.unit u ON u.id = s.unit_id$q$
+			JOIN dti.unit u ON u.id = s.unit_id$q$)
 		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules), stats;
 	ELSE
 		-- nothing published for the level in the period: the scorecards go
@@ -323,7 +317,7 @@ BEGIN
 		-- some kilobytes each, written and read back once more)
 		CREATE TEMP TABLE dti_card (unit_id integer, parent_id integer, scorecard scorecard, vals float8[])
 		ON COMMIT DROP;
-		EXECUTE $q$
+		EXECUTE format($q$
 			WITH s AS MATERIALIZED (
 				SELECT x.unit_id, composite($1, $2, x.leaves) AS sc FROM pg_temp.dti_vector x
 			), published AS (
@@ -332,7 +326,7 @@ BEGIN
 			)
 			INSERT INTO pg_temp.dti_card (unit_id, parent_id, vals)
 			SELECT s.unit_id, u.parent_id, scorecard_values(s.sc, 2)
-			FROM s JOIN dti.unit u ON u.id = s.unit_id$q$
+			FROM s JOIN dti.unit u ON u.id = s.unit_id$q$)
 		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules), stats, publish_period, framework_id, run_id;
 	END IF;
 	GET DIAGNOSTICS staged = ROW_COUNT;
@@ -441,10 +435,10 @@ BEGIN
 	END IF;
 	IF dti.framework_is_relative(framework_id) AND vectors THEN
 		-- the statistics over the vectors, and each leaf's
-		EXECUTE 'SELECT leaf_stats($1, x.leaves) FROM pg_temp.dti_vector x' INTO all_stats
+		EXECUTE format('SELECT leaf_stats($1, x.leaves) FROM pg_temp.dti_vector x') INTO all_stats
 		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules);
-		EXECUTE $q$SELECT array_agg(CASE WHEN $1 IS NOT NULL THEN leaf_stats_of($1, $2, l.code) END ORDER BY l.ord)
-				   FROM unnest($3) WITH ORDINALITY AS l (code, ord)$q$ INTO leaf_stats
+		EXECUTE format($q$SELECT array_agg(CASE WHEN $1 IS NOT NULL THEN leaf_stats_of($1, $2, l.code) END ORDER BY l.ord)
+				   FROM unnest($3) WITH ORDINALITY AS l (code, ord)$q$) INTO leaf_stats
 		USING all_stats, dti.framework_rules(framework_id, leaf_codes, leaf_rules), leaf_codes;
 	ELSIF dti.framework_is_relative(framework_id) THEN
 		SELECT array_agg(s.stats ORDER BY l.ord) INTO leaf_stats
@@ -569,7 +563,7 @@ BEGIN
 	DROP TABLE pg_temp.dti_card;
 END $$;
 COMMENT ON FUNCTION dti.compute_period(text, integer, bigint) IS
-	'Internal to dti.refresh(): recomputes one period and framework whole (statistics, scoring in one statement, then scorecards and ranks written from the staged scorecards); returns the scorecards written and the rank rows written or changed';
+	'Internal to dti.refresh(): recomputes one period and framework whole (each unit''s values collected into a leaf vector in one scan, the statistics over the vectors, each vector scored and rolled up by composite(); grade rules scored row by row; then scorecards and ranks written from the staged results); returns the scorecards written and the rank rows written or changed';
 REVOKE EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
 	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),

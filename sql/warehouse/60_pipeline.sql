@@ -830,25 +830,19 @@ BEGIN
 	-- re-ranking a whole period: write only what changed.  The new rows
 	-- and the published ones of the period meet in one join; only the
 	-- differences are kept, then deleted, updated or added.
-	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
-		-- the period's scorecards are staged (dti.compute_period()): ranked
-		-- from there, without reading them back
-		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
-		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
-	ELSE
-		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
-		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
-	END IF;
-	CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
-	SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
-		   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
-	FROM pg_temp.dti_new_rank x
-	FULL JOIN (SELECT * FROM dti.result_rank o
-			   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) p
-		ON p.unit_id = x.unit_id AND p.code = x.code
-	WHERE x.unit_id IS NULL OR p.unit_id IS NULL
-	   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank);
-	DROP TABLE pg_temp.dti_new_rank;
+	-- (the period's scorecards staged by dti.compute_period(): ranked from
+	-- there, without reading them back, and compared as they come)
+	EXECUTE format($q$
+		CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
+		SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
+			   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
+		FROM %s($1, $2) x
+		FULL JOIN (SELECT * FROM dti.result_rank o WHERE o.period = $1 AND o.framework_id = $2) p
+			ON p.unit_id = x.unit_id AND p.code = x.code
+		WHERE x.unit_id IS NULL OR p.unit_id IS NULL
+		   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank)$q$,
+		CASE WHEN to_regclass('pg_temp.dti_card') IS NOT NULL THEN 'dti.staged_ranks' ELSE 'dti.ranked_nodes' END)
+	USING period, framework_id;
 	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
 	USING pg_temp.dti_rank_diff d

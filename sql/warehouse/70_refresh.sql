@@ -486,11 +486,11 @@ BEGIN
 	END IF;
 	IF publish_period IS NULL THEN
 		-- (OFFSET 0: each unit scored once, not once per use of its scorecard)
-		EXECUTE $q$
+		EXECUTE format($q$
 			CREATE TEMP TABLE dti_card ON COMMIT DROP AS
 			SELECT s.unit_id, u.parent_id, s.sc AS scorecard, scorecard_values(s.sc, 2) AS vals
 			FROM (SELECT x.unit_id, composite($1, $2, x.leaves) AS sc FROM pg_temp.dti_vector x OFFSET 0) s
-			JOIN dti.unit u ON u.id = s.unit_id$q$
+			JOIN dti.unit u ON u.id = s.unit_id$q$)
 		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules), stats;
 	ELSE
 		-- nothing published for the level in the period: the scorecards go
@@ -499,7 +499,7 @@ BEGIN
 		-- some kilobytes each, written and read back once more)
 		CREATE TEMP TABLE dti_card (unit_id integer, parent_id integer, scorecard scorecard, vals float8[])
 		ON COMMIT DROP;
-		EXECUTE $q$
+		EXECUTE format($q$
 			WITH s AS MATERIALIZED (
 				SELECT x.unit_id, composite($1, $2, x.leaves) AS sc FROM pg_temp.dti_vector x
 			), published AS (
@@ -508,7 +508,7 @@ BEGIN
 			)
 			INSERT INTO pg_temp.dti_card (unit_id, parent_id, vals)
 			SELECT s.unit_id, u.parent_id, scorecard_values(s.sc, 2)
-			FROM s JOIN dti.unit u ON u.id = s.unit_id$q$
+			FROM s JOIN dti.unit u ON u.id = s.unit_id$q$)
 		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules), stats, publish_period, framework_id, run_id;
 	END IF;
 	GET DIAGNOSTICS staged = ROW_COUNT;
@@ -631,10 +631,10 @@ BEGIN
 	END IF;
 	IF dti.framework_is_relative(framework_id) AND vectors THEN
 		-- the statistics over the vectors, and each leaf's
-		EXECUTE 'SELECT leaf_stats($1, x.leaves) FROM pg_temp.dti_vector x' INTO all_stats
+		EXECUTE format('SELECT leaf_stats($1, x.leaves) FROM pg_temp.dti_vector x') INTO all_stats
 		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules);
-		EXECUTE $q$SELECT array_agg(CASE WHEN $1 IS NOT NULL THEN leaf_stats_of($1, $2, l.code) END ORDER BY l.ord)
-				   FROM unnest($3) WITH ORDINALITY AS l (code, ord)$q$ INTO leaf_stats
+		EXECUTE format($q$SELECT array_agg(CASE WHEN $1 IS NOT NULL THEN leaf_stats_of($1, $2, l.code) END ORDER BY l.ord)
+				   FROM unnest($3) WITH ORDINALITY AS l (code, ord)$q$) INTO leaf_stats
 		USING all_stats, dti.framework_rules(framework_id, leaf_codes, leaf_rules), leaf_codes;
 	ELSIF dti.framework_is_relative(framework_id) THEN
 		SELECT array_agg(s.stats ORDER BY l.ord) INTO leaf_stats
@@ -759,7 +759,7 @@ BEGIN
 	DROP TABLE pg_temp.dti_card;
 END $$;
 COMMENT ON FUNCTION dti.compute_period(text, integer, bigint) IS
-	'Internal to dti.refresh(): recomputes one period and framework whole (statistics, scoring in one statement, then scorecards and ranks written from the staged scorecards); returns the scorecards written and the rank rows written or changed';
+	'Internal to dti.refresh(): recomputes one period and framework whole (each unit''s values collected into a leaf vector in one scan, the statistics over the vectors, each vector scored and rolled up by composite(); grade rules scored row by row; then scorecards and ranks written from the staged results); returns the scorecards written and the rank rows written or changed';
 REVOKE EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
 	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),
