@@ -574,3 +574,48 @@ GRANT EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),
 	dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint),
 	dti.staged_nodes(text), dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) TO dti_admin;
+
+-- dti.score_long: the rank of the period before read by key (the codes it
+-- can have: the node's, and those mapped onto it), now that the primary
+-- key of dti.result_rank is keyed node first
+CREATE OR REPLACE VIEW dti.score_long AS
+SELECT u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.level AS unit_level,
+	   r.period,
+	   f.code AS framework,
+	   f.version AS framework_version,
+	   n.code::text AS code,
+	   coalesce(i.name_vi, f.title_vi) AS name_vi,
+	   coalesce(i.name_en, f.title_en) AS name_en,
+	   n.level,
+	   round(n.value::numeric, 4) AS value,
+	   round(n.points::numeric, 2) AS points,
+	   n.max_points::numeric AS max_points,
+	   rk.rank,
+	   coalesce(prev.rank, cp.rank) AS rank_prev,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
+	   rk.group_rank AS region_rank,
+	   round(n.present::numeric / nullif(n.expected, 0), 4) AS coverage
+FROM dti.result_scorecard r
+JOIN dti.unit u ON u.id = r.unit_id
+JOIN dti.framework f ON f.id = r.framework_id
+CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
+LEFT JOIN dti.framework_indicator i ON i.framework_id = r.framework_id AND i.code = n.code
+LEFT JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id AND rk.code = n.code
+LEFT JOIN LATERAL (
+	-- the same indicator a period earlier: under the same framework, through
+	-- the indicator mapping of another framework, or the index itself
+	-- (the codes it can have first: its rows found by key)
+	SELECT p.rank FROM dti.result_rank p
+	WHERE p.period = dti.previous_period(r.period) AND p.unit_id = r.unit_id
+	  AND p.code = ANY (n.code || ARRAY(SELECT m.from_code FROM dti.indicator_map m
+										WHERE m.to_framework_id = r.framework_id AND m.to_code = n.code))
+	  AND ((p.code = n.code AND (p.framework_id = r.framework_id OR n.code = 'DTI'))
+		   OR EXISTS (SELECT 1 FROM dti.indicator_map m
+					  WHERE m.from_framework_id = p.framework_id AND m.from_code = p.code
+						AND m.to_framework_id = r.framework_id AND m.to_code = n.code))
+	ORDER BY p.code = n.code DESC
+	LIMIT 1) prev ON true
+-- across the 2025 merger: the predecessors' values carried by the succession rule
+LEFT JOIN LATERAL dti.carried_value(r.unit_id, dti.previous_period(r.period), n.code) cp ON prev.rank IS NULL;
