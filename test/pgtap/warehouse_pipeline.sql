@@ -3,7 +3,7 @@
 -- rules recompute the whole period; locked periods wait; a failing refresh
 -- leaves the previous results; BI views expose standard types only.
 BEGIN;
-SELECT plan(28);
+SELECT plan(29);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -65,6 +65,11 @@ SELECT results_eq(
 	$$SELECT period, rank_prev, rank_change FROM dti.ranking WHERE unit_code = '48' AND framework = 'pipe-test' ORDER BY period$$,
 	$$VALUES ('2030', NULL::integer, NULL::integer), ('2031', 1, -2)$$,
 	'rank change since the previous period');
+-- (2030: A 01 0.875, 48 0.75, 79 0.5; 2031: A 01 and 79 1, 48 0.25)
+SELECT results_eq(
+	$$SELECT period, code, rank, rank_prev FROM dti.score_long WHERE unit_code = '48' AND code IN ('DTI', 'A') ORDER BY period, code$$,
+	$$VALUES ('2030', 'A', 2, NULL::integer), ('2030', 'DTI', 1, NULL), ('2031', 'A', 3, 2), ('2031', 'DTI', 3, 1)$$,
+	'the long form: each node''s rank a period earlier');
 SELECT results_eq(
 	$$SELECT code, round(contribution, 4) FROM dti.top_contributors WHERE unit_code = '48' AND period = '2031' ORDER BY place$$,
 	$$VALUES ('A.2', -0.3000::numeric)$$,
