@@ -8,7 +8,7 @@
 -- dti function.
 DO $requires$
 DECLARE
-	need constant text := '0.7.0';
+	need constant text := '0.10.0';
 	have text := (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'dti');
 BEGIN
 	IF have IS NULL OR pg_catalog.string_to_array(have, '.')::integer[] < pg_catalog.string_to_array(need, '.')::integer[] THEN

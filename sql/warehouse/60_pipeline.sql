@@ -500,12 +500,15 @@ COMMENT ON COLUMN dti.result_scorecard.run_id IS 'The refresh run that wrote the
 
 -- Derived rows written only by dti.refresh() from the scorecards (which
 -- reference their unit and framework): no foreign keys of their own, whose
--- checks would cost more than writing the rows.  Its indexes are all
--- written in about the order a refresh writes a period (unit after unit):
--- the primary key (a unit's ranks: what the BI views read) and the ranks of
--- one node in one period (what re-ranking after a revision reads), beside a
--- small one of the index's ranks.  An index keyed on the values cost a
--- refresh more than all its other writes (each row went to a random place).
+-- checks would cost more than writing the rows.  One index besides a small
+-- one of the index's ranks: the primary key, keyed node first (period,
+-- code, unit), which serves the lookups of one unit's node (what the BI
+-- views read: period, unit and code are known), the ranks of one node in one
+-- period (the rankings, and what re-ranking after a revision reads), and a
+-- refresh writing a whole period in key order, node after node (every entry
+-- appended, the pages filled).  A second index keyed unit first cost a
+-- whole period's refresh more than its rows (written out of its order, each
+-- row went to another page), and an index keyed on the values more still.
 CREATE TABLE dti.result_rank (
 	period text NOT NULL,
 	unit_id integer NOT NULL,
@@ -515,9 +518,8 @@ CREATE TABLE dti.result_rank (
 	value float8,
 	rank integer,
 	group_rank integer,
-	PRIMARY KEY (period, unit_id, code)
+	PRIMARY KEY (period, code, unit_id)
 );
-CREATE INDEX result_rank_code_idx ON dti.result_rank (period, code, unit_id);
 -- the rankings of the index (top N of a period, in rank order)
 CREATE INDEX result_rank_rank_idx ON dti.result_rank (period, rank) WHERE code = 'DTI';
 COMMENT ON TABLE dti.result_rank IS
@@ -659,7 +661,7 @@ COMMENT ON FUNCTION dti.ranked_nodes(text, integer) IS
 -- greater keys (round_decimal(value, 4)), so a unit whose key moves from k
 -- to k' moves every other unit whose key lies between them by one place,
 -- and its own rank is counted from the keys above k'.  Both searches read
--- the node's rows of the period (a range of result_rank_code_idx, filtered on
+-- the node's rows of the period (a range of the primary key, filtered on
 -- the values: a key is within 0.5e-4 of its value).  Many changed units, or
 -- none given, re-rank the whole period with the window function.
 CREATE FUNCTION dti.compute_ranks(period text, framework_id integer, changed_units integer[] DEFAULT NULL)
@@ -693,8 +695,13 @@ BEGIN
 			  CROSS JOIN LATERAL scorecard_nodes(r.scorecard, 2) x
 			  WHERE r.period = compute_ranks.period AND r.framework_id = compute_ranks.framework_id
 				AND r.unit_id = ANY (compute_ranks.changed_units)) n
+		-- (their rows found by key: the framework's codes under its root
+		-- DTI, the units)
 		FULL JOIN (SELECT o.unit_id, o.code, o.level, o.value FROM dti.result_rank o
 				   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
+					 AND o.code = ANY ('DTI'::indicator_code
+									   || ARRAY(SELECT i.code FROM dti.framework_indicator i
+												WHERE i.framework_id = compute_ranks.framework_id))
 					 AND o.unit_id = ANY (compute_ranks.changed_units)) o
 			ON o.unit_id = n.unit_id AND o.code = n.code
 		JOIN dti.unit u ON u.id = coalesce(n.unit_id, o.unit_id)) k;
@@ -702,7 +709,7 @@ BEGIN
 
 		-- every other unit between a changed unit's old and new key moves
 		-- one place (NULL keys do not count): the few rows found first (a
-		-- range of result_rank_code_idx per node), then updated by their keys
+		-- range of the primary key per node), then updated by their keys
 		CREATE TEMP TABLE dti_rank_shift ON COMMIT DROP AS
 		SELECT x.unit_id, x.code, sum(x.step) AS by_rank,
 			   coalesce(sum(x.step) FILTER (WHERE x.same_group), 0) AS by_group
@@ -812,9 +819,10 @@ BEGIN
 	-- the table's start, as the planner would do for EXISTS)
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id
-		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NULL THEN
+		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NULL THEN
 		INSERT INTO dti.result_rank
-		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
+		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id) x
+		ORDER BY x.code, x.unit_id;
 		GET DIAGNOSTICS changed = ROW_COUNT;
 		RETURN changed;
 	END IF;
@@ -822,25 +830,19 @@ BEGIN
 	-- re-ranking a whole period: write only what changed.  The new rows
 	-- and the published ones of the period meet in one join; only the
 	-- differences are kept, then deleted, updated or added.
-	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
-		-- the period's scorecards are staged (dti.compute_period()): ranked
-		-- from there, without reading them back
-		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
-		SELECT * FROM dti.staged_ranks(compute_ranks.period, compute_ranks.framework_id);
-	ELSE
-		CREATE TEMP TABLE dti_new_rank ON COMMIT DROP AS
-		SELECT * FROM dti.ranked_nodes(compute_ranks.period, compute_ranks.framework_id);
-	END IF;
-	CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
-	SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
-		   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
-	FROM pg_temp.dti_new_rank x
-	FULL JOIN (SELECT * FROM dti.result_rank o
-			   WHERE o.period = compute_ranks.period AND o.framework_id = compute_ranks.framework_id) p
-		ON p.unit_id = x.unit_id AND p.code = x.code
-	WHERE x.unit_id IS NULL OR p.unit_id IS NULL
-	   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank);
-	DROP TABLE pg_temp.dti_new_rank;
+	-- (the period's scorecards staged by dti.compute_period(): ranked from
+	-- there, without reading them back, and compared as they come)
+	EXECUTE format($q$
+		CREATE TEMP TABLE dti_rank_diff ON COMMIT DROP AS
+		SELECT coalesce(x.unit_id, p.unit_id) AS unit_id, coalesce(x.code, p.code) AS code,
+			   x.unit_id IS NULL AS gone, x.framework_id, x.level, x.value, x.rank, x.group_rank
+		FROM %s($1, $2) x
+		FULL JOIN (SELECT * FROM dti.result_rank o WHERE o.period = $1 AND o.framework_id = $2) p
+			ON p.unit_id = x.unit_id AND p.code = x.code
+		WHERE x.unit_id IS NULL OR p.unit_id IS NULL
+		   OR (p.level, p.value, p.rank, p.group_rank) IS DISTINCT FROM (x.level, x.value, x.rank, x.group_rank)$q$,
+		CASE WHEN to_regclass('pg_temp.dti_card') IS NOT NULL THEN 'dti.staged_ranks' ELSE 'dti.ranked_nodes' END)
+	USING period, framework_id;
 	ANALYZE pg_temp.dti_rank_diff;
 	DELETE FROM dti.result_rank o
 	USING pg_temp.dti_rank_diff d

@@ -412,13 +412,144 @@ END $$;
 COMMENT ON FUNCTION dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]) IS
 	'Internal to dti.refresh(): scores and rolls up every unit of one period and framework in one statement (leaves, rules and statistics given as arrays) into the temporary table dti_card';
 
+-- The framework of dti.framework_tree() carrying each leaf's rule (the
+-- core's type "framework" is shadowed by the row type of dti.framework:
+-- created with the core's schema spelled out, as dti.framework_tree() is).
+DO $do$
+DECLARE
+	core text := (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+				  JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'dti');
+BEGIN
+	EXECUTE format($fn$CREATE FUNCTION dti.framework_rules(framework_id integer, leaf_codes indicator_code[],
+									  leaf_rules scoring_rule[]) RETURNS %s
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+RETURN %s.framework_rules(dti.framework_tree(framework_id), leaf_codes, leaf_rules)$fn$, core || '.framework', core);
+END $do$;
+COMMENT ON FUNCTION dti.framework_rules(integer, indicator_code[], scoring_rule[]) IS
+	'Internal to dti.refresh(): the framework of dti.framework_tree() with the given rules attached to its leaves (absolute, min-max, best and z-score rules)';
+REVOKE EXECUTE ON FUNCTION dti.framework_rules(integer, indicator_code[], scoring_rule[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION dti.framework_rules(integer, indicator_code[], scoring_rule[]) TO dti_admin;
+
+-- Step 2, the fast form (frameworks without grade rules: every rule is one
+-- that the framework can carry, dti.framework_rules()): one scan of the period's values collects
+-- each unit's leaf values into a leaf_vector (a parallel aggregate whose
+-- partial states are values only) into the temporary table dti_vector
+-- (unit_id, leaves); the statistics of relative rules are then computed
+-- over those vectors, without a second scan of the values (the same counts
+-- and extremes as over the rows, and so the same min-max and best scores);
+-- dti.stage_composites() then scores and rolls up each vector by the rules
+-- the framework carries into dti_card, as dti.stage_scorecards() does.
+-- Given the same statistics, the same scorecards, bit for bit, as scoring
+-- each row and rolling the scores up.
+CREATE FUNCTION dti.stage_leaf_vectors(period text, framework_id integer, leaf_codes indicator_code[],
+									   leaf_rules scoring_rule[])
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	staged bigint;
+BEGIN
+	IF to_regclass('pg_temp.dti_vector') IS NOT NULL THEN
+		DROP TABLE pg_temp.dti_vector;
+	END IF;
+	EXECUTE format($q$
+		CREATE TEMP TABLE dti_vector ON COMMIT DROP AS
+		SELECT v.unit_id, leaf_vector($2, v.indicator, v.value) AS leaves
+		FROM dti.current_value v
+		WHERE v.period = $1 AND v.indicator = ANY ($3)
+		  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %L)
+		GROUP BY v.unit_id$q$,
+		(SELECT f.level FROM dti.framework f WHERE f.id = stage_leaf_vectors.framework_id))
+	USING period, dti.framework_rules(framework_id, leaf_codes, leaf_rules), leaf_codes;
+	GET DIAGNOSTICS staged = ROW_COUNT;
+	RETURN staged;
+END $$;
+COMMENT ON FUNCTION dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]) IS
+	'Internal to dti.refresh(): collects the current values of the given leaves of every unit of one period and framework into one leaf_vector per unit, in one scan, into the temporary table dti_vector';
+
+CREATE FUNCTION dti.stage_composites(framework_id integer, leaf_codes indicator_code[], leaf_rules scoring_rule[],
+									 stats leaf_stats, publish_period text, run_id bigint)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	staged bigint;
+BEGIN
+	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
+		DROP TABLE pg_temp.dti_card;
+	END IF;
+	IF publish_period IS NULL THEN
+		-- (OFFSET 0: each unit scored once, not once per use of its scorecard)
+		EXECUTE format($q$
+			CREATE TEMP TABLE dti_card ON COMMIT DROP AS
+			SELECT s.unit_id, u.parent_id, s.sc AS scorecard, scorecard_values(s.sc, 2) AS vals
+			FROM (SELECT x.unit_id, composite($1, $2, x.leaves) AS sc FROM pg_temp.dti_vector x OFFSET 0) s
+			JOIN dti.unit u ON u.id = s.unit_id$q$)
+		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules), stats;
+	ELSE
+		-- nothing published for the level in the period: the scorecards go
+		-- straight to dti.result_scorecard, in unit order, and only the
+		-- values of their ranked nodes are staged (without the scorecards,
+		-- some kilobytes each, written and read back once more)
+		CREATE TEMP TABLE dti_card (unit_id integer, parent_id integer, scorecard scorecard, vals float8[])
+		ON COMMIT DROP;
+		EXECUTE format($q$
+			WITH s AS MATERIALIZED (
+				SELECT x.unit_id, composite($1, $2, x.leaves) AS sc FROM pg_temp.dti_vector x
+			), published AS (
+				INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
+				SELECT $3, s.unit_id, $4, s.sc, root_value(s.sc), $5 FROM s ORDER BY s.unit_id
+			)
+			INSERT INTO pg_temp.dti_card (unit_id, parent_id, vals)
+			SELECT s.unit_id, u.parent_id, scorecard_values(s.sc, 2)
+			FROM s JOIN dti.unit u ON u.id = s.unit_id$q$)
+		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules), stats, publish_period, framework_id, run_id;
+	END IF;
+	GET DIAGNOSTICS staged = ROW_COUNT;
+	ANALYZE pg_temp.dti_card;
+	RETURN staged;
+END $$;
+COMMENT ON FUNCTION dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint) IS
+	'Internal to dti.refresh(): scores and rolls up the leaf vectors staged by dti.stage_leaf_vectors() by the rules the framework carries, under the given statistics, into the temporary table dti_card (as dti.stage_scorecards() does); given a period (nothing published for the level in it yet), writes the scorecards to dti.result_scorecard at once and stages only their ranked values';
+
 -- The rank rows of the staged scorecards: every inner node and main
 -- indicator of every unit, ranked at the published 4 decimals nationally
 -- and within the unit's parent group, as dti.ranked_nodes() ranks the
 -- published scorecards.  All scorecards of a framework have the same nodes
 -- in the same order, so one array of values per unit is ranked position by
 -- position (rank_rounded_each(), the same ranks as rank_rounded() per
--- node), rather than a row per node sorted by node.
+-- node), rather than a row per node sorted by node.  The rows come out in
+-- the key order of dti.result_rank (node, then unit), so that writing a
+-- period appends to its index.
+CREATE FUNCTION dti.staged_nodes(period text, OUT codes indicator_code[], OUT levels integer[],
+								 OUT by_code integer[])
+LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT
+SET jit = off
+AS $$
+#variable_conflict use_column
+BEGIN
+	-- the nodes of a staged scorecard, or of a published one where only
+	-- the values were staged (dti.stage_composites())
+	SELECT array_agg(n.code ORDER BY n.ord), array_agg(n.level ORDER BY n.ord), array_agg(n.ord::integer ORDER BY n.code)
+	INTO codes, levels, by_code
+	FROM (SELECT coalesce(
+			(SELECT c.scorecard FROM pg_temp.dti_card c WHERE c.scorecard IS NOT NULL LIMIT 1),
+			(SELECT r.scorecard FROM dti.result_scorecard r
+			 WHERE r.period = staged_nodes.period
+			   AND r.unit_id = (SELECT c.unit_id FROM pg_temp.dti_card c LIMIT 1))) AS scorecard) c
+	CROSS JOIN LATERAL scorecard_nodes(c.scorecard, 2) WITH ORDINALITY AS n (code, parent, level, method, value,
+		points, max_points, weight, present, expected, ord);
+END $$;
+COMMENT ON FUNCTION dti.staged_nodes(text) IS
+	'Internal to dti.refresh(): the ranked nodes (inner nodes and main indicators) of the scorecards staged in dti_card, in scorecard order: codes, levels, and their places in code order';
+
 CREATE FUNCTION dti.staged_ranks(period text, framework_id integer)
 RETURNS SETOF dti.result_rank
 LANGUAGE plpgsql STABLE STRICT PARALLEL UNSAFE
@@ -427,31 +558,25 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
-	node_codes indicator_code[];
-	node_levels integer[];
+	nodes record;
 BEGIN
-	SELECT array_agg(n.code ORDER BY n.ord), array_agg(n.level ORDER BY n.ord) INTO node_codes, node_levels
-	FROM (SELECT c.scorecard FROM pg_temp.dti_card c LIMIT 1) c
-	CROSS JOIN LATERAL scorecard_nodes(c.scorecard, 2) WITH ORDINALITY AS n (code, parent, level, method, value,
-		points, max_points, weight, present, expected, ord);
-	IF node_codes IS NULL THEN
+	nodes := dti.staged_nodes(period);
+	IF nodes.codes IS NULL THEN
 		RETURN;
 	END IF;
+	-- node after node in code order (by_code: the nodes' places in that
+	-- order), each unit after unit: sorted on two integers
 	RETURN QUERY
-	SELECT staged_ranks.period, x.unit_id, staged_ranks.framework_id, n.code, n.level, n.value,
-		   n.rank::integer, n.group_rank::integer
+	SELECT staged_ranks.period, x.unit_id, staged_ranks.framework_id, nodes.codes[p.place], nodes.levels[p.place],
+		   x.vals[p.place], x.ranks[p.place]::integer, x.group_ranks[p.place]::integer
 	FROM (
 		SELECT c.unit_id, c.vals,
 			   rank_rounded_each(c.vals, 4) OVER () AS ranks,
 			   rank_rounded_each(c.vals, 4) OVER (PARTITION BY c.parent_id) AS group_ranks
 		FROM pg_temp.dti_card c
-		-- units in order (the rows come out unit after unit, which is the
-		-- cheap order to write them in): sorting 10,000 units rather than
-		-- 25 times as many rows
-		ORDER BY c.unit_id
 	) x
-	CROSS JOIN LATERAL unnest(node_codes, node_levels, x.vals, x.ranks, x.group_ranks)
-		AS n (code, level, value, rank, group_rank);
+	CROSS JOIN unnest(nodes.by_code) WITH ORDINALITY AS p (place, k)
+	ORDER BY p.k, x.unit_id;
 END $$;
 COMMENT ON FUNCTION dti.staged_ranks(text, integer) IS
 	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged by dti.stage_scorecards()';
@@ -473,6 +598,10 @@ DECLARE
 	leaf_codes indicator_code[];
 	leaf_rules scoring_rule[];
 	leaf_stats indicator_stats[];
+	all_stats leaf_stats;
+	vectors boolean;
+	published boolean;
+	nodes record;
 	compression text := pg_catalog.current_setting('default_toast_compression');
 BEGIN
 	IF EXISTS (SELECT 1 FROM dti.framework_indicator i
@@ -494,10 +623,25 @@ BEGIN
 	DELETE FROM dti.result_leaf_range g
 	WHERE g.period = compute_period.period
 	  AND g.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level);
-	IF dti.framework_is_relative(framework_id) THEN
+	-- the fast form, where the framework can carry every rule (grade rules
+	-- read the raw text: scored row by row)
+	vectors := NOT EXISTS (SELECT 1 FROM unnest(leaf_rules) r WHERE scoring_rule_kind(r) = 'grade');
+	IF vectors THEN
+		PERFORM dti.stage_leaf_vectors(period, framework_id, leaf_codes, leaf_rules);
+	END IF;
+	IF dti.framework_is_relative(framework_id) AND vectors THEN
+		-- the statistics over the vectors, and each leaf's
+		EXECUTE format('SELECT leaf_stats($1, x.leaves) FROM pg_temp.dti_vector x') INTO all_stats
+		USING dti.framework_rules(framework_id, leaf_codes, leaf_rules);
+		EXECUTE format($q$SELECT array_agg(CASE WHEN $1 IS NOT NULL THEN leaf_stats_of($1, $2, l.code) END ORDER BY l.ord)
+				   FROM unnest($3) WITH ORDINALITY AS l (code, ord)$q$) INTO leaf_stats
+		USING all_stats, dti.framework_rules(framework_id, leaf_codes, leaf_rules), leaf_codes;
+	ELSIF dti.framework_is_relative(framework_id) THEN
 		SELECT array_agg(s.stats ORDER BY l.ord) INTO leaf_stats
 		FROM unnest(leaf_codes) WITH ORDINALITY AS l (code, ord)
 		LEFT JOIN dti.leaf_statistics(period, framework_id) s ON s.code = l.code;
+	END IF;
+	IF dti.framework_is_relative(framework_id) THEN
 		-- the ranges of min-max and best leaves, and the units at their
 		-- ends, for re-scoring a few units later (dti.keep_leaf_ranges())
 		IF NOT EXISTS (SELECT 1 FROM dti.framework_indicator i
@@ -531,7 +675,19 @@ BEGIN
 	EXCEPTION WHEN invalid_parameter_value THEN
 		NULL;  -- a server built without lz4 keeps its default
 	END;
-	PERFORM dti.stage_scorecards(period, framework_id, leaf_codes, leaf_rules, leaf_stats);
+	-- (read in key order, from the period's first row: not a scan from the
+	-- table's start, as the planner would do for EXISTS)
+	published := (SELECT 1 FROM dti.result_scorecard r
+				  WHERE r.period = compute_period.period
+					AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
+				  ORDER BY r.period, r.unit_id LIMIT 1) IS NOT NULL;
+	IF vectors THEN
+		PERFORM dti.stage_composites(framework_id, leaf_codes, leaf_rules, all_stats,
+									 CASE WHEN NOT published THEN period END, run_id);
+		DROP TABLE pg_temp.dti_vector;
+	ELSE
+		PERFORM dti.stage_scorecards(period, framework_id, leaf_codes, leaf_rules, leaf_stats);
+	END IF;
 	PERFORM pg_catalog.set_config('default_toast_compression', compression, true);
 
 	-- step 3, the results: the scorecards, then the ranks.  Scorecards are
@@ -541,10 +697,7 @@ BEGIN
 	-- where the unit has no scorecard now, replaced where theirs differs,
 	-- and the new units' added.  scorecards counts the units scored.
 	SELECT count(*) INTO scorecards FROM pg_temp.dti_card;
-	IF (SELECT 1 FROM dti.result_scorecard r
-		WHERE r.period = compute_period.period
-		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
-		ORDER BY r.period, r.unit_id LIMIT 1) IS NOT NULL THEN
+	IF published THEN
 		DELETE FROM dti.result_scorecard r
 		WHERE r.period = compute_period.period
 		  AND r.framework_id IN (SELECT f.id FROM dti.framework f WHERE f.level = fw_level)
@@ -564,7 +717,7 @@ BEGIN
 		WHERE NOT EXISTS (SELECT 1 FROM dti.result_scorecard r
 						  WHERE r.period = compute_period.period AND r.unit_id = c.unit_id)
 		ORDER BY c.unit_id;
-	ELSE
+	ELSIF NOT vectors THEN
 		INSERT INTO dti.result_scorecard (period, unit_id, framework_id, scorecard, root_value, run_id)
 		SELECT compute_period.period, c.unit_id, compute_period.framework_id, c.scorecard, root_value(c.scorecard),
 			   compute_period.run_id
@@ -582,25 +735,41 @@ BEGIN
 	END IF;
 	IF (SELECT 1 FROM dti.result_rank o
 		WHERE o.period = compute_period.period AND o.framework_id = compute_period.framework_id
-		ORDER BY o.period, o.unit_id, o.code LIMIT 1) IS NOT NULL THEN
+		ORDER BY o.period, o.code, o.unit_id LIMIT 1) IS NOT NULL THEN
 		-- ranked before: re-rank (from the staged scorecards), writing only
 		-- what changed
 		ranks := dti.compute_ranks(period, framework_id, NULL);
 	ELSE
-		-- ranked for the first time: every row, once, in key order
-		INSERT INTO dti.result_rank SELECT * FROM dti.staged_ranks(period, framework_id);
+		-- ranked for the first time: every row, once, in key order (as
+		-- dti.staged_ranks() gives them, without collecting them first)
+		nodes := dti.staged_nodes(period);
+		INSERT INTO dti.result_rank
+		SELECT compute_period.period, x.unit_id, compute_period.framework_id, nodes.codes[p.place],
+			   nodes.levels[p.place], x.vals[p.place], x.ranks[p.place]::integer, x.group_ranks[p.place]::integer
+		FROM (
+			SELECT c.unit_id, c.vals,
+				   rank_rounded_each(c.vals, 4) OVER () AS ranks,
+				   rank_rounded_each(c.vals, 4) OVER (PARTITION BY c.parent_id) AS group_ranks
+			FROM pg_temp.dti_card c
+		) x
+		CROSS JOIN unnest(nodes.by_code) WITH ORDINALITY AS p (place, k)
+		ORDER BY p.k, x.unit_id;
 		GET DIAGNOSTICS ranks = ROW_COUNT;
 	END IF;
 	DROP TABLE pg_temp.dti_card;
 END $$;
 COMMENT ON FUNCTION dti.compute_period(text, integer, bigint) IS
-	'Internal to dti.refresh(): recomputes one period and framework whole (statistics, scoring in one statement, then scorecards and ranks written from the staged scorecards); returns the scorecards written and the rank rows written or changed';
+	'Internal to dti.refresh(): recomputes one period and framework whole (each unit''s values collected into a leaf vector in one scan, the statistics over the vectors, each vector scored and rolled up by composite(); grade rules scored row by row; then scorecards and ranks written from the staged results); returns the scorecards written and the rank rows written or changed';
 REVOKE EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
-	dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) FROM PUBLIC;
+	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),
+	dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint),
+	dti.staged_nodes(text), dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
 	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
-	dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) TO dti_admin;
+	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),
+	dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint),
+	dti.staged_nodes(text), dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) TO dti_admin;
 
 CREATE PROCEDURE dti.refresh(period text DEFAULT NULL, framework_id integer DEFAULT NULL)
 LANGUAGE plpgsql AS $$

@@ -41,8 +41,11 @@ LEFT JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id 
 LEFT JOIN LATERAL (
 	-- the same indicator a period earlier: under the same framework, through
 	-- the indicator mapping of another framework, or the index itself
+	-- (the codes it can have first: its rows found by key)
 	SELECT p.rank FROM dti.result_rank p
 	WHERE p.period = dti.previous_period(r.period) AND p.unit_id = r.unit_id
+	  AND p.code = ANY (n.code || ARRAY(SELECT m.from_code FROM dti.indicator_map m
+										WHERE m.to_framework_id = r.framework_id AND m.to_code = n.code))
 	  AND ((p.code = n.code AND (p.framework_id = r.framework_id OR n.code = 'DTI'))
 		   OR EXISTS (SELECT 1 FROM dti.indicator_map m
 					  WHERE m.from_framework_id = p.framework_id AND m.from_code = p.code

@@ -3,7 +3,7 @@
 -- rules recompute the whole period; locked periods wait; a failing refresh
 -- leaves the previous results; BI views expose standard types only.
 BEGIN;
-SELECT plan(26);
+SELECT plan(29);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -31,6 +31,24 @@ DO $$ BEGIN PERFORM dti.set_status(s.id, 'verified') FROM dti.submission s; END 
 
 CALL dti.refresh();
 SELECT is((SELECT outcome FROM dti.refresh_log ORDER BY id DESC LIMIT 1), 'ok', 'the first refresh succeeds');
+-- computed from leaf vectors by composite(): the same scorecards, bit for
+-- bit, as each value scored by score() and the scores rolled up
+SELECT is((SELECT count(*) FROM dti.result_scorecard r
+		   JOIN (SELECT v.period, v.unit_id, rollup(dti.framework_tree(i.framework_id), v.indicator, score(i.rule, v.value)) AS sc
+				 FROM dti.current_value v
+				 JOIN dti.framework_indicator i ON i.code = v.indicator
+				   AND i.framework_id = (SELECT f.id FROM dti.framework f WHERE f.code = 'pipe-test')
+				 WHERE v.period IN ('2030', '2031')
+				 GROUP BY v.period, v.unit_id, i.framework_id) x ON x.period = r.period AND x.unit_id = r.unit_id
+		   WHERE scorecard_send(r.scorecard) = scorecard_send(x.sc)), 6::bigint,
+	'every scorecard equals score() and rollup() over the rows');
+-- the ranks keyed node first: one index besides the index's rankings
+SELECT is((SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_index i
+		   CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k (attnum, n)
+		   JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+		   WHERE i.indrelid = 'dti.result_rank'::regclass AND i.indisprimary)
+		  || ARRAY[(SELECT count(*) FROM pg_index i WHERE i.indrelid = 'dti.result_rank'::regclass)::text],
+	'{period,code,unit_id,2}'::text[], 'dti.result_rank: the primary key (period, code, unit), and one other index');
 -- by hand: 01: A.1 60/80 -> 22.5, A.2 30, B 20 -> 72.5 / 100; 79: 30 + 0 + 36 = 66;
 -- 48: 15 + 30 + 32 = 77.  2031: 01 30+30+20 = 80; 79 30+30+36 = 96; 48 15+0+32 = 47.
 SELECT results_eq(
@@ -47,6 +65,11 @@ SELECT results_eq(
 	$$SELECT period, rank_prev, rank_change FROM dti.ranking WHERE unit_code = '48' AND framework = 'pipe-test' ORDER BY period$$,
 	$$VALUES ('2030', NULL::integer, NULL::integer), ('2031', 1, -2)$$,
 	'rank change since the previous period');
+-- (2030: A 01 0.875, 48 0.75, 79 0.5; 2031: A 01 and 79 1, 48 0.25)
+SELECT results_eq(
+	$$SELECT period, code, rank, rank_prev FROM dti.score_long WHERE unit_code = '48' AND code IN ('DTI', 'A') ORDER BY period, code$$,
+	$$VALUES ('2030', 'A', 2, NULL::integer), ('2030', 'DTI', 1, NULL), ('2031', 'A', 3, 2), ('2031', 'DTI', 3, 1)$$,
+	'the long form: each node''s rank a period earlier');
 SELECT results_eq(
 	$$SELECT code, round(contribution, 4) FROM dti.top_contributors WHERE unit_code = '48' AND period = '2031' ORDER BY place$$,
 	$$VALUES ('A.2', -0.3000::numeric)$$,

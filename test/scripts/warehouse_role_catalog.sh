@@ -113,7 +113,15 @@ INSERT INTO public.sample_call VALUES
 	('dti.keep_leaf_ranges(text,integer,integer[])', $$SELECT dti.keep_leaf_ranges('2023', :fid, ARRAY[1])$$, NULL),
 	('dti.stage_scorecards(text,integer,indicator_code[],scoring_rule[],indicator_stats[])',
 		$$SELECT dti.stage_scorecards('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[], NULL)$$, NULL),
-	-- (ranks the scorecards staged earlier in the transaction: none here)
+	('dti.framework_rules(integer,indicator_code[],scoring_rule[])',
+		$$SELECT dti.framework_rules(:fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[]) IS NOT NULL$$, NULL),
+	('dti.stage_leaf_vectors(text,integer,indicator_code[],scoring_rule[])',
+		$$SELECT dti.stage_leaf_vectors('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[])$$, NULL),
+	-- (score the vectors, rank the scorecards staged earlier in the
+	-- transaction: none here)
+	('dti.stage_composites(integer,indicator_code[],scoring_rule[],leaf_stats,text,bigint)',
+		$$SELECT dti.stage_composites(:fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[], NULL, NULL, 1)$$, '42P01'),
+	('dti.staged_nodes(text)', $$SELECT * FROM dti.staged_nodes('2023')$$, '42P01'),
 	('dti.staged_ranks(text,integer)', $$SELECT count(*) FROM dti.staged_ranks('2023', :fid)$$, '42P01'),
 	('dti.rebuild_current_values()', $$SELECT dti.rebuild_current_values()$$, NULL),
 	('dti.refresh(text,integer)', $$CALL dti.refresh()$$, NULL),

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# The refresh of this version publishes exactly what the released
-# dti_warehouse 0.6.0 publishes, step after step: the same seeded data in two
-# databases, one with the warehouse at 0.6.0 (installed from the released
-# scripts) and one with the current version, the same changes made in both,
-# and after each refresh every scorecard and every rank row compared.  The
+# The refresh of this version publishes exactly what a released
+# dti_warehouse publishes, step after step:
+#   test/scripts/refresh_same_as_released.sh [VERSION...]
+# compares with each released VERSION given (without one, with every
+# released version whose refresh it checks: 0.5.0, 0.6.0 and 0.7.0, the
+# versions since the refresh was rewritten).  For each: the same seeded data
+# in two databases, one with the warehouse at VERSION (installed from the
+# released scripts) and one with the current version, the same changes made
+# in both, and after each refresh every scorecard and every rank row compared.  The
 # data: the bench framework (absolute rules) for 60 communes over 10 years,
 # and two province frameworks with ties: min-max rules beside absolute ones
 # (2033), and a z-score rule (2034).  The steps: full refreshes (nothing
@@ -15,11 +19,27 @@
 # the unlock).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-old=dti_scenario_same_060
-new=dti_scenario_same_cur7
+if [ $# -eq 0 ]; then
+	for v in 0.5.0 0.6.0 0.7.0; do
+		bash "$0" "$v"
+	done
+	exit 0
+fi
+if [ $# -gt 1 ]; then
+	for v in "$@"; do
+		bash "$0" "$v"
+	done
+	exit 0
+fi
+released=$1
+grep -q " sql/dti_warehouse--\([0-9.]*--\)\?${released//./\\.}\.sql$" test/released_scripts.sha256 ||
+	{ echo "refresh_same_as_released: $released is not a released version of dti_warehouse"; exit 1; }
+tag=${released//./}
+old=dti_scenario_same_$tag
+new=dti_scenario_same_cur_$tag
 work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists $old >/dev/null 2>&1; dropdb --if-exists $new >/dev/null 2>&1' EXIT
-fail() { echo "refresh_same_as_060: $*"; exit 1; }
+fail() { echo "refresh_same_as_released $released: $*"; exit 1; }
 
 fixture() { # fixture DB: the seeded data, refreshed whole
 	psql -X -q -v ON_ERROR_STOP=1 -v units=60 -d "$1" -f test/bench/warehouse_data.sql >/dev/null
@@ -79,8 +99,8 @@ same() { # same STEP: every result row equal in both databases
 	results $old >"$work/old.txt"
 	results $new >"$work/new.txt"
 	n=$(diff "$work/old.txt" "$work/new.txt" | grep -c '^[<>]' || true)
-	echo "refresh_same_as_060: $1: $(grep -c '^card' "$work/new.txt") scorecards, $(grep -c '^rank' "$work/new.txt") rank rows, $n lines differ from 0.6.0"
-	[ "$n" = 0 ] || { diff "$work/old.txt" "$work/new.txt" | head -20; fail "$1: the results differ from 0.6.0's"; }
+	echo "refresh_same_as_released $released: $1: $(grep -c '^card' "$work/new.txt") scorecards, $(grep -c '^rank' "$work/new.txt") rank rows, $n lines differ from $released"
+	[ "$n" = 0 ] || { diff "$work/old.txt" "$work/new.txt" | head -20; fail "$1: the results differ from $released's"; }
 }
 whole() { # whole: the periods the last run of the current version recomputed whole
 	psql -X -At -d $new -c "SELECT array_to_string(whole_periods, ',') FROM dti.refresh_log ORDER BY id DESC LIMIT 1"
@@ -96,11 +116,11 @@ value() { # value UNIT PERIOD CODE: its current value in the current version
 
 createdb $old
 psql -X -q -v ON_ERROR_STOP=1 -d $old -c "SET client_min_messages = warning" \
-	-c "CREATE EXTENSION dti_warehouse VERSION '0.6.0' CASCADE"
+	-c "CREATE EXTENSION dti_warehouse VERSION '$released' CASCADE"
 createdb $new
 psql -X -q -v ON_ERROR_STOP=1 -d $new -c "SET client_min_messages = warning" -c "CREATE EXTENSION dti_warehouse CASCADE"
-[ "$(psql -X -At -d $new -c "SELECT extversion FROM pg_extension WHERE extname = 'dti_warehouse'")" != 0.6.0 ] ||
-	fail "the current version is still 0.6.0"
+[ "$(psql -X -At -d $new -c "SELECT extversion FROM pg_extension WHERE extname = 'dti_warehouse'")" != "$released" ] ||
+	fail "the current version is still $released"
 fixture $old
 fixture $new
 same "full refresh"
@@ -169,4 +189,4 @@ same "the correction applied after the unlock"
 psql -X -q -v ON_ERROR_STOP=1 -d $new -c "TRUNCATE dti.result_scorecard, dti.result_rank, dti.result_leaf_range" \
 	-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" -c "CALL dti.refresh()" >/dev/null
 same "the current version recomputed from scratch"
-echo "refresh_same_as_060: passed"
+echo "refresh_same_as_released $released: passed"
