@@ -66,6 +66,7 @@ INSERT INTO public.sample_call VALUES
 		$$SELECT dti.complete_points('405-province', '{"NT": 125, "TC": 125, "HT": 125, "NL": 125, "ATTT": 125, "CQS": 125, "KTS": 125, "XHS": 125}')$$, NULL),
 	('dti.explain_across(integer,scorecard,integer,scorecard)', $$SELECT count(*) FROM dti.explain_across(:fid, NULL, :fid, NULL)$$, NULL),
 	('dti.points_missing(integer)', $$SELECT dti.points_missing((SELECT id FROM dti.framework WHERE code = '405-province'))$$, NULL),
+	('dti.check_status_where(bigint,text,text)', $$SELECT dti.check_status_where(NULL, '01', '2023')$$, NULL),
 	('dti.clip(text)', $$SELECT dti.clip('abc')$$, NULL),
 	('dti.compute_period(text,integer,bigint)', $$SELECT * FROM dti.compute_period('2023', :fid, 1)$$, NULL),
 	('dti.compute_ranks(text,integer,integer[])', $$SELECT dti.compute_ranks('2023', :fid)$$, NULL),
