@@ -3,7 +3,7 @@
 -- parallel workers hand over as they are): round trips, every byte checked
 -- on input, states that carry their framework, parallel plans.
 BEGIN;
-SELECT plan(23);
+SELECT plan(25);
 
 SELECT has_type('weighted_mean_state');
 SELECT has_type('indicator_stats_state');
@@ -59,9 +59,15 @@ SELECT throws_ok($$SELECT (weighted_mean_step(NULL, 1, 1)::text || '00')::weight
 -- the first sum (of the weights) made infinite: 7ff0000000000000
 SELECT throws_ok($$SELECT ('03' || '7ff0000000000000' || substr(weighted_mean_step(NULL, 1, 1)::text, 19))::weighted_mean_state$$,
 	'22P03', NULL, 'weighted_mean_state: an infinite sum is refused');
+-- the sum of the weights made negative: c000000000000000 (-2)
+SELECT throws_ok($$SELECT ('03' || 'c000000000000000' || substr(weighted_mean_step(NULL, 1, 1)::text, 19))::weighted_mean_state$$,
+	'22P03', NULL, 'weighted_mean_state: a negative sum of the weights is refused');
 -- n = -1
 SELECT throws_ok($$SELECT ('02' || 'ffffffffffffffff' || substr(indicator_stats_step(NULL, 1)::text, 19))::indicator_stats_state$$,
 	'22P03', NULL, 'indicator_stats_state: a negative count is refused');
+-- n = 0 with the minimum and maximum of one value (1) left in place
+SELECT throws_ok($$SELECT ('02' || '0000000000000000' || substr(indicator_stats_step(NULL, 1)::text, 19))::indicator_stats_state$$,
+	'22P03', NULL, 'indicator_stats_state: extremes without values are refused');
 -- the presence byte of the first leaf (after version and leaf count) set to 2
 SELECT throws_ok($$SELECT (substr(s, 1, 10) || '02' || substr(s, 13))::rollup_state
 	FROM (SELECT rollup_step(NULL, fw, 'A.1', 0.5)::text AS s FROM st_fw) x$$,

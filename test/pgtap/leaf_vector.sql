@@ -5,7 +5,7 @@
 -- workers (the same bits where no statistics are combined, within 1e-12
 -- relative where they are).
 BEGIN;
-SELECT plan(59);
+SELECT plan(60);
 
 SELECT has_type('leaf_vector');
 SELECT is_aggregate('leaf_vector', ARRAY['framework', 'indicator_code', 'double precision']);
@@ -224,5 +224,10 @@ SELECT throws_ok($$SELECT overlay(lv::text placing '7ff8000000000000' from 47)::
 SELECT throws_ok($$SELECT overlay(lv::text placing '00' from 35)::leaf_vector FROM (SELECT leaf_vector((SELECT fw FROM fw), code, 1) AS lv FROM rule) x$$,
 	'22P02', 'invalid text value for type leaf_vector', 'a bitmap that does not match the count is refused');
 
+-- 3 leaves, one present: its bit moved past the last leaf (bitmap 08 for 01),
+-- the count still 1
+SELECT throws_ok($$SELECT overlay(leaf_vector(framework_compile(ARRAY['R', 'R.1', 'R.2', 'R.3']::indicator_code[],
+		ARRAY[NULL, 'R', 'R', 'R']::indicator_code[], ARRAY[NULL, 1, 1, 1]::float8[]), 'R.1', 1)::text placing '08' from 35)::leaf_vector$$,
+	'22P02', 'invalid text value for type leaf_vector', 'a bit past the last leaf is refused');
 SELECT * FROM finish();
 ROLLBACK;

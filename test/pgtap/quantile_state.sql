@@ -5,7 +5,7 @@
 -- checked on input, the final function leaves a stored state alone,
 -- parallel plans.
 BEGIN;
-SELECT plan(33);
+SELECT plan(35);
 
 SELECT has_type('weighted_quantile_state');
 SELECT results_eq(
@@ -59,6 +59,24 @@ SELECT is((SELECT count(*) FROM qs_whole w JOIN (
 	WHERE float8send(p.a) = float8send(w.r) AND float8send(p.b) = float8send(w.r)
 	  AND float8send(p.c) = float8send(w.r) AND float8send(p.d) = float8send(w.r1)),
 	7::bigint, 'partial states (as they are, through text, sorted or not, either order) combine to the one-pass bits');
+-- a sorted state and one read from text unsorted (flags 00): the result
+-- is no longer sorted, and finishes to the quantile of all four pairs
+SELECT is((SELECT weighted_quantile_final(weighted_quantile_combine(
+		('02' || '03' || '3fe0000000000000' || '3ff0000000000000' || '0000000000000002'
+		 || '3ff0000000000000' || '3ff0000000000000' || '4008000000000000' || '3ff0000000000000')::weighted_quantile_state,
+		('02' || '00' || '3fe0000000000000' || '4000000000000000' || '0000000000000002'
+		 || '4014000000000000' || '4000000000000000' || '0000000000000000' || '4000000000000000')::weighted_quantile_state))),
+	(SELECT weighted_median(x, w) FROM (VALUES (1::float8, 1::float8), (3, 1), (5, 2), (0, 2)) v(x, w)),
+	'a sorted state combined with an unsorted one finishes to the quantile of every pair');
+-- two states of equal weights, 1 in one and 3 in the other: the weights of
+-- the result are not equal (percentile_cont would give 3)
+SELECT is((SELECT weighted_quantile_final(weighted_quantile_combine(
+		('02' || '03' || '3fe0000000000000' || '3ff0000000000000' || '0000000000000002'
+		 || '3ff0000000000000' || '3ff0000000000000' || '4008000000000000' || '3ff0000000000000')::weighted_quantile_state,
+		('02' || '03' || '3fe0000000000000' || '4008000000000000' || '0000000000000003'
+		 || '0000000000000000' || '4008000000000000' || '4010000000000000' || '4008000000000000'
+		 || '4024000000000000' || '4008000000000000')::weighted_quantile_state))),
+	3.5::float8, 'states of different equal weights combine to weighted pairs (3.5, where equal weights would give 3)');
 SELECT throws_ok($$SELECT weighted_quantile_combine(weighted_quantile_step(NULL, 1, 1, 0.3), weighted_quantile_step(NULL, 1, 1, 0.4))$$,
 	'22023', 'quantile must be the same for every row of a group in weighted_quantile', 'states of two quantiles do not combine');
 SELECT is((SELECT weighted_quantile_final(weighted_quantile_combine(NULL, s)) FROM qs_state), 1.4166666666666667::float8,
