@@ -32,7 +32,7 @@ SELECT is(dti.my_unit_codes(), ARRAY['01'], 'the loader sees its grants');
 SELECT lives_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('01', '2022', 'NT', '0.61')$$,
 	'the loader writes its own unit');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('79', '2022', 'NT', '0.99')$$,
-	'42501', 'new row violates row-level security policy for table "submission"', 'the loader cannot write another province');
+	'42501', 'unit 79 is not granted to role dti_t_hanoi', 'the loader cannot write another province, and is told which unit and role');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, created_by) VALUES ('01', '2022', 'TC', '0.5', 'someone')$$,
 	'42501', NULL, 'the loader cannot say it is someone else');
 SELECT throws_ok($$UPDATE dti.submission SET raw_value = '1' WHERE unit_code = '01'$$, '42501', NULL, 'the loader cannot update a value in place');

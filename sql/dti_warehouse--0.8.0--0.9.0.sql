@@ -1,0 +1,373 @@
+-- dti_warehouse 0.8.0 -> 0.9.0
+\echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.9.0'" to load this file. \quit
+
+-- Part issue-24d: staged rows loaded once and never lost by two sessions of
+-- one role; unit validity dates that drivers can read.
+--
+-- dti.load_staging() and dti.load_grading(): one load of a role's staged
+-- rows at a time (an advisory lock per role), and only the rows the load
+-- read are deleted from staging.  Before, a row another session of the role
+-- committed during a load, with a lower line than the load's last, was
+-- deleted without being loaded, and two loads at once loaded every row
+-- twice.
+CREATE OR REPLACE FUNCTION dti.load_staging(note text DEFAULT NULL)
+RETURNS TABLE (load_id bigint, staged bigint, accepted bigint, rejected bigint, reasons jsonb)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	lid bigint;
+	last_line bigint;
+	n_staged bigint;
+	n_ok bigint;
+	n_bad bigint;
+	n_more bigint;
+	by_reason jsonb;
+BEGIN
+	-- One load of a role's staged rows at a time: two sessions of one role
+	-- would otherwise both load the rows both see (every row twice).
+	PERFORM pg_advisory_xact_lock(hashtext('dti.staging'), hashtext(current_user));
+	SELECT max(s.line) INTO last_line FROM dti.my_staging s;
+	INSERT INTO dti.load (note) VALUES (load_staging.note) RETURNING id INTO lid;
+	IF last_line IS NULL THEN
+		UPDATE dti.load l SET staged = 0, accepted = 0, rejected = 0, reasons = '{}' WHERE l.id = lid;
+		RETURN QUERY SELECT lid, 0::bigint, 0::bigint, 0::bigint, '{}'::jsonb;
+		RETURN;
+	END IF;
+
+	-- The caller's rows, each with the line of its file: the rows of one
+	-- statement (one COPY) are the records of one file, from line 2.
+	-- dti-clean-text writes one row per line of its input: a row whose six
+	-- fields are all NULL stands for a continuation line of the record above
+	-- it (a quoted field across lines), and a row whose source starts with
+	-- U+FFFE is a record it could not split (the reason follows the mark;
+	-- the record itself is the note).
+	CREATE TEMP TABLE dti_load_rows ON COMMIT DROP AS
+	SELECT s.*, s.unit_code AS given_unit_code, 1 + row_number() OVER (PARTITION BY s.copied_at ORDER BY s.line) AS file_line,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN split_part(substr(s.source, 2), ':', 1) END AS mark,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN substr(s.source, strpos(s.source, ':') + 1) END AS mark_detail,
+		   num_nonnulls(s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note) = 0 AS continuation
+	FROM dti.my_staging s WHERE s.line <= last_line;
+	ANALYZE pg_temp.dti_load_rows;
+	SELECT count(*) FILTER (WHERE NOT r.continuation) INTO n_staged FROM pg_temp.dti_load_rows r;
+
+	-- A unit given by its name instead of its code: the code of the one unit
+	-- that dti.find_units() finds under that name at the end of the period
+	-- (an unknown or ambiguous name stays, and is rejected as unknown_unit).
+	UPDATE pg_temp.dti_load_rows r SET unit_code = x.code
+	FROM (SELECT n.name, n.year, min(f.code) AS code
+		  FROM (SELECT d.name, d.year
+				FROM (SELECT DISTINCT btrim(d.unit_code) AS name, btrim(d.year) AS year
+					  FROM pg_temp.dti_load_rows d
+					  WHERE d.mark IS NULL AND NOT d.continuation AND d.unit_code IS NOT NULL
+						AND btrim(d.unit_code) NOT IN (SELECT u.code FROM dti.unit u)) d
+				WHERE dti.period_kind(d.year) IS NOT NULL) n
+		  CROSS JOIN LATERAL dti.find_units(n.name, dti.period_end(n.year)) f
+		  WHERE f.level IN ('province', 'ministry')
+		  GROUP BY n.name, n.year
+		  HAVING count(DISTINCT f.code) = 1) x
+	WHERE btrim(r.unit_code) = x.name AND btrim(r.year) = x.year AND r.mark IS NULL;
+
+	EXECUTE format('CREATE TEMP TABLE dti_load_checked ON COMMIT DROP AS '
+		'SELECT v.*, s.year, s.indicator_code, s.source, s.note, s.status, s.given_unit_code AS staged_unit_code, s.file_line, '
+		'strpos(concat(s.source, s.note), U&''\FFFD'') > 0 AS bad_text '
+		'FROM (%s) v JOIN pg_temp.dti_load_rows s ON s.line = v.k',
+		dti.validation_query(
+			'SELECT s.line AS k, s.unit_code, NULL::integer AS unit_id, s.year AS period, s.indicator_code AS indicator, s.raw_value '
+			'FROM pg_temp.dti_load_rows s WHERE s.mark IS NULL AND NOT s.continuation',
+			true, true));
+	ANALYZE pg_temp.dti_load_checked;
+
+	-- records dti-clean-text could not split
+	INSERT INTO dti.reject (load_id, line, file_line, note, reason_code, reason)
+	SELECT lid, r.line, r.file_line, r.note,
+		   CASE WHEN r.mark IN ('malformed_line', 'field_too_long') THEN r.mark ELSE 'malformed_line' END,
+		   format('line %s: %s', r.file_line, r.mark_detail)
+	FROM pg_temp.dti_load_rows r WHERE r.mark IS NOT NULL;
+	GET DIAGNOSTICS n_bad = ROW_COUNT;
+
+	-- a value equal to the current revision's (not withdrawn) adds nothing
+	UPDATE pg_temp.dti_load_checked c
+	SET reason_code = 'unchanged',
+		reason = format('unit %s, period %s, indicator %s already has value "%s" (submission %s, %s)',
+						c.unit_code, c.period, c.indicator, dti.clip(cur.raw_value), cur.id, cur.status)
+	FROM (SELECT x.k, s.id, s.raw_value,
+				 coalesce((SELECT t.status FROM dti.submission_status t WHERE t.submission_id = s.id
+						   ORDER BY t.id DESC LIMIT 1), s.status) AS status
+		  FROM pg_temp.dti_load_checked x
+		  CROSS JOIN LATERAL (SELECT y.id, y.raw_value, y.status FROM dti.submission y
+							  WHERE y.unit_id = x.unit_id AND y.period = x.period AND y.indicator = x.indicator::indicator_code
+							  ORDER BY y.id DESC LIMIT 1) s
+		  WHERE x.reason_code IS NULL AND s.raw_value = btrim(x.raw_value)) cur
+	WHERE c.k = cur.k AND cur.status <> 'withdrawn';
+
+	INSERT INTO dti.reject (load_id, line, file_line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
+	SELECT lid, c.k, c.file_line, c.staged_unit_code, c.year, c.indicator_code, c.raw_value, c.source, c.note,
+		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason_code WHEN c.bad_text THEN 'invalid_text' ELSE 'bad_status' END,
+		   CASE WHEN c.reason_code IS NOT NULL THEN c.reason
+				WHEN c.bad_text THEN format('the source or note holds U+FFFD, the mark of a NUL byte or of bytes that are not UTF-8 (source "%s", note "%s")',
+											dti.clip(c.source), dti.clip(c.note))
+				ELSE format('status "%s" is not draft or submitted', dti.clip(c.status)) END
+	FROM pg_temp.dti_load_checked c
+	WHERE c.reason_code IS NOT NULL OR c.bad_text OR c.status NOT IN ('draft', 'submitted');
+	GET DIAGNOSTICS n_more = ROW_COUNT;
+	n_bad := n_bad + n_more;
+
+	INSERT INTO dti.submission (unit_code, unit_id, period, indicator, raw_value, status, source, note, reason, load_id)
+	SELECT c.unit_code, c.unit_id, c.period, c.indicator, btrim(c.raw_value), c.status, c.source, c.note,
+		   coalesce(load_staging.note, format('load %s', lid)), lid
+	FROM pg_temp.dti_load_checked c
+	WHERE c.reason_code IS NULL AND NOT c.bad_text AND c.status IN ('draft', 'submitted')
+	ORDER BY c.k;
+	GET DIAGNOSTICS n_ok = ROW_COUNT;
+
+	-- exactly the rows loaded: a row of another session of the role, with a
+	-- lower line but committed since they were read, stays staged
+	DELETE FROM dti.my_staging s USING pg_temp.dti_load_rows r WHERE s.line <= last_line AND s.line = r.line;
+
+	SELECT coalesce(jsonb_object_agg(r.reason_code, r.n), '{}') INTO by_reason
+	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) r;
+	UPDATE dti.load l SET staged = n_staged, accepted = n_ok, rejected = n_bad, reasons = by_reason WHERE l.id = lid;
+	DROP TABLE pg_temp.dti_load_checked;
+	DROP TABLE pg_temp.dti_load_rows;
+	RETURN QUERY SELECT lid, n_staged, n_ok, n_bad, by_reason;
+END $$;
+
+-- (CREATE OR REPLACE resets the function's settings: jit as 70_refresh.sql sets it)
+ALTER FUNCTION dti.load_staging(text) SET jit = off;
+
+CREATE OR REPLACE FUNCTION dti.load_grading(note text DEFAULT NULL)
+RETURNS TABLE (load_id bigint, staged bigint, accepted bigint, rejected bigint, reasons jsonb)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	lid bigint;
+	last_line bigint;
+	n_staged bigint;
+	n_ok bigint;
+	n_bad bigint;
+	by_reason jsonb;
+	all_units boolean := dti.may_write_all();
+	codes text[] := dti.my_unit_codes();
+BEGIN
+	-- One load of a role's staged rows at a time: two sessions of one role
+	-- would otherwise both load the rows both see (every row twice).
+	PERFORM pg_advisory_xact_lock(hashtext('dti.staging'), hashtext(current_user));
+	SELECT max(s.line) INTO last_line FROM dti.my_staging s;
+	INSERT INTO dti.load (note) VALUES (load_grading.note) RETURNING id INTO lid;
+	CREATE TEMP TABLE dti_grading_rows ON COMMIT DROP AS
+	SELECT s.*, 1 + row_number() OVER (PARTITION BY s.copied_at ORDER BY s.line) AS file_line,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN split_part(substr(s.source, 2), ':', 1) END AS mark,
+		   CASE WHEN s.source LIKE U&'\FFFE%' THEN substr(s.source, strpos(s.source, ':') + 1) END AS mark_detail,
+		   num_nonnulls(s.unit_code, s.year, s.indicator_code, s.raw_value, s.source, s.note) = 0 AS continuation,
+		   NULL::integer AS system_id, NULL::integer AS scale_id, NULL::numeric AS points,
+		   NULL::text AS reason_code, NULL::text AS reason
+	FROM dti.my_staging s WHERE s.line <= last_line;
+	SELECT count(*) FILTER (WHERE NOT r.continuation) INTO n_staged FROM pg_temp.dti_grading_rows r;
+
+	UPDATE pg_temp.dti_grading_rows r
+	SET system_id = x.system_id, scale_id = x.scale_id, points = x.points, reason_code = x.reason_code,
+		reason = CASE x.reason_code
+			WHEN 'malformed_line' THEN format('line %s: %s', r.file_line, r.mark_detail)
+			WHEN 'field_too_long' THEN format('line %s: %s', r.file_line, r.mark_detail)
+			WHEN 'invalid_text' THEN format('the row holds U+FFFD, the mark of a NUL byte or of bytes that are not UTF-8 (system "%s", year "%s", group "%s", points "%s")',
+				dti.clip(r.unit_code), dti.clip(r.year), dti.clip(r.indicator_code), dti.clip(r.raw_value))
+			WHEN 'unknown_period' THEN format('"%s" is not a year of dti.period (systems are graded per year)', dti.clip(r.year))
+			WHEN 'unknown_unit' THEN format('no information system with code "%s" is graded in %s (dti.grading_system)', dti.clip(r.unit_code), btrim(r.year))
+			WHEN 'unknown_indicator' THEN CASE WHEN x.scale_id IS NULL
+				THEN format('no grading scale for %s', btrim(r.year))
+				ELSE format('group "%s" is not in grading scale %s of %s', dti.clip(r.indicator_code), x.scale_code, btrim(r.year)) END
+			WHEN 'unparseable_value' THEN format('points "%s" are not a number; write them with a decimal point', dti.clip(r.raw_value))
+			WHEN 'out_of_range' THEN format('points %s are outside [0, %s] of group %s', x.points, x.max_points, x.group_code)
+			WHEN 'not_granted' THEN format('unit %s (system %s) is not granted to role %s', x.unit_code, btrim(r.unit_code), current_user)
+			WHEN 'bad_status' THEN format('status "%s" is not submitted (grading scores have no drafts)', dti.clip(r.status))
+			END
+	FROM (SELECT d.line, s.id AS system_id, iu.scale_id, iu.code AS scale_code, g.code AS group_code, g.max_points,
+				 u.code AS unit_code,
+				 CASE WHEN dti.parse_number(d.raw_value) IS NOT NULL THEN btrim(d.raw_value)::numeric END AS points,
+				 CASE
+				 WHEN d.mark IN ('malformed_line', 'field_too_long') THEN d.mark
+				 WHEN d.mark IS NOT NULL THEN 'malformed_line'
+				 WHEN strpos(concat(d.unit_code, d.year, d.indicator_code, d.raw_value, d.source, d.note), U&'\FFFD') > 0 THEN 'invalid_text'
+				 WHEN p.label IS NULL THEN 'unknown_period'
+				 WHEN s.id IS NULL THEN 'unknown_unit'
+				 WHEN g.code IS NULL THEN 'unknown_indicator'
+				 WHEN dti.parse_number(d.raw_value) IS NULL THEN 'unparseable_value'
+				 WHEN btrim(d.raw_value)::numeric NOT BETWEEN 0 AND g.max_points THEN 'out_of_range'
+				 WHEN NOT (all_units OR u.code = ANY (codes)) THEN 'not_granted'
+				 WHEN d.status <> 'submitted' THEN 'bad_status'
+				 END AS reason_code
+		  FROM pg_temp.dti_grading_rows d
+		  LEFT JOIN dti.period p ON p.label = btrim(d.year) AND p.kind = 'year'
+		  LEFT JOIN dti.grading_system s ON s.code = btrim(d.unit_code) AND s.year = p.year
+		  LEFT JOIN dti.unit u ON u.id = s.unit_id
+		  LEFT JOIN dti.grading_scale_in_use iu ON iu.year = p.year
+		  LEFT JOIN dti.grading_group g ON g.scale_id = iu.scale_id AND g.code = btrim(d.indicator_code)
+		  WHERE NOT d.continuation) x
+	WHERE r.line = x.line;
+
+	-- the same system and group twice in one file
+	UPDATE pg_temp.dti_grading_rows r
+	SET reason_code = 'duplicate',
+		reason = format('system %s, year %s, group %s appears %s times in this load', btrim(r.unit_code), btrim(r.year),
+						btrim(r.indicator_code), x.n)
+	FROM (SELECT d.system_id, btrim(d.indicator_code) AS g, count(*) AS n FROM pg_temp.dti_grading_rows d
+		  WHERE d.reason_code IS NULL AND NOT d.continuation GROUP BY 1, 2 HAVING count(*) > 1) x
+	WHERE r.reason_code IS NULL AND NOT r.continuation AND r.system_id = x.system_id AND btrim(r.indicator_code) = x.g;
+
+	-- points equal to the current revision's add nothing
+	UPDATE pg_temp.dti_grading_rows r
+	SET reason_code = 'unchanged',
+		reason = format('system %s, year %s, group %s already has %s points (score %s)', btrim(r.unit_code), btrim(r.year),
+						btrim(r.indicator_code), x.points, x.id)
+	FROM (SELECT d.line, c.id, c.points
+		  FROM pg_temp.dti_grading_rows d
+		  CROSS JOIN LATERAL (SELECT y.id, y.points FROM dti.grading_score y
+							  WHERE y.system_id = d.system_id AND y.group_code = btrim(d.indicator_code)
+							  ORDER BY y.id DESC LIMIT 1) c
+		  WHERE d.reason_code IS NULL AND NOT d.continuation AND c.points = d.points) x
+	WHERE r.line = x.line;
+
+	INSERT INTO dti.reject (load_id, line, file_line, unit_code, year, indicator_code, raw_value, source, note, reason_code, reason)
+	SELECT lid, r.line, r.file_line, r.unit_code, r.year, r.indicator_code, r.raw_value,
+		   CASE WHEN r.mark IS NULL THEN r.source END, r.note, r.reason_code, r.reason
+	FROM pg_temp.dti_grading_rows r WHERE r.reason_code IS NOT NULL ORDER BY r.line;
+	GET DIAGNOSTICS n_bad = ROW_COUNT;
+
+	INSERT INTO dti.grading_score (system_id, group_code, points, synthetic, source, note, reason, load_id)
+	SELECT r.system_id, btrim(r.indicator_code), r.points, lower(btrim(coalesce(r.source, ''))) = 'synthetic',
+		   r.source, r.note, coalesce(load_grading.note, format('load %s', lid)), lid
+	FROM pg_temp.dti_grading_rows r WHERE r.reason_code IS NULL AND NOT r.continuation ORDER BY r.line;
+	GET DIAGNOSTICS n_ok = ROW_COUNT;
+
+	-- exactly the rows loaded: a row of another session of the role, with a
+	-- lower line but committed since they were read, stays staged
+	DELETE FROM dti.my_staging s USING pg_temp.dti_grading_rows r WHERE s.line <= last_line AND s.line = r.line;
+	SELECT coalesce(jsonb_object_agg(x.reason_code, x.n), '{}') INTO by_reason
+	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) x;
+	UPDATE dti.load l SET staged = coalesce(n_staged, 0), accepted = n_ok, rejected = n_bad, reasons = by_reason WHERE l.id = lid;
+	DROP TABLE pg_temp.dti_grading_rows;
+	RETURN QUERY SELECT lid, coalesce(n_staged, 0), n_ok, n_bad, by_reason;
+END $$;
+
+-- dti.province, dti."đơn_vị" and dti.series (with province_series,
+-- ministry_series and nation_series): NULL where dti.unit says -infinity or
+-- infinity.  Drivers that read dates into their language's date type
+-- (psycopg, Npgsql) cannot represent the infinite dates, in text or in
+-- binary, and failed on every row of these views.
+CREATE OR REPLACE VIEW dti.province AS
+SELECT u.id AS unit_id, u.code, u.kind, u.name_vi, u.full_name_vi, u.name_ascii,
+	   r.code AS region_code, r.name_vi AS region_vi,
+	   CASE WHEN isfinite(u.valid_from) THEN u.valid_from END AS valid_from,
+	   CASE WHEN isfinite(u.valid_to) THEN u.valid_to END AS valid_to
+FROM dti.unit u LEFT JOIN dti.unit r ON r.id = u.parent_id
+WHERE u.level = 'province';
+COMMENT ON COLUMN dti.province.valid_from IS 'First day of validity; NULL where dti.unit says -infinity (always), which drivers cannot read as a date';
+COMMENT ON COLUMN dti.province.valid_to IS 'Last day of validity, inclusive; NULL where dti.unit says infinity (still valid), which drivers cannot read as a date';
+CREATE OR REPLACE VIEW dti."đơn_vị" AS
+SELECT u.code AS "mã", u.level AS "cấp", u.kind AS "loại", u.name_vi AS "tên", u.full_name_vi AS "tên_đầy_đủ",
+	   u.name_ascii AS "tên_không_dấu", p.code AS "mã_đơn_vị_cha", p.name_vi AS "đơn_vị_cha",
+	   CASE WHEN isfinite(u.valid_from) THEN u.valid_from END AS "hiệu_lực_từ",
+	   CASE WHEN isfinite(u.valid_to) THEN u.valid_to END AS "hiệu_lực_đến"
+FROM dti.unit u LEFT JOIN dti.unit p ON p.id = u.parent_id;
+COMMENT ON COLUMN dti."đơn_vị"."hiệu_lực_từ" IS 'First day of validity (NULL: always)';
+COMMENT ON COLUMN dti."đơn_vị"."hiệu_lực_đến" IS 'Last day of validity (NULL: still valid)';
+CREATE OR REPLACE VIEW dti.series AS
+WITH own AS (
+	SELECT rk.unit_id, rk.period, rk.framework_id, rk.value, rk.rank, 'computed'::text AS source,
+		   NULL::integer AS members_with_value
+	FROM dti.result_rank rk
+	WHERE rk.code = 'DTI' AND dti.period_kind(rk.period) = 'year'
+	UNION ALL
+	SELECT p.unit_id, p.period, p.framework_id, p.value::float8, p.rank, 'published', NULL
+	FROM dti.published_value p
+	WHERE p.code = 'DTI' AND dti.period_kind(p.period) = 'year'
+	  AND NOT EXISTS (SELECT 1 FROM dti.result_rank r
+					  WHERE r.unit_id = p.unit_id AND r.period = p.period AND r.code = 'DTI')
+), carried AS (
+	SELECT k.successor_id AS unit_id, k.period, k.framework_id, c.value, c.rank, 'carried'::text AS source,
+		   c.members_with_value
+	FROM (SELECT DISTINCT ON (s.successor_id, r.period) s.successor_id, r.period, r.framework_id
+		  FROM dti.unit_succession s
+		  JOIN dti.result_rank r ON r.unit_id = s.predecessor_id AND r.code = 'DTI'
+		  WHERE dti.period_kind(r.period) = 'year'
+		  ORDER BY s.successor_id, r.period, r.framework_id) k
+	CROSS JOIN LATERAL dti.carried_value(k.successor_id, k.period, 'DTI') c
+	WHERE NOT EXISTS (SELECT 1 FROM own o WHERE o.unit_id = k.successor_id AND o.period = k.period)
+), allrows AS (
+	SELECT * FROM own UNION ALL SELECT * FROM carried
+)
+SELECT u.level AS unit_level,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   CASE WHEN isfinite(u.valid_from) THEN u.valid_from END AS unit_valid_from,
+	   CASE WHEN isfinite(u.valid_to) THEN u.valid_to END AS unit_valid_to,
+	   a.period,
+	   substr(a.period, 1, 4)::integer AS year,
+	   f.code AS framework,
+	   f.version AS framework_version,
+	   f.decision,
+	   round(a.value::numeric, 4) AS value,
+	   a.rank,
+	   lag(a.rank) OVER w AS rank_prev,
+	   lag(a.rank) OVER w - a.rank AS rank_change,
+	   round((a.value - lag(a.value) OVER w)::numeric, 4) AS value_change,
+	   coalesce(lag(a.framework_id) OVER w <> a.framework_id, false) AS framework_changed,
+	   a.source,
+	   a.members_with_value
+FROM allrows a
+JOIN dti.unit u ON u.id = a.unit_id
+JOIN dti.framework f ON f.id = a.framework_id
+WINDOW w AS (PARTITION BY a.unit_id ORDER BY a.period);
+DO $$
+DECLARE
+	v text;
+BEGIN
+	FOREACH v IN ARRAY ARRAY['series', 'province_series', 'ministry_series', 'nation_series'] LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.%I.unit_valid_from IS %L', v,
+					   'First day of the unit (a unit formed in the 2025 merger: 2025-07-01; NULL: no first day, as for the 63 provinces)');
+		EXECUTE format('COMMENT ON COLUMN dti.%I.unit_valid_to IS %L', v, 'Last day of the unit (NULL: still valid)');
+	END LOOP;
+END $$;
+
+-- A direct INSERT of a unit not granted to the loader: the error names the
+-- unit and the role, with the grant as HINT (row-level security's own
+-- message, "new row violates row-level security policy", named neither).
+CREATE OR REPLACE FUNCTION dti.submission_resolve_unit() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+BEGIN
+	NEW.unit_code := btrim(NEW.unit_code);
+	SELECT u.id INTO NEW.unit_id
+	FROM dti.unit u JOIN dti.period p ON p.label = NEW.period
+	WHERE u.code = NEW.unit_code AND p.ends BETWEEN u.valid_from AND u.valid_to;
+	IF NEW.unit_id IS NULL THEN
+		IF NOT EXISTS (SELECT 1 FROM dti.unit u WHERE u.code = NEW.unit_code) THEN
+			RAISE EXCEPTION 'unknown unit code "%"', NEW.unit_code
+				USING ERRCODE = 'foreign_key_violation',
+					DETAIL = 'No unit in dti.unit has this code.',
+					HINT = 'Use an official code (GSO 2-digit code for provinces); dti.unit_code(name, date) finds it by name on a date of the period.';
+		ELSIF NOT EXISTS (SELECT 1 FROM dti.period p WHERE p.label = NEW.period) THEN
+			RAISE EXCEPTION 'unknown period "%"', NEW.period
+				USING ERRCODE = 'foreign_key_violation',
+					DETAIL = 'dti.period has no such label.',
+					HINT = 'Write the period as 2024, 2024-Q1 or 2024-03; add other periods to dti.period.';
+		ELSE
+			RAISE EXCEPTION 'unit % is not valid in period %', NEW.unit_code, NEW.period
+				USING ERRCODE = 'check_violation',
+					DETAIL = format('No unit with code %s is valid on %s, the last day of the period.',
+						NEW.unit_code, dti.period_end(NEW.period)),
+					HINT = 'Provinces changed on 2025-07-01: use the codes valid in that period (see dti.province).';
+		END IF;
+	END IF;
+	-- what row-level security would refuse anyway, said with the unit and
+	-- the role (its own message names neither)
+	IF NOT dti.may_write_all() AND NOT NEW.unit_code = ANY (dti.my_unit_codes()) THEN
+		RAISE EXCEPTION 'unit % is not granted to role %', NEW.unit_code, CURRENT_USER
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'A loader writes only the unit codes granted to it or to a role it belongs to (dti.loader_unit lists them).',
+				HINT = format('An admin grants the unit: SELECT dti.grant_unit(%L, %L);', CURRENT_USER, NEW.unit_code);
+	END IF;
+	RETURN NEW;
+END $$;
+COMMENT ON FUNCTION dti.submission_resolve_unit() IS
+	'Trigger function: fills dti.submission.unit_id from unit_code and period, or raises a clear error (unknown unit or period, unit not valid in the period, unit not granted to the role)';
