@@ -371,3 +371,119 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION dti.submission_resolve_unit() IS
 	'Trigger function: fills dti.submission.unit_id from unit_code and period, or raises a clear error (unknown unit or period, unit not valid in the period, unit not granted to the role)';
+
+-- dti.score_map (and dti.map_geojson(), which reads it) and dti.neighbours():
+-- the previous rank as dti.score_long and the rankings read it.  A unit
+-- formed in the 2025 merger had no rank change on the maps (the rankings
+-- give its predecessors' carried rank), and an indicator other than the
+-- index was compared with the same code under another framework, where
+-- dti.score_long compares only through dti.indicator_map.
+CREATE OR REPLACE VIEW dti.score_map AS
+SELECT format('%s/%s/%s/%s', b.layer, rk.period, rk.unit_id, rk.code) AS feature_id,
+	   b.layer,
+	   u.code AS unit_code,
+	   u.name_vi AS unit,
+	   u.level AS unit_level,
+	   g.name_vi AS region,
+	   rk.period,
+	   f.code AS framework,
+	   rk.code::text AS code,
+	   coalesce(i.name_vi, f.title_vi) AS name_vi,
+	   round(rk.value::numeric, 4) AS value,
+	   rk.rank,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
+	   rk.group_rank AS region_rank,
+	   dti.value_class(round(rk.value::numeric, 4)) AS class,
+	   b.geom
+FROM dti.result_rank rk
+JOIN dti.unit_boundary b ON b.unit_id = rk.unit_id
+JOIN dti.unit u ON u.id = rk.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+JOIN dti.framework f ON f.id = rk.framework_id
+LEFT JOIN dti.framework_indicator i ON i.framework_id = rk.framework_id AND i.code = rk.code
+-- the rank a period earlier as dti.score_long reads it: the same indicator
+-- under the same framework, through the indicator mapping of another
+-- framework, or the index itself
+LEFT JOIN LATERAL (
+	SELECT p.rank FROM dti.result_rank p
+	WHERE p.period = dti.previous_period(rk.period) AND p.unit_id = rk.unit_id
+	  AND p.code = ANY (rk.code || ARRAY(SELECT m.from_code FROM dti.indicator_map m
+										 WHERE m.to_framework_id = rk.framework_id AND m.to_code = rk.code))
+	  AND ((p.code = rk.code AND (p.framework_id = rk.framework_id OR rk.code = 'DTI'))
+		   OR EXISTS (SELECT 1 FROM dti.indicator_map m
+					  WHERE m.from_framework_id = p.framework_id AND m.from_code = p.code
+						AND m.to_framework_id = rk.framework_id AND m.to_code = rk.code))
+	ORDER BY p.code = rk.code DESC
+	LIMIT 1) prev ON true
+-- across the 2025 merger: the predecessors' values carried by the succession
+-- rule (called only for a successor without a rank a period earlier: the
+-- function is STRICT)
+LEFT JOIN LATERAL dti.carried_value(
+	CASE WHEN prev.rank IS NULL AND EXISTS (SELECT 1 FROM dti.unit_succession s WHERE s.successor_id = rk.unit_id)
+		 THEN rk.unit_id END,
+	dti.previous_period(rk.period), rk.code) cp ON true;
+COMMENT ON COLUMN dti.score_map.rank_change IS 'Rank in the previous period minus rank: positive means the unit moved up (the previous rank as in dti.score_long: through the indicator mapping when the framework changed, the index always, and for a unit formed in the 2025 merger its predecessors'' carried rank)';
+DO $do$
+BEGIN
+	EXECUTE replace($body$
+CREATE OR REPLACE FUNCTION dti.neighbours(unit text, period text, indicator text DEFAULT 'DTI',
+							   layer text DEFAULT 'geoboundaries')
+RETURNS TABLE (unit_code text, unit_name text, border_km numeric, value numeric, rank integer,
+			   rank_change integer, value_diff numeric)
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 8
+SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $fn$
+DECLARE
+	at date := dti.period_end(neighbours.period);
+	me integer;
+	found_code text;
+BEGIN
+	IF at IS NULL THEN
+		RAISE EXCEPTION 'invalid period "%"', neighbours.period
+			USING ERRCODE = 'invalid_parameter_value',
+				HINT = 'Periods look like 2024, 2024-Q1 or 2024-03; the province is the one valid at its end.';
+	END IF;
+	-- a code, else a name
+	SELECT u.id INTO me FROM dti.unit u
+	WHERE u.level = 'province' AND u.code = neighbours.unit AND at BETWEEN u.valid_from AND u.valid_to;
+	IF me IS NULL THEN
+		found_code := dti.unit_code(neighbours.unit, at);
+		SELECT u.id INTO me FROM dti.unit u
+		WHERE u.level = 'province' AND u.code = found_code AND at BETWEEN u.valid_from AND u.valid_to;
+	END IF;
+	IF NOT EXISTS (SELECT 1 FROM dti.unit_boundary b WHERE b.layer = neighbours.layer AND b.unit_id = me) THEN
+		RAISE EXCEPTION 'layer "%" has no boundary of province %', neighbours.layer, neighbours.unit
+			USING ERRCODE = 'no_data_found',
+				HINT = 'Check the layer name (the shipped one is geoboundaries) and the period (63 provinces until 2025-06-30, 34 after).';
+	END IF;
+	RETURN QUERY
+	SELECT n.code, n.name_vi,
+		   round((@postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)::@postgis@.geography) / 1000)::numeric, 1),
+		   round(rn.value::numeric, 4), rn.rank, coalesce(pn.rank, cp.rank) - rn.rank,
+		   round(rn.value::numeric, 4) - round(rm.value::numeric, 4)
+	FROM dti.unit_boundary a
+	JOIN dti.unit_boundary b ON b.layer = a.layer AND b.unit_id <> a.unit_id AND @postgis@.ST_Intersects(a.geom, b.geom)
+	JOIN dti.unit n ON n.id = b.unit_id AND n.level = 'province' AND at BETWEEN n.valid_from AND n.valid_to
+	LEFT JOIN dti.result_rank rn ON rn.unit_id = n.id AND rn.period = neighbours.period AND rn.code::text = neighbours.indicator
+	-- the rank a period earlier as dti.score_long reads it (codes compared
+	-- as text: the core's operators are not on the pinned path)
+	LEFT JOIN LATERAL (
+		SELECT p.rank FROM dti.result_rank p
+		WHERE p.unit_id = n.id AND p.period = dti.previous_period(neighbours.period)
+		  AND ((p.code::text = neighbours.indicator AND (p.framework_id = rn.framework_id OR neighbours.indicator = 'DTI'))
+			   OR EXISTS (SELECT 1 FROM dti.indicator_map m
+						  WHERE m.from_framework_id = p.framework_id AND m.from_code::text = p.code::text
+							AND m.to_framework_id = rn.framework_id AND m.to_code::text = neighbours.indicator))
+		ORDER BY p.code::text = neighbours.indicator DESC
+		LIMIT 1) pn ON true
+	-- across the 2025 merger: the predecessors' values carried by the succession rule
+	LEFT JOIN LATERAL dti.carried_value(CASE WHEN pn.rank IS NULL THEN n.id END,
+										dti.previous_period(neighbours.period), rn.code) cp ON true
+	LEFT JOIN dti.result_rank rm ON rm.unit_id = a.unit_id AND rm.period = neighbours.period
+		AND rm.code::text = neighbours.indicator
+	WHERE a.layer = neighbours.layer AND a.unit_id = me
+	  AND @postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)) > 0
+	ORDER BY rn.rank NULLS LAST, n.code;
+END $fn$;
+$body$, '@postgis@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
+								JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'));
+END $do$;
