@@ -1,8 +1,9 @@
 -- dti_warehouse 0.8.0 -> 0.9.0
 \echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.9.0'" to load this file. \quit
 
--- Part issue-24d: staged rows loaded once and never lost by two sessions of
--- one role; unit validity dates that drivers can read.
+-- Part issue-24d: the warehouse as its users run it: loads of one role
+-- taking turns, validity dates drivers can read, the ungranted unit named,
+-- the 2025 merger on the maps, comments on every column readers see.
 --
 -- dti.load_staging() and dti.load_grading(): one load of a role's staged
 -- rows at a time (an advisory lock per role), and only the rows the load
@@ -487,3 +488,133 @@ END $fn$;
 $body$, '@postgis@', (SELECT quote_ident(n.nspname) FROM pg_catalog.pg_extension e
 								JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'));
 END $do$;
+
+-- Every column of the views a reader reads carries a comment (docs/bi.md):
+-- dti.province, dti.publication_status, and the indicator columns of
+-- dti.score_wide, which dti.build_score_wide() now comments with every
+-- column of the view it builds (a rebuild lost the comments of the others).
+COMMENT ON COLUMN dti.province.unit_id IS 'Id of the unit (dti.unit.id): the old and the new unit of one code are two ids';
+COMMENT ON COLUMN dti.province.code IS 'GSO 2-digit code (01 Hà Nội); the 34 units of 2025 keep the code of one of their predecessors';
+COMMENT ON COLUMN dti.province.kind IS 'city (centrally-run city) or province';
+COMMENT ON COLUMN dti.province.name_vi IS 'Short Vietnamese name, with diacritics (Hà Nội)';
+COMMENT ON COLUMN dti.province.full_name_vi IS 'Full official Vietnamese name (Thành phố Hà Nội)';
+COMMENT ON COLUMN dti.province.name_ascii IS 'ASCII search form of name_vi (Ha Noi)';
+COMMENT ON COLUMN dti.province.region_code IS 'Code of the socio-economic region (R1..R6)';
+COMMENT ON COLUMN dti.province.region_vi IS 'Vietnamese name of the socio-economic region';
+COMMENT ON COLUMN dti.publication_status.period IS 'Assessment period (2024, 2024-Q1, 2024-03)';
+COMMENT ON COLUMN dti.publication_status.level IS 'Level of the units: province, ministry, nation or commune';
+COMMENT ON COLUMN dti.publication_status.framework IS 'Framework code of the results (or of the newest publication where the results were since replaced)';
+COMMENT ON COLUMN dti.publication_status.framework_version IS 'Framework version';
+COMMENT ON COLUMN dti.publication_status.status IS 'provisional (never published), announced (published and locked) or open (published, then unlocked)';
+COMMENT ON COLUMN dti.publication_status.publication IS 'Id of the newest publication (dti.publication), if any';
+COMMENT ON COLUMN dti.publication_status.published_at IS 'When the newest publication was made';
+COMMENT ON COLUMN dti.publication_status.note IS 'Note of the newest publication';
+COMMENT ON COLUMN dti.publication_status.publications IS 'How many times the period and level were published';
+COMMENT ON COLUMN dti.publication_status.pending_changes IS 'Published: values whose current verified revision differs from the one the newest publication used; provisional: units with changes queued for the next refresh';
+CREATE OR REPLACE FUNCTION dti.build_score_wide(framework_code text DEFAULT '922-province') RETURNS text
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE
+SET search_path FROM CURRENT AS $$
+DECLARE
+	fw_ids integer[];
+	member boolean;
+	cols text := '';
+	r record;
+	sql text;
+BEGIN
+	SELECT array_agg(f.id) INTO fw_ids FROM dti.framework f WHERE f.code = build_score_wide.framework_code;
+	IF fw_ids IS NULL THEN
+		RAISE EXCEPTION 'no framework with code %', framework_code
+			USING ERRCODE = 'no_data_found', HINT = 'Look the code up in dti.framework.';
+	END IF;
+	FOR r IN
+		SELECT DISTINCT i.code::text AS code FROM dti.framework_indicator i
+		WHERE i.framework_id = ANY (fw_ids) AND nlevel(i.code) = 1
+		  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+						  WHERE p.framework_id = i.framework_id AND p.code = parent(i.code))
+		ORDER BY 1
+	LOOP
+		cols := cols || format(E',\n\tmax(round(n.value::numeric, 4)) FILTER (WHERE n.code = %L) AS %I',
+							   r.code, lower(r.code));
+	END LOOP;
+	sql := format($v$CREATE VIEW dti.score_wide AS
+SELECT u.code AS unit_code, u.name_vi AS unit, g.name_vi AS region, r.period, f.code AS framework,
+	round(r.root_value::numeric, 4) AS dti, min(rk.rank) AS rank%s
+FROM dti.result_scorecard r
+JOIN dti.framework f ON f.id = r.framework_id AND f.code = %L
+JOIN dti.unit u ON u.id = r.unit_id
+LEFT JOIN dti.unit g ON g.id = u.parent_id
+LEFT JOIN dti.result_rank rk ON rk.period = r.period AND rk.unit_id = r.unit_id AND rk.code = 'DTI'
+CROSS JOIN LATERAL scorecard_nodes(r.scorecard) n
+GROUP BY u.code, u.name_vi, g.name_vi, r.period, f.code, r.root_value$v$, cols, framework_code);
+	-- the view shipped by the extension stays a member of it when rebuilt
+	member := EXISTS (SELECT 1 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid
+					  WHERE d.classid = 'pg_catalog.pg_class'::regclass AND d.objid = to_regclass('dti.score_wide')
+						AND d.refclassid = 'pg_catalog.pg_extension'::regclass AND d.deptype = 'e'
+						AND e.extname = 'dti_warehouse');
+	IF member THEN
+		EXECUTE 'ALTER EXTENSION dti_warehouse DROP VIEW dti.score_wide';
+	END IF;
+	EXECUTE 'DROP VIEW IF EXISTS dti.score_wide';
+	EXECUTE sql;
+	EXECUTE format('COMMENT ON VIEW dti.score_wide IS %L',
+				   format('One row per unit and period of framework %s: the index (dti) and each main indicator as a column named after its code, values rounded to 4 decimals', framework_code));
+	-- every column carries a comment, also after a rebuild (a new view has none)
+	FOR r IN SELECT * FROM (VALUES
+		('unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
+		('unit', 'Vietnamese name of the unit, with diacritics'),
+		('region', 'Socio-economic region of a province, or group of a ministry'),
+		('period', 'Assessment period (2024, 2024-Q1, 2024-03)'),
+		('framework', 'Framework code (e.g. 922-province)'),
+		('dti', 'The index, rounded to 4 decimals'),
+		('rank', 'Competition rank (1224) among the units of the period on the value at 4 decimals, highest first')) AS c (col, txt)
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.score_wide.%I IS %L', r.col, r.txt);
+	END LOOP;
+	FOR r IN
+		SELECT DISTINCT ON (i.code::text) i.code::text AS code, i.name_vi FROM dti.framework_indicator i
+		WHERE i.framework_id = ANY (fw_ids) AND nlevel(i.code) = 1
+		  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+						  WHERE p.framework_id = i.framework_id AND p.code = parent(i.code))
+		ORDER BY i.code::text, i.framework_id DESC
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.score_wide.%I IS %L', lower(r.code),
+					   format('Main indicator %s (%s) of framework %s: its value rounded to 4 decimals', r.code, r.name_vi, framework_code));
+	END LOOP;
+	EXECUTE 'GRANT SELECT ON dti.score_wide TO dti_reader, dti_admin';
+	IF member THEN
+		EXECUTE 'ALTER EXTENSION dti_warehouse ADD VIEW dti.score_wide';
+	END IF;
+	RETURN sql;
+END $$;
+-- the view as it stands (built for the framework its comment names): its
+-- columns get the comments dti.build_score_wide() writes (a view rebuilt
+-- before had lost those of every column)
+DO $$
+DECLARE
+	fw text := substring(obj_description('dti.score_wide'::regclass, 'pg_class') FROM 'of framework (.*?): ');
+	r record;
+BEGIN
+	FOR r IN SELECT * FROM (VALUES
+		('unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
+		('unit', 'Vietnamese name of the unit, with diacritics'),
+		('region', 'Socio-economic region of a province, or group of a ministry'),
+		('period', 'Assessment period (2024, 2024-Q1, 2024-03)'),
+		('framework', 'Framework code (e.g. 922-province)'),
+		('dti', 'The index, rounded to 4 decimals'),
+		('rank', 'Competition rank (1224) among the units of the period on the value at 4 decimals, highest first')) AS c (col, txt)
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.score_wide.%I IS %L', r.col, r.txt);
+	END LOOP;
+	FOR r IN
+		SELECT DISTINCT ON (i.code::text) i.code::text AS code, i.name_vi FROM dti.framework_indicator i
+		JOIN dti.framework f ON f.id = i.framework_id AND f.code = fw
+		WHERE nlevel(i.code) = 1
+		  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+						  WHERE p.framework_id = i.framework_id AND p.code = parent(i.code))
+		  AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = 'dti.score_wide'::regclass AND a.attname = lower(i.code::text))
+		ORDER BY i.code::text, i.framework_id DESC
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.score_wide.%I IS %L', lower(r.code),
+					   format('Main indicator %s (%s) of framework %s: its value rounded to 4 decimals', r.code, r.name_vi, fw));
+	END LOOP;
+END $$;
