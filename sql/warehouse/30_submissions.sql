@@ -401,14 +401,21 @@ CREATE FUNCTION dti.submission_status_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 BEGIN
+	-- before row-level security, whose message would name neither
+	IF NEW.status NOT IN ('submitted', 'verified', 'rejected', 'withdrawn') THEN
+		RAISE EXCEPTION 'status "%" is not one of submitted, verified, rejected or withdrawn', dti.clip(NEW.status)
+			USING ERRCODE = 'check_violation',
+				HINT = 'Verifiers verify or reject (dti.set_status(id, ''verified''), dti.verify_load(load_id)); loaders submit drafts (''submitted'') and withdraw their loads (dti.withdraw_load).';
+	END IF;
 	RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
 		USING ERRCODE = 'check_violation',
 			HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
 END $$;
 COMMENT ON FUNCTION dti.submission_status_check() IS
-	'Trigger function: refuses a rejection without a reason, with its own message (the trigger runs only for such rows)';
+	'Trigger function: refuses a status that does not exist and a rejection without a reason, with its own messages (the trigger runs only for such rows)';
 CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
-	FOR EACH ROW WHEN (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL)
+	FOR EACH ROW WHEN (NEW.status NOT IN ('submitted', 'verified', 'rejected', 'withdrawn')
+					   OR (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL))
 	EXECUTE FUNCTION dti.submission_status_check();
 
 -- The workflow (each new event against the status before it) and the

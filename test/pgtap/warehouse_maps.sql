@@ -2,7 +2,7 @@
 -- neighbours, region aggregates and the layer loader; errors with SQLSTATE;
 -- geometry only in the map views.
 BEGIN;
-SELECT plan(34);
+SELECT plan(35);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -51,6 +51,8 @@ SELECT set_eq(
 	$$SELECT unit_code FROM dti.neighbours('Thành phố Hồ Chí Minh', '2026')$$,
 	ARRAY['68', '75', '80', '82'],
 	'after the merger Hồ Chí Minh borders Lâm Đồng, Đồng Nai, Tây Ninh and Đồng Tháp');
+SELECT is((SELECT count(*)::integer FROM dti.neighbours('Hà Nội', '2025')), 5,
+	'docs/bi.md: Hà Nội has 8 neighbours in 2024 and 5 in 2025 (after the merger)');
 SELECT is((SELECT count(*)::integer FROM dti.neighbours('Hà Nội', '2023') n
 		   JOIN dti.neighbours('Hưng Yên', '2023') m ON m.unit_code = '01' AND n.unit_code = '33'
 		   WHERE n.border_km = m.border_km), 1, 'a shared border has the same length seen from both sides');
