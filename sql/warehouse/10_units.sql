@@ -493,7 +493,18 @@ COMMENT ON FUNCTION dti.set_succession_rule(text, text, text) IS
 CREATE VIEW dti.province AS
 SELECT u.id AS unit_id, u.code, u.kind, u.name_vi, u.full_name_vi, u.name_ascii,
 	   r.code AS region_code, r.name_vi AS region_vi,
-	   u.valid_from, u.valid_to
+	   CASE WHEN isfinite(u.valid_from) THEN u.valid_from END AS valid_from,
+	   CASE WHEN isfinite(u.valid_to) THEN u.valid_to END AS valid_to
 FROM dti.unit u LEFT JOIN dti.unit r ON r.id = u.parent_id
 WHERE u.level = 'province';
 COMMENT ON VIEW dti.province IS 'Provinces (63 until 2025-06-30 and 34 from 2025-07-01) with their socio-economic region';
+COMMENT ON COLUMN dti.province.unit_id IS 'Id of the unit (dti.unit.id): the old and the new unit of one code are two ids';
+COMMENT ON COLUMN dti.province.code IS 'GSO 2-digit code (01 Hà Nội); the 34 units of 2025 keep the code of one of their predecessors';
+COMMENT ON COLUMN dti.province.kind IS 'city (centrally-run city) or province';
+COMMENT ON COLUMN dti.province.name_vi IS 'Short Vietnamese name, with diacritics (Hà Nội)';
+COMMENT ON COLUMN dti.province.full_name_vi IS 'Full official Vietnamese name (Thành phố Hà Nội)';
+COMMENT ON COLUMN dti.province.name_ascii IS 'ASCII search form of name_vi (Ha Noi)';
+COMMENT ON COLUMN dti.province.region_code IS 'Code of the socio-economic region (R1..R6)';
+COMMENT ON COLUMN dti.province.region_vi IS 'Vietnamese name of the socio-economic region';
+COMMENT ON COLUMN dti.province.valid_from IS 'First day of validity; NULL where dti.unit says -infinity (always), which drivers cannot read as a date';
+COMMENT ON COLUMN dti.province.valid_to IS 'Last day of validity, inclusive; NULL where dti.unit says infinity (still valid), which drivers cannot read as a date';

@@ -318,10 +318,18 @@ BEGIN
 					HINT = 'Provinces changed on 2025-07-01: use the codes valid in that period (see dti.province).';
 		END IF;
 	END IF;
+	-- what row-level security would refuse anyway, said with the unit and
+	-- the role (its own message names neither)
+	IF NOT dti.may_write_all() AND NOT NEW.unit_code = ANY (dti.my_unit_codes()) THEN
+		RAISE EXCEPTION 'unit % is not granted to role %', NEW.unit_code, CURRENT_USER
+			USING ERRCODE = 'insufficient_privilege',
+				DETAIL = 'A loader writes only the unit codes granted to it or to a role it belongs to (dti.loader_unit lists them).',
+				HINT = format('An admin grants the unit: SELECT dti.grant_unit(%L, %L);', CURRENT_USER, NEW.unit_code);
+	END IF;
 	RETURN NEW;
 END $$;
 COMMENT ON FUNCTION dti.submission_resolve_unit() IS
-	'Trigger function: fills dti.submission.unit_id from unit_code and period, or raises a clear error';
+	'Trigger function: fills dti.submission.unit_id from unit_code and period, or raises a clear error (unknown unit or period, unit not valid in the period, unit not granted to the role)';
 CREATE TRIGGER submission_resolve_unit BEFORE INSERT ON dti.submission
 	FOR EACH ROW WHEN (NEW.unit_id IS NULL) EXECUTE FUNCTION dti.submission_resolve_unit();
 
@@ -393,14 +401,21 @@ CREATE FUNCTION dti.submission_status_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT AS $$
 BEGIN
+	-- before row-level security, whose message would name neither
+	IF NEW.status NOT IN ('submitted', 'verified', 'rejected', 'withdrawn') THEN
+		RAISE EXCEPTION 'status "%" is not one of submitted, verified, rejected or withdrawn', dti.clip(NEW.status)
+			USING ERRCODE = 'check_violation',
+				HINT = 'Verifiers verify or reject (dti.set_status(id, ''verified''), dti.verify_load(load_id)); loaders submit drafts (''submitted'') and withdraw their loads (dti.withdraw_load).';
+	END IF;
 	RAISE EXCEPTION 'a rejection of submission % needs a reason', NEW.submission_id
 		USING ERRCODE = 'check_violation',
 			HINT = 'Give it as the third argument: dti.set_status(id, ''rejected'', ''why'').';
 END $$;
 COMMENT ON FUNCTION dti.submission_status_check() IS
-	'Trigger function: refuses a rejection without a reason, with its own message (the trigger runs only for such rows)';
+	'Trigger function: refuses a status that does not exist and a rejection without a reason, with its own messages (the trigger runs only for such rows)';
 CREATE TRIGGER submission_status_check BEFORE INSERT ON dti.submission_status
-	FOR EACH ROW WHEN (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL)
+	FOR EACH ROW WHEN (NEW.status NOT IN ('submitted', 'verified', 'rejected', 'withdrawn')
+					   OR (NEW.status = 'rejected' AND nullif(btrim(NEW.reason), '') IS NULL))
 	EXECUTE FUNCTION dti.submission_status_check();
 
 -- The workflow (each new event against the status before it) and the
@@ -435,6 +450,9 @@ DECLARE
 	n_more bigint;
 	by_reason jsonb;
 BEGIN
+	-- One load of a role's staged rows at a time: two sessions of one role
+	-- would otherwise both load the rows both see (every row twice).
+	PERFORM pg_advisory_xact_lock(hashtext('dti.staging'), hashtext(current_user));
 	SELECT max(s.line) INTO last_line FROM dti.my_staging s;
 	INSERT INTO dti.load (note) VALUES (load_staging.note) RETURNING id INTO lid;
 	IF last_line IS NULL THEN
@@ -529,7 +547,9 @@ BEGIN
 	ORDER BY c.k;
 	GET DIAGNOSTICS n_ok = ROW_COUNT;
 
-	DELETE FROM dti.my_staging s WHERE s.line <= last_line;
+	-- exactly the rows loaded: a row of another session of the role, with a
+	-- lower line but committed since they were read, stays staged
+	DELETE FROM dti.my_staging s USING pg_temp.dti_load_rows r WHERE s.line <= last_line AND s.line = r.line;
 
 	SELECT coalesce(jsonb_object_agg(r.reason_code, r.n), '{}') INTO by_reason
 	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) r;

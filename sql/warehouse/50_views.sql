@@ -6,7 +6,8 @@
 CREATE VIEW dti."đơn_vị" AS
 SELECT u.code AS "mã", u.level AS "cấp", u.kind AS "loại", u.name_vi AS "tên", u.full_name_vi AS "tên_đầy_đủ",
 	   u.name_ascii AS "tên_không_dấu", p.code AS "mã_đơn_vị_cha", p.name_vi AS "đơn_vị_cha",
-	   u.valid_from AS "hiệu_lực_từ", u.valid_to AS "hiệu_lực_đến"
+	   CASE WHEN isfinite(u.valid_from) THEN u.valid_from END AS "hiệu_lực_từ",
+	   CASE WHEN isfinite(u.valid_to) THEN u.valid_to END AS "hiệu_lực_đến"
 FROM dti.unit u LEFT JOIN dti.unit p ON p.id = u.parent_id;
 COMMENT ON VIEW dti."đơn_vị" IS 'Published: units (nation, regions, provinces 63 and 34, ministries, communes) with their parent (the region of a province)';
 COMMENT ON COLUMN dti."đơn_vị"."mã" IS 'Official code (GSO code for provinces)';
@@ -17,8 +18,8 @@ COMMENT ON COLUMN dti."đơn_vị"."tên_đầy_đủ" IS 'Full official Vietnam
 COMMENT ON COLUMN dti."đơn_vị"."tên_không_dấu" IS 'Name without diacritics, for search';
 COMMENT ON COLUMN dti."đơn_vị"."mã_đơn_vị_cha" IS 'Code of the parent unit (the socio-economic region of a province)';
 COMMENT ON COLUMN dti."đơn_vị"."đơn_vị_cha" IS 'Name of the parent unit';
-COMMENT ON COLUMN dti."đơn_vị"."hiệu_lực_từ" IS 'First day of validity (-infinity: always)';
-COMMENT ON COLUMN dti."đơn_vị"."hiệu_lực_đến" IS 'Last day of validity (infinity: still valid)';
+COMMENT ON COLUMN dti."đơn_vị"."hiệu_lực_từ" IS 'First day of validity (NULL: always)';
+COMMENT ON COLUMN dti."đơn_vị"."hiệu_lực_đến" IS 'Last day of validity (NULL: still valid)';
 
 CREATE VIEW dti."kế_thừa_đơn_vị" AS
 SELECT s.predecessor_code AS "mã_đơn_vị_cũ", s.predecessor_name AS "đơn_vị_cũ",

@@ -396,6 +396,9 @@ DECLARE
 	all_units boolean := dti.may_write_all();
 	codes text[] := dti.my_unit_codes();
 BEGIN
+	-- One load of a role's staged rows at a time: two sessions of one role
+	-- would otherwise both load the rows both see (every row twice).
+	PERFORM pg_advisory_xact_lock(hashtext('dti.staging'), hashtext(current_user));
 	SELECT max(s.line) INTO last_line FROM dti.my_staging s;
 	INSERT INTO dti.load (note) VALUES (load_grading.note) RETURNING id INTO lid;
 	CREATE TEMP TABLE dti_grading_rows ON COMMIT DROP AS
@@ -483,7 +486,9 @@ BEGIN
 	FROM pg_temp.dti_grading_rows r WHERE r.reason_code IS NULL AND NOT r.continuation ORDER BY r.line;
 	GET DIAGNOSTICS n_ok = ROW_COUNT;
 
-	DELETE FROM dti.my_staging s WHERE s.line <= last_line;
+	-- exactly the rows loaded: a row of another session of the role, with a
+	-- lower line but committed since they were read, stays staged
+	DELETE FROM dti.my_staging s USING pg_temp.dti_grading_rows r WHERE s.line <= last_line AND s.line = r.line;
 	SELECT coalesce(jsonb_object_agg(x.reason_code, x.n), '{}') INTO by_reason
 	FROM (SELECT j.reason_code, count(*) AS n FROM dti.reject j WHERE j.load_id = lid GROUP BY j.reason_code) x;
 	UPDATE dti.load l SET staged = coalesce(n_staged, 0), accepted = n_ok, rejected = n_bad, reasons = by_reason WHERE l.id = lid;

@@ -224,6 +224,16 @@ LEFT JOIN LATERAL (SELECT a.* FROM dti.publication a WHERE a.period = x.period A
 LEFT JOIN dti.period_lock l ON l.period = x.period;
 COMMENT ON VIEW dti.publication_status IS
 	'Per period and level with results: provisional (never published: each refresh updates it), announced (published and locked: readers see the newest publication) or open (published, then unlocked: each refresh updates it again), the newest publication, and what waits: for a published period the values whose current verified revision differs from the one it used, for a provisional one the units with queued changes';
+COMMENT ON COLUMN dti.publication_status.period IS 'Assessment period (2024, 2024-Q1, 2024-03)';
+COMMENT ON COLUMN dti.publication_status.level IS 'Level of the units: province, ministry, nation or commune';
+COMMENT ON COLUMN dti.publication_status.framework IS 'Framework code of the results (or of the newest publication where the results were since replaced)';
+COMMENT ON COLUMN dti.publication_status.framework_version IS 'Framework version';
+COMMENT ON COLUMN dti.publication_status.status IS 'provisional (never published), announced (published and locked) or open (published, then unlocked)';
+COMMENT ON COLUMN dti.publication_status.publication IS 'Id of the newest publication (dti.publication), if any';
+COMMENT ON COLUMN dti.publication_status.published_at IS 'When the newest publication was made';
+COMMENT ON COLUMN dti.publication_status.note IS 'Note of the newest publication';
+COMMENT ON COLUMN dti.publication_status.publications IS 'How many times the period and level were published';
+COMMENT ON COLUMN dti.publication_status.pending_changes IS 'Published: values whose current verified revision differs from the one the newest publication used; provisional: units with changes queued for the next refresh';
 
 -- The published view of verified values shows, for an announced period,
 -- the revisions its announcement used (later corrections wait for the next

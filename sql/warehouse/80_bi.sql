@@ -312,6 +312,28 @@ GROUP BY u.code, u.name_vi, g.name_vi, r.period, f.code, r.root_value$v$, cols, 
 	EXECUTE sql;
 	EXECUTE format('COMMENT ON VIEW dti.score_wide IS %L',
 				   format('One row per unit and period of framework %s: the index (dti) and each main indicator as a column named after its code, values rounded to 4 decimals', framework_code));
+	-- every column carries a comment, also after a rebuild (a new view has none)
+	FOR r IN SELECT * FROM (VALUES
+		('unit_code', 'Official code of the unit (GSO 2-digit code for provinces)'),
+		('unit', 'Vietnamese name of the unit, with diacritics'),
+		('region', 'Socio-economic region of a province, or group of a ministry'),
+		('period', 'Assessment period (2024, 2024-Q1, 2024-03)'),
+		('framework', 'Framework code (e.g. 922-province)'),
+		('dti', 'The index, rounded to 4 decimals'),
+		('rank', 'Competition rank (1224) among the units of the period on the value at 4 decimals, highest first')) AS c (col, txt)
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.score_wide.%I IS %L', r.col, r.txt);
+	END LOOP;
+	FOR r IN
+		SELECT DISTINCT ON (i.code::text) i.code::text AS code, i.name_vi FROM dti.framework_indicator i
+		WHERE i.framework_id = ANY (fw_ids) AND nlevel(i.code) = 1
+		  AND NOT EXISTS (SELECT 1 FROM dti.framework_indicator p
+						  WHERE p.framework_id = i.framework_id AND p.code = parent(i.code))
+		ORDER BY i.code::text, i.framework_id DESC
+	LOOP
+		EXECUTE format('COMMENT ON COLUMN dti.score_wide.%I IS %L', lower(r.code),
+					   format('Main indicator %s (%s) of framework %s: its value rounded to 4 decimals', r.code, r.name_vi, framework_code));
+	END LOOP;
 	EXECUTE 'GRANT SELECT ON dti.score_wide TO dti_reader, dti_admin';
 	IF member THEN
 		EXECUTE 'ALTER EXTENSION dti_warehouse ADD VIEW dti.score_wide';

@@ -33,7 +33,7 @@ SELECT format('%s/%s/%s/%s', b.layer, rk.period, rk.unit_id, rk.code) AS feature
 	   coalesce(i.name_vi, f.title_vi) AS name_vi,
 	   round(rk.value::numeric, 4) AS value,
 	   rk.rank,
-	   prev.rank - rk.rank AS rank_change,
+	   coalesce(prev.rank, cp.rank) - rk.rank AS rank_change,
 	   rk.group_rank AS region_rank,
 	   dti.value_class(round(rk.value::numeric, 4)) AS class,
 	   b.geom
@@ -43,8 +43,27 @@ JOIN dti.unit u ON u.id = rk.unit_id
 LEFT JOIN dti.unit g ON g.id = u.parent_id
 JOIN dti.framework f ON f.id = rk.framework_id
 LEFT JOIN dti.framework_indicator i ON i.framework_id = rk.framework_id AND i.code = rk.code
-LEFT JOIN dti.result_rank prev ON prev.period = dti.previous_period(rk.period)
-	AND prev.unit_id = rk.unit_id AND prev.code = rk.code;
+-- the rank a period earlier as dti.score_long reads it: the same indicator
+-- under the same framework, through the indicator mapping of another
+-- framework, or the index itself
+LEFT JOIN LATERAL (
+	SELECT p.rank FROM dti.result_rank p
+	WHERE p.period = dti.previous_period(rk.period) AND p.unit_id = rk.unit_id
+	  AND p.code = ANY (rk.code || ARRAY(SELECT m.from_code FROM dti.indicator_map m
+										 WHERE m.to_framework_id = rk.framework_id AND m.to_code = rk.code))
+	  AND ((p.code = rk.code AND (p.framework_id = rk.framework_id OR rk.code = 'DTI'))
+		   OR EXISTS (SELECT 1 FROM dti.indicator_map m
+					  WHERE m.from_framework_id = p.framework_id AND m.from_code = p.code
+						AND m.to_framework_id = rk.framework_id AND m.to_code = rk.code))
+	ORDER BY p.code = rk.code DESC
+	LIMIT 1) prev ON true
+-- across the 2025 merger: the predecessors' values carried by the succession
+-- rule (called only for a successor without a rank a period earlier: the
+-- function is STRICT)
+LEFT JOIN LATERAL dti.carried_value(
+	CASE WHEN prev.rank IS NULL AND EXISTS (SELECT 1 FROM dti.unit_succession s WHERE s.successor_id = rk.unit_id)
+		 THEN rk.unit_id END,
+	dti.previous_period(rk.period), rk.code) cp ON true;
 
 -- The 2025 merger: each of the 34 units with the official mean of its
 -- members' values (dti.merged_series), ranked among the merged units.
@@ -198,14 +217,26 @@ BEGIN
 	RETURN QUERY
 	SELECT n.code, n.name_vi,
 		   round((@postgis@.ST_Length(@postgis@.ST_CollectionExtract(@postgis@.ST_Intersection(a.geom, b.geom), 2)::@postgis@.geography) / 1000)::numeric, 1),
-		   round(rn.value::numeric, 4), rn.rank, pn.rank - rn.rank,
+		   round(rn.value::numeric, 4), rn.rank, coalesce(pn.rank, cp.rank) - rn.rank,
 		   round(rn.value::numeric, 4) - round(rm.value::numeric, 4)
 	FROM dti.unit_boundary a
 	JOIN dti.unit_boundary b ON b.layer = a.layer AND b.unit_id <> a.unit_id AND @postgis@.ST_Intersects(a.geom, b.geom)
 	JOIN dti.unit n ON n.id = b.unit_id AND n.level = 'province' AND at BETWEEN n.valid_from AND n.valid_to
 	LEFT JOIN dti.result_rank rn ON rn.unit_id = n.id AND rn.period = neighbours.period AND rn.code::text = neighbours.indicator
-	LEFT JOIN dti.result_rank pn ON pn.unit_id = n.id AND pn.period = dti.previous_period(neighbours.period)
-		AND pn.code::text = neighbours.indicator
+	-- the rank a period earlier as dti.score_long reads it (codes compared
+	-- as text: the core's operators are not on the pinned path)
+	LEFT JOIN LATERAL (
+		SELECT p.rank FROM dti.result_rank p
+		WHERE p.unit_id = n.id AND p.period = dti.previous_period(neighbours.period)
+		  AND ((p.code::text = neighbours.indicator AND (p.framework_id = rn.framework_id OR neighbours.indicator = 'DTI'))
+			   OR EXISTS (SELECT 1 FROM dti.indicator_map m
+						  WHERE m.from_framework_id = p.framework_id AND m.from_code::text = p.code::text
+							AND m.to_framework_id = rn.framework_id AND m.to_code::text = neighbours.indicator))
+		ORDER BY p.code::text = neighbours.indicator DESC
+		LIMIT 1) pn ON true
+	-- across the 2025 merger: the predecessors' values carried by the succession rule
+	LEFT JOIN LATERAL dti.carried_value(CASE WHEN pn.rank IS NULL THEN n.id END,
+										dti.previous_period(neighbours.period), rn.code) cp ON true
 	LEFT JOIN dti.result_rank rm ON rm.unit_id = a.unit_id AND rm.period = neighbours.period
 		AND rm.code::text = neighbours.indicator
 	WHERE a.layer = neighbours.layer AND a.unit_id = me
@@ -248,7 +279,7 @@ BEGIN
 		(NULL, 'level', 'Depth in the tree: 1 the index, 2 main indicators'),
 		(NULL, 'value', 'Value in [0, 1] at the published 4 decimals'),
 		(NULL, 'rank', 'Competition rank (1224) at 4 decimals, highest first'),
-		(NULL, 'rank_change', 'Rank in the previous period minus rank: positive means the unit moved up'),
+		(NULL, 'rank_change', 'Rank in the previous period minus rank: positive means the unit moved up (the previous rank as in dti.score_long: through the indicator mapping when the framework changed, the index always, and for a unit formed in the 2025 merger its predecessors'' carried rank)'),
 		(NULL, 'region_rank', 'Rank within the socio-economic region'),
 		(NULL, 'class', 'Class of the value: Rất cao (> 0.75), Cao (0.50-0.75), Trung bình (0.25-0.50), Thấp (< 0.25)'),
 		(NULL, 'members', 'Members (old provinces) of the merged unit'),

@@ -2,7 +2,7 @@
 -- pinned search paths, comments, standard types in published views,
 -- registration for pg_dump, append-only history.
 BEGIN;
-SELECT plan(16);
+SELECT plan(20);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 
@@ -41,6 +41,23 @@ SELECT is((SELECT array_agg(format('%s.%s', c.oid::regclass, a.attname) ORDER BY
 		   FROM wh_relation c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 		   WHERE c.relkind = 'v' AND c.relname !~ '^[a-z_]+$' AND col_description(c.oid, a.attnum) IS NULL), NULL,
 	'every column of a published view has a comment');
+-- docs/bi.md: every view a reader reads, and every column of it, carries a
+-- comment (BI tools show them); also after dti.build_score_wide() rebuilt
+-- dti.score_wide for another framework (up to 0.8.0 dti.province,
+-- dti.publication_status and the indicator columns of dti.score_wide had none)
+SELECT is((SELECT array_agg(format('%s.%s', c.oid::regclass, a.attname) ORDER BY 1)
+		   FROM wh_relation c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+		   WHERE c.relkind = 'v' AND has_table_privilege('dti_reader', c.oid, 'SELECT')
+			 AND (col_description(c.oid, a.attnum) IS NULL OR obj_description(c.oid, 'pg_class') IS NULL)), NULL,
+	'every column of every view a reader may read has a comment');
+SELECT lives_ok($$SELECT dti.build_score_wide('1726-province')$$, 'dti.score_wide rebuilt for 1726-province');
+SELECT is((SELECT array_agg(format('%s %s', a.attname, col_description(a.attrelid, a.attnum)) ORDER BY a.attnum)
+		   FROM pg_attribute a WHERE a.attrelid = 'dti.score_wide'::regclass AND a.attnum > 7),
+	ARRAY['cqs Main indicator CQS (Chính quyền số) of framework 1726-province: its value rounded to 4 decimals',
+		  'kts Main indicator KTS (Kinh tế số) of framework 1726-province: its value rounded to 4 decimals',
+		  'xhs Main indicator XHS (Xã hội số) of framework 1726-province: its value rounded to 4 decimals'],
+	'dti.build_score_wide() comments the columns of the view it builds');
+SELECT lives_ok($$SELECT dti.build_score_wide()$$, 'and again for 922-province');
 SELECT is((SELECT array_agg(format('%s.%s %s', c.oid::regclass, a.attname, format_type(a.atttypid, a.atttypmod)) ORDER BY 1)
 		   FROM wh_relation c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
 		   JOIN pg_type t ON t.oid = a.atttypid

@@ -2,7 +2,7 @@
 -- neighbours, region aggregates and the layer loader; errors with SQLSTATE;
 -- geometry only in the map views.
 BEGIN;
-SELECT plan(28);
+SELECT plan(35);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SET LOCAL client_min_messages = warning;
@@ -51,6 +51,8 @@ SELECT set_eq(
 	$$SELECT unit_code FROM dti.neighbours('Thành phố Hồ Chí Minh', '2026')$$,
 	ARRAY['68', '75', '80', '82'],
 	'after the merger Hồ Chí Minh borders Lâm Đồng, Đồng Nai, Tây Ninh and Đồng Tháp');
+SELECT is((SELECT count(*)::integer FROM dti.neighbours('Hà Nội', '2025')), 5,
+	'docs/bi.md: Hà Nội has 8 neighbours in 2024 and 5 in 2025 (after the merger)');
 SELECT is((SELECT count(*)::integer FROM dti.neighbours('Hà Nội', '2023') n
 		   JOIN dti.neighbours('Hưng Yên', '2023') m ON m.unit_code = '01' AND n.unit_code = '33'
 		   WHERE n.border_km = m.border_km), 1, 'a shared border has the same length seen from both sides');
@@ -88,6 +90,41 @@ SELECT results_eq(
 		   AS x (code, n, mean, best, rank)
 	  JOIN dti.unit r ON r.code = x.code ORDER BY x.rank$$,
 	'region aggregates: provinces, mean, best province, rank');
+
+-- The rank change across the 2025 merger: the map view, the GeoJSON and
+-- the neighbours say what the rankings say (a unit formed in the merger:
+-- its predecessors' carried rank; up to dti_warehouse 0.8.0 the maps and
+-- neighbours had none), and across a framework change what dti.score_long
+-- says (the index always; another indicator only through the mapping).
+SELECT ok(dti.create_framework('merge-test', 'province', ARRAY[2024, 2025], 'Khung sáp nhập', max_points => 10) > 0, 'a framework for 2024 and 2025');
+INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule) VALUES ('A', 'Chỉ số A', 10, 'ratio');
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value)
+SELECT u.code, y.period, 'A', ((u.code::integer * y.k) % 97 / 100.0)::text
+FROM (VALUES ('2024', 37, '2024-12-31'::date), ('2025', 53, '2025-12-31')) y (period, k, ends)
+JOIN dti.unit u ON u.level = 'province' AND y.ends BETWEEN u.valid_from AND u.valid_to;
+DO $$ BEGIN PERFORM dti.set_status(s.id, 'verified') FROM dti.submission s WHERE s.period IN ('2024', '2025'); END $$;
+CALL dti.refresh('2024');
+CALL dti.refresh('2025');
+SELECT is((SELECT count(rank_change)::integer FROM dti.province_ranking WHERE period = '2025' AND framework = 'merge-test'),
+	34, 'the 2025 ranking has a rank change for each of the 34 units (carried across the merger)');
+SELECT set_eq(
+	$$SELECT unit_code, rank_change FROM dti.score_map WHERE layer = 'geoboundaries' AND period = '2025' AND code = 'DTI'$$,
+	$$SELECT unit_code, rank_change FROM dti.province_ranking WHERE period = '2025' AND framework = 'merge-test'$$,
+	'dti.score_map: the rank change of the ranking, for every unit of 2025');
+SELECT set_eq(
+	$$SELECT unit_code, rank_change FROM dti.score_map WHERE layer = 'geoboundaries' AND period = '2025' AND code = 'A'$$,
+	$$SELECT unit_code, rank_change FROM dti.score_long WHERE period = '2025' AND code = 'A'$$,
+	'dti.score_map: the rank change of dti.score_long for a main indicator');
+SELECT set_eq(
+	$$SELECT f ->> 'id', (f -> 'properties' ->> 'rank_change')::integer
+	  FROM jsonb_array_elements(dti.map_geojson('2025', 'merge-test') -> 'features') f$$,
+	$$SELECT unit_code, rank_change FROM dti.province_ranking WHERE period = '2025' AND framework = 'merge-test'$$,
+	'dti.map_geojson(): the rank change of the ranking');
+SELECT set_eq(
+	$$SELECT unit_code, rank_change FROM dti.neighbours('79', '2025')$$,
+	$$SELECT unit_code, rank_change FROM dti.province_ranking
+	  WHERE period = '2025' AND framework = 'merge-test' AND unit_code IN ('68', '75', '80', '82')$$,
+	'dti.neighbours(): the rank change of the ranking');
 
 -- Errors
 SELECT throws_ok($$SELECT dti.map_geojson('2030', layer => 'nope')$$, 'P0002', NULL, 'unknown layer: no_data_found');

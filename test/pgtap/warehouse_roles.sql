@@ -1,7 +1,7 @@
 -- dti_warehouse role matrix: each role logs in (SET ROLE to a login role that
 -- is a member of the group) and is shown what it can and cannot do.
 BEGIN;
-SELECT plan(42);
+SELECT plan(43);
 
 SELECT lives_ok('CREATE EXTENSION IF NOT EXISTS dti_warehouse CASCADE', 'dti_warehouse installs');
 SELECT has_role('dti_loader'); SELECT has_role('dti_verifier'); SELECT has_role('dti_reader'); SELECT has_role('dti_admin');
@@ -32,7 +32,7 @@ SELECT is(dti.my_unit_codes(), ARRAY['01'], 'the loader sees its grants');
 SELECT lives_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('01', '2022', 'NT', '0.61')$$,
 	'the loader writes its own unit');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value) VALUES ('79', '2022', 'NT', '0.99')$$,
-	'42501', 'new row violates row-level security policy for table "submission"', 'the loader cannot write another province');
+	'42501', 'unit 79 is not granted to role dti_t_hanoi', 'the loader cannot write another province, and is told which unit and role');
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, created_by) VALUES ('01', '2022', 'TC', '0.5', 'someone')$$,
 	'42501', NULL, 'the loader cannot say it is someone else');
 SELECT throws_ok($$UPDATE dti.submission SET raw_value = '1' WHERE unit_code = '01'$$, '42501', NULL, 'the loader cannot update a value in place');
@@ -68,6 +68,9 @@ SELECT lives_ok($$SELECT dti.set_status((SELECT id FROM dti.submission WHERE ind
 SELECT throws_ok($$INSERT INTO dti.submission (unit_code, period, indicator, raw_value, reason) VALUES ('79', '2022', 'NT', '0.9', 'better')$$,
 	'42501', NULL, 'the verifier cannot insert a value');
 SELECT throws_ok($$UPDATE dti.submission SET raw_value = '0.9'$$, '42501', NULL, 'the verifier cannot change a value');
+SELECT throws_ok($$SELECT dti.set_status((SELECT id FROM dti.submission WHERE unit_code = '79'), 'approved', 'looks fine')$$,
+	'23514', 'status "approved" is not one of submitted, verified, rejected or withdrawn',
+	'a status that does not exist is named as such (not as a row-level security violation)');
 SELECT throws_ok($$INSERT INTO dti.submission_status (submission_id, status, changed_by) SELECT id, 'verified', 'dti_t_hanoi' FROM dti.submission WHERE indicator = 'HT'$$,
 	'42501', NULL, 'the verifier cannot sign as someone else');
 RESET ROLE;

@@ -35,4 +35,21 @@ done < <(psql -X -At -d $db -c "
 	JOIN pg_extension e ON e.oid = d.refobjid WHERE e.extname IN ('dti', 'dti_warehouse') AND c.relkind = 'v'
 	ORDER BY 1")
 echo "docs/reference.md: $((n - missing)) of $n objects listed"
-[ "$missing" -eq 0 ] && [ "$n" -gt 100 ]
+[ "$n" -gt 100 ] || { echo "only $n objects found in the catalog"; missing=$((missing + 1)); }
+
+# docs/warehouse.md, section "Roles and row-level security", names every
+# SECURITY DEFINER function of the warehouse and says how many there are.
+para=$(awk '/ functions are SECURITY DEFINER, each pinned/,/^$/' docs/warehouse.md)
+words=(zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen)
+secdef=$(psql -X -At -d $db -c "SELECT p.proname FROM pg_proc p WHERE p.pronamespace = 'dti'::regnamespace AND p.prosecdef ORDER BY 1")
+count=$(echo "$secdef" | grep -c .)
+said=$(echo "$para" | sed -n '1s/^\([A-Za-z]*\) functions are SECURITY DEFINER.*/\1/p' | tr '[:upper:]' '[:lower:]')
+if [ "$said" != "${words[$count]:-$count}" ]; then
+	echo "docs/warehouse.md says \"$said\" SECURITY DEFINER functions; the catalog has $count"
+	missing=$((missing + 1))
+fi
+for f in $secdef; do
+	echo "$para" | grep -qF "\`dti.$f()\`" || { echo "docs/warehouse.md does not name the SECURITY DEFINER function dti.$f()"; missing=$((missing + 1)); }
+done
+echo "docs/warehouse.md: $count SECURITY DEFINER functions checked"
+[ "$missing" -eq 0 ]
