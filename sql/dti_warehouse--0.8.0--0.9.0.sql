@@ -1,6 +1,21 @@
 -- dti_warehouse 0.8.0 -> 0.9.0
 \echo Use "ALTER EXTENSION dti_warehouse UPDATE TO '0.9.0'" to load this file. \quit
 
+-- The oldest dti this warehouse works with: 0.10.0 (unchanged since 0.8.0),
+-- for leaf_vector() and composite() over vectors.
+DO $requires$
+DECLARE
+	need constant text := '0.10.0';
+	have text := (SELECT extversion FROM pg_catalog.pg_extension WHERE extname = 'dti');
+BEGIN
+	IF have IS NULL OR pg_catalog.string_to_array(have, '.')::integer[] < pg_catalog.string_to_array(need, '.')::integer[] THEN
+		RAISE EXCEPTION 'dti_warehouse needs dti % or newer, but dti % is installed', need, coalesce(have, '(none)')
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+				HINT = format('Update dti first: ALTER EXTENSION dti UPDATE (to %s or newer).', need);
+	END IF;
+END
+$requires$;
+
 -- Part issue-24d: the warehouse as its users run it: loads of one role
 -- taking turns, validity dates drivers can read, the ungranted unit named,
 -- the 2025 merger on the maps, comments on every column readers see.
