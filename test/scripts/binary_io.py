@@ -403,6 +403,10 @@ def main():
             if value is not None:
                 check(isinstance(value, bytes), f"{typ} arrives as binary bytes")
                 check(value[0] in versions, f"{typ} binary form starts with version {sorted(versions)}")
+                if typ == "framework":
+                    # version 1 (the text form) for a framework carrying rules
+                    check(value[0] == (1 if row[0] % 100 in (7, 10) else 2),
+                          f"framework of row {row[0]}: binary version {value[0]}")
     ins = conn.cursor()
     classes = {t: type(t, (Raw,), {}) for _, t, _ in TYPES}
     for _, t, _ in TYPES:
