@@ -185,6 +185,14 @@ compile_specs(const NodeSpec *specs, int n, bool binary, Node *escontext)
 							code_str(s->code, s->code_len)),
 					 errdetail("The max points of its children add up to more than the largest float8.")));
 			break;
+		case FWC_WEIGHT_OVERFLOW:
+			errsave(escontext,
+					(SPEC_ERRCODE(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("weights of the children of indicator \"%s\" are out of range",
+							code_str(s->code, s->code_len)),
+					 errdetail("They add up to more than the largest float8, and each is divided by their sum."),
+					 errhint("Scale the weights down: only their ratios count.")));
+			break;
 		case FWC_NEEDS_WEIGHT:
 			errsave(escontext,
 					(SPEC_ERRCODE(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -395,6 +395,25 @@ fw_compile(const FwNodeSpec *specs, int n, FwAlloc alloc, FwCompileError *err)
 			weight[i] = has_max[i] ? maxp[i] : 1.0;
 	}
 
+	/*
+	 * A mean divides each weight by the sum of its siblings' (tree_eval_core.c):
+	 * a sum beyond float8 would make every normalised weight and the node's
+	 * value NaN, which no text form can hold.
+	 */
+	for (i = 0; i < n; i++)
+	{
+		double		sum = 0;
+		int			k;
+
+		if (nchildren[i] == 0 || method[i] == FW_POINTS)
+			continue;
+		for (k = 0; k < nchildren[i]; k++)
+			if (weight[children[child_start[i] + k]] > 0)
+				sum += weight[children[child_start[i] + k]];
+		if (!isfinite(sum))
+			return compile_fail(err, FWC_WEIGHT_OVERFLOW, i, -1);
+	}
+
 	/* lay out; zeroed, since the fingerprint covers the padding too */
 	size = FW_HEADER_SIZE + sizeof(FrameworkNode) * n + code_bytes;
 	if (any_rule)
@@ -430,9 +449,11 @@ fw_compile(const FwNodeSpec *specs, int n, FwAlloc alloc, FwCompileError *err)
 		cp += lens[v];
 		node->method = (uint8_t) method[v];
 		node->missing = nchildren[v] > 0 ? (uint8_t) missing[v] : 0;
-		node->max_points = has_max[v] ? maxp[v] : NAN;
-		node->weight = weight[v];
-		node->threshold = (nchildren[v] > 0 && specs[v].has_threshold) ? specs[v].threshold : 0;
+		/* zero unsigned: the text form, JSON read through numeric, has no -0 */
+		node->max_points = has_max[v] ? fw_unsigned_zero(maxp[v]) : NAN;
+		node->weight = fw_unsigned_zero(weight[v]);
+		node->threshold = (nchildren[v] > 0 && specs[v].has_threshold) ?
+			fw_unsigned_zero(specs[v].threshold) : 0;
 	}
 	if (any_rule)
 	{
@@ -712,22 +733,22 @@ sc_build(const ScNodeSpec *specs, int n, FwAlloc alloc,
 		}
 		if (p->has_value)
 		{
-			s->value = p->value;
+			s->value = fw_unsigned_zero(p->value);
 			s->flags |= SC_HAS_VALUE;
 		}
 		if (p->has_points)
 		{
-			s->points = p->points;
+			s->points = fw_unsigned_zero(p->points);
 			s->flags |= SC_HAS_POINTS;
 		}
 		if (p->has_max)
 		{
-			s->max_points = p->max_points;
+			s->max_points = fw_unsigned_zero(p->max_points);
 			s->flags |= SC_HAS_MAX;
 		}
 		else
 			s->max_points = NAN;
-		s->alpha = p->has_weight ? p->weight : 1.0;
+		s->alpha = p->has_weight ? fw_unsigned_zero(p->weight) : 1.0;
 		if (p->has_present)
 		{
 			if (!count_ok(p->present))

@@ -110,6 +110,18 @@ fw_leaf_rule(const Framework *fw, int leaf)
 	return off == 0 ? NULL : (const SrRule *) (area + off);
 }
 
+/*
+ * x with a zero of either sign as +0.  The numbers of frameworks and
+ * scorecards are kept so: their text forms are JSON read through numeric,
+ * which has no -0, so a -0 would not read back (and a framework read back
+ * with 0 would no longer be the framework its leaf vectors name).
+ */
+static inline double
+fw_unsigned_zero(double x)
+{
+	return x == 0 ? 0.0 : x;
+}
+
 /* The total size stored in the (uncompressed, 4-byte) varlena header. */
 static inline uint32_t
 fw_varsize(const void *p)
@@ -229,6 +241,7 @@ typedef enum FwCompileProblem
 	FWC_MISSING,				/* node's missing rule is unknown */
 	FWC_NEEDS_MAX,				/* node under points parent other has no max */
 	FWC_MAX_OVERFLOW,			/* node's children's max points overflow */
+	FWC_WEIGHT_OVERFLOW,		/* node's children's weights overflow */
 	FWC_NEEDS_WEIGHT,			/* node under mean parent other has no weight */
 	FWC_RULE_INNER,				/* node has a rule but is not a leaf */
 	FWC_RULE_KIND				/* node's rule is a grade or rank rule */

@@ -349,5 +349,19 @@ istats_state_decode(const unsigned char *buf, size_t len, IstatsState *st)
 	if ((st->min != 0 && dti_exponent(st->min) > st->scale) ||
 		(st->max != 0 && dti_exponent(st->max) > st->scale))
 		return "The scale is below the exponent of an extreme";
+	if (st->n > 0)
+	{
+		/*
+		 * the summary it finishes to must be consistent (a state of one
+		 * value with min < max is not); an sd beyond float8 is not a
+		 * problem of the state (values that span more than float8 on both
+		 * sides of their mean), but of its final function (22003)
+		 */
+		SrStats		s;
+		const char *problem = istats_finish(st, &s);
+
+		if (problem != NULL && isfinite(s.sd))
+			return problem;
+	}
 	return NULL;
 }

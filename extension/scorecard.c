@@ -86,11 +86,12 @@ scorecard_skeleton(const Framework *fw)
 static inline void
 set_value(ScorecardNode *s, float8 v)
 {
-	s->value = v;
+	/* as sc_build keeps them: a leaf's value may be -0 */
+	s->value = fw_unsigned_zero(v);
 	s->flags |= SC_HAS_VALUE;
 	if (s->flags & SC_HAS_MAX)
 	{
-		s->points = v * s->max_points;
+		s->points = fw_unsigned_zero(v * s->max_points);
 		s->flags |= SC_HAS_POINTS;
 	}
 }

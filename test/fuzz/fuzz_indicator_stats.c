@@ -11,7 +11,8 @@
  * parses must pass istats_problem and print (as indicator_stats_out
  * prints) to text that parses to the same summary; a state that decodes
  * must encode to the same bytes and finish, alone or merged with itself,
- * into a consistent summary; float8 values added in one state or in two
+ * into a consistent summary (alone, with no problem but an sd beyond
+ * float8); float8 values added in one state or in two
  * merged halves must agree on n, min and max and finish consistently.
  */
 #include <math.h>
@@ -88,10 +89,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					if (len != ISTATS_STATE_SIZE ||
 						memcmp(out, body, ISTATS_STATE_SIZE) != 0)
 						abort();
-					/* what the final function makes of it, merged or not */
+					/*
+					 * what the final function makes of it, merged or not: a
+					 * state that decodes finishes, but for an sd beyond
+					 * float8 (values spanning more than that)
+					 */
 					istats_merge(&twice, &st);
 					if (st.n > 0 && istats_finish(&st, &s) == NULL)
 						check_summary(&s);
+					else if (st.n > 0 && isfinite(s.sd))
+						abort();
 					if (twice.n > 0 && istats_finish(&twice, &s) == NULL)
 						check_summary(&s);
 				}
