@@ -29,8 +29,8 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
-#include "nodes/primnodes.h"
 #include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 

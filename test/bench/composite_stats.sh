@@ -209,23 +209,31 @@ section=$(mktemp)
 	echo "  other work: load average $load_start at the start of the run, $load_end at the end."
 	echo "- PostgreSQL: $(q $CUR_DB 'SHOW server_version')."
 	echo
+	echo "*current / it*: the current library's time over the baseline's; *over floors*: the same, each"
+	echo "time first divided by the floor measured in its own database (the floor does not depend on the"
+	echo "library: how far its ratio is from 1 shows the noise of the machine)."
+	echo
 	hdr="| form, statistics given as | ${DB_LABEL[$CUR_DB]} |"
 	sep="|---|---:|"
 	for db in "${DBS[@]:1}"; do
-		hdr="$hdr ${DB_LABEL[$db]} | current / it |"
-		sep="$sep---:|---:|"
+		hdr="$hdr ${DB_LABEL[$db]} | current / it | over floors |"
+		sep="$sep---:|---:|---:|"
 	done
 	echo "$hdr"
 	echo "$sep"
+	FLOOR_NAME=${CASES[0]%%|*}
+	cur_floor=$(echo "${T["$FLOOR_NAME|$CUR_DB"]}" | median)
 	for c in "${CASES[@]}"; do
 		IFS='|' read -r name setup query <<<"$c"
 		cur=$(echo "${T["$name|$CUR_DB"]}" | median)
 		line="| $name | $cur |"
 		for db in "${DBS[@]:1}"; do
 			b=$(echo "${T["$name|$db"]}" | median)
+			b_floor=$(echo "${T["$FLOOR_NAME|$db"]}" | median)
 			note=
 			[ "${SAME["$name|$db"]}" = same ] || note=" (other results)"
 			line="$line $b$note | $(awk -v a="$cur" -v b="$b" 'BEGIN { printf "%.2f", a / b }') |"
+			line="$line $(awk -v a="$cur" -v b="$b" -v fa="$cur_floor" -v fb="$b_floor" 'BEGIN { printf "%.2f", (a / fa) / (b / fb) }') |"
 		done
 		echo "$line"
 	done
