@@ -83,6 +83,7 @@ bench:
 	@test/bench/agg_versions.sh
 	@test/bench/rollup.sh
 	@test/bench/composite.sh
+	@test/bench/composite_stats.sh
 	@test/bench/ranking.sh
 	@test/bench/refresh.sh
 	@test/bench/scale.sh

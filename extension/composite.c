@@ -30,6 +30,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
+#include "nodes/primnodes.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
@@ -382,11 +383,156 @@ composite_finish_leaf(const IstatsState *st, SrStats *s)
 	finish_leaf(st, s);
 }
 
-/* What leaf_stats_of keeps per query: the last statistics, finished. */
+/* ---------- the statistics a per-query plan was made for ---------- */
+
+/*
+ * What composite() and leaf_stats_of(), which keep each leaf's summary of
+ * the statistics they were given for the next call (in fn_extra, for one
+ * execution of the query), know of those statistics, to tell whether the
+ * next call's are the same.  The same address is not enough: a subquery's
+ * result, or a lateral reference, is freed and copied again for the next
+ * row, often at the same address, with other statistics (those of another
+ * period).  So the statistics are compared by their bytes, and only the
+ * bytes the call reads: a row of composite(fw, stats, code, value) or a
+ * call of leaf_stats_of() reads the accumulator of one leaf, so the header
+ * and that accumulator are compared (about 80 bytes, whatever the number
+ * of leaves), and when that accumulator alone differs, its summary alone
+ * is worked out again.  A datum in another form (compressed, short, or a
+ * pointer to a TOAST value) is compared by its bytes as given, without
+ * decompressing; failing that, by the statistics themselves.
+ *
+ * A statistics argument that is a constant of the call's expression (a
+ * Const) cannot change while fn_extra lives, so it is compared once.  An
+ * external Param, though stable within one execution of a query
+ * (get_fn_expr_arg_stable), is not taken as one here: PL/pgSQL evaluates a
+ * simple expression again and again through the same FmgrInfo, its
+ * variables' new values passed as the same Params; and an aggregate's
+ * transition function is called through an expression of placeholders
+ * (PARAM_EXEC), so that its arguments never look stable at all.
+ */
+typedef struct StatsSeen
+{
+	bool		valid;			/* false: nothing seen yet */
+	bool		fixed;			/* the argument is a Const */
+	LeafStats  *stats;			/* a copy of them, detoasted; NULL: NULL */
+	char	   *raw;			/* the datum's bytes as given, when not plain
+								 * (compressed, short, a TOAST pointer) */
+	Size		raw_len;
+} StatsSeen;
+
+typedef enum StatsMatch
+{
+	STATS_SAME,					/* what the call reads is what was seen */
+	STATS_LEAF,					/* the header is, the call's leaf is not */
+	STATS_OTHER					/* other statistics */
+} StatsMatch;
+
+/* Is argument argno of the call a constant of its expression? */
+static bool
+arg_is_const(FmgrInfo *flinfo, int argno)
+{
+	List	   *args;
+
+	if (!get_fn_expr_arg_stable(flinfo, argno) || !IsA(flinfo->fn_expr, FuncExpr))
+		return false;
+	args = ((FuncExpr *) flinfo->fn_expr)->args;
+	return argno < list_length(args) && IsA(list_nth(args, argno), Const);
+}
+
+/* Keep the bytes of datum raw as given, when it is compressed, short or a TOAST pointer. */
+static void
+stats_seen_raw(StatsSeen *seen, MemoryContext cxt, Pointer raw)
+{
+	if (seen->raw != NULL)
+		pfree(seen->raw);
+	seen->raw = NULL;
+	if (raw != NULL && VARATT_IS_EXTENDED(raw) &&
+		(!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)))
+	{
+		seen->raw_len = VARSIZE_ANY(raw);
+		seen->raw = MemoryContextAlloc(cxt, seen->raw_len);
+		memcpy(seen->raw, raw, seen->raw_len);
+	}
+}
+
+/* Remember statistics ls (NULL: NULL), given as datum raw. */
+static void
+stats_seen_set(StatsSeen *seen, MemoryContext cxt, Pointer raw, const LeafStats *ls)
+{
+	if (seen->stats != NULL)
+		pfree(seen->stats);
+	seen->stats = NULL;
+	if (ls != NULL)
+	{
+		seen->stats = MemoryContextAlloc(cxt, VARSIZE(ls));
+		memcpy(seen->stats, ls, VARSIZE(ls));
+	}
+	stats_seen_raw(seen, cxt, raw);
+	seen->valid = true;
+}
+
+/*
+ * Are the statistics datum raw (NULL: NULL; d, detoasted if needed) the
+ * ones seen, as far as a call reading leaf `leaf` (-1: every leaf) is
+ * concerned?
+ */
+static StatsMatch
+stats_seen_match(StatsSeen *seen, MemoryContext cxt, Pointer raw, Datum d, int leaf)
+{
+	const LeafStats *ls;
+
+	if (!seen->valid)
+		return STATS_OTHER;
+	if (seen->fixed)
+		return STATS_SAME;
+	if (raw == NULL || seen->stats == NULL)
+		return raw == NULL && seen->stats == NULL ? STATS_SAME : STATS_OTHER;
+	if (!VARATT_IS_EXTENDED(raw))
+	{
+		/* plain: the header, then what the call reads */
+		ls = (const LeafStats *) raw;
+		if (VARSIZE(ls) != VARSIZE(seen->stats) ||
+			memcmp(ls, seen->stats, offsetof(LeafStats, leaves)) != 0)
+			return STATS_OTHER;
+		if (leaf < 0)
+			return memcmp(ls->leaves, seen->stats->leaves,
+						  VARSIZE(ls) - offsetof(LeafStats, leaves)) == 0 ?
+				STATS_SAME : STATS_OTHER;
+		return memcmp(&ls->leaves[leaf], &seen->stats->leaves[leaf],
+					  sizeof(IstatsState)) == 0 ? STATS_SAME : STATS_LEAF;
+	}
+	if (seen->raw != NULL && VARSIZE_ANY(raw) == seen->raw_len &&
+		memcmp(raw, seen->raw, seen->raw_len) == 0)
+		return STATS_SAME;
+	ls = DatumGetLeafStatsP(d);
+	if (VARSIZE(ls) != VARSIZE(seen->stats) ||
+		memcmp(ls, seen->stats, VARSIZE(ls)) != 0)
+		return STATS_OTHER;
+	/* the same statistics in another form: compare with this one next */
+	stats_seen_raw(seen, cxt, raw);
+	return STATS_SAME;
+}
+
+/*
+ * Take leaf's accumulator from the plain statistics datum raw, whose header
+ * is the one seen (STATS_LEAF); the caller works out its summary again.
+ */
+static void
+stats_seen_leaf(StatsSeen *seen, Pointer raw, int leaf)
+{
+	memcpy(&seen->stats->leaves[leaf], &((const LeafStats *) raw)->leaves[leaf],
+		   sizeof(IstatsState));
+	/* what was seen is no longer the datum those bytes were */
+	if (seen->raw != NULL)
+		pfree(seen->raw);
+	seen->raw = NULL;
+}
+
+/* What leaf_stats_of keeps per query: the statistics seen, finished. */
 typedef struct StatsOfCache
 {
 	void	   *fw_cache;
-	Pointer		raw;			/* the statistics datum last seen */
+	StatsSeen	seen;
 	const CompiledFramework *cf;
 	SrStats    *summary;		/* per leaf */
 } StatsOfCache;
@@ -394,25 +540,31 @@ typedef struct StatsOfCache
 /*
  * leaf_stats_of(stats, fw, code): the indicator_stats of one leaf, as
  * indicator_stats() over the same values gives it (NULL with no values).
- * Called once per row, so the summaries of the statistics datum last seen
- * are kept.
+ * Called once per row, so the summaries of the statistics seen are kept.
  */
 Datum
 leaf_stats_of(PG_FUNCTION_ARGS)
 {
 	StatsOfCache *cache = (StatsOfCache *) fcinfo->flinfo->fn_extra;
+	MemoryContext cxt = fcinfo->flinfo->fn_mcxt;
 	Pointer		raw = DatumGetPointer(PG_GETARG_DATUM(0));
 	CompiledFramework *cf;
 	int			leaf;
 	SrStats    *s;
+	StatsMatch	m;
 
 	if (cache == NULL)
 	{
-		cache = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(StatsOfCache));
+		cache = MemoryContextAllocZero(cxt, sizeof(StatsOfCache));
+		cache->seen.fixed = arg_is_const(fcinfo->flinfo, 0);
 		fcinfo->flinfo->fn_extra = cache;
 	}
-	framework_cached_in(&cache->fw_cache, fcinfo->flinfo->fn_mcxt, PG_GETARG_DATUM(1), &cf);
-	if (raw != cache->raw || cf != cache->cf)
+	framework_cached_in(&cache->fw_cache, cxt, PG_GETARG_DATUM(1), &cf);
+	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), NULL, CurrentMemoryContext,
+					"leaf_stats_of");
+	m = cf != cache->cf ? STATS_OTHER :
+		stats_seen_match(&cache->seen, cxt, raw, PG_GETARG_DATUM(0), leaf);
+	if (m == STATS_OTHER)
 	{
 		LeafStats  *ls = DatumGetLeafStatsP(PG_GETARG_DATUM(0));
 		int			l;
@@ -421,14 +573,17 @@ leaf_stats_of(PG_FUNCTION_ARGS)
 			other_framework_error();
 		if (cache->summary != NULL)
 			pfree(cache->summary);
-		cache->summary = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(SrStats) * ls->nleaves);
+		cache->summary = MemoryContextAlloc(cxt, sizeof(SrStats) * ls->nleaves);
 		for (l = 0; l < ls->nleaves; l++)
 			finish_leaf(&ls->leaves[l], &cache->summary[l]);
-		cache->raw = raw;
+		stats_seen_set(&cache->seen, cxt, raw, ls);
 		cache->cf = cf;
 	}
-	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(2), NULL, CurrentMemoryContext,
-					"leaf_stats_of");
+	else if (m == STATS_LEAF)
+	{
+		stats_seen_leaf(&cache->seen, raw, leaf);
+		finish_leaf(&cache->seen.stats->leaves[leaf], &cache->summary[leaf]);
+	}
 	if (cache->summary[leaf].n == 0)
 		PG_RETURN_NULL();
 	s = palloc(sizeof(SrStats));
@@ -538,10 +693,7 @@ typedef struct ScoringPlan
 {
 	void	   *fw_cache;
 	CompiledFramework *cf;		/* NULL: no plan yet */
-	LeafStats  *stats;			/* a copy of them (NULL: none given) */
-	char	   *stats_raw;		/* the datum's bytes as given (inline, or a
-								 * pointer to a TOAST value), or NULL */
-	Size		stats_raw_len;
+	StatsSeen	seen;			/* the statistics (seen.stats NULL: none) */
 	const SrRule **rules;		/* per leaf, NULL: the value as given */
 	SrStats    *summary;		/* per leaf */
 	unsigned char *tree;
@@ -549,37 +701,19 @@ typedef struct ScoringPlan
 	LeafHint	hint;
 } ScoringPlan;
 
-/*
- * Remember the statistics datum the plan is for: its bytes as given when
- * they are inline (plain, short or compressed) or a pointer to a TOAST
- * value, for same_stats.
- */
-static void
-remember_stats_datum(ScoringPlan *plan, MemoryContext cxt, Pointer raw)
-{
-	if (plan->stats_raw != NULL)
-		pfree(plan->stats_raw);
-	plan->stats_raw = NULL;
-	if (raw != NULL && (!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)))
-	{
-		plan->stats_raw_len = VARSIZE_ANY(raw);
-		plan->stats_raw = MemoryContextAlloc(cxt, plan->stats_raw_len);
-		memcpy(plan->stats_raw, raw, plan->stats_raw_len);
-	}
-}
-
 /* Work out the plan for framework cf and statistics datum d (or none). */
 static void
 plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 			 Pointer raw, Datum d, bool stats_null)
 {
-	MemoryContext old = MemoryContextSwitchTo(cxt);
 	LeafStats  *ls = stats_null ? NULL : DatumGetLeafStatsP(d);
+	MemoryContext old;
 	int			n = cf->fw->nleaves;
 	int			l;
 
 	if (ls != NULL && (ls->fingerprint != cf->fw->fingerprint || ls->nleaves != n))
 		other_framework_error();
+	old = MemoryContextSwitchTo(cxt);
 	if (plan->cf != cf)
 	{
 		if (plan->cf != NULL)
@@ -609,45 +743,30 @@ plan_scoring(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
 		else
 			memset(&plan->summary[l], 0, sizeof(SrStats));
 	}
-	if (plan->stats != NULL)
-		pfree(plan->stats);
-	plan->stats = ls == NULL ? NULL : copy_varlena(ls);
-	remember_stats_datum(plan, cxt, raw);
+	stats_seen_set(&plan->seen, cxt, raw, ls);
 	plan->cf = cf;
 	MemoryContextSwitchTo(old);
 }
 
 /*
- * Are the statistics datum d the ones the plan was made for?  The same
- * address is not enough: a subquery's result, or a lateral reference, is
- * freed and copied again for the next row, often at the same address, with
- * other statistics (those of another period).  The datum's bytes are
- * compared as they come (compressed, or a pointer to a TOAST value, without
- * decompressing); in another form, the statistics themselves.
+ * Make the plan fit a call reading leaf `leaf` (-1: every leaf) of
+ * framework cf under statistics datum raw (NULL: NULL), d: as it is when
+ * the statistics are the ones seen (StatsSeen), else for them.
  */
-static bool
-same_stats(ScoringPlan *plan, MemoryContext cxt, Pointer raw, Datum d, bool stats_null)
+static void
+plan_for(ScoringPlan *plan, MemoryContext cxt, CompiledFramework *cf,
+		 Pointer raw, Datum d, int leaf)
 {
-	LeafStats  *ls;
+	StatsMatch	m = plan->cf != cf ? STATS_OTHER :
+		stats_seen_match(&plan->seen, cxt, raw, d, leaf);
 
-	if (stats_null || plan->stats == NULL)
-		return stats_null && plan->stats == NULL;
-	if (plan->stats_raw != NULL &&
-		(!VARATT_IS_EXTERNAL(raw) || VARATT_IS_EXTERNAL_ONDISK(raw)))
+	if (m == STATS_OTHER)
+		plan_scoring(plan, cxt, cf, raw, d, raw == NULL);
+	else if (m == STATS_LEAF)
 	{
-		if (VARSIZE_ANY(raw) == plan->stats_raw_len &&
-			memcmp(raw, plan->stats_raw, plan->stats_raw_len) == 0)
-			return true;
-		if (!VARATT_IS_EXTENDED(raw))
-			return false;		/* plain bytes that differ: other statistics */
+		stats_seen_leaf(&plan->seen, raw, leaf);
+		finish_leaf(&plan->seen.stats->leaves[leaf], &plan->summary[leaf]);
 	}
-	ls = DatumGetLeafStatsP(d);
-	if (VARSIZE(ls) != VARSIZE(plan->stats) ||
-		memcmp(ls, plan->stats, VARSIZE(ls)) != 0)
-		return false;
-	/* the same statistics in another form: compare with this one next */
-	remember_stats_datum(plan, cxt, raw);
-	return true;
 }
 
 /*
@@ -676,16 +795,15 @@ composite_step(PG_FUNCTION_ARGS)
 	if (plan == NULL)
 	{
 		plan = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ScoringPlan));
+		plan->seen.fixed = arg_is_const(fcinfo->flinfo, 2);
 		fcinfo->flinfo->fn_extra = plan;
 	}
 	framework_cached_in(&plan->fw_cache, fcinfo->flinfo->fn_mcxt,
 						PG_GETARG_DATUM(1), &cf);
-	if (plan->cf != cf ||
-		!same_stats(plan, fcinfo->flinfo->fn_mcxt, raw, PG_GETARG_DATUM(2), stats_null))
-		plan_scoring(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
-					 stats_null ? (Datum) 0 : PG_GETARG_DATUM(2), stats_null);
 	leaf = row_leaf(cf, PG_GETARG_INDICATOR_CODE_P(3), &plan->hint,
 					fcinfo->flinfo->fn_mcxt, "composite");
+	plan_for(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
+			 stats_null ? (Datum) 0 : PG_GETARG_DATUM(2), leaf);
 
 	if (PG_ARGISNULL(0))
 	{
@@ -859,15 +977,14 @@ composite_vector(PG_FUNCTION_ARGS)
 	if (vp == NULL)
 	{
 		vp = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(VectorPlan));
+		vp->plan.seen.fixed = arg_is_const(fcinfo->flinfo, 1);
 		fcinfo->flinfo->fn_extra = vp;
 	}
 	plan = &vp->plan;
 	framework_cached_in(&plan->fw_cache, fcinfo->flinfo->fn_mcxt,
 						PG_GETARG_DATUM(0), &cf);
-	if (plan->cf != cf ||
-		!same_stats(plan, fcinfo->flinfo->fn_mcxt, raw, PG_GETARG_DATUM(1), stats_null))
-		plan_scoring(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
-					 stats_null ? (Datum) 0 : PG_GETARG_DATUM(1), stats_null);
+	plan_for(plan, fcinfo->flinfo->fn_mcxt, cf, raw,
+			 PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), -1);
 	if (PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	lv = PG_GETARG_LEAF_VECTOR_P(2);

@@ -1017,7 +1017,21 @@ framework_wire(CompiledFramework *cf)
 	cf->wire_len = (uint32) fw_wire_size(cf->fw);
 	cf->wire = MemoryContextAlloc(GetMemoryChunkContext(cf), cf->wire_len);
 	fw_wire_write(cf->fw, cf->wire);
-	cf->wire_hash = hash_bytes_extended(cf->wire, (int) cf->wire_len, 0);
+	cf->wire_hash = fw_wire_hash(cf->wire, cf->wire_len);
+}
+
+bool
+framework_hash_names(CompiledFramework *cf, uint64 h)
+{
+	framework_wire(cf);
+	if (h == cf->wire_hash)
+		return true;
+#ifdef WORDS_BIGENDIAN
+	/* written by dti 0.10.0 or 0.11.0 on a machine of this byte order */
+	return h == hash_bytes_extended(cf->wire, (int) cf->wire_len, 0);
+#else
+	return false;
+#endif
 }
 
 /*
@@ -1098,7 +1112,7 @@ framework_of_wire_bytes(const unsigned char *wire, size_t len)
 			wire_cache[i].used = ++wire_cache_clock;
 			return wire_cache[i].cf;
 		}
-	return wire_cache_add(wire, len, hash_bytes_extended(wire, (int) len, 0));
+	return wire_cache_add(wire, len, fw_wire_hash(wire, len));
 }
 
 /*

@@ -35,7 +35,7 @@ typedef struct CompiledFramework
 	/* filled by framework_wire() when first needed: */
 	unsigned char *wire;		/* the binary form (tree_wire_core.h) */
 	uint32		wire_len;
-	uint64		wire_hash;		/* hash_bytes_extended of the binary form */
+	uint64		wire_hash;		/* fw_wire_hash of the binary form */
 	/* filled by scorecard_evaluate() when first needed: */
 	struct Scorecard *skeleton; /* scorecard_skeleton(fw) */
 	double	   *eval_val;		/* per node scratch */
@@ -66,6 +66,14 @@ extern Framework *framework_cached_in(void **extra, MemoryContext cxt, Datum d,
  * leaf vectors.
  */
 extern void framework_wire(CompiledFramework *cf);
+
+/*
+ * Does hash h name framework cf (a leaf_vector's framework hash)?  It is
+ * fw_wire_hash of the binary form (tree_wire_core.h), the same on every
+ * platform; on a big-endian machine also the hash dti 0.10.0 and 0.11.0
+ * wrote there (hash_bytes_extended, in that machine's byte order).
+ */
+extern bool framework_hash_names(CompiledFramework *cf, uint64 h);
 
 /*
  * The one per-backend cache of frameworks compiled from binary forms that

@@ -55,8 +55,7 @@ leaf_vector_new(CompiledFramework *cf)
 void
 leaf_vector_check(const LeafVector *lv, CompiledFramework *cf, const char *fname)
 {
-	framework_wire(cf);
-	if (lv->fw_hash != cf->wire_hash || lv->nleaves != cf->fw->nleaves)
+	if (!framework_hash_names(cf, lv->fw_hash) || lv->nleaves != cf->fw->nleaves)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the leaf vector was made with another framework"),
@@ -326,7 +325,7 @@ leaf_vector_step(PG_FUNCTION_ARGS)
 		lv = (LeafVector *) dti_state_for_update(fcinfo);
 	if (lv == NULL)
 		lv = leaf_vector_new(cf);	/* the executor copies it into its context */
-	else if (lv->fw_hash != cf->wire_hash || lv->nleaves != cf->fw->nleaves)
+	else if (!framework_hash_names(cf, lv->fw_hash) || lv->nleaves != cf->fw->nleaves)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the rows of one scorecard use different frameworks"),

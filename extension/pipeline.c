@@ -94,6 +94,7 @@ typedef struct Pipe
 	/* the units */
 	PlKeys		units;
 	int32		last_unit;
+	int64		nraw;			/* raw rows read */
 	int64		maxunits;
 	double	   *val;			/* units x ncols */
 	uint8	   *cell;			/* units x ncols, CELL_* */
@@ -234,15 +235,21 @@ pipe_receive(TupleTableSlot *slot, DestReceiver *self)
 	int32		col;
 
 	slot_getallattrs(slot);
+	p->nraw++;
 	if (slot->tts_isnull[0])
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("pipeline: a raw row has no unit")));
 	if (slot->tts_isnull[1])
+	{
+		ub = datum_bytes(slot->tts_values[0], &ulen);
 		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("pipeline: raw code \"NULL\" is neither a leaf of the framework nor a declared denominator"),
-				 errhint("Give raw the leaves' values and the denominators' values only.")));
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("pipeline: a raw row has a NULL code"),
+				 errdetail("Raw row %lld as read, of unit \"%s\", has no code.",
+						   (long long) p->nraw, pnstrdup(ub, ulen)),
+				 errhint("Give every raw row the code of a leaf of the framework or of a declared denominator, or leave out the rows without one.")));
+	}
 
 	/* the unit: usually the last row's */
 	ub = datum_bytes(slot->tts_values[0], &ulen);

@@ -384,3 +384,90 @@ sc_wire_decode(const unsigned char *buf, size_t len, FwAlloc alloc,
 	*n_out = n;
 	return NULL;
 }
+
+/* ---------- the hash of a binary form ---------- */
+
+#define HASH_ROT(x, k)	(((x) << (k)) | ((x) >> (32 - (k))))
+
+/* lookup3's mixing of three words, and its final mixing */
+static inline void
+hash_mix(uint32_t *a, uint32_t *b, uint32_t *c)
+{
+	*a -= *c;
+	*a ^= HASH_ROT(*c, 4);
+	*c += *b;
+	*b -= *a;
+	*b ^= HASH_ROT(*a, 6);
+	*a += *c;
+	*c -= *b;
+	*c ^= HASH_ROT(*b, 8);
+	*b += *a;
+	*a -= *c;
+	*a ^= HASH_ROT(*c, 16);
+	*c += *b;
+	*b -= *a;
+	*b ^= HASH_ROT(*a, 19);
+	*a += *c;
+	*c -= *b;
+	*c ^= HASH_ROT(*b, 4);
+	*b += *a;
+}
+
+static inline void
+hash_final(uint32_t *a, uint32_t *b, uint32_t *c)
+{
+	*c ^= *b;
+	*c -= HASH_ROT(*b, 14);
+	*a ^= *c;
+	*a -= HASH_ROT(*c, 11);
+	*b ^= *a;
+	*b -= HASH_ROT(*a, 25);
+	*c ^= *b;
+	*c -= HASH_ROT(*b, 16);
+	*a ^= *c;
+	*a -= HASH_ROT(*c, 4);
+	*b ^= *a;
+	*b -= HASH_ROT(*a, 14);
+	*c ^= *b;
+	*c -= HASH_ROT(*b, 24);
+}
+
+/* The little-endian word of the n (0 to 4) bytes at p, shifted by `shift` bits. */
+static inline uint32_t
+le_word(const unsigned char *p, size_t n, int shift)
+{
+	uint32_t	w = 0;
+	size_t		i;
+
+	for (i = 0; i < n; i++)
+		w |= (uint32_t) p[i] << (8 * i + shift);
+	return w;
+}
+
+uint64_t
+fw_wire_hash(const unsigned char *k, size_t len)
+{
+	uint32_t	a,
+				b,
+				c;
+	size_t		rest = len;
+
+	a = b = c = 0x9e3779b9u + (uint32_t) len + 3923095u;
+	while (rest >= 12)
+	{
+		a += le_word(k, 4, 0);
+		b += le_word(k + 4, 4, 0);
+		c += le_word(k + 8, 4, 0);
+		hash_mix(&a, &b, &c);
+		k += 12;
+		rest -= 12;
+	}
+	/* the last 0 to 11 bytes; the lowest byte of c is left for the length */
+	a += le_word(k, rest < 4 ? rest : 4, 0);
+	if (rest > 4)
+		b += le_word(k + 4, rest < 8 ? rest - 4 : 4, 0);
+	if (rest > 8)
+		c += le_word(k + 8, rest - 8, 8);
+	hash_final(&a, &b, &c);
+	return ((uint64_t) b << 32) | c;
+}

@@ -45,6 +45,17 @@
 
 #include "framework_core.h"
 
+/*
+ * The 64-bit hash that names a framework by its binary form (a leaf_vector
+ * carries it, on disk and on the wire): Bob Jenkins's lookup3 over the
+ * bytes, taken as little-endian 32-bit words, seed 0, the high word b and
+ * the low word c, so the same on every platform.  On a little-endian
+ * machine it is the value of PostgreSQL's hash_bytes_extended(bytes, len,
+ * 0), which dti 0.10.0 and 0.11.0 wrote (that function reads the words in
+ * the machine's byte order, so it differs on a big-endian one).
+ */
+extern uint64_t fw_wire_hash(const unsigned char *k, size_t len);
+
 #define TREE_WIRE_VERSION	2
 #define TREE_WIRE_TEXT_VERSION 1	/* the text form behind a version byte */
 

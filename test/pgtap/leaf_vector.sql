@@ -5,7 +5,7 @@
 -- workers (the same bits where no statistics are combined, within 1e-12
 -- relative where they are).
 BEGIN;
-SELECT plan(60);
+SELECT plan(63);
 
 SELECT has_type('leaf_vector');
 SELECT is_aggregate('leaf_vector', ARRAY['framework', 'indicator_code', 'double precision']);
@@ -229,5 +229,22 @@ SELECT throws_ok($$SELECT overlay(lv::text placing '00' from 35)::leaf_vector FR
 SELECT throws_ok($$SELECT overlay(leaf_vector(framework_compile(ARRAY['R', 'R.1', 'R.2', 'R.3']::indicator_code[],
 		ARRAY[NULL, 'R', 'R', 'R']::indicator_code[], ARRAY[NULL, 1, 1, 1]::float8[]), 'R.1', 1)::text placing '08' from 35)::leaf_vector$$,
 	'22P02', 'invalid text value for type leaf_vector', 'a bit past the last leaf is refused');
+
+-- The framework hash a vector carries is defined over the bytes of the
+-- framework's binary form, the same on every platform: on this one, the
+-- value dti 0.10.0 and 0.11.0 wrote (a vector they wrote, below as it
+-- was, is read and evaluated; a new one is the same bytes).
+CREATE TEMP TABLE fw6 AS SELECT framework_compile('{R,P1,P2,P1.1,P1.2,P2.1}', '{NULL,R,R,P1,P1,P2}',
+	'{NULL,NULL,NULL,NULL,NULL,NULL}', weights => '{NULL,1,1,1,1,1}',
+	methods => '{amean,amean,amean,NULL,NULL,NULL}') AS fw;
+SELECT is((SELECT leaf_vector((SELECT fw FROM fw6), c, v)::text FROM (VALUES ('P1.1'::indicator_code, 0.25::float8), ('P2.1', 0.75)) x(c, v)),
+	'019a455b09548516e10000000300000002053fd00000000000003fe8000000000000',
+	'a vector''s bytes, the framework hash included, as dti 0.10.0 and 0.11.0 wrote them');
+SELECT is(rollup((SELECT fw FROM fw6), '019a455b09548516e10000000300000002053fd00000000000003fe8000000000000'::leaf_vector)::text,
+	(SELECT rollup((SELECT fw FROM fw6), c, v)::text FROM (VALUES ('P1.1'::indicator_code, 0.25::float8), ('P2.1', 0.75)) x(c, v)),
+	'a vector written by dti 0.11.0 is evaluated as the rows it holds');
+SELECT throws_ok($$SELECT rollup((SELECT fw FROM fw6), '019a455b09548516e00000000300000002053fd00000000000003fe8000000000000'::leaf_vector)$$,
+	'22023', 'the leaf vector was made with another framework', 'a vector naming another framework hash is refused');
+
 SELECT * FROM finish();
 ROLLBACK;

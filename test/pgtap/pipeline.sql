@@ -1,7 +1,7 @@
 -- pipeline(): contracts, the rebuild from the audit rows alone (the same
 -- bits), and the same result as the steps chained by hand.
 BEGIN;
-SELECT plan(41);
+SELECT plan(42);
 
 SELECT has_function('pipeline', ARRAY['framework', 'regclass', 'regclass', 'indicator_code[]', 'indicator_code[]',
 	'double precision[]', 'text', 'regclass', 'regclass', 'boolean']);
@@ -197,7 +197,25 @@ SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_inf', 'tp_audit', '{P1.
 
 CREATE TABLE tp_nullcode AS SELECT * FROM tp_raw UNION ALL SELECT 'u01', NULL, 1;
 SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_nullcode', 'tp_audit', '{P1.1}', '{POP}')$$,
-	'22023', 'pipeline: raw code "NULL" is neither a leaf of the framework nor a declared denominator', 'a raw row without a code');
+	'22004', 'pipeline: a raw row has a NULL code', 'a raw row without a code');
+CREATE FUNCTION pg_temp.error_of(q text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE
+	st text;
+	m text;
+	d text;
+	h text;
+BEGIN
+	EXECUTE q;
+	RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, m = MESSAGE_TEXT, d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
+	RETURN st || ': ' || m || E'\n' || d || E'\n' || h;
+END $f$;
+SELECT is(pg_temp.error_of($$SELECT * FROM tp_fw, pipeline(fw, 'tp_nullcode', 'tp_audit', '{P1.1}', '{POP}')$$),
+	'22004: pipeline: a raw row has a NULL code' || E'\n'
+	|| 'Raw row ' || (SELECT count(*) + 1 FROM tp_raw) || E' as read, of unit "u01", has no code.\n'
+	|| 'Give every raw row the code of a leaf of the framework or of a declared denominator, or leave out the rows without one.',
+	'a raw row without a code: its position and unit, what to fix');
 SELECT throws_ok($$SELECT * FROM tp_fw, pipeline(fw, 'tp_inf', 'tp_audit', '{P1.1}', '{POP}', outliers => false)$$,
 	'22023', 'indicator value Infinity is not a finite number', 'a non-finite value, outliers not treated');
 CREATE TABLE tp_novalue AS SELECT unit, code FROM tp_raw;
