@@ -3,7 +3,7 @@
 # dti_warehouse publishes, step after step:
 #   test/scripts/refresh_same_as_released.sh [VERSION...]
 # compares with each released VERSION given (without one, with every
-# released version whose refresh it checks: 0.5.0, 0.6.0 and 0.7.0, the
+# released version whose refresh it checks: 0.5.0, 0.6.0, 0.7.0 and 0.8.0, the
 # versions since the refresh was rewritten).  For each: the same seeded data
 # in two databases, one with the warehouse at VERSION (installed from the
 # released scripts) and one with the current version, the same changes made
@@ -11,16 +11,24 @@
 # data: the bench framework (absolute rules) for 60 communes over 10 years,
 # and two province frameworks with ties: min-max rules beside absolute ones
 # (2033), and a z-score rule (2034).  The steps: full refreshes (nothing
-# published yet, then over published results), a commune's revision, under
-# the min-max rules revisions that leave the ranges as they were (this
+# published yet, then over published results), a commune's revision, a
+# commune rule become min-max (which queues every period of its years,
+# quarters and months without submissions among them), under the min-max
+# rules revisions that leave the ranges as they were (this
 # version re-scores that province alone: checked in its log) and ones that
 # move them (a province at an end, a value beyond it), a z-score revision,
 # and a correction in a locked period (left pending, then applied after
 # the unlock).
+#   Before each refresh, the plan of the run is compared too: what
+# dti.refresh_plan() returns, in a transaction rolled back, for the queue
+# as it is and for each framework and some periods asked for (the
+# (period, framework) pairs, their units, whether whole, and the queue rows
+# each answers), in the order returned, as units' codes and the queue rows'
+# contents: the same as VERSION's refresh_plan().
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -eq 0 ]; then
-	for v in 0.5.0 0.6.0 0.7.0; do
+	for v in 0.5.0 0.6.0 0.7.0 0.8.0; do
 		bash "$0" "$v"
 	done
 	exit 0
@@ -72,7 +80,30 @@ ORDER BY 1, 2, 3;
 DO $$ BEGIN PERFORM dti.set_status(s.id, 'verified') FROM dti.submission s WHERE s.period IN ('2033', '2034') ORDER BY s.id; END $$;
 SQL
 	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "TRUNCATE dti.refresh_queue" \
-		-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" -c "CALL dti.refresh()"
+		-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')"
+	plan "$1" >"$work/plan.$1"
+	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "CALL dti.refresh()"
+}
+# plan DB: what the next run would do, as text: dti.refresh_plan() for each
+# framework, for some periods (with submissions, without, not a period),
+# then for the queue, in one transaction rolled back (planning turns the
+# queue's "everything" rows into rows per period)
+plan() {
+	psql -X -q -At -v ON_ERROR_STOP=1 -d "$1" -c "BEGIN" -c "SET LOCAL client_min_messages = warning" \
+		-c "CREATE FUNCTION pg_temp.plan_text(p text, f integer) RETURNS SETOF text LANGUAGE sql AS \$\$
+			SELECT concat_ws(' | ', 'plan(' || coalesce(p, '-') || ', ' || coalesce((SELECT code FROM dti.framework WHERE id = f), '-') || ')',
+				x.period, coalesce(fw.code, '(none)'),
+				(SELECT string_agg(u.code, ',' ORDER BY o) FROM unnest(x.unit_ids) WITH ORDINALITY a(id, o) JOIN dti.unit u ON u.id = a.id),
+				x.whole,
+				(SELECT string_agg(concat_ws('/', q.period, u.code, q.whole, q.reason), ',' ORDER BY o)
+				 FROM unnest(x.queue_ids) WITH ORDINALITY a(id, o) JOIN dti.refresh_queue q ON q.id = a.id
+				 LEFT JOIN dti.unit u ON u.id = q.unit_id))
+			FROM dti.refresh_plan(p, f) WITH ORDINALITY x LEFT JOIN dti.framework fw ON fw.id = x.framework_id
+			ORDER BY x.ordinality \$\$" \
+		-c "SELECT t FROM (SELECT NULL::text AS p, f.id AS f, f.code AS o FROM dti.framework f
+			UNION ALL SELECT p, NULL, p FROM unnest('{2020,2033,2034,2033-Q2,2099}'::text[]) p) a,
+			LATERAL pg_temp.plan_text(a.p, a.f) t ORDER BY a.o" \
+		-c "SELECT pg_temp.plan_text(NULL, NULL)" -c "ROLLBACK"
 }
 # Values as text (their shortest exact form), except under the z-score
 # framework: its statistics (mean, standard deviation) depend on the order
@@ -88,12 +119,25 @@ results() { # results DB: every scorecard and rank row as text, sorted
 		-c "SELECT concat_ws(' ', 'rank', r.period, u.code, f.code, r.code, r.level, $(num r.value), r.rank, r.group_rank)
 			FROM dti.result_rank r JOIN dti.unit u ON u.id = r.unit_id JOIN dti.framework f ON f.id = r.framework_id ORDER BY 1"
 }
-both() { # both SQL...: the same statements in each database
-	local db
+both() { # both SQL...: the same statements in each database; before a refresh, the plans compared
+	local db s planned=
 	for db in $old $new; do
-		psql -X -q -v ON_ERROR_STOP=1 -d $db -c "SET client_min_messages = warning" "${@/#/-c}" >/dev/null
+		for s in "$@"; do
+			case $s in "CALL dti.refresh("*) plan $db >"$work/plan.$db"; planned=1 ;; esac
+			psql -X -q -v ON_ERROR_STOP=1 -d $db -c "SET client_min_messages = warning" -c "$s" >/dev/null
+		done
 	done
+	[ -z "$planned" ] || same_plan
 }
+same_plan() { # the plans of the last run in both databases equal
+	local n
+	n=$(diff "$work/plan.$old" "$work/plan.$new" | grep -c '^[<>]' || true)
+	plans=$((plans + 1))
+	[ "$n" = 0 ] && [ -s "$work/plan.$new" ] ||
+		{ diff "$work/plan.$old" "$work/plan.$new" | head -20; fail "the plan of refresh $plans differs from $released's ($n lines)"; }
+	plan_lines=$((plan_lines + $(wc -l <"$work/plan.$new")))
+}
+plans=0 plan_lines=0
 same() { # same STEP: every result row equal in both databases
 	local n
 	results $old >"$work/old.txt"
@@ -123,6 +167,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d $new -c "SET client_min_messages = warning" -c 
 	fail "the current version is still $released"
 fixture $old
 fixture $new
+same_plan
 same "full refresh"
 [ "$(grep -c '^card' "$work/new.txt")" -gt 600 ] && [ "$(grep -c '^rank' "$work/new.txt")" -gt 15000 ] ||
 	fail "too few results"
@@ -131,6 +176,12 @@ same "a second full refresh over published results"
 revise X00007 2020 P2.3.4 33
 both "CALL dti.refresh()"
 same "a commune's revision"
+# a rule of the commune framework becomes min-max: every period of the
+# years it assesses queued whole, most of them without submissions
+both "UPDATE dti.framework_indicator SET rule = 'minmax(0, 1)'
+	WHERE framework_id = (SELECT id FROM dti.framework WHERE code = 'bench-commune') AND code = 'P1.1.1'" "CALL dti.refresh()"
+[ "$(whole)" = 2015,2016,2017,2018,2019,2020,2021,2022,2023,2024 ] || fail "the min-max rule recomputed $(whole) whole"
+same "a commune rule become min-max (its periods whole)"
 
 # min-max rules of 2033: a province strictly within both ranges (neither
 # end) moves within them: the current version re-scores it alone
@@ -189,4 +240,5 @@ same "the correction applied after the unlock"
 psql -X -q -v ON_ERROR_STOP=1 -d $new -c "TRUNCATE dti.result_scorecard, dti.result_rank, dti.result_leaf_range" \
 	-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" -c "CALL dti.refresh()" >/dev/null
 same "the current version recomputed from scratch"
+echo "refresh_same_as_released $released: the plans of $plans refreshes equal ($plan_lines lines)"
 echo "refresh_same_as_released $released: passed"
