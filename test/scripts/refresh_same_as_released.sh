@@ -7,16 +7,18 @@
 # versions since the refresh was rewritten).  For each: the same seeded data
 # in two databases, one with the warehouse at VERSION (installed from the
 # released scripts) and one with the current version, the same changes made
-# in both, and after each refresh every scorecard and every rank row compared.  The
-# data: the bench framework (absolute rules) for 60 communes over 10 years,
-# and two province frameworks with ties: min-max rules beside absolute ones
-# (2033), and a z-score rule (2034).  The steps: full refreshes (nothing
+# in both, and after each refresh every scorecard and every rank row
+# compared.  The data: the bench framework (absolute rules) for 60 communes
+# over 10 years, and three province frameworks with ties: min-max rules
+# beside absolute ones (2033), a z-score rule (2034), a grade rule beside a
+# min-max one (2035, scored row by row).  The steps: full refreshes (nothing
 # published yet, then over published results), a commune's revision, a
 # commune rule become min-max (which queues every period of its years,
 # quarters and months without submissions among them), under the min-max
 # rules revisions that leave the ranges as they were (this
 # version re-scores that province alone: checked in its log) and ones that
 # move them (a province at an end, a value beyond it), a z-score revision,
+# a grade revision and a value beyond the range beside a grade rule,
 # and a correction in a locked period (left pending, then applied after
 # the unlock).
 #   Before each refresh, the plan of the run is compared too: what
@@ -69,6 +71,12 @@ INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule) VALUES
 	('A', 'Chuẩn hoá', 60, 'zscore(50, 10)'),
 	('B', 'Tỷ lệ', 40, 'ratio');
 COMMIT;
+BEGIN;
+SELECT dti.create_framework('same-grade', 'province', ARRAY[2035], 'Khung so sánh xếp loại', max_points => 100);
+INSERT INTO dti.framework_indicator (code, name_vi, max_points, rule) VALUES
+	('A', 'Xếp loại', 40, 'grade(A:1, B:0.75, C:0.5)'),
+	('B', 'Tương đối', 60, 'minmax(0, 100)');
+COMMIT;
 SELECT setseed(0.22);
 INSERT INTO dti.submission (unit_code, period, indicator, raw_value)
 SELECT u.code, c.period, c.code,
@@ -77,7 +85,13 @@ FROM (SELECT DISTINCT code FROM dti.unit WHERE level = 'province' AND valid_from
 	  AND (valid_to IS NULL OR valid_to >= '2033-01-01')) u,
 	 (VALUES ('2033', 'A.1'), ('2033', 'A.2'), ('2033', 'B.1'), ('2033', 'B.2'), ('2034', 'A'), ('2034', 'B')) c(period, code)
 ORDER BY 1, 2, 3;
-DO $$ BEGIN PERFORM dti.set_status(s.id, 'verified') FROM dti.submission s WHERE s.period IN ('2033', '2034') ORDER BY s.id; END $$;
+INSERT INTO dti.submission (unit_code, period, indicator, raw_value)
+SELECT u.code, '2035', c.code,
+	   CASE c.code WHEN 'A' THEN (ARRAY['A', 'B', 'C'])[1 + floor(random() * 3)::int] ELSE (5 * floor(random() * 21))::text END
+FROM (SELECT DISTINCT code FROM dti.unit WHERE level = 'province' AND valid_from <= '2035-12-31'
+	  AND (valid_to IS NULL OR valid_to >= '2035-01-01')) u, (VALUES ('A'), ('B')) c(code)
+ORDER BY 1, 2, 3;
+DO $$ BEGIN PERFORM dti.set_status(s.id, 'verified') FROM dti.submission s WHERE s.period IN ('2033', '2034', '2035') ORDER BY s.id; END $$;
 SQL
 	psql -X -q -v ON_ERROR_STOP=1 -d "$1" -c "TRUNCATE dti.refresh_queue" \
 		-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')"
@@ -101,7 +115,7 @@ plan() {
 			FROM dti.refresh_plan(p, f) WITH ORDINALITY x LEFT JOIN dti.framework fw ON fw.id = x.framework_id
 			ORDER BY x.ordinality \$\$" \
 		-c "SELECT t FROM (SELECT NULL::text AS p, f.id AS f, f.code AS o FROM dti.framework f
-			UNION ALL SELECT p, NULL, p FROM unnest('{2020,2033,2034,2033-Q2,2099}'::text[]) p) a,
+			UNION ALL SELECT p, NULL, p FROM unnest('{2020,2033,2034,2035,2033-Q2,2099}'::text[]) p) a,
 			LATERAL pg_temp.plan_text(a.p, a.f) t ORDER BY a.o" \
 		-c "SELECT pg_temp.plan_text(NULL, NULL)" -c "ROLLBACK"
 }
@@ -223,6 +237,16 @@ revise "$inside" 2034 A 65
 both "CALL dti.refresh()"
 [ "$(whole)" = 2034 ] || fail "a z-score revision did not recompute 2034 whole ($(whole))"
 same "a z-score revision"
+# a grade rule beside a min-max rule (2035: each value scored row by row):
+# a grade revised, then a value beyond the maximum (the period whole,
+# scored against the statistics)
+revise "$inside" 2035 A C
+both "CALL dti.refresh()"
+same "a grade revision beside a min-max rule"
+revise "$inside" 2035 B 1000
+both "CALL dti.refresh()"
+[ "$(whole)" = 2035 ] || fail "a revision beyond the range did not recompute 2035 whole ($(whole))"
+same "a revision beyond the maximum beside a grade rule (2035 whole)"
 
 # a correction in a locked period: pending, then applied after the unlock
 both "SELECT dti.lock_period('2033', 'announced')"
