@@ -141,7 +141,7 @@ for i in 1 2 3; do
 done
 for db in $OLD $NEW; do
 	sort -g "$work/plan.$db".[123] | sed -n 2p >"$work/plan.$db.time"
-	echo "$(qd $db "BEGIN; SELECT count(*) || ' (period, framework) pairs from $queued queue rows' FROM dti.refresh_plan(NULL, NULL); ROLLBACK") (times $(paste -sd/ "$work/plan.$db".[123]) s)" >"$work/plan.$db.log"
+	echo "$(qd $db "BEGIN; SELECT count(*) || ' (period, framework) pairs from $queued queue rows' FROM dti.refresh_plan(NULL, NULL); ROLLBACK") (times $(cat "$work/plan.$db".[123] | paste -sd/) s)" >"$work/plan.$db.log"
 	say "plan, $db: $(cat "$work/plan.$db.time") s ($(cat "$work/plan.$db.log"); load average $(cat "$work/plan.$db.load"))"
 done
 step relative "CALL dti.refresh()"
