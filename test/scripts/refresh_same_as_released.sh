@@ -26,7 +26,8 @@
 # as it is and for each framework and some periods asked for (the
 # (period, framework) pairs, their units, whether whole, and the queue rows
 # each answers), in the order returned, as units' codes and the queue rows'
-# contents: the same as VERSION's refresh_plan().
+# contents: the same as VERSION's refresh_plan() (from 0.7.0 on: before,
+# a framework with min-max rules took every revision's period whole).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 if [ $# -eq 0 ]; then
@@ -145,6 +146,7 @@ both() { # both SQL...: the same statements in each database; before a refresh, 
 }
 same_plan() { # the plans of the last run in both databases equal
 	local n
+	[ "$released" != 0.5.0 ] && [ "$released" != 0.6.0 ] || return 0
 	n=$(diff "$work/plan.$old" "$work/plan.$new" | grep -c '^[<>]' || true)
 	plans=$((plans + 1))
 	[ "$n" = 0 ] && [ -s "$work/plan.$new" ] ||
@@ -264,5 +266,5 @@ same "the correction applied after the unlock"
 psql -X -q -v ON_ERROR_STOP=1 -d $new -c "TRUNCATE dti.result_scorecard, dti.result_rank, dti.result_leaf_range" \
 	-c "INSERT INTO dti.refresh_queue (period, whole, reason) VALUES (NULL, true, 'test')" -c "CALL dti.refresh()" >/dev/null
 same "the current version recomputed from scratch"
-echo "refresh_same_as_released $released: the plans of $plans refreshes equal ($plan_lines lines)"
+[ "$plans" = 0 ] || echo "refresh_same_as_released $released: the plans of $plans refreshes equal ($plan_lines lines)"
 echo "refresh_same_as_released $released: passed"
