@@ -176,7 +176,16 @@ GRANT EXECUTE ON FUNCTION dti.analyze_results() TO dti_admin;
 -- (NULL: all), from the queue rows the run saw, or from the period or
 -- framework asked for.  Queue rows meaning "everything" (period NULL) are
 -- first turned into one row per period with submissions, so that a period
--- that is locked or fails keeps its own row.
+-- that is locked or fails keeps its own row.  A period asked for whole is
+-- assessed by the framework in use for each level with a submission in it:
+-- those levels are found once per period, not once per queue row, and only
+-- in the periods that have a submission at all (a framework change queues
+-- every period of its years, quarters and months among them, most without
+-- any): a look at the period's first submission, then the units of each
+-- level in use, one look each at their submissions of the period, up to
+-- the first that has one.  Both are lookups by index of a few rows
+-- whatever the size of dti.submission (a join would let the planner scan
+-- the table, or every unit of a level in a period without submissions).
 CREATE FUNCTION dti.refresh_plan(for_period text, for_framework integer)
 RETURNS TABLE (period text, framework_id integer, unit_ids integer[], whole boolean, queue_ids bigint[])
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -207,34 +216,57 @@ BEGIN
 		SELECT q.period, q.unit_id, q.whole, q.id FROM dti.refresh_queue q
 		WHERE q.period IS NOT NULL AND refresh_plan.for_framework IS NULL
 		  AND (refresh_plan.for_period IS NULL OR q.period = refresh_plan.for_period)
-	), per_unit AS (
+	), per_unit AS MATERIALIZED (
 		SELECT r.period, p.year, u.level, r.unit_id, r.whole, r.queue_id
 		FROM requested r
 		JOIN dti.period p ON p.label = r.period
 		LEFT JOIN dti.unit u ON u.id = r.unit_id
+	), in_use AS MATERIALIZED (
+		-- the framework in use for each level and year, and whether its
+		-- rules (z-scores, rank rules) always take the period whole
+		SELECT fu.year, fu.level, fu.framework_id,
+			   coalesce((SELECT bool_or(scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda'))
+						 FROM dti.framework_indicator i WHERE i.framework_id = fu.framework_id), false) AS whole_only
+		FROM dti.framework_in_use fu
+		WHERE fu.year IN (SELECT pu.year FROM per_unit pu)
+	), submitted_levels AS MATERIALIZED (
+		-- the levels in use with a submission in each period asked for
+		-- without a unit
+		SELECT c.period, c.level
+		FROM (SELECT DISTINCT pu.period, f.level
+			  FROM per_unit pu JOIN in_use f ON f.year = pu.year
+			  WHERE pu.unit_id IS NULL) c
+		-- (in the order of an index that starts with the period: a scan
+		-- of the table until a row of the period comes up, which the
+		-- planner would take for a period with submissions as likely as
+		-- any other's, reads the whole table for a period without)
+		CROSS JOIN LATERAL (SELECT 1 FROM dti.submission s WHERE s.period = c.period
+							ORDER BY s.period, s.unit_id LIMIT 1) any_submission
+		CROSS JOIN LATERAL (
+			SELECT 1 FROM dti.unit u
+			CROSS JOIN LATERAL (SELECT 1 FROM dti.submission s
+								WHERE s.unit_id = u.id AND s.period = c.period LIMIT 1) own
+			WHERE u.level = c.level LIMIT 1) at_level
 	), with_fw AS (
 		-- a whole period covers every level assessed in it; a queue row
 		-- that no framework assesses gets framework NULL (nothing to do)
-		SELECT pu.period, fu.framework_id, pu.unit_id, pu.whole, pu.queue_id,
-			   EXISTS (SELECT 1 FROM dti.framework_indicator i
-					   WHERE i.framework_id = fu.framework_id
-						 AND scoring_rule_kind(i.rule) IN ('zscore', 'rank', 'prank', 'borda')) AS whole_only
+		SELECT pu.period, f.framework_id, pu.unit_id, pu.whole, pu.queue_id, f.whole_only
 		FROM per_unit pu
-		LEFT JOIN dti.framework_in_use fu ON fu.year = pu.year
-			AND (pu.level = fu.level OR (pu.unit_id IS NULL AND EXISTS (
-				SELECT 1 FROM dti.submission s JOIN dti.unit u2 ON u2.id = s.unit_id
-				WHERE s.period = pu.period AND u2.level = fu.level)))
-		WHERE refresh_plan.for_framework IS NULL OR fu.framework_id = refresh_plan.for_framework
+		LEFT JOIN in_use f ON f.year = pu.year
+			AND (pu.level = f.level OR (pu.unit_id IS NULL AND EXISTS (
+				SELECT 1 FROM submitted_levels l WHERE l.period = pu.period AND l.level = f.level)))
+		WHERE refresh_plan.for_framework IS NULL OR f.framework_id = refresh_plan.for_framework
 	)
 	-- (frameworks whose relative rules are all min-max or best rules keep
 	-- their units: dti.refresh() decides with dti.keep_leaf_ranges())
 	SELECT wf.period, wf.framework_id,
-		   CASE WHEN bool_or(wf.whole) OR bool_or(wf.whole_only) THEN NULL
+		   CASE WHEN bool_or(wf.whole) OR bool_or(coalesce(wf.whole_only, false)) THEN NULL
 				ELSE array_agg(DISTINCT wf.unit_id) END,
-		   bool_or(wf.whole) OR bool_or(wf.whole_only),
+		   bool_or(wf.whole) OR bool_or(coalesce(wf.whole_only, false)),
 		   array_remove(array_agg(DISTINCT wf.queue_id), NULL)
 	FROM with_fw wf
-	GROUP BY wf.period, wf.framework_id;
+	GROUP BY wf.period, wf.framework_id
+	ORDER BY wf.period, wf.framework_id;
 END $$;
 COMMENT ON FUNCTION dti.refresh_plan(text, integer) IS
 	'Internal to dti.refresh(): the (period, framework) pairs to recompute, the units to redo (NULL: all) and the queue rows they answer (framework NULL: rows no framework assesses)';
@@ -247,7 +279,7 @@ REVOKE EXECUTE ON FUNCTION dti.refresh_plan(text, integer) FROM PUBLIC;
 -- rule) is computed by dti.compute_period(): the statistics of the leaves
 -- over all units of the period (dti.leaf_statistics(), frameworks with
 -- relative rules only), then the scorecards of every unit in one statement
--- (dti.stage_scorecards(), which can run in parallel workers: it reads only
+-- (dti.stage_period(), which can run in parallel workers: it reads only
 -- shared tables), then the scorecards and the ranks written from those
 -- staged scorecards, without reading the published scorecards back.  The
 -- ranks are computed on one array of node values per unit
@@ -364,54 +396,6 @@ END $$;
 COMMENT ON FUNCTION dti.leaf_statistics(text, integer) IS
 	'Internal to dti.refresh(): per leaf of a framework, indicator_stats() of the current verified values of every unit of its level in one period (what relative rules score against)';
 
--- Step 2, the scoring: one statement that scores every leaf value of the
--- period by its rule (with the leaf's statistics when given) and rolls each
--- unit's scores up the framework, into the temporary table dti_card
--- (unit_id, parent_id, scorecard, vals: the values of the ranked nodes,
--- scorecard_values(sc, 2)).  The leaves, rules and statistics come in as
--- arrays, so that the statement reads only shared tables and can run in
--- parallel workers.  This is the one statement to change for another way
--- of computing the composite.
-CREATE FUNCTION dti.stage_scorecards(period text, framework_id integer, leaf_codes indicator_code[],
-									 leaf_rules scoring_rule[], leaf_stats indicator_stats[])
-RETURNS bigint
-LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
-SET search_path FROM CURRENT
-SET jit = off
-AS $$
-#variable_conflict use_column
-DECLARE
-	staged bigint;
-BEGIN
-	IF to_regclass('pg_temp.dti_card') IS NOT NULL THEN
-		DROP TABLE pg_temp.dti_card;
-	END IF;
-	EXECUTE format($q$
-		CREATE TEMP TABLE dti_card ON COMMIT DROP AS
-		SELECT s.unit_id, u.parent_id, s.sc AS scorecard, scorecard_values(s.sc, 2) AS vals
-		FROM (
-			SELECT v.unit_id, rollup($2, v.indicator,
-				CASE WHEN l.rule IS NULL THEN v.value
-					 WHEN scoring_rule_kind(l.rule) = 'grade' THEN score(l.rule, v.raw_value)
-					 WHEN $3 THEN score(l.rule, v.value, l.stats)
-					 ELSE score(l.rule, v.value) END) AS sc
-			FROM dti.current_value v
-			JOIN unnest($4, $5, $6) AS l (code, rule, stats) ON l.code = v.indicator
-			WHERE v.period = $1
-			  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %L)
-			GROUP BY v.unit_id
-		) s
-		JOIN dti.unit u ON u.id = s.unit_id$q$,
-		(SELECT f.level FROM dti.framework f WHERE f.id = stage_scorecards.framework_id))
-	USING period, dti.framework_tree(framework_id), leaf_stats IS NOT NULL, leaf_codes, leaf_rules,
-		coalesce(leaf_stats, array_fill(NULL::indicator_stats, ARRAY[coalesce(cardinality(leaf_codes), 0)]));
-	GET DIAGNOSTICS staged = ROW_COUNT;
-	ANALYZE pg_temp.dti_card;
-	RETURN staged;
-END $$;
-COMMENT ON FUNCTION dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]) IS
-	'Internal to dti.refresh(): scores and rolls up every unit of one period and framework in one statement (leaves, rules and statistics given as arrays) into the temporary table dti_card';
-
 -- The framework of dti.framework_tree() carrying each leaf's rule (the
 -- core's type "framework" is shadowed by the row type of dti.framework:
 -- created with the core's schema spelled out, as dti.framework_tree() is).
@@ -430,19 +414,28 @@ COMMENT ON FUNCTION dti.framework_rules(integer, indicator_code[], scoring_rule[
 REVOKE EXECUTE ON FUNCTION dti.framework_rules(integer, indicator_code[], scoring_rule[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.framework_rules(integer, indicator_code[], scoring_rule[]) TO dti_admin;
 
--- Step 2, the fast form (frameworks without grade rules: every rule is one
--- that the framework can carry, dti.framework_rules()): one scan of the period's values collects
--- each unit's leaf values into a leaf_vector (a parallel aggregate whose
--- partial states are values only) into the temporary table dti_vector
--- (unit_id, leaves); the statistics of relative rules are then computed
--- over those vectors, without a second scan of the values (the same counts
--- and extremes as over the rows, and so the same min-max and best scores);
--- dti.stage_composites() then scores and rolls up each vector by the rules
--- the framework carries into dti_card, as dti.stage_scorecards() does.
--- Given the same statistics, the same scorecards, bit for bit, as scoring
--- each row and rolling the scores up.
-CREATE FUNCTION dti.stage_leaf_vectors(period text, framework_id integer, leaf_codes indicator_code[],
-									   leaf_rules scoring_rule[])
+-- Step 2, the values of the period, staged by dti.stage_period() in one
+-- statement over the current values of the framework's level, grouped by
+-- unit, into a temporary table.  The leaves, rules and statistics come in
+-- as arrays, so that the statement reads only shared tables and can run in
+-- parallel workers.
+--   The fast form (vectors true; frameworks without grade rules: every
+-- rule is one that the framework can carry, dti.framework_rules()): each
+-- unit's leaf values collected into a leaf_vector (a parallel aggregate
+-- whose partial states are values only) into dti_vector (unit_id, leaves);
+-- the statistics of relative rules are then computed over those vectors,
+-- without a second scan of the values (the same counts and extremes as
+-- over the rows, and so the same min-max and best scores), and
+-- dti.stage_composites() scores and rolls up each vector by the rules the
+-- framework carries into dti_card.  Given the same statistics, the same
+-- scorecards, bit for bit, as scoring each row and rolling the scores up.
+--   The row form (vectors false; grade rules read the raw text): every
+-- leaf value scored by its rule (with the leaf's statistics when given)
+-- and each unit's scores rolled up the framework, into dti_card (unit_id,
+-- parent_id, scorecard, vals: the values of the ranked nodes,
+-- scorecard_values(sc, 2)).
+CREATE FUNCTION dti.stage_period(period text, framework_id integer, leaf_codes indicator_code[],
+								 leaf_rules scoring_rule[], leaf_stats indicator_stats[], vectors boolean)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path FROM CURRENT
@@ -450,25 +443,50 @@ SET jit = off
 AS $$
 #variable_conflict use_column
 DECLARE
+	into_table text := CASE WHEN vectors THEN 'dti_vector' ELSE 'dti_card' END;
 	staged bigint;
 BEGIN
-	IF to_regclass('pg_temp.dti_vector') IS NOT NULL THEN
-		DROP TABLE pg_temp.dti_vector;
+	IF to_regclass('pg_temp.' || into_table) IS NOT NULL THEN
+		EXECUTE format('DROP TABLE pg_temp.%I', into_table);
 	END IF;
-	EXECUTE format($q$
-		CREATE TEMP TABLE dti_vector ON COMMIT DROP AS
+	-- $1 the period, $2 the framework (carrying the rules in the fast
+	-- form), $3-$5 the leaves, their rules and statistics, $6 whether
+	-- statistics were given; the level as a constant, for the plan
+	EXECUTE format($q$CREATE TEMP TABLE %I ON COMMIT DROP AS %s$q$, into_table, format(CASE WHEN vectors THEN $q$
 		SELECT v.unit_id, leaf_vector($2, v.indicator, v.value) AS leaves
 		FROM dti.current_value v
 		WHERE v.period = $1 AND v.indicator = ANY ($3)
-		  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %L)
-		GROUP BY v.unit_id$q$,
-		(SELECT f.level FROM dti.framework f WHERE f.id = stage_leaf_vectors.framework_id))
-	USING period, dti.framework_rules(framework_id, leaf_codes, leaf_rules), leaf_codes;
+		  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %1$L)
+		GROUP BY v.unit_id$q$ ELSE $q$
+		SELECT s.unit_id, u.parent_id, s.sc AS scorecard, scorecard_values(s.sc, 2) AS vals
+		FROM (
+			SELECT v.unit_id, rollup($2, v.indicator,
+				CASE WHEN l.rule IS NULL THEN v.value
+					 WHEN scoring_rule_kind(l.rule) = 'grade' THEN score(l.rule, v.raw_value)
+					 WHEN $6 THEN score(l.rule, v.value, l.stats)
+					 ELSE score(l.rule, v.value) END) AS sc
+			FROM dti.current_value v
+			JOIN unnest($3, $4, $5) AS l (code, rule, stats) ON l.code = v.indicator
+			WHERE v.period = $1
+			  AND v.unit_id IN (SELECT u.id FROM dti.unit u WHERE u.level = %1$L)
+			GROUP BY v.unit_id
+		) s
+		JOIN dti.unit u ON u.id = s.unit_id$q$ END,
+		(SELECT f.level FROM dti.framework f WHERE f.id = stage_period.framework_id)))
+	USING period,
+		CASE WHEN vectors THEN dti.framework_rules(framework_id, leaf_codes, leaf_rules)
+			 ELSE dti.framework_tree(framework_id) END,
+		leaf_codes, leaf_rules,
+		coalesce(leaf_stats, array_fill(NULL::indicator_stats, ARRAY[coalesce(cardinality(leaf_codes), 0)])),
+		leaf_stats IS NOT NULL;
 	GET DIAGNOSTICS staged = ROW_COUNT;
+	IF NOT vectors THEN
+		ANALYZE pg_temp.dti_card;
+	END IF;
 	RETURN staged;
 END $$;
-COMMENT ON FUNCTION dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]) IS
-	'Internal to dti.refresh(): collects the current values of the given leaves of every unit of one period and framework into one leaf_vector per unit, in one scan, into the temporary table dti_vector';
+COMMENT ON FUNCTION dti.stage_period(text, integer, indicator_code[], scoring_rule[], indicator_stats[], boolean) IS
+	'Internal to dti.refresh(): stages every unit of one period and framework in one statement (leaves, rules and statistics given as arrays): with vectors, the current values of the leaves collected into one leaf_vector per unit into the temporary table dti_vector; without, each value scored and each unit rolled up into the temporary table dti_card';
 
 CREATE FUNCTION dti.stage_composites(framework_id integer, leaf_codes indicator_code[], leaf_rules scoring_rule[],
 									 stats leaf_stats, publish_period text, run_id bigint)
@@ -516,7 +534,7 @@ BEGIN
 	RETURN staged;
 END $$;
 COMMENT ON FUNCTION dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint) IS
-	'Internal to dti.refresh(): scores and rolls up the leaf vectors staged by dti.stage_leaf_vectors() by the rules the framework carries, under the given statistics, into the temporary table dti_card (as dti.stage_scorecards() does); given a period (nothing published for the level in it yet), writes the scorecards to dti.result_scorecard at once and stages only their ranked values';
+	'Internal to dti.refresh(): scores and rolls up the leaf vectors staged by dti.stage_period() by the rules the framework carries, under the given statistics, into the temporary table dti_card (as dti.stage_period() does without vectors); given a period (nothing published for the level in it yet), writes the scorecards to dti.result_scorecard at once and stages only their ranked values';
 
 -- The rank rows of the staged scorecards: every inner node and main
 -- indicator of every unit, ranked at the published 4 decimals nationally
@@ -579,7 +597,7 @@ BEGIN
 	ORDER BY p.k, x.unit_id;
 END $$;
 COMMENT ON FUNCTION dti.staged_ranks(text, integer) IS
-	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged by dti.stage_scorecards()';
+	'Internal to dti.refresh(): the rank rows (every inner node and main indicator, national and group rank at 4 decimals) of the scorecards staged in dti_card (dti.stage_period(), dti.stage_composites())';
 
 -- One period and framework, whole: the previous results of the level in
 -- that period replaced by the new ones.  Frameworks with rank rules (rank,
@@ -627,7 +645,7 @@ BEGIN
 	-- read the raw text: scored row by row)
 	vectors := NOT EXISTS (SELECT 1 FROM unnest(leaf_rules) r WHERE scoring_rule_kind(r) = 'grade');
 	IF vectors THEN
-		PERFORM dti.stage_leaf_vectors(period, framework_id, leaf_codes, leaf_rules);
+		PERFORM dti.stage_period(period, framework_id, leaf_codes, leaf_rules, NULL, true);
 	END IF;
 	IF dti.framework_is_relative(framework_id) AND vectors THEN
 		-- the statistics over the vectors, and each leaf's
@@ -686,7 +704,7 @@ BEGIN
 									 CASE WHEN NOT published THEN period END, run_id);
 		DROP TABLE pg_temp.dti_vector;
 	ELSE
-		PERFORM dti.stage_scorecards(period, framework_id, leaf_codes, leaf_rules, leaf_stats);
+		PERFORM dti.stage_period(period, framework_id, leaf_codes, leaf_rules, leaf_stats, false);
 	END IF;
 	PERFORM pg_catalog.set_config('default_toast_compression', compression, true);
 
@@ -761,13 +779,11 @@ END $$;
 COMMENT ON FUNCTION dti.compute_period(text, integer, bigint) IS
 	'Internal to dti.refresh(): recomputes one period and framework whole (each unit''s values collected into a leaf vector in one scan, the statistics over the vectors, each vector scored and rolled up by composite(); grade rules scored row by row; then scorecards and ranks written from the staged results); returns the scorecards written and the rank rows written or changed';
 REVOKE EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
-	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
-	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),
+	dti.stage_period(text, integer, indicator_code[], scoring_rule[], indicator_stats[], boolean),
 	dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint),
 	dti.staged_nodes(text), dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION dti.leaf_statistics(text, integer),
-	dti.stage_scorecards(text, integer, indicator_code[], scoring_rule[], indicator_stats[]),
-	dti.stage_leaf_vectors(text, integer, indicator_code[], scoring_rule[]),
+	dti.stage_period(text, integer, indicator_code[], scoring_rule[], indicator_stats[], boolean),
 	dti.stage_composites(integer, indicator_code[], scoring_rule[], leaf_stats, text, bigint),
 	dti.staged_nodes(text), dti.staged_ranks(text, integer), dti.compute_period(text, integer, bigint) TO dti_admin;
 

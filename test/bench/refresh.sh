@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make bench, refresh part: REFRESH_UNITS units (default 10,000 communes) x
 # 100 leaves x 10 periods (10 million verified submissions), refreshed in one
-# run by a released dti_warehouse (REFRESH_BASE, default 0.7.0, the last
+# run by a released dti_warehouse (REFRESH_BASE, default 0.8.0, the last
 # released version) and by the current version, side by side on the same data:
 #   the data are generated once, in a database with the warehouse at that version
 #   (installed from the released scripts); a copy of it (CREATE DATABASE ...
@@ -14,7 +14,10 @@
 #      run over unchanged data);
 #   3. an incremental refresh after one unit's revision (absolute rules);
 #   4. a relative rule: one leaf becomes minmax(0, 1) over all units of the
-#      period, which queues every period whole; the full refresh that follows;
+#      period, which queues every period of its years whole (170 periods,
+#      quarters and months among them); first the planning of that run alone
+#      (dti.refresh_plan() in a transaction rolled back, median of 3, the
+#      versions taking turns), then the full refresh that follows;
 #   5. one unit's revision within that leaf's range (neither end moves), then
 #   6. one that raises its maximum (every unit's score of that leaf moves),
 #      each followed by an incremental refresh.
@@ -27,7 +30,7 @@ cd "$(dirname "$0")/../.."
 
 UNITS=${REFRESH_UNITS:-10000}
 OUT=${BENCH_OUT:-docs/benchmarks.md}
-BASE=${REFRESH_BASE:-0.7.0}
+BASE=${REFRESH_BASE:-0.8.0}
 OLD=dti_bench_refresh_${BASE//./}
 NEW=dti_bench_refresh
 say() { echo "bench refresh: $*"; }
@@ -129,6 +132,18 @@ lines_abs=$(checked "after the absolute rules' refreshes" | tail -1)
 
 # 4. a relative rule
 both "UPDATE dti.framework_indicator SET rule = 'minmax(0, 1)' WHERE framework_id = $fid AND code = 'P1.1.1'"
+# the planning of the next run alone, rolled back: the median of 3
+queued=$(qd $NEW "SELECT count(*) FROM dti.refresh_queue")
+q_plan="BEGIN; CREATE TEMP TABLE timed_plan AS SELECT * FROM dti.refresh_plan(NULL, NULL); ROLLBACK"
+for db in $OLD $NEW; do load >"$work/plan.$db.load"; done
+for i in 1 2 3; do
+	for db in $OLD $NEW; do timed $db "$q_plan" >"$work/plan.$db.$i"; done
+done
+for db in $OLD $NEW; do
+	sort -g "$work/plan.$db".[123] | sed -n 2p >"$work/plan.$db.time"
+	echo "$(qd $db "BEGIN; SELECT count(*) || ' (period, framework) pairs from $queued queue rows' FROM dti.refresh_plan(NULL, NULL); ROLLBACK") (times $(cat "$work/plan.$db".[123] | paste -sd/) s)" >"$work/plan.$db.log"
+	say "plan, $db: $(cat "$work/plan.$db.time") s ($(cat "$work/plan.$db.log"); load average $(cat "$work/plan.$db.load"))"
+done
 step relative "CALL dti.refresh()"
 range=$(qd $NEW "SELECT lo || '-' || hi || ' (' || cardinality(lo_units) || ' and ' || cardinality(hi_units) || ' units at the ends)'
 	FROM dti.result_leaf_range WHERE period = '2024' AND code = 'P1.1.1'")
@@ -196,6 +211,7 @@ section=$(mktemp)
 	row fresh "full refresh, nothing published yet (all 10 periods, whole)"
 	row again "the same full refresh again over the published results"
 	row incremental "incremental refresh after one unit's revision"
+	row plan "relative rule: its planning alone, \`dti.refresh_plan()\` after the framework change (median of 3, rolled back)"
 	row relative "relative rule: full refresh after a leaf became \`minmax(0, 1)\`"
 	row relative_inside "relative rule: incremental refresh after a revision within the leaf's range"
 	row relative_beyond "relative rule: incremental refresh after a revision beyond its maximum"

@@ -112,12 +112,11 @@ INSERT INTO public.sample_call VALUES
 	('dti.ranked_nodes(text,integer)', $$SELECT count(*) FROM dti.ranked_nodes('2023', :fid)$$, NULL),
 	('dti.leaf_statistics(text,integer)', $$SELECT count(*) FROM dti.leaf_statistics('2023', :fid)$$, NULL),
 	('dti.keep_leaf_ranges(text,integer,integer[])', $$SELECT dti.keep_leaf_ranges('2023', :fid, ARRAY[1])$$, NULL),
-	('dti.stage_scorecards(text,integer,indicator_code[],scoring_rule[],indicator_stats[])',
-		$$SELECT dti.stage_scorecards('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[], NULL)$$, NULL),
+	('dti.stage_period(text,integer,indicator_code[],scoring_rule[],indicator_stats[],boolean)',
+		$$SELECT dti.stage_period('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[], NULL, false)
+		  + dti.stage_period('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[], NULL, true)$$, NULL),
 	('dti.framework_rules(integer,indicator_code[],scoring_rule[])',
 		$$SELECT dti.framework_rules(:fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[]) IS NOT NULL$$, NULL),
-	('dti.stage_leaf_vectors(text,integer,indicator_code[],scoring_rule[])',
-		$$SELECT dti.stage_leaf_vectors('2023', :fid, ARRAY['NL']::indicator_code[], ARRAY['ratio']::scoring_rule[])$$, NULL),
 	-- (score the vectors, rank the scorecards staged earlier in the
 	-- transaction: none here)
 	('dti.stage_composites(integer,indicator_code[],scoring_rule[],leaf_stats,text,bigint)',
@@ -126,7 +125,8 @@ INSERT INTO public.sample_call VALUES
 	('dti.staged_ranks(text,integer)', $$SELECT count(*) FROM dti.staged_ranks('2023', :fid)$$, '42P01'),
 	('dti.rebuild_current_values()', $$SELECT dti.rebuild_current_values()$$, NULL),
 	('dti.refresh(text,integer)', $$CALL dti.refresh()$$, NULL),
-	('dti.refresh_plan(text,integer)', $$SELECT count(*) FROM dti.refresh_plan('2023', NULL)$$, NULL),
+	('dti.refresh_plan(text,integer)', $$SELECT (SELECT count(*) FROM dti.refresh_plan('2023', NULL))
+		+ (SELECT count(*) FROM dti.refresh_plan(NULL, :fid)) + (SELECT count(*) FROM dti.refresh_plan(NULL, NULL))$$, NULL),
 	('dti.resolve_current(text[],integer[],text[])', $$SELECT * FROM dti.resolve_current('{2023}', ARRAY[(SELECT id FROM dti.unit WHERE code = '01' AND level = 'province' AND valid_to >= '2023-12-31' ORDER BY valid_from LIMIT 1)], '{CQS}')$$, NULL),
 	('dti.revoke_unit(name,text)', $$SELECT dti.revoke_unit('cat_loader', '01')$$, NULL),
 	('dti.rollup_method(text)', $$SELECT dti.rollup_method('mean')$$, NULL),
