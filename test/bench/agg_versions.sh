@@ -20,7 +20,8 @@
 #
 # Data: BENCH_AGG_ROWS rows (default 1,000,000) over 100 indicators
 # (test/bench/generate.sql), grouped by indicator.  BENCH_BASELINE_DTI names
-# another released version to compare with.  Writes its section of
+# another released version to compare with; BENCH_AGG_MODES=serial or
+# parallel runs one of the two modes only.  Writes its section of
 # docs/benchmarks.md between the agg-versions markers (BENCH_OUT elsewhere).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,6 +30,7 @@ cd "$(dirname "$0")/../.."
 ROWS=${BENCH_AGG_ROWS:-1000000}
 RUNS=${BENCH_AGG_RUNS:-9}
 REPEAT=${BENCH_AGG_REPEAT:-3}
+MODES=${BENCH_AGG_MODES:-serial parallel}	# or one of them
 # serial runs timed by the backend's processor time where the kernel keeps it
 CPU=$([ -r /proc/self/schedstat ] && echo yes || echo no)
 OUT=${BENCH_OUT:-docs/benchmarks.md}
@@ -148,7 +150,7 @@ echo "bench agg-versions: $same of $total aggregates give the same results in bo
 SERIAL="SET max_parallel_workers_per_gather = 0"
 PARALLEL="SET max_parallel_workers_per_gather = 2"
 rows=()
-for mode in serial parallel; do
+for mode in $MODES; do
 	if [ $mode = serial ]; then set=$SERIAL; else set=$PARALLEL; fi
 	declare -A times=()
 	# warm-up, then RUNS rounds: every query of every aggregate once per round
